@@ -1,0 +1,1 @@
+"""Plain-Python core of the voice-to-image app: no Streamlit, no heavy imports at package import."""

@@ -1,0 +1,238 @@
+"""Settings: process environment, then `.env`, then Streamlit secrets, then embedded defaults.
+
+Seed variable names stay as the Gradio app had them. A half-given database or Spaces
+configuration is an error naming what is missing, never a silent fall-back to the defaults.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dotenv import dotenv_values
+from sqlalchemy.engine import URL, make_url
+
+from core.errors import ConfigError
+
+DB_VARIABLES = ("DB_USER", "DB_PASSWORD", "DB_HOST", "DB_PORT", "DB_NAME")
+SPACES_VARIABLES = ("SPACES_KEY", "SPACES_SECRET", "SPACES_REGION", "SPACES_ENDPOINT", "SPACES_BUCKET")
+SPEECH_ENGINES = ("transformers", "faster-whisper")
+MODEL_DEVICES = ("auto", "cpu", "cuda")
+
+
+class Secret:
+    """A string that never shows itself in repr, str, logs or tracebacks."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('********')"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+
+@dataclass(frozen=True)
+class SpacesSettings:
+    key: str
+    secret: Secret
+    bucket: str
+    region: str
+    endpoint: str
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    data_dir: Path
+    spaces: SpacesSettings | None = None
+    replicate_api_token: Secret | None = None
+    replicate_base_url: str | None = None
+    image_model: str = "black-forest-labs/flux-schnell"
+    speech_engine: str = "transformers"
+    whisper_model: str = "openai/whisper-base"
+    caption_model: str = "Salesforce/blip-image-captioning-base"
+    model_device: str = "auto"
+    model_threads: int | None = None
+    presigned_url_ttl: int = 3600
+    app_password: Secret | None = None
+    max_audio_seconds: float = 300.0
+    max_upload_mb: int = 25
+    max_prompt_chars: int = 1000
+    caption_max_tokens: int = 30
+    replicate_timeout_s: float = 120.0
+    replicate_max_retries: int = 3
+    secret_values: tuple[Secret, ...] = field(default=(), repr=False)
+
+    @property
+    def images_dir(self) -> Path:
+        return self.data_dir / "images"
+
+    @property
+    def uses_embedded_database(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    def database_description(self) -> str:
+        """Where records go, with any password hidden."""
+        return make_url(self.database_url).render_as_string(hide_password=True)
+
+    def storage_description(self) -> str:
+        if self.spaces is None:
+            return f"local folder {self.images_dir}"
+        return f"Spaces bucket '{self.spaces.bucket}' at {self.spaces.endpoint}"
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None,
+    *,
+    dotenv_path: Path | None = Path(".env"),
+    secrets: Mapping[str, object] | None = None,
+) -> Settings:
+    """Resolve settings from the environment, a `.env` file and Streamlit secrets, in that order."""
+    values = _merge_sources(os.environ if environ is None else environ, dotenv_path, secrets or {})
+    return _settings_from(values)
+
+
+def _merge_sources(
+    environ: Mapping[str, str], dotenv_path: Path | None, secrets: Mapping[str, object]
+) -> dict[str, str]:
+    merged: dict[str, str] = {}
+    # Lowest precedence first; empty strings count as "not given" everywhere.
+    for name, value in secrets.items():
+        if isinstance(value, str | int | float) and str(value).strip():
+            merged[name] = str(value).strip()
+    if dotenv_path is not None and dotenv_path.is_file():
+        for name, value in dotenv_values(dotenv_path).items():
+            if value is not None and value.strip():
+                merged[name] = value.strip()
+    for name, value in environ.items():
+        if value.strip():
+            merged[name] = value.strip()
+    return merged
+
+
+def _settings_from(values: dict[str, str]) -> Settings:
+    data_dir = Path(values.get("DATA_DIR", "data")).expanduser()
+    token = values.get("REPLICATE_API_TOKEN")
+    password = values.get("APP_PASSWORD")
+    spaces = _spaces_settings(values)
+    secrets = [Secret(v) for v in (token, password, values.get("DB_PASSWORD")) if v]
+    if spaces is not None:
+        secrets.append(spaces.secret)
+    database_url = _database_url(values, data_dir)
+    url_password = make_url(database_url).password
+    if url_password:
+        secrets.append(Secret(str(url_password)))
+    return Settings(
+        database_url=database_url,
+        data_dir=data_dir,
+        spaces=spaces,
+        replicate_api_token=Secret(token) if token else None,
+        replicate_base_url=values.get("REPLICATE_BASE_URL"),
+        image_model=values.get("IMAGE_MODEL", Settings.image_model),
+        speech_engine=_choice(values, "SPEECH_ENGINE", SPEECH_ENGINES, Settings.speech_engine),
+        whisper_model=values.get("WHISPER_MODEL", Settings.whisper_model),
+        caption_model=values.get("CAPTION_MODEL", Settings.caption_model),
+        model_device=_choice(values, "MODEL_DEVICE", MODEL_DEVICES, Settings.model_device),
+        model_threads=_optional_int(values, "MODEL_THREADS"),
+        presigned_url_ttl=_positive_int(values, "PRESIGNED_URL_TTL", Settings.presigned_url_ttl),
+        app_password=Secret(password) if password else None,
+        max_audio_seconds=float(_positive_int(values, "MAX_AUDIO_SECONDS", 300)),
+        max_upload_mb=_positive_int(values, "MAX_UPLOAD_MB", Settings.max_upload_mb),
+        max_prompt_chars=_positive_int(values, "MAX_PROMPT_CHARS", Settings.max_prompt_chars),
+        caption_max_tokens=_positive_int(values, "CAPTION_MAX_TOKENS", Settings.caption_max_tokens),
+        replicate_timeout_s=float(_positive_int(values, "REPLICATE_TIMEOUT", 120)),
+        replicate_max_retries=_positive_int(values, "REPLICATE_MAX_RETRIES", 3, allow_zero=True),
+        secret_values=tuple(secrets),
+    )
+
+
+def _database_url(values: dict[str, str], data_dir: Path) -> str:
+    if url := values.get("DATABASE_URL"):
+        try:
+            parsed = make_url(url)
+        except Exception as exc:
+            raise ConfigError("DATABASE_URL is not a valid SQLAlchemy URL (e.g. postgresql+psycopg://user:pw@host/db).") from exc
+        if parsed.drivername in ("postgresql", "postgres"):
+            # Plain postgresql:// would ask for psycopg2; the app ships psycopg 3.
+            parsed = parsed.set(drivername="postgresql+psycopg")
+        return parsed.render_as_string(hide_password=False)
+    given = [name for name in DB_VARIABLES if values.get(name)]
+    if not given:
+        return f"sqlite:///{(data_dir / 'app.db').as_posix()}"
+    missing = [name for name in ("DB_HOST", "DB_USER", "DB_NAME") if not values.get(name)]
+    if missing:
+        raise ConfigError(
+            f"Database settings are incomplete: set {', '.join(missing)} "
+            f"(given: {', '.join(given)}), or remove the DB_* variables to use the embedded SQLite database."
+        )
+    return URL.create(
+        "postgresql+psycopg",
+        username=values["DB_USER"],
+        password=values.get("DB_PASSWORD"),
+        host=values["DB_HOST"],
+        port=_positive_int(values, "DB_PORT", 5432),
+        database=values["DB_NAME"],
+    ).render_as_string(hide_password=False)
+
+
+def _spaces_settings(values: dict[str, str]) -> SpacesSettings | None:
+    given = [name for name in SPACES_VARIABLES if values.get(name)]
+    if not given:
+        return None
+    missing = [name for name in ("SPACES_BUCKET", "SPACES_KEY", "SPACES_SECRET") if not values.get(name)]
+    if not values.get("SPACES_REGION") and not values.get("SPACES_ENDPOINT"):
+        missing.append("SPACES_REGION or SPACES_ENDPOINT")
+    if missing:
+        raise ConfigError(
+            f"Spaces settings are incomplete: set {', '.join(missing)} "
+            f"(given: {', '.join(given)}), or remove the SPACES_* variables to keep images in a local folder."
+        )
+    region = values.get("SPACES_REGION", "us-east-1")
+    endpoint = values.get("SPACES_ENDPOINT") or f"https://{region}.digitaloceanspaces.com"
+    if not endpoint.startswith(("http://", "https://")):
+        endpoint = f"https://{endpoint}"
+    return SpacesSettings(
+        key=values["SPACES_KEY"],
+        secret=Secret(values["SPACES_SECRET"]),
+        bucket=values["SPACES_BUCKET"],
+        region=region,
+        endpoint=endpoint.rstrip("/"),
+    )
+
+
+def _choice(values: dict[str, str], name: str, allowed: tuple[str, ...], default: str) -> str:
+    value = values.get(name, default).lower()
+    if value not in allowed:
+        raise ConfigError(f"{name}={value!r} is not supported: use one of {', '.join(allowed)}.")
+    return value
+
+
+def _positive_int(values: dict[str, str], name: str, default: int, *, allow_zero: bool = False) -> int:
+    raw = values.get(name)
+    if raw is None:
+        return default
+    try:
+        number = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}.") from None
+    if number < 0 or (number == 0 and not allow_zero):
+        raise ConfigError(f"{name} must be {'zero or more' if allow_zero else 'greater than zero'}, got {number}.")
+    return number
+
+
+def _optional_int(values: dict[str, str], name: str) -> int | None:
+    return _positive_int(values, name, 0) if values.get(name) else None

@@ -1,0 +1,33 @@
+"""Errors a person can act on: every message says what went wrong and what to do."""
+
+
+class AppError(Exception):
+    """Base for failures whose message is safe and useful to show to a user."""
+
+
+class ConfigError(AppError):
+    """Settings are missing, half-given or invalid."""
+
+
+class InputError(AppError):
+    """Something the user typed or chose cannot be used (prompt, aspect ratio, ...)."""
+
+
+class AudioError(AppError):
+    """An upload or recording cannot be turned into speech audio."""
+
+
+class ModelLoadError(AppError):
+    """A speech or caption model cannot be loaded."""
+
+
+class GenerationError(AppError):
+    """The image generator refused or failed."""
+
+
+class StorageError(AppError):
+    """The image store refused or could not be reached."""
+
+
+class DatabaseError(AppError):
+    """The database refused or could not be reached."""

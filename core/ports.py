@@ -1,0 +1,123 @@
+"""The outside world as small protocols, and the plain values that cross them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import numpy as np
+
+ASPECT_RATIOS = ("1:1", "16:9", "21:9", "3:2", "2:3", "4:5", "5:4", "3:4", "4:3", "9:16", "9:21")
+OUTPUT_FORMATS = ("webp", "jpg", "png")
+MEGAPIXELS = ("1", "0.25")
+CONTENT_TYPES = {"webp": "image/webp", "jpg": "image/jpeg", "png": "image/png"}
+
+
+@dataclass(frozen=True)
+class AudioClip:
+    """Mono float32 speech at 16 kHz, ready for Whisper."""
+
+    samples: np.ndarray
+    sample_rate: int = 16_000
+
+    @property
+    def duration_s(self) -> float:
+        return len(self.samples) / self.sample_rate
+
+
+@dataclass(frozen=True)
+class Transcript:
+    text: str
+    language: str | None
+    duration_s: float
+
+
+@dataclass(frozen=True)
+class GenerationRequest:
+    """Inputs of one FLUX.1 [schnell] prediction; validated by `core.prompts.validate_request`."""
+
+    prompt: str
+    aspect_ratio: str = "1:1"
+    num_outputs: int = 1
+    seed: int | None = None
+    output_format: str = "webp"
+    output_quality: int = 80
+    num_inference_steps: int = 4
+    go_fast: bool = True
+    megapixels: str = "1"
+
+    def replicate_input(self) -> dict[str, object]:
+        payload: dict[str, object] = {
+            "prompt": self.prompt,
+            "aspect_ratio": self.aspect_ratio,
+            "num_outputs": self.num_outputs,
+            "output_format": self.output_format,
+            "output_quality": self.output_quality,
+            "num_inference_steps": self.num_inference_steps,
+            "go_fast": self.go_fast,
+            "megapixels": self.megapixels,
+        }
+        if self.seed is not None:
+            payload["seed"] = self.seed
+        return payload
+
+
+@dataclass(frozen=True)
+class GeneratedImage:
+    data: bytes
+    output_format: str  # webp | jpg | png
+    source_url: str | None = None
+
+    @property
+    def content_type(self) -> str:
+        return CONTENT_TYPES.get(self.output_format, "application/octet-stream")
+
+
+@dataclass
+class Timings:
+    """Milliseconds per pipeline stage, in the order they ran."""
+
+    ms: dict[str, float] = field(default_factory=dict)
+
+    def add(self, stage: str, milliseconds: float) -> None:
+        self.ms[stage] = round(self.ms.get(stage, 0.0) + milliseconds, 1)
+
+
+class Transcriber(Protocol):
+    model_id: str
+
+    def transcribe(self, clip: AudioClip) -> Transcript: ...
+
+
+class ImageGenerator(Protocol):
+    model_id: str
+
+    def generate(self, request: GenerationRequest) -> list[GeneratedImage]: ...
+
+
+class Captioner(Protocol):
+    model_id: str
+
+    def caption(self, image: bytes) -> str: ...
+
+
+class ImageStore(Protocol):
+    """Private object storage addressed by keys the app makes."""
+
+    def put(self, key: str, data: bytes, content_type: str) -> None: ...
+
+    def get(self, key: str) -> bytes: ...
+
+    def delete(self, key: str) -> None:
+        """Remove `key`; removing a key that is not there is not an error."""
+        ...
+
+    def exists(self, key: str) -> bool: ...
+
+    def url(self, key: str, ttl_s: int) -> str:
+        """A URL a browser can fetch for `ttl_s` seconds (presigned for S3)."""
+        ...
+
+    def check(self) -> str:
+        """Raise StorageError if unusable; return a short description otherwise."""
+        ...

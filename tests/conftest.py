@@ -1,0 +1,35 @@
+"""Shared test setup: no model hub, no user folders, and the service fixtures of tests/fixtures."""
+
+from __future__ import annotations
+
+import os
+
+# Set before anything imports huggingface_hub, so a forgotten download fails fast instead of hanging.
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ["TRANSFORMERS_OFFLINE"] = "1"
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+import pytest  # noqa: E402
+
+pytest_plugins = [
+    "tests.fixtures.postgres",
+    "tests.fixtures.s3",
+    "tests.fixtures.replicate_server",
+    "tests.fixtures.models",
+]
+
+# Variables of the configuration contract that must not leak from a developer's shell into tests.
+_CONFIG_VARIABLES = (
+    "DATABASE_URL", "DB_USER", "DB_PASSWORD", "DB_HOST", "DB_PORT", "DB_NAME",
+    "SPACES_KEY", "SPACES_SECRET", "SPACES_REGION", "SPACES_ENDPOINT", "SPACES_BUCKET",
+    "REPLICATE_API_TOKEN", "REPLICATE_BASE_URL", "DATA_DIR", "WHISPER_MODEL", "CAPTION_MODEL",
+    "IMAGE_MODEL", "SPEECH_ENGINE", "PRESIGNED_URL_TTL", "MODEL_DEVICE", "APP_PASSWORD",
+)
+
+
+@pytest.fixture(autouse=True)
+def isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    """Every test starts with no configuration, in a temporary working folder."""
+    for name in _CONFIG_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
