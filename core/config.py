@@ -164,8 +164,10 @@ def _database_url(values: dict[str, str], data_dir: Path) -> str:
     if url := values.get("DATABASE_URL"):
         try:
             parsed = make_url(url)
-        except Exception as exc:
-            raise ConfigError("DATABASE_URL is not a valid SQLAlchemy URL (e.g. postgresql+psycopg://user:pw@host/db).") from exc
+        except Exception:
+            raise ConfigError(
+                "DATABASE_URL is not a valid SQLAlchemy URL; use e.g. postgresql+psycopg://user:password@host/db."
+            ) from None
         if parsed.drivername in ("postgresql", "postgres"):
             # Plain postgresql:// would ask for psycopg2; the app ships psycopg 3.
             parsed = parsed.set(drivername="postgresql+psycopg")

@@ -7,6 +7,8 @@ from typing import Protocol
 
 import numpy as np
 
+from core.records import ImageRecordView, NewRecord
+
 ASPECT_RATIOS = ("1:1", "16:9", "21:9", "3:2", "2:3", "4:5", "5:4", "3:4", "4:3", "9:16", "9:21")
 OUTPUT_FORMATS = ("webp", "jpg", "png")
 MEGAPIXELS = ("1", "0.25")
@@ -121,3 +123,17 @@ class ImageStore(Protocol):
     def check(self) -> str:
         """Raise StorageError if unusable; return a short description otherwise."""
         ...
+
+
+class Records(Protocol):
+    """The `image_records` table, as the pipeline uses it."""
+
+    def add(self, *, record: NewRecord) -> tuple[ImageRecordView, bool]:
+        """Insert, or return the row that already has this idempotency key (and False)."""
+        ...
+
+    def find_by_idempotency_key(self, *, key: str) -> ImageRecordView | None: ...
+
+    def delete(self, *, record_id: int) -> bool: ...
+
+    def update_description(self, *, record_id: int, description: str) -> ImageRecordView | None: ...

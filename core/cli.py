@@ -1,0 +1,95 @@
+"""`python -m core`: everything the app does, from a terminal, as JSON lines."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+
+from core.config import load_settings
+from core.errors import AppError, AudioError, ConfigError, InputError
+from core.ports import ASPECT_RATIOS, MEGAPIXELS, OUTPUT_FORMATS, GenerationRequest
+
+BAD_INPUT = 2
+FAILURE = 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m core", description="Speak an idea, get an image and a caption.")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    create = commands.add_parser("create", help="transcribe (optional), generate, caption and save")
+    source = create.add_mutually_exclusive_group(required=True)
+    source.add_argument("--audio", type=Path, help="a WAV, FLAC, OGG or MP3 file describing the image")
+    source.add_argument("--prompt", help="the description as text")
+    create.add_argument("--aspect-ratio", default="1:1", choices=ASPECT_RATIOS)
+    create.add_argument("--seed", type=int)
+    create.add_argument("--num-outputs", type=int, default=1, choices=range(1, 5), metavar="1-4")
+    create.add_argument("--output-format", default="webp", choices=OUTPUT_FORMATS)
+    create.add_argument("--output-quality", type=int, default=80)
+    create.add_argument("--megapixels", default="1", choices=MEGAPIXELS)
+    create.add_argument("--no-save", action="store_true", help="do not store; write the images to --output-dir")
+    create.add_argument("--output-dir", type=Path, help="also write each image file here")
+
+    history = commands.add_parser("history", help="saved records, newest first")
+    history.add_argument("--search", help="words that must appear in prompt, caption or transcript")
+    history.add_argument("--since", type=date.fromisoformat, metavar="YYYY-MM-DD")
+    history.add_argument("--until", type=date.fromisoformat, metavar="YYYY-MM-DD")
+    history.add_argument("--limit", type=_non_negative, default=50)
+    history.add_argument("--offset", type=_non_negative, default=0)
+    history.add_argument("--oldest-first", action="store_true")
+
+    transcribe = commands.add_parser("transcribe", help="print the transcript of an audio file")
+    transcribe.add_argument("path", type=Path)
+
+    check = commands.add_parser("check", help="report on database, storage, Replicate and models")
+    check.add_argument("--load-models", action="store_true", help="load the models too (slow)")
+
+    commands.add_parser("migrate", help="apply database migrations")
+    return parser
+
+
+def _non_negative(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError("must be zero or more")
+    return value
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings()
+        from core import commands
+
+        return commands.run(args, settings)
+    except (InputError, AudioError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return BAD_INPUT
+    except (ConfigError, AppError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return FAILURE
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return FAILURE
+
+
+def emit(obj: object) -> None:
+    print(json.dumps(obj, ensure_ascii=False, default=str), flush=True)
+
+
+def build_request(args: argparse.Namespace, prompt: str = "") -> GenerationRequest:
+    return GenerationRequest(
+        prompt=prompt,
+        aspect_ratio=args.aspect_ratio,
+        num_outputs=args.num_outputs,
+        seed=args.seed,
+        output_format=args.output_format,
+        output_quality=args.output_quality,
+        megapixels=args.megapixels,
+    )

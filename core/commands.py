@@ -1,0 +1,150 @@
+"""What each `python -m core` command does, once its arguments are parsed."""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+from core.audio import decode_audio
+from core.cli import FAILURE, build_request, emit
+from core.config import Settings
+from core.errors import AudioError, InputError
+from core.pipeline import Draft, SavedImage
+from core.records import HistoryQuery
+from core.services import Services, build_services, load_transcriber_for
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    if args.command == "migrate":
+        from core.db import create_engine_for, migrate
+
+        migrate(create_engine_for(settings.database_url))
+        emit({"migrated": True, "database": settings.database_description()})
+        return 0
+    if args.command == "check":
+        from core.health import check_all
+
+        report = check_all(settings, load_models=args.load_models)
+        emit(report)
+        return 0 if report["ok"] else FAILURE
+    if args.command == "transcribe":
+        return _transcribe(args, settings)
+    services = build_services(settings)
+    handlers = {"create": _create, "history": _history}
+    return handlers[args.command](args, services)
+
+
+def _create(args: argparse.Namespace, services: Services) -> int:
+    audio = _read_file(args.audio) if args.audio else None
+    request = build_request(args, prompt=args.prompt or "")
+    results = services.pipeline.create(
+        request, audio=audio, filename=args.audio.name if args.audio else None, save=not args.no_save
+    )
+    output_dir = args.output_dir or (Path.cwd() if args.no_save else None)
+    for result in results:
+        if isinstance(result, SavedImage):
+            emit(_saved_json(result, services, output_dir))
+        else:
+            emit(_draft_json(result, output_dir))
+    return 0
+
+
+def _saved_json(saved: SavedImage, services: Services, output_dir: Path | None) -> dict[str, object]:
+    record = saved.record
+    data = record.to_json()
+    data["image_url"] = services.store.url(record.image_filename, services.settings.presigned_url_ttl)
+    data["created"] = saved.created
+    if output_dir is not None:
+        data["image_path"] = str(
+            _write(
+                output_dir,
+                record.idempotency_key or str(record.id),
+                record.output_format,
+                services.store.get(record.image_filename),
+            )
+        )
+    return data
+
+
+def _draft_json(draft: Draft, output_dir: Path | None) -> dict[str, object]:
+    path = _write(output_dir or Path.cwd(), draft.idempotency_key, draft.image.output_format, draft.image.data)
+    return {
+        "id": None,
+        "prompt": draft.request.prompt,
+        "transcript": draft.transcript,
+        "description": draft.caption,
+        "image_filename": None,
+        "thumbnail_filename": None,
+        "image_url": None,
+        "image_path": str(path),
+        "created_at": None,
+        "timings_ms": draft.timings_ms,
+    }
+
+
+def _write(folder: Path, stem: str, extension: str | None, data: bytes) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{stem[:16]}.{extension or 'img'}"
+    path.write_bytes(data)
+    return path
+
+
+def _history(args: argparse.Namespace, services: Services) -> int:
+    if args.since and args.until and args.since > args.until:
+        raise InputError("--since is after --until: swap the dates.")
+    page = services.repository.search(
+        query=HistoryQuery(
+            search=args.search,
+            since=args.since,
+            until=args.until,
+            newest_first=not args.oldest_first,
+            limit=args.limit,
+            offset=args.offset,
+        )
+    )
+    for record in page.records:
+        emit(record.to_json())
+    return 0
+
+
+def _transcribe(args: argparse.Namespace, settings: Settings) -> int:
+    audio = _read_file(args.path)
+    clip = decode_audio(
+        audio,
+        filename=args.path.name,
+        max_seconds=settings.max_audio_seconds,
+        max_bytes=settings.max_upload_mb * 2**20,
+    )
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+    transcriber = load_transcriber_for(settings)
+    timings["load_model"] = _ms_since(started)
+    started = time.perf_counter()
+    transcript = transcriber.transcribe(clip)
+    timings["transcribe"] = _ms_since(started)
+    if not transcript.text.strip():
+        raise AudioError("No speech was recognised in this file. Check that it holds clear speech.")
+    emit(
+        {
+            "text": transcript.text,
+            "language": transcript.language,
+            "duration_s": round(transcript.duration_s, 3),
+            "model": transcriber.model_id,
+            "timings_ms": timings,
+        }
+    )
+    return 0
+
+
+def _ms_since(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 1)
+
+
+def _read_file(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"No such file: {path}. Check the path and try again.") from None
+    except OSError as exc:
+        raise InputError(f"Cannot read {path}: {exc.strerror}.") from None

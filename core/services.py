@@ -1,0 +1,125 @@
+"""The composition root: real adapters built from Settings, models loaded lazily and once."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Generic, TypeVar
+
+from sqlalchemy.engine import Engine
+
+from core.config import Settings
+from core.db import create_engine_for, migrate
+from core.imagegen import ReplicateGenerator
+from core.pipeline import Pipeline
+from core.ports import Captioner, ImageGenerator, ImageStore, Transcriber
+from core.repository import RecordRepository
+from core.storage import build_store
+from core.url_cache import PresignedUrlCache
+
+T = TypeVar("T")
+
+
+class Lazy(Generic[T]):
+    """Builds a value on first call, once, even when several sessions ask at the same moment."""
+
+    def __init__(self, build: Callable[[], T]) -> None:
+        self._build = build
+        self._value: T | None = None
+        self._lock = threading.Lock()
+
+    def __call__(self) -> T:
+        if self._value is None:
+            with self._lock:
+                if self._value is None:
+                    self._value = self._build()
+        return self._value
+
+    @property
+    def loaded(self) -> bool:
+        return self._value is not None
+
+
+def load_transcriber_for(settings: Settings) -> Transcriber:
+    from core.speech import load_transcriber
+
+    return load_transcriber(
+        engine=settings.speech_engine,
+        model=settings.whisper_model,
+        device=settings.model_device,
+        threads=settings.model_threads,
+    )
+
+
+def load_captioner_for(settings: Settings) -> Captioner:
+    from core.captioning import load_captioner
+
+    return load_captioner(
+        model=settings.caption_model,
+        device=settings.model_device,
+        max_new_tokens=settings.caption_max_tokens,
+        threads=settings.model_threads,
+    )
+
+
+def build_generator(settings: Settings) -> ImageGenerator:
+    return ReplicateGenerator(
+        api_token=settings.replicate_api_token,
+        model=settings.image_model,
+        base_url=settings.replicate_base_url,
+        timeout_s=settings.replicate_timeout_s,
+        max_retries=settings.replicate_max_retries,
+    )
+
+
+@dataclass
+class Services:
+    """Everything a page or a command needs, wired once per process."""
+
+    settings: Settings
+    engine: Engine
+    store: ImageStore
+    repository: RecordRepository
+    generator: ImageGenerator
+    transcriber: Callable[[], Transcriber]
+    captioner: Callable[[], Captioner]
+    urls: PresignedUrlCache = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.urls = PresignedUrlCache(self.store, self.settings.presigned_url_ttl)
+
+    @property
+    def pipeline(self) -> Pipeline:
+        return Pipeline(
+            store=self.store,
+            repository=self.repository,
+            generator=self.generator,
+            transcriber=self.transcriber,
+            captioner=self.captioner,
+            max_prompt_chars=self.settings.max_prompt_chars,
+            max_audio_seconds=self.settings.max_audio_seconds,
+            max_audio_bytes=self.settings.max_upload_mb * 2**20,
+        )
+
+
+def build_services(
+    settings: Settings,
+    *,
+    transcriber: Callable[[], Transcriber] | None = None,
+    captioner: Callable[[], Captioner] | None = None,
+    run_migrations: bool = True,
+) -> Services:
+    """Wire real adapters; callers (the UI's resource cache) may pass their own model providers."""
+    engine = create_engine_for(settings.database_url)
+    if run_migrations:
+        migrate(engine)
+    return Services(
+        settings=settings,
+        engine=engine,
+        store=build_store(settings),
+        repository=RecordRepository(engine),
+        generator=build_generator(settings),
+        transcriber=transcriber or Lazy(lambda: load_transcriber_for(settings)),
+        captioner=captioner or Lazy(lambda: load_captioner_for(settings)),
+    )

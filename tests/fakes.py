@@ -1,0 +1,135 @@
+"""Hand-written fakes of the ports: they remember what they were asked and fail when told to."""
+
+from __future__ import annotations
+
+import io
+import itertools
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+
+from PIL import Image
+
+from core.errors import DatabaseError, GenerationError, StorageError
+from core.ports import AudioClip, GeneratedImage, GenerationRequest, Transcript
+from core.records import ImageRecordView, NewRecord
+
+
+def png_bytes(width: int = 64, height: int = 48, colour: tuple[int, int, int] = (200, 30, 30)) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), colour).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+@dataclass
+class FakeStore:
+    objects: dict[str, tuple[bytes, str]] = field(default_factory=dict)
+    fail_put_on_call: int | None = None  # 1-based: which put() raises
+    puts: int = 0
+    deleted: list[str] = field(default_factory=list)
+
+    def put(self, key: str, data: bytes, content_type: str) -> None:
+        self.puts += 1
+        if self.fail_put_on_call == self.puts:
+            raise StorageError("Access denied by the image store. Check SPACES_KEY and SPACES_SECRET.")
+        self.objects[key] = (data, content_type)
+
+    def get(self, key: str) -> bytes:
+        return self.objects[key][0]
+
+    def delete(self, key: str) -> None:
+        self.deleted.append(key)
+        self.objects.pop(key, None)
+
+    def exists(self, key: str) -> bool:
+        return key in self.objects
+
+    def url(self, key: str, ttl_s: int) -> str:
+        return f"https://fake.example/{key}?ttl={ttl_s}"
+
+    def check(self) -> str:
+        return "fake store"
+
+
+@dataclass
+class FakeRecords:
+    rows: dict[int, ImageRecordView] = field(default_factory=dict)
+    fail_add: bool = False
+    lookups_miss: bool = False  # simulates another process inserting between lookup and insert
+    _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
+
+    def add(self, *, record: NewRecord) -> tuple[ImageRecordView, bool]:
+        if self.fail_add:
+            raise DatabaseError("Cannot reach the database. Check DB_HOST and DB_PORT.")
+        if existing := self._existing(record.idempotency_key):
+            return existing, False
+        view = ImageRecordView(id=next(self._ids), created_at=datetime.now(UTC), **record.__dict__)
+        self.rows[view.id] = view
+        return view, True
+
+    def find_by_idempotency_key(self, *, key: str) -> ImageRecordView | None:
+        return None if self.lookups_miss else self._existing(key)
+
+    def _existing(self, key: str) -> ImageRecordView | None:
+        return next((row for row in self.rows.values() if row.idempotency_key == key), None)
+
+    def delete(self, *, record_id: int) -> bool:
+        return self.rows.pop(record_id, None) is not None
+
+    def update_description(self, *, record_id: int, description: str) -> ImageRecordView | None:
+        if record_id not in self.rows:
+            return None
+        self.rows[record_id] = replace(self.rows[record_id], description=description)
+        return self.rows[record_id]
+
+
+@dataclass
+class FakeGenerator:
+    model_id: str = "fake/flux"
+    requests: list[GenerationRequest] = field(default_factory=list)
+    error: GenerationError | None = None
+
+    def generate(self, request: GenerationRequest) -> list[GeneratedImage]:
+        self.requests.append(request)
+        if self.error:
+            raise self.error
+        return [
+            GeneratedImage(data=png_bytes(64 + i, 48, (10 * i, 100, 200)), output_format="png")
+            for i in range(request.num_outputs)
+        ]
+
+
+@dataclass
+class FakeTranscriber:
+    text: str = "a red apple on a wooden table"
+    model_id: str = "fake/whisper"
+    clips: list[AudioClip] = field(default_factory=list)
+
+    def transcribe(self, clip: AudioClip) -> Transcript:
+        self.clips.append(clip)
+        return Transcript(text=self.text, language="en", duration_s=clip.duration_s)
+
+
+@dataclass
+class FakeCaptioner:
+    text: str = "a red square"
+    model_id: str = "fake/blip"
+    images: list[bytes] = field(default_factory=list)
+
+    def caption(self, image: bytes) -> str:
+        self.images.append(image)
+        return self.text
+
+
+def tone(
+    seconds: float = 1.0, *, rate: int = 16_000, channels: int = 1, fmt: str = "WAV", amplitude: float = 0.3
+) -> bytes:
+    """A 440 Hz tone encoded as `fmt` (WAV, FLAC, OGG, MP3): real audio bytes for decoding tests."""
+    import numpy as np
+    import soundfile
+
+    t = np.arange(int(seconds * rate)) / rate
+    wave = (amplitude * np.sin(2 * np.pi * 440 * t)).astype(np.float32)
+    data = np.stack([wave] * channels, axis=1) if channels > 1 else wave
+    buffer = io.BytesIO()
+    soundfile.write(buffer, data, rate, format=fmt)
+    return buffer.getvalue()

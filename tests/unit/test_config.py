@@ -1,0 +1,101 @@
+from pathlib import Path
+
+import pytest
+
+from core.config import Secret, load_settings
+from core.errors import ConfigError
+
+
+def settings_from(env: dict[str, str], **kwargs):
+    return load_settings(env, dotenv_path=kwargs.pop("dotenv_path", None), **kwargs)
+
+
+def test_no_configuration_means_sqlite_and_a_local_folder_under_data_dir():
+    settings = settings_from({})
+    assert settings.database_url == "sqlite:///data/app.db"
+    assert settings.spaces is None
+    assert settings.images_dir == Path("data/images")
+    assert settings.replicate_api_token is None
+
+
+def test_data_dir_moves_the_embedded_defaults(tmp_path):
+    settings = settings_from({"DATA_DIR": str(tmp_path)})
+    assert settings.database_url == f"sqlite:///{tmp_path.as_posix()}/app.db"
+    assert settings.images_dir == tmp_path / "images"
+
+
+def test_seed_db_variables_build_a_postgresql_url():
+    settings = settings_from(
+        {"DB_USER": "app", "DB_PASSWORD": "p@ss:word", "DB_HOST": "db.local", "DB_PORT": "6543", "DB_NAME": "images"}
+    )
+    assert settings.database_url == "postgresql+psycopg://app:p%40ss%3Aword@db.local:6543/images"
+    assert "p@ss" not in settings.database_description()
+
+
+def test_database_url_wins_over_db_variables():
+    settings = settings_from({"DATABASE_URL": "postgresql://u@h/x", "DB_HOST": "ignored", "DB_NAME": "y"})
+    assert settings.database_url == "postgresql+psycopg://u@h/x"
+
+
+def test_half_given_database_settings_name_every_missing_variable():
+    with pytest.raises(ConfigError) as error:
+        settings_from({"DB_HOST": "db.local", "DB_PASSWORD": "x"})
+    assert "DB_USER" in str(error.value) and "DB_NAME" in str(error.value)
+    assert "DB_HOST" not in str(error.value).split("(given")[0]
+
+
+def test_half_given_spaces_settings_name_every_missing_variable():
+    with pytest.raises(ConfigError) as error:
+        settings_from({"SPACES_BUCKET": "pics"})
+    message = str(error.value)
+    for name in ("SPACES_KEY", "SPACES_SECRET", "SPACES_REGION or SPACES_ENDPOINT"):
+        assert name in message
+
+
+def test_spaces_endpoint_defaults_from_region():
+    settings = settings_from({"SPACES_BUCKET": "b", "SPACES_KEY": "k", "SPACES_SECRET": "s", "SPACES_REGION": "ams3"})
+    assert settings.spaces is not None
+    assert settings.spaces.endpoint == "https://ams3.digitaloceanspaces.com"
+
+
+def test_environment_beats_dotenv_beats_streamlit_secrets(tmp_path):
+    dotenv = tmp_path / ".env"
+    dotenv.write_text("IMAGE_MODEL=from-dotenv\nCAPTION_MODEL=from-dotenv\n")
+    secrets = {"IMAGE_MODEL": "from-secrets", "CAPTION_MODEL": "from-secrets", "WHISPER_MODEL": "from-secrets"}
+    settings = settings_from({"IMAGE_MODEL": "from-env"}, dotenv_path=dotenv, secrets=secrets)
+    assert settings.image_model == "from-env"
+    assert settings.caption_model == "from-dotenv"
+    assert settings.whisper_model == "from-secrets"
+
+
+def test_empty_values_count_as_not_given():
+    settings = settings_from({"DB_HOST": "", "SPACES_BUCKET": "  ", "REPLICATE_API_TOKEN": ""})
+    assert settings.uses_embedded_database and settings.spaces is None and settings.replicate_api_token is None
+
+
+def test_secrets_never_appear_in_repr_or_str():
+    settings = settings_from(
+        {
+            "REPLICATE_API_TOKEN": "r8_supersecret",
+            "APP_PASSWORD": "hunter22",
+            "DATABASE_URL": "postgresql://u:dbpw1@h/d",
+        }
+    )
+    text = repr(settings) + str(settings.replicate_api_token)
+    assert "r8_supersecret" not in text and "hunter22" not in text
+    assert settings.replicate_api_token == Secret("r8_supersecret")
+    assert {s.reveal() for s in settings.secret_values} >= {"r8_supersecret", "hunter22", "dbpw1"}
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "expected"),
+    [
+        ("PRESIGNED_URL_TTL", "soon", "whole number"),
+        ("PRESIGNED_URL_TTL", "0", "greater than zero"),
+        ("SPEECH_ENGINE", "vosk", "transformers, faster-whisper"),
+        ("MODEL_DEVICE", "tpu", "auto, cpu, cuda"),
+    ],
+)
+def test_invalid_values_say_what_is_allowed(name, value, expected):
+    with pytest.raises(ConfigError, match=expected):
+        settings_from({name: value})
