@@ -1,0 +1,72 @@
+"""Settings and services, built once per server process and shared by every session."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+
+import streamlit as st
+
+from core.config import Settings, load_settings
+from core.errors import AppError, ConfigError
+from core.redaction import install_log_redaction
+from core.services import Services, build_services
+
+# After a failed migration (database down), wait this long before trying again on a rerun.
+DATABASE_RETRY_S = 15.0
+
+
+def _streamlit_secrets() -> dict[str, object]:
+    try:
+        return {name: st.secrets[name] for name in st.secrets}
+    except Exception:  # no secrets.toml: Streamlit raises rather than returning an empty mapping
+        return {}
+
+
+def settings() -> Settings:
+    """Current settings; a configuration error stops the page with a message naming what to fix."""
+    try:
+        resolved = load_settings(secrets=_streamlit_secrets())
+    except ConfigError as exc:
+        st.error(f"The app is not configured correctly: {exc}", icon="⚙️")
+        st.stop()
+    install_log_redaction(resolved.secret_values)
+    return resolved
+
+
+def _fingerprint(resolved: Settings) -> str:
+    secret_part = "|".join(sorted(hashlib.sha256(s.reveal().encode()).hexdigest() for s in resolved.secret_values))
+    return hashlib.sha256(f"{resolved!r}|{secret_part}".encode()).hexdigest()
+
+
+@st.cache_resource(show_spinner=False)
+def _services(fingerprint: str, _settings: Settings) -> Services:
+    return build_services(_settings, run_migrations=False)
+
+
+def services() -> Services:
+    resolved = settings()
+    return _services(_fingerprint(resolved), resolved)
+
+
+@st.cache_resource(show_spinner=False)
+def _migrated(fingerprint: str, _services: Services) -> bool:
+    from core.db import migrate
+
+    migrate(_services.engine)  # raising is not cached, so a later rerun tries again
+    return True
+
+
+def database_problem(current: Services) -> str | None:
+    """None when the database is migrated and reachable; otherwise what to tell the user."""
+    failed_at = st.session_state.get("_database_failed_at")
+    if failed_at and time.monotonic() - failed_at < DATABASE_RETRY_S:
+        return st.session_state.get("_database_problem")
+    try:
+        _migrated(_fingerprint(current.settings), current)
+    except AppError as exc:
+        st.session_state["_database_failed_at"] = time.monotonic()
+        st.session_state["_database_problem"] = str(exc)
+        return str(exc)
+    st.session_state.pop("_database_failed_at", None)
+    return None
