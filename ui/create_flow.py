@@ -1,0 +1,145 @@
+"""Session state and stage runners for the Create page.
+
+Streamlit reruns the page on every interaction; a button is True only in the run right after its
+click, so each paid call or insert below runs once per click. Drafts live in session state until
+saved, so an image survives any later failure (caption, storage, database).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+import streamlit as st
+
+from core.config import Settings
+from core.errors import AppError
+from core.pipeline import Draft, Pipeline, SavedImage, TimedTranscript
+from core.ports import GenerationRequest
+from core.redaction import redact
+
+T = TypeVar("T")
+log = logging.getLogger(__name__)
+
+PROMPT = "prompt"
+PENDING_PROMPT = "_pending_prompt"
+PREFILL_PROMPT = "prefill_prompt"  # set by History's "use this prompt again"
+TRANSCRIPT = "_transcript"
+DRAFTS = "_drafts"
+SAVED = "_saved"  # idempotency key -> record id
+LAST_RUN = "_last_run"
+
+
+@dataclass(frozen=True)
+class StageLine:
+    label: str
+    ms: float | None
+    error: str | None = None
+
+
+def drafts() -> list[Draft]:
+    return st.session_state.setdefault(DRAFTS, [])
+
+
+def saved_ids() -> dict[str, int]:
+    return st.session_state.setdefault(SAVED, {})
+
+
+def transcript() -> TimedTranscript | None:
+    return st.session_state.get(TRANSCRIPT)
+
+
+def apply_pending_prompt() -> None:
+    """Move a transcript or a History prefill into the prompt box; must run before the box is drawn."""
+    for key in (PREFILL_PROMPT, PENDING_PROMPT):
+        if key in st.session_state:
+            st.session_state[PROMPT] = st.session_state.pop(key)
+            if key == PREFILL_PROMPT:
+                st.session_state.pop(TRANSCRIPT, None)
+
+
+class StageRunner:
+    """Runs stages inside one st.status box, recording each stage's time and any failure."""
+
+    def __init__(self, title: str, settings: Settings) -> None:
+        self.status = st.status(title, expanded=True)
+        self.lines: list[StageLine] = []
+        self.secrets = settings.secret_values
+        self.failed = False
+
+    def stage(self, label: str, action: Callable[[], T]) -> T | None:
+        if self.failed:
+            return None
+        self.status.update(label=f"{label}…", state="running")
+        started = time.perf_counter()
+        try:
+            result = action()
+        except AppError as exc:
+            self._fail(label, redact(str(exc), self.secrets))
+            return None
+        except Exception:
+            log.exception("Unexpected failure in stage %s", label)
+            self._fail(
+                label, "Something unexpected went wrong. Try again; if it keeps happening, check the server log."
+            )
+            return None
+        ms = (time.perf_counter() - started) * 1000
+        self.lines.append(StageLine(label, ms))
+        self.status.write(f"✅ {label} — {ms / 1000:.2f} s")
+        return result
+
+    def _fail(self, label: str, message: str) -> None:
+        self.failed = True
+        self.lines.append(StageLine(label, None, message))
+        self.status.error(f"{label}: {message}")
+        self.status.update(label=f"{label} failed", state="error", expanded=True)
+
+    def finish(self, done_label: str) -> None:
+        if not self.failed:
+            total = sum(line.ms or 0 for line in self.lines)
+            self.status.update(label=f"{done_label} in {total / 1000:.1f} s", state="complete", expanded=False)
+        st.session_state[LAST_RUN] = self.lines
+
+
+def transcribe(runner: StageRunner, pipeline: Pipeline, audio: bytes, filename: str | None) -> TimedTranscript | None:
+    result = runner.stage("Transcribe", lambda: pipeline.transcribe(audio, filename=filename))
+    if result is not None:
+        st.session_state[TRANSCRIPT] = result
+        st.session_state[PENDING_PROMPT] = result.transcript.text
+    return result
+
+
+def generate_and_caption(runner: StageRunner, pipeline: Pipeline, request: GenerationRequest) -> list[Draft]:
+    """Generate, keep the drafts at once, then caption each (a caption failure keeps the image)."""
+    made = runner.stage("Generate", lambda: pipeline.generate(request, transcript=_matching_transcript(request)))
+    if not made:
+        return []
+    st.session_state[DRAFTS] = list(made)
+    for index in range(len(made)):
+        caption_draft(runner, pipeline, index)
+    return drafts()
+
+
+def caption_draft(runner: StageRunner, pipeline: Pipeline, index: int) -> None:
+    captioned = runner.stage(f"Caption image {index + 1}", lambda: pipeline.caption(drafts()[index]))
+    if captioned is not None:
+        drafts()[index] = captioned
+
+
+def save_draft(runner: StageRunner, pipeline: Pipeline, index: int) -> SavedImage | None:
+    result = runner.stage(f"Save image {index + 1}", lambda: pipeline.save(drafts()[index]))
+    if result is not None:
+        saved_ids()[drafts()[index].idempotency_key] = result.record.id
+    return result
+
+
+def _matching_transcript(request: GenerationRequest) -> TimedTranscript | None:
+    """The latest transcript travels with the image, so History can show it beside the edited prompt."""
+    return transcript() if request.prompt.strip() else None
+
+
+def last_run() -> list[StageLine]:
+    return st.session_state.get(LAST_RUN, [])

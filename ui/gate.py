@@ -1,0 +1,56 @@
+"""Who may see the app: Streamlit's own login when configured, else APP_PASSWORD, else open."""
+
+from __future__ import annotations
+
+import time
+
+import streamlit as st
+
+from core.access import FailureThrottle, password_matches
+from core.config import Settings
+
+GRANTED_KEY = "_access_granted"
+
+
+def login_configured() -> bool:
+    try:
+        return "auth" in st.secrets
+    except Exception:  # no secrets file at all
+        return False
+
+
+def access_mode(settings: Settings) -> str:
+    if login_configured():
+        return "login"
+    return "password" if settings.app_password is not None else "open"
+
+
+@st.cache_resource(show_spinner=False)
+def _throttle() -> FailureThrottle:
+    return FailureThrottle()
+
+
+def require_access(settings: Settings) -> None:
+    """Stop the page until the visitor is allowed in; a no-op for an open app."""
+    mode = access_mode(settings)
+    if mode == "login":
+        if not st.user.is_logged_in:
+            st.title("Sign in")
+            st.button("Log in", key="login", on_click=st.login)
+            st.stop()
+        return
+    if mode == "open" or st.session_state.get(GRANTED_KEY):
+        return
+    st.title("This app is private")
+    with st.form("access", clear_on_submit=True):
+        given = st.text_input("Password", type="password", key="access_password")
+        submitted = st.form_submit_button("Enter")
+    if submitted and given:
+        time.sleep(_throttle().delay_s())
+        assert settings.app_password is not None
+        if password_matches(given, settings.app_password):
+            st.session_state[GRANTED_KEY] = True
+            st.rerun()
+        _throttle().record_failure()
+        st.error("That password is not right. Ask the person who runs this demo for it.")
+    st.stop()
