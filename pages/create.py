@@ -40,9 +40,8 @@ with upload_tab:
 audio = upload or recording
 if st.button("Transcribe", key="transcribe", disabled=audio is None):
     runner = flow.StageRunner("Transcribing", settings)
-    if audio is not None and flow.transcribe(runner, pipeline, audio.getvalue(), audio.name):
-        runner.finish("Transcribed")
-        st.rerun()  # show the transcript in the prompt box, which is drawn below
+    if audio is not None:
+        flow.transcribe(runner, pipeline, audio.getvalue(), audio.name)
     runner.finish("Transcribed")
 
 st.subheader("2. Edit the prompt")
@@ -89,6 +88,7 @@ if all_col.button("Do it all: transcribe, generate, caption, save", key="run_all
     for index, _ in enumerate(flow.generate_and_caption(runner, pipeline, request)):
         flow.save_draft(runner, pipeline, index)
     runner.finish("Done")
+flow.render_last_run()
 
 drafts = flow.drafts()
 if drafts:
@@ -106,14 +106,11 @@ if drafts:
                 runner = flow.StageRunner("Captioning", settings)
                 flow.caption_draft(runner, pipeline, index)
                 runner.finish("Captioned")
-                st.rerun()
             if draft.idempotency_key in saved:
                 save_col.success(f"Saved as #{saved[draft.idempotency_key]}")
             elif save_col.button("Save", key=f"save_{index}", type="primary"):
                 runner = flow.StageRunner("Saving", settings)
-                if flow.save_draft(runner, pipeline, index):
-                    runner.finish("Saved")
-                    st.rerun()
+                flow.save_draft(runner, pipeline, index)
                 runner.finish("Saved")
     if saved:
         st.page_link("pages/history.py", label="See everything in History", icon="🗂️")

@@ -98,10 +98,27 @@ class StageRunner:
         self.status.update(label=f"{label} failed", state="error", expanded=True)
 
     def finish(self, done_label: str) -> None:
-        if not self.failed:
+        """Remember the outcome and rerun, so every widget above shows the new state."""
+        if self.failed:
+            label, state = next(f"{line.label} failed" for line in self.lines if line.error), "error"
+        else:
             total = sum(line.ms or 0 for line in self.lines)
-            self.status.update(label=f"{done_label} in {total / 1000:.1f} s", state="complete", expanded=False)
-        st.session_state[LAST_RUN] = self.lines
+            label, state = f"{done_label} in {total / 1000:.1f} s", "complete"
+        st.session_state[LAST_RUN] = (label, state, self.lines)
+        st.rerun()
+
+
+def render_last_run() -> None:
+    """Show, once, how the last action went: each stage's time, or what to do about a failure."""
+    if LAST_RUN not in st.session_state:
+        return
+    label, state, lines = st.session_state.pop(LAST_RUN)
+    with st.status(label, state=state, expanded=state == "error"):
+        for line in lines:
+            if line.error:
+                st.error(f"{line.label}: {line.error}")
+            else:
+                st.write(f"✅ {line.label} — {line.ms / 1000:.2f} s")
 
 
 def transcribe(runner: StageRunner, pipeline: Pipeline, audio: bytes, filename: str | None) -> TimedTranscript | None:
@@ -139,7 +156,3 @@ def save_draft(runner: StageRunner, pipeline: Pipeline, index: int) -> SavedImag
 def _matching_transcript(request: GenerationRequest) -> TimedTranscript | None:
     """The latest transcript travels with the image, so History can show it beside the edited prompt."""
     return transcript() if request.prompt.strip() else None
-
-
-def last_run() -> list[StageLine]:
-    return st.session_state.get(LAST_RUN, [])
