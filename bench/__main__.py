@@ -1,0 +1,74 @@
+"""`python -m bench`: run every benchmark side by side in one process tree; write a table and JSON."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import sys
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "bench" / "results"
+PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+
+
+def _suites() -> dict[str, Callable[[], list[dict]]]:
+    from bench import bench_app, bench_history, bench_history_page, bench_models, bench_storage
+
+    return {
+        "app": bench_app.run,
+        "models": bench_models.run,
+        "storage": bench_storage.run_with_own_server,
+        "history": lambda: bench_history.run(PG_ADMIN_URL),
+        "history_page": bench_history_page.run,
+    }
+
+
+def markdown_table(rows: list[dict]) -> str:
+    columns: list[str] = []
+    for row in rows:
+        columns += [key for key in row if key not in columns]
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    for row in rows:
+        lines.append("| " + " | ".join(_cell(row.get(c, "")) for c in columns) + " |")
+    return "\n".join(lines)
+
+
+def _cell(value: object) -> str:
+    if isinstance(value, float):
+        return f"{value:,.2f}"
+    return str(value).replace("|", "/")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench")
+    parser.add_argument("suites", nargs="*", help="which suites to run (default: all)")
+    args = parser.parse_args(argv)
+    suites = _suites()
+    chosen = args.suites or list(suites)
+    report: dict[str, object] = {
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {"python": platform.python_version(), "cpus": __import__("os").cpu_count()},
+        "suites": {},
+    }
+    sections = []
+    for name in chosen:
+        started = time.perf_counter()
+        print(f"running {name}...", file=sys.stderr, flush=True)
+        rows = suites[name]()
+        report["suites"][name] = rows  # type: ignore[index]
+        sections.append(f"## {name} ({time.perf_counter() - started:.0f} s)\n\n{markdown_table(rows)}\n")
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "latest.json").write_text(json.dumps(report, indent=2, default=str))
+    table = f"# Benchmarks, {report['when']}\n\n" + "\n".join(sections)
+    (RESULTS / "latest.md").write_text(table)
+    print(table)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
