@@ -1,0 +1,212 @@
+"""Saved images in `image_records`: idempotent inserts, search and paging in SQL, overview numbers."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, Engine, Text, bindparam, delete, func, literal_column, select, text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import sessionmaker
+
+from core.db import ImageRecord, UtcDateTime, database_errors, utc_now
+from core.errors import InputError
+from core.records import HistoryPage, HistoryQuery, HistoryStats, ImageRecordView, NewRecord
+
+MAX_PAGE_SIZE = 1000
+# Identical to the expression of the trigram index made by migration 0002, so PostgreSQL can use it.
+SEARCH_TEXT_SQL = "(coalesce(prompt, '') || ' ' || coalesce(description, '') || ' ' || coalesce(transcript, ''))"
+LIKE_ESCAPE = "/"
+
+_SQLITE_AVERAGES = """
+SELECT j.key, avg(j.value) FROM image_records AS r, json_each(r.timings_ms) AS j
+WHERE r.created_at >= :since AND json_type(r.timings_ms) = 'object' AND j.type IN ('integer', 'real')
+GROUP BY j.key ORDER BY j.key
+"""
+_POSTGRES_AVERAGES = """
+SELECT j.key, avg(j.value::text::double precision) FROM image_records AS r
+CROSS JOIN LATERAL json_each(CASE WHEN json_typeof(r.timings_ms) = 'object' THEN r.timings_ms END) AS j
+WHERE r.created_at >= :since AND json_typeof(j.value) = 'number'
+GROUP BY j.key ORDER BY j.key
+"""
+
+
+class RecordRepository:
+    """Reads and writes `image_records`; every failure surfaces as a DatabaseError saying what to do."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+
+    def add(self, *, record: NewRecord) -> tuple[ImageRecordView, bool]:
+        """Insert once per idempotency key: (the row, True) if inserted, (the existing row, False) otherwise."""
+        if not record.idempotency_key:
+            raise InputError("A record needs an idempotency key so that a rerun cannot save it twice.")
+        if existing := self.find_by_idempotency_key(key=record.idempotency_key):
+            return existing, False
+        row = ImageRecord(**_columns_of(record), created_at=utc_now())
+        with database_errors(self._engine, "saving the image record"):
+            try:
+                with self._sessions.begin() as session:
+                    session.add(row)
+                    session.flush()
+                    return _view(row), True
+            except IntegrityError:
+                # Another session inserted the same key between our lookup and insert: it won.
+                if winner := self.find_by_idempotency_key(key=record.idempotency_key):
+                    return winner, False
+                raise
+
+    def find_by_idempotency_key(self, *, key: str) -> ImageRecordView | None:
+        with database_errors(self._engine, "looking up a saved image"), self._sessions() as session:
+            row = session.scalars(select(ImageRecord).where(ImageRecord.idempotency_key == key)).first()
+            return _view(row) if row else None
+
+    def get(self, *, record_id: int) -> ImageRecordView | None:
+        with database_errors(self._engine, "reading a saved image"), self._sessions() as session:
+            row = session.get(ImageRecord, record_id)
+            return _view(row) if row else None
+
+    def delete(self, *, record_id: int) -> bool:
+        """Remove one record; False if there was none with that id."""
+        with database_errors(self._engine, "deleting a saved image"), self._sessions.begin() as session:
+            result = session.execute(delete(ImageRecord).where(ImageRecord.id == record_id))
+            return bool(getattr(result, "rowcount", 0))
+
+    def update_description(self, *, record_id: int, description: str) -> ImageRecordView | None:
+        """Replace the caption of one record; None if there was none with that id."""
+        with database_errors(self._engine, "updating a description"), self._sessions.begin() as session:
+            row = session.get(ImageRecord, record_id)
+            if row is None:
+                return None
+            row.description = description
+            session.flush()
+            return _view(row)
+
+    def search(self, *, query: HistoryQuery) -> HistoryPage:
+        """One page of matching records and the number of all matches, filtered and paged in SQL."""
+        _check_paging(query.limit, query.offset)
+        if query.since and query.until and query.since > query.until:
+            raise InputError(f"The 'since' day {query.since} is after the 'until' day {query.until}: swap them.")
+        conditions = _conditions(query)
+        order = (
+            (ImageRecord.created_at.desc(), ImageRecord.id.desc())
+            if query.newest_first
+            else (ImageRecord.created_at.asc(), ImageRecord.id.asc())
+        )
+        page = select(ImageRecord).where(*conditions).order_by(*order).limit(query.limit).offset(query.offset)
+        with database_errors(self._engine, "searching the history"), self._sessions() as session:
+            records = [_view(row) for row in session.scalars(page)]
+            if len(records) < query.limit and (records or query.offset == 0):
+                # A short, non-empty page (or an empty first page) already tells the total.
+                total = query.offset + len(records)
+            else:
+                count = select(func.count()).select_from(ImageRecord).where(*conditions)
+                total = session.execute(count).scalar_one()
+        return HistoryPage(records=records, total=total)
+
+    def latest(self, *, limit: int) -> list[ImageRecordView]:
+        """The newest records, newest first."""
+        return self.search(query=HistoryQuery(limit=limit)).records
+
+    def stats(self, *, days: int = 30) -> HistoryStats:
+        """All-time total, images per UTC day and average stage times over the last `days` days."""
+        if days < 1:
+            raise InputError("Statistics need a window of at least one day.")
+        first_day = datetime.now(UTC).date() - timedelta(days=days - 1)
+        since = datetime.combine(first_day, time.min, UTC)
+        dialect = self._engine.dialect.name
+        day = (
+            func.date(func.timezone("UTC", ImageRecord.created_at))
+            if dialect == "postgresql"
+            else func.date(ImageRecord.created_at)
+        )
+        per_day = select(day, func.count()).where(ImageRecord.created_at >= since).group_by(day).order_by(day)
+        averages = text(_POSTGRES_AVERAGES if dialect == "postgresql" else _SQLITE_AVERAGES).bindparams(
+            bindparam("since", type_=UtcDateTime())
+        )
+        with database_errors(self._engine, "computing statistics"), self._sessions() as session:
+            total = session.execute(select(func.count()).select_from(ImageRecord)).scalar_one()
+            counts = {_as_date(value): int(count) for value, count in session.execute(per_day)}
+            average_stage_ms = {str(key): float(value) for key, value in session.execute(averages, {"since": since})}
+        images_per_day = [
+            (first_day + timedelta(days=n), counts.get(first_day + timedelta(days=n), 0)) for n in range(days)
+        ]
+        return HistoryStats(total=total, images_per_day=images_per_day, average_stage_ms=average_stage_ms)
+
+
+def _conditions(query: HistoryQuery) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
+    search_text = literal_column(SEARCH_TEXT_SQL, type_=Text)
+    for word in (query.search or "").split():
+        conditions.append(search_text.ilike(f"%{_escape_like(word)}%", escape=LIKE_ESCAPE))
+    if query.since:
+        conditions.append(ImageRecord.created_at >= datetime.combine(query.since, time.min, UTC))
+    if query.until:
+        conditions.append(ImageRecord.created_at < datetime.combine(query.until + timedelta(days=1), time.min, UTC))
+    return conditions
+
+
+def _escape_like(word: str) -> str:
+    """Make %, _ and the escape character itself match literally."""
+    for special in (LIKE_ESCAPE, "%", "_"):
+        word = word.replace(special, LIKE_ESCAPE + special)
+    return word
+
+
+def _check_paging(limit: int, offset: int) -> None:
+    if not 1 <= limit <= MAX_PAGE_SIZE:
+        raise InputError(f"Page size must be between 1 and {MAX_PAGE_SIZE}, got {limit}.")
+    if offset < 0:
+        raise InputError(f"Offset must be zero or more, got {offset}.")
+
+
+def _as_date(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
+def _columns_of(record: NewRecord) -> dict[str, Any]:
+    return {
+        "prompt": record.prompt,
+        "image_filename": record.image_filename,
+        "description": record.description,
+        "idempotency_key": record.idempotency_key,
+        "transcript": record.transcript,
+        "thumbnail_filename": record.thumbnail_filename,
+        "content_type": record.content_type,
+        "width": record.width,
+        "height": record.height,
+        "size_bytes": record.size_bytes,
+        "seed": record.seed,
+        "aspect_ratio": record.aspect_ratio,
+        "output_format": record.output_format,
+        "image_model": record.image_model,
+        "caption_model": record.caption_model,
+        "speech_model": record.speech_model,
+        "timings_ms": dict(record.timings_ms),
+    }
+
+
+def _view(row: ImageRecord) -> ImageRecordView:
+    # Rows adopted from the Gradio app may hold NULLs where new rows never do.
+    return ImageRecordView(
+        id=row.id,
+        prompt=row.prompt or "",
+        image_filename=row.image_filename or "",
+        description=row.description or "",
+        created_at=row.created_at,
+        idempotency_key=row.idempotency_key,
+        transcript=row.transcript,
+        thumbnail_filename=row.thumbnail_filename,
+        content_type=row.content_type,
+        width=row.width,
+        height=row.height,
+        size_bytes=row.size_bytes,
+        seed=row.seed,
+        aspect_ratio=row.aspect_ratio,
+        output_format=row.output_format,
+        image_model=row.image_model,
+        caption_model=row.caption_model,
+        speech_model=row.speech_model,
+        timings_ms={str(key): float(value) for key, value in (row.timings_ms or {}).items()},
+    )
