@@ -1,0 +1,288 @@
+"""Image stores: a private S3-compatible bucket (DigitalOcean Spaces) or a local folder."""
+
+from __future__ import annotations
+
+import base64
+import os
+import tempfile
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from core.config import Settings, SpacesSettings
+from core.errors import StorageError
+from core.ports import ImageStore
+
+# Keys are fresh UUIDs, so an object never changes: browsers may keep it for a year.
+CACHE_CONTROL = "private, max-age=31536000, immutable"
+CONNECT_TIMEOUT_S = 5
+READ_TIMEOUT_S = 30
+MAX_ATTEMPTS = 3
+_CONTENT_TYPES = {
+    ".webp": "image/webp",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".png": "image/png",
+    ".gif": "image/gif",
+}
+_DENIED_CODES = {
+    "403",
+    "AccessDenied",
+    "AllAccessDisabled",
+    "Forbidden",
+    "InvalidAccessKeyId",
+    "InvalidToken",
+    "SignatureDoesNotMatch",
+    "ExpiredToken",
+}
+_WRONG_REGION_CODES = {"301", "PermanentRedirect", "AuthorizationHeaderMalformed", "IllegalLocationConstraintException"}
+
+
+def content_type_for(key: str) -> str:
+    """The media type a key's extension stands for."""
+    return _CONTENT_TYPES.get(PurePosixPath(key).suffix.lower(), "application/octet-stream")
+
+
+class SpacesStore:
+    """Objects in a private bucket on any S3-compatible endpoint; browsers get presigned URLs."""
+
+    def __init__(self, settings: SpacesSettings, *, client: Any = None) -> None:
+        self.settings = settings
+        self.bucket = settings.bucket
+        self._client = client if client is not None else self._build_client(settings)
+
+    @staticmethod
+    def _build_client(settings: SpacesSettings) -> Any:
+        import boto3  # imported here: only Spaces users pay its import time
+        from botocore.config import Config
+
+        config = Config(
+            signature_version="s3v4",
+            connect_timeout=CONNECT_TIMEOUT_S,
+            read_timeout=READ_TIMEOUT_S,
+            retries={"max_attempts": MAX_ATTEMPTS, "mode": "standard"},
+            # Newer botocore adds CRC checksums by default, which some S3-compatible services reject.
+            request_checksum_calculation="when_required",
+            response_checksum_validation="when_required",
+        )
+        try:
+            # A session of our own: boto3's default session is shared and not thread-safe to create.
+            return boto3.session.Session().client(
+                "s3",
+                endpoint_url=settings.endpoint,
+                region_name=settings.region,
+                aws_access_key_id=settings.key,
+                aws_secret_access_key=settings.secret.reveal(),
+                config=config,
+            )
+        except ValueError as exc:  # botocore refuses malformed endpoint URLs here
+            raise StorageError(
+                f"SPACES_ENDPOINT {settings.endpoint!r} is not a usable URL: "
+                "set it like https://nyc3.digitaloceanspaces.com."
+            ) from exc
+
+    def put(self, key: str, data: bytes, content_type: str) -> None:
+        # No ACL header: objects are private by default, and some providers refuse explicit ACLs.
+        self._call(
+            "upload",
+            key,
+            "put_object",
+            Bucket=self.bucket,
+            Key=key,
+            Body=data,
+            ContentType=content_type,
+            CacheControl=CACHE_CONTROL,
+        )
+
+    def get(self, key: str) -> bytes:
+        response = self._call("download", key, "get_object", Bucket=self.bucket, Key=key)
+        try:
+            return response["Body"].read()
+        except Exception as exc:
+            raise self._translate(exc, "download", key) from exc
+
+    def delete(self, key: str) -> None:
+        # S3 answers 204 for a key that is not there, so deleting twice is fine.
+        self._call("delete", key, "delete_object", Bucket=self.bucket, Key=key)
+
+    def exists(self, key: str) -> bool:
+        from botocore.exceptions import ClientError
+
+        try:
+            self._client.head_object(Bucket=self.bucket, Key=key)
+        except ClientError as exc:
+            if _error_code(exc) in ("404", "NoSuchKey", "NotFound"):
+                return False
+            raise self._translate(exc, "look up", key) from exc
+        except Exception as exc:
+            raise self._translate(exc, "look up", key) from exc
+        return True
+
+    def url(self, key: str, ttl_s: int) -> str:
+        """A presigned GET URL; signing happens locally, without a request."""
+        return self._call(
+            "sign a URL for",
+            key,
+            "generate_presigned_url",
+            "get_object",
+            Params={"Bucket": self.bucket, "Key": key},
+            ExpiresIn=int(ttl_s),
+        )
+
+    def check(self) -> str:
+        self._call("check", None, "head_bucket", Bucket=self.bucket)
+        return f"Spaces bucket '{self.bucket}' at {self.settings.endpoint}"
+
+    def _call(self, action: str, key: str | None, method: str, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return getattr(self._client, method)(*args, **kwargs)
+        except Exception as exc:
+            raise self._translate(exc, action, key) from exc
+
+    def _translate(self, exc: Exception, action: str, key: str | None) -> StorageError:
+        """A StorageError saying which setting to fix; built from our own words, never the secret."""
+        from botocore import exceptions as boto
+
+        where = f"bucket '{self.bucket}' at {self.settings.endpoint}"
+        subject = f"'{key}' in {where}" if key else where
+        if isinstance(exc, boto.ClientError):
+            code = _error_code(exc)
+            if code == "NoSuchBucket" or (code in ("404", "NotFound") and key is None):
+                return StorageError(f"The {where} does not exist: create it, or fix SPACES_BUCKET.")
+            if code in ("NoSuchKey", "404", "NotFound"):
+                return StorageError(
+                    f"Could not {action} {subject}: the object is not there (it may have been deleted)."
+                )
+            if code in _DENIED_CODES:
+                return StorageError(
+                    f"Spaces refused access to {where} ({code}): check SPACES_KEY and SPACES_SECRET, "
+                    "and that the key may use this bucket."
+                )
+            if code in _WRONG_REGION_CODES:
+                return StorageError(
+                    f"The {where} is in another region ({code}): check SPACES_REGION and SPACES_ENDPOINT."
+                )
+            return StorageError(f"Could not {action} {subject}: Spaces answered {code}. Try again in a moment.")
+        if isinstance(exc, boto.NoCredentialsError | boto.PartialCredentialsError):
+            return StorageError("Spaces credentials are missing: set SPACES_KEY and SPACES_SECRET.")
+        if isinstance(exc, boto.ParamValidationError):
+            return StorageError(
+                f"Could not {action} {subject}: the request was refused before sending; check that SPACES_BUCKET "
+                "is a valid bucket name (lowercase letters, digits, dots and hyphens)."
+            )
+        if isinstance(exc, boto.ReadTimeoutError):
+            return StorageError(
+                f"Spaces at {self.settings.endpoint} did not answer within {READ_TIMEOUT_S} s: try again, "
+                "or check SPACES_ENDPOINT."
+            )
+        # botocore.ConnectionError: refused, unresolvable, TLS failure, connect timeout; HTTPClientError: cut off.
+        if isinstance(exc, boto.ConnectionError | boto.HTTPClientError):
+            return StorageError(
+                f"Cannot reach Spaces at {self.settings.endpoint}: check SPACES_ENDPOINT (and SPACES_REGION) "
+                "and the network connection."
+            )
+        return StorageError(f"Could not {action} {subject} ({type(exc).__name__}): try again in a moment.")
+
+
+class LocalStore:
+    """Objects as files under one folder; browsers get `data:` URLs."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+
+    def put(self, key: str, data: bytes, content_type: str) -> None:
+        path = self._path(key)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            # Write beside the target, then rename: readers never see half a file.
+            descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=".upload-", suffix=".part")
+            try:
+                with os.fdopen(descriptor, "wb") as file:
+                    file.write(data)
+                    file.flush()
+                    os.fsync(file.fileno())
+                os.replace(temporary, path)
+            except BaseException:
+                Path(temporary).unlink(missing_ok=True)
+                raise
+        except OSError as exc:
+            raise StorageError(
+                f"Could not save '{key}' under {self.root} ({exc.strerror or type(exc).__name__}): "
+                "check that DATA_DIR is writable and the disk is not full."
+            ) from exc
+
+    def get(self, key: str) -> bytes:
+        path = self._path(key)
+        try:
+            return path.read_bytes()
+        except FileNotFoundError:
+            raise StorageError(
+                f"Could not read '{key}' under {self.root}: the file is not there (it may have been deleted)."
+            ) from None
+        except OSError as exc:
+            raise StorageError(
+                f"Could not read '{key}' under {self.root} ({exc.strerror or type(exc).__name__}): "
+                "check the folder's permissions."
+            ) from exc
+
+    def delete(self, key: str) -> None:
+        path = self._path(key)
+        try:
+            path.unlink(missing_ok=True)
+        except OSError as exc:
+            raise StorageError(
+                f"Could not delete '{key}' under {self.root} ({exc.strerror or type(exc).__name__}): "
+                "check the folder's permissions."
+            ) from exc
+
+    def exists(self, key: str) -> bool:
+        return self._path(key).is_file()
+
+    def url(self, key: str, ttl_s: int) -> str:
+        """A `data:` URL holding the whole file; it never expires, so `ttl_s` does not apply."""
+        encoded = base64.b64encode(self.get(key)).decode("ascii")
+        return f"data:{content_type_for(key)};base64,{encoded}"
+
+    def check(self) -> str:
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            with tempfile.TemporaryFile(dir=self.root):
+                pass
+        except OSError as exc:
+            raise StorageError(
+                f"Cannot write images to {self.root} ({exc.strerror or type(exc).__name__}): "
+                "make DATA_DIR a writable folder, or set the SPACES_* variables."
+            ) from exc
+        return f"local folder {self.root}"
+
+    def _path(self, key: str) -> Path:
+        """The file for `key`, refusing keys that would land outside the root."""
+        parts = PurePosixPath(key).parts
+        if (
+            not parts
+            or key.startswith("/")
+            or key.endswith("/")
+            or "\\" in key
+            or "\x00" in key
+            or any(part in (".", "..") for part in parts)
+        ):
+            raise StorageError(
+                f"Refused storage key {key[:80]!r}: keys must be relative paths inside the images folder."
+            )
+        root = self.root.resolve()
+        path = (root / Path(*parts)).resolve()
+        if not path.is_relative_to(root):  # a symlink inside the root pointing elsewhere
+            raise StorageError(f"Refused storage key {key[:80]!r}: it leads outside the images folder.")
+        return path
+
+
+def build_store(settings: Settings) -> ImageStore:
+    """Spaces when SPACES_* are set, otherwise the folder DATA_DIR/images."""
+    if settings.spaces is not None:
+        return SpacesStore(settings.spaces)
+    return LocalStore(settings.images_dir)
+
+
+def _error_code(exc: Any) -> str:
+    error = exc.response.get("Error", {}) if hasattr(exc, "response") else {}
+    status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") if hasattr(exc, "response") else None
+    return str(error.get("Code") or status or "unknown")
