@@ -49,15 +49,15 @@ def home_startup(repeats: int = 5) -> dict[str, object]:
 def save_path(repeats: int = 20) -> dict[str, object]:
     """pipeline.save of one ~1 MP image: thumbnail, two writes and one insert (SQLite + local folder)."""
     sys.path.insert(0, str(ROOT))
-    from core.config import load_settings
-    from core.pipeline import Draft
-    from core.ports import GeneratedImage, GenerationRequest
-    from core.services import build_services
-
     import io
 
     import numpy as np
     from PIL import Image
+
+    from core.config import load_settings
+    from core.pipeline import Draft
+    from core.ports import GeneratedImage, GenerationRequest
+    from core.services import build_services
 
     times = []
     with tempfile.TemporaryDirectory() as data_dir:

@@ -108,7 +108,8 @@ def _median_ms(action: Callable[[], object], repeats: int) -> float:
     return statistics.median(samples)
 
 
-def main() -> None:
+def run_with_own_server() -> list[dict[str, Any]]:
+    """`run` against a ThreadedMotoServer started (and stopped) here."""
     import logging
 
     from moto.server import ThreadedMotoServer
@@ -118,10 +119,10 @@ def main() -> None:
     server.start()
     try:
         host, port = server.get_host_and_port()
-        print(json.dumps(run(f"http://{host}:{port}"), indent=2))
+        return run(f"http://{host}:{port}")
     finally:
         server.stop()
 
 
 if __name__ == "__main__":
-    main()
+    print(json.dumps(run_with_own_server(), indent=2))
