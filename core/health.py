@@ -68,7 +68,7 @@ def check_all(settings: Settings, *, load_models: bool = False) -> Report:
         "ok": not failing,
         "failing": failing,
         "database_url": settings.database_description(),
-        "storage": settings.storage_description(),
+        "storage_location": settings.storage_description(),
         "speech_engine": settings.speech_engine,
         **parts,
     }
