@@ -1,0 +1,159 @@
+"""History page render times in AppTest with ~200 records on the embedded default (SQLite + local folder).
+
+URL signing fresh vs through PresignedUrlCache is measured by bench_storage; this suite times whole renders.
+Run from the repository root: `python -m bench.bench_history_page` (prints JSON).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+RECORDS = 200
+RERUNS = 15
+SESSIONS = 5
+
+
+def run(records: int = RECORDS) -> list[dict[str, Any]]:
+    """Measure in a fresh interpreter inside a temporary folder, so no `.env` or warm import skews it."""
+    with tempfile.TemporaryDirectory() as folder:
+        env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "PYTHONPATH": str(ROOT),
+            "DATA_DIR": str(Path(folder) / "data"),
+            "HF_HUB_OFFLINE": "1",
+        }
+        probe = f"import json; from bench.bench_history_page import measure; print(json.dumps(measure({records})))"
+        out = subprocess.run(
+            [sys.executable, "-c", probe], cwd=folder, env=env, capture_output=True, text=True, check=True
+        )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def measure(records: int) -> list[dict[str, Any]]:
+    """Seed, then time: the process's first render, new sessions, and reruns in each view."""
+    _seed(records)
+    from streamlit.testing.v1 import AppTest
+
+    page = str(ROOT / "pages" / "history.py")
+    started = time.perf_counter()
+    first = AppTest.from_file(page, default_timeout=120).run()
+    rows = [_row("first render in a new process (imports, services, schema check)", [_ms(started)], first)]
+
+    sessions = []
+    for _ in range(SESSIONS):
+        started = time.perf_counter()
+        at = AppTest.from_file(page, default_timeout=120).run()
+        sessions.append(_ms(started))
+    rows.append(_row("first render of a new session (warm process), 25 rows", sessions, at))
+    rows.append(_row("baseline: a one-line script's new session (AppTest's own overhead)", _baseline(), None))
+
+    for label, params in (
+        ("rerun, table of 25", {}),
+        ("rerun, table of 100", {"size": "100"}),
+        ("rerun, gallery of 25", {"view": "gallery"}),
+        ("rerun, search 'lighthouse' (SQL LIKE), table", {"q": "lighthouse"}),
+    ):
+        at = AppTest.from_file(page, default_timeout=120)
+        at.query_params.update(params)
+        at.run()
+        rows.append(_row(label, _reruns(at), at))
+
+    at = AppTest.from_file(page, default_timeout=120).run()
+    at.session_state["history_table"] = {"selection": {"rows": [0], "columns": []}}
+    at.run()
+    rows.append(_row("rerun with the detail view open", _reruns(at), at))
+    return rows
+
+
+def _baseline() -> list[float]:
+    from streamlit.testing.v1 import AppTest
+
+    samples = []
+    for _ in range(SESSIONS):
+        started = time.perf_counter()
+        AppTest.from_string("import streamlit as st\nst.title('baseline')").run()
+        samples.append(_ms(started))
+    return samples
+
+
+def _reruns(at: Any) -> list[float]:
+    samples = []
+    for _ in range(RERUNS):
+        started = time.perf_counter()
+        at.run()
+        samples.append(_ms(started))
+    return samples
+
+
+def _row(benchmark: str, samples: list[float], at: Any) -> dict[str, Any]:
+    if at is not None and at.exception:
+        raise RuntimeError(f"{benchmark}: the page raised {at.exception[0].message}")
+    table = at.dataframe[0].proto.arrow_data.data if at is not None and at.dataframe else b""
+    return {
+        "benchmark": f"History page: {benchmark}",
+        "records": RECORDS,
+        "median_ms": round(statistics.median(samples), 1),
+        "runs": len(samples),
+        "table_kb": round(len(table) / 1024, 1),
+    }
+
+
+def _ms(started: float) -> float:
+    return (time.perf_counter() - started) * 1000
+
+
+def _seed(records: int) -> None:
+    """Records shaped like real ones: a 1024 px image, its 256 px WebP thumbnail, timings and models."""
+    from PIL import Image, ImageDraw
+
+    from core.config import load_settings
+    from core.images import make_thumbnail, new_object_keys
+    from core.records import NewRecord
+    from core.services import build_services
+
+    subjects = ("an old lighthouse", "a red fox", "a paper boat", "a robot gardener", "a glass teapot")
+    current = build_services(load_settings())
+    for n in range(records):
+        image = Image.new("RGB", (1024, 1024), (n % 256, 120, 200))
+        ImageDraw.Draw(image).ellipse((100 + n, 100, 700, 800), fill=(240, 200 - n % 100, 40))
+        buffer = io.BytesIO()
+        image.save(buffer, format="WEBP", quality=80)
+        data = buffer.getvalue()
+        image_key, thumbnail_key = new_object_keys("webp")
+        current.store.put(image_key, data, "image/webp")
+        current.store.put(thumbnail_key, make_thumbnail(data), "image/webp")
+        prompt = f"{subjects[n % len(subjects)]} at dusk, number {n}"
+        record = NewRecord(
+            prompt=prompt,
+            image_filename=image_key,
+            description=f"a picture of {subjects[n % len(subjects)]}",
+            idempotency_key=f"bench-{n}",
+            transcript=prompt,
+            thumbnail_filename=thumbnail_key,
+            content_type="image/webp",
+            width=1024,
+            height=1024,
+            size_bytes=len(data),
+            aspect_ratio="1:1",
+            output_format="webp",
+            image_model="black-forest-labs/flux-schnell",
+            caption_model="Salesforce/blip-image-captioning-base",
+            speech_model="openai/whisper-base",
+            timings_ms={"transcribe": 700.0, "generate": 2400.0, "caption": 1000.0, "upload": 60.0},
+        )
+        current.repository.add(record=record)
+    current.engine.dispose()
+
+
+if __name__ == "__main__":
+    print(json.dumps(run(), indent=2))

@@ -1,0 +1,44 @@
+"""History: every saved image, filtered and paged in SQL, as a table or a gallery, with a detail view."""
+
+import streamlit as st
+
+from core.errors import AppError
+from ui import history as view
+from ui.feedback import show_error
+from ui.resources import database_problem, services, settings
+
+st.title("History")
+
+secrets = settings().secret_values
+try:
+    current = services()
+except AppError as exc:  # e.g. a database driver or Spaces endpoint that cannot be used
+    show_error(exc, secrets)
+    st.stop()
+if problem := database_problem(current):
+    view.database_down(problem, current.settings)
+    st.stop()
+
+filters = view.filter_bar()
+try:
+    filters, page = view.fetch_page(current, filters)
+except AppError as exc:
+    show_error(exc, secrets)
+    st.stop()
+view.write_url(filters)
+view.show_flash()
+
+if page.total == 0:
+    view.empty_state(filters)
+    st.stop()
+
+view.pager(filters, page.total, len(page.records))
+if filters.view == "gallery":
+    chosen = view.gallery(current, page.records)
+else:
+    chosen = view.results_table(current, page.records)
+    st.caption("Select a row to open the image.")
+view.csv_download(current, filters, page.total)
+
+if chosen is not None:
+    view.detail_view(current, chosen)

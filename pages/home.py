@@ -1,0 +1,17 @@
+"""Home: what the app does, how it is configured, and an overview of what has been made."""
+
+import streamlit as st
+
+from ui import overview
+from ui.feedback import attempt
+from ui.resources import services, settings
+
+st.title("Speak an idea, get an image")
+
+current_settings = settings()
+overview.about()
+overview.configuration(current_settings)
+
+# Building services touches no network; a failure here (a bad driver, say) still leaves the page readable.
+if current := attempt(services, current_settings.secret_values):
+    overview.history_overview(current)

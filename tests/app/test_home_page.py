@@ -1,0 +1,122 @@
+"""The Home page in AppTest: what the app does, how it is configured, and counts from the real database."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1.element_tree import Block, Node
+
+from tests.app.conftest import ROOT, page
+from tests.app.test_history_page import DOWN_DATABASE_URL, seed_records
+
+HOME = "pages/home.py"
+
+
+def all_text(node: Node) -> str:
+    """Every string the page sent to the browser, read from the raw element messages."""
+    if isinstance(node, Block):
+        return "\n".join(all_text(child) for child in node.children.values())
+    return str(getattr(node, "proto", ""))
+
+
+def run_home() -> AppTest:
+    return page(HOME).run()
+
+
+def configuration_text(at: AppTest) -> str:
+    return next(m.value for m in at.markdown if "Database:" in m.value).replace("\\", "")
+
+
+def test_home_counts_saved_images_and_names_the_database_and_storage(data_dir: Path) -> None:
+    seed_records(["a river", "a mountain", "a valley"])
+
+    at = run_home()
+
+    assert not at.exception
+    assert [metric.value for metric in at.metric] == ["3", "3"]
+    described = configuration_text(at)
+    assert f"sqlite:///{data_dir}/app.db" in described
+    assert f"local folder {data_dir}/images" in described
+    assert "Replicate token:** not set" in described
+    assert "open to anyone who can reach this server" in described
+
+
+def test_home_shows_the_latest_thumbnails_and_both_charts(data_dir: Path) -> None:
+    seed_records(f"picture {n}" for n in range(8))
+
+    at = run_home()
+
+    assert len(at.image) == 6
+    assert all(url.startswith("data:image/webp;base64,") for image in at.image for url in image.value)
+    assert [c.value for c in at.caption][-6:][0] == "caption of picture 7"
+    assert len(at.get("vega_lite_chart")) == 2
+
+
+def test_home_links_to_create_and_history_inside_the_full_app(data_dir: Path) -> None:
+    at = page("Home.py").run()
+
+    links = at.get("page_link")
+    assert not at.exception
+    assert [link.proto.label for link in links] == ["Create an image", "Browse the history"]
+
+
+def test_home_without_images_invites_to_create(data_dir: Path) -> None:
+    at = run_home()
+
+    assert [metric.value for metric in at.metric] == ["0", "0"]
+    assert "Nothing saved yet" in at.info[0].value
+
+
+def test_home_never_shows_a_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    secrets = {"REPLICATE_API_TOKEN": "r8_Zx81tokenvalue", "APP_PASSWORD": "hunter2-door", "DB_PASSWORD": "pg-s3cret"}
+    for name, value in secrets.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("DB_HOST", "127.0.0.1")
+    monkeypatch.setenv("DB_PORT", "1")
+    monkeypatch.setenv("DB_USER", "postgres")
+    monkeypatch.setenv("DB_NAME", "none")
+
+    at = run_home()
+
+    shown = all_text(at._tree)
+    assert not at.exception
+    assert "Replicate token:** set" in configuration_text(at)
+    assert "protected by a shared password" in configuration_text(at)
+    assert "127.0.0.1:1" in shown  # the page did render the database part...
+    assert not [value for value in secrets.values() if value in shown]  # ...without any secret
+
+
+def test_home_explains_a_down_database_and_still_shows_the_rest(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATABASE_URL", DOWN_DATABASE_URL)
+
+    at = run_home()
+
+    assert not at.exception
+    assert "Cannot reach PostgreSQL at 127.0.0.1:1" in at.warning[0].value
+    assert "PostgreSQL is running" in at.caption[-1].value
+    assert "postgresql+psycopg://postgres@127.0.0.1:1/none" in configuration_text(at)
+    assert not at.metric
+
+
+def test_home_page_never_imports_model_libraries(data_dir: Path) -> None:
+    seed_records(["a calm overview"])
+    script = f"""
+import json, sys
+from streamlit.testing.v1 import AppTest
+at = AppTest.from_file({str(ROOT / HOME)!r}, default_timeout=60).run()
+assert not at.exception and at.metric, "the overview did not render"
+heavy = ("torch", "transformers", "ctranslate2", "faster_whisper")
+print(json.dumps(sorted(name for name in heavy if name in sys.modules)))
+"""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=120)
+
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == []
