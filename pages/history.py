@@ -4,6 +4,7 @@ import streamlit as st
 
 from core.errors import AppError
 from ui import history as view
+from ui import history_detail as detail
 from ui.feedback import show_error
 from ui.resources import database_problem, services, settings
 
@@ -26,7 +27,7 @@ except AppError as exc:
     show_error(exc, secrets)
     st.stop()
 view.write_url(filters)
-view.show_flash()
+detail.show_flash()
 
 if page.total == 0:
     view.empty_state(filters)
@@ -41,4 +42,4 @@ else:
 view.csv_download(current, filters, page.total)
 
 if chosen is not None:
-    view.detail_view(current, chosen)
+    detail.detail_view(current, chosen)

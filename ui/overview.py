@@ -10,16 +10,9 @@ from core.records import HistoryStats, ImageRecordView
 from core.redaction import redact
 from core.services import Services
 from ui.feedback import attempt
-from ui.history import (
-    CREATE_PAGE,
-    HISTORY_PAGE,
-    STAGE_ORDER,
-    database_advice,
-    escape_markdown,
-    link_to_page,
-    thumbnail_key,
-    thumbnail_url,
-)
+from ui.history import database_advice
+from ui.navigation import CREATE_PAGE, HISTORY_PAGE, link_to_page
+from ui.record_display import card_text, escape_markdown, in_stage_order, thumbnail_key, thumbnail_url
 from ui.resources import database_problem
 
 STATS_DAYS = 30
@@ -65,7 +58,7 @@ def images_per_day_frame(stats: HistoryStats) -> pd.DataFrame:
 
 def stage_frame(stats: HistoryStats) -> pd.DataFrame:
     """Average seconds per pipeline stage, in the order the stages run."""
-    stages = sorted(stats.average_stage_ms, key=lambda s: (STAGE_ORDER.index(s) if s in STAGE_ORDER else 99, s))
+    stages = in_stage_order(stats.average_stage_ms)
     return pd.DataFrame({"stage": stages, "seconds": [round(stats.average_stage_ms[s] / 1000, 2) for s in stages]})
 
 
@@ -122,5 +115,4 @@ def _latest_thumbnails(current: Services, latest: list[ImageRecordView]) -> None
         with cell:
             if url := thumbnail_url(current, thumbnail_key(record)):
                 st.image(url, width="stretch")
-            text = " ".join((record.description or record.prompt).split())
-            st.caption(escape_markdown(text[:60] + ("…" if len(text) > 60 else "")))
+            st.caption(card_text(record, 60))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
+import subprocess
+import sys
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -12,20 +14,14 @@ import pandas as pd
 import pytest
 
 from core.db import create_engine_for, migrate
+from core.export import CSV_FIELDS, history_csv
 from core.records import HistoryPage, HistoryQuery, ImageRecordView, NewRecord
 from core.repository import RecordRepository
-from ui.history import (
-    CSV_FIELDS,
-    DEFAULT_PAGE_SIZE,
-    HistoryFilters,
-    download_name,
-    escape_markdown,
-    history_csv,
-    history_frame,
-    page_count,
-    record_facts,
-    showing_label,
-)
+from ui.history import COLUMN_CONFIG
+from ui.history_filters import DEFAULT_PAGE_SIZE, HistoryFilters, page_count, showing_label
+from ui.record_display import download_name, escape_markdown, history_frame, record_facts
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def view(record_id: int = 7, **changes: object) -> ImageRecordView:
@@ -191,7 +187,9 @@ def test_csv_holds_every_match_fetched_in_sql_pages(repository: RecordRepository
     add(repository, 4, prompt="an owl number {n}")
     spy = CountingRepository(repository)
 
-    rows = read_csv(history_csv(spy, HistoryFilters(search="fox", page=3, page_size=10), batch=10))  # type: ignore[arg-type]
+    shown = HistoryFilters(search="fox", page=3, page_size=10).query()
+
+    rows = read_csv(history_csv(repository=spy, query=shown, batch=10))  # type: ignore[arg-type]
 
     assert len(rows) == 23 and all("fox" in row["prompt"] for row in rows)
     assert list(rows[0]) == list(CSV_FIELDS)
@@ -203,7 +201,7 @@ def test_csv_holds_every_match_fetched_in_sql_pages(repository: RecordRepository
 def test_csv_stops_at_the_cap(repository: RecordRepository) -> None:
     add(repository, 12)
 
-    rows = read_csv(history_csv(repository, HistoryFilters(), cap=5, batch=2))
+    rows = read_csv(history_csv(repository=repository, query=HistoryFilters().query(), cap=5, batch=2))
 
     assert len(rows) == 5
 
@@ -211,6 +209,19 @@ def test_csv_stops_at_the_cap(repository: RecordRepository) -> None:
 def test_csv_cells_that_look_like_formulas_stay_text(repository: RecordRepository) -> None:
     add(repository, 1, prompt='=HYPERLINK("http://evil.example") {n}')
 
-    rows = read_csv(history_csv(repository, HistoryFilters()))
+    rows = read_csv(history_csv(repository=repository, query=HistoryFilters().query()))
 
     assert rows[0]["prompt"].startswith("'=HYPERLINK")
+
+
+def test_every_table_column_has_its_display_settings() -> None:
+    assert list(history_frame([], lambda key: None).columns) == list(COLUMN_CONFIG)
+
+
+def test_csv_export_and_record_shaping_work_without_streamlit() -> None:
+    script = "import sys, core.export, ui.history_filters, ui.record_display; print('streamlit' in sys.modules)"
+
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=60)
+
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip() == "False"
