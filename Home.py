@@ -3,6 +3,7 @@
 import streamlit as st
 
 from ui.gate import require_access
+from ui.navigation import CREATE_PAGE, HISTORY_PAGE, HOME_PAGE, STATUS_PAGE
 from ui.resources import settings
 
 st.set_page_config(page_title="Speak an image", page_icon="🎨", layout="wide")
@@ -10,10 +11,10 @@ require_access(settings())
 
 navigation = st.navigation(
     [
-        st.Page("pages/home.py", title="Home", icon="🏠", default=True),
-        st.Page("pages/create.py", title="Create", icon="🎨"),
-        st.Page("pages/history.py", title="History", icon="🗂️"),
-        st.Page("pages/status.py", title="Status", icon="🩺"),
+        st.Page(HOME_PAGE, title="Home", icon="🏠", default=True),
+        st.Page(CREATE_PAGE, title="Create", icon="🎨"),
+        st.Page(HISTORY_PAGE, title="History", icon="🗂️"),
+        st.Page(STATUS_PAGE, title="Status", icon="🩺"),
     ]
 )
 navigation.run()

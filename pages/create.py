@@ -6,6 +6,7 @@ import streamlit as st
 
 from core.ports import ASPECT_RATIOS, MEGAPIXELS, OUTPUT_FORMATS, GenerationRequest
 from ui import create_flow as flow
+from ui.navigation import HISTORY_PAGE, link_to_page
 from ui.resources import database_problem, services
 
 app = services()
@@ -113,4 +114,4 @@ if drafts:
                 flow.save_draft(runner, pipeline, index)
                 runner.finish("Saved")
     if saved:
-        st.page_link("pages/history.py", label="See everything in History", icon="🗂️")
+        link_to_page(HISTORY_PAGE, "See everything in History", icon="🗂️")
