@@ -39,7 +39,7 @@ def test_recording_becomes_prompt_image_caption_and_exactly_one_saved_row(config
 
     at.button(key="generate").click().run()
     assert not at.exception and not at.error
-    assert len(at.get("imgs")) == 1
+    assert len(at.get("image")) == 1
     assert configured.created[-1].body["input"]["prompt"] == at.text_area(key="prompt").value
 
     at.button(key="save_0").click().run()
@@ -84,7 +84,7 @@ def test_missing_token_is_explained_and_nothing_is_generated(data_dir, fake_repl
     assert not at.exception
     assert any("REPLICATE_API_TOKEN" in e.value for e in at.error)
     assert fake_replicate.requests == []
-    assert len(at.get("imgs")) == 0
+    assert len(at.get("image")) == 0
 
 
 def test_silent_recording_asks_to_check_the_microphone(configured):
