@@ -306,7 +306,7 @@ def _seconds(retry_after: str | None) -> float | None:
 
 def _error_for_status(exc: Any, model: str) -> GenerationError:
     """A refusal from the Replicate API (a ReplicateError) as a message saying what to do."""
-    detail = (exc.detail or exc.title or "").strip() or "no details given"
+    detail = (exc.detail or exc.title or "").strip().rstrip(".") or "no details given"
     advice = STATUS_ADVICE.get(exc.status, "Replicate refused the request (HTTP {status}): {detail}. Try again later.")
     return GenerationError(advice.format(model=model, detail=detail, status=exc.status))
 

@@ -33,11 +33,8 @@ record_tab, upload_tab = st.tabs(["🎤 Record", "📁 Upload"])
 with record_tab:
     recording = st.audio_input("Record a description", key="rec")
 with upload_tab:
-    upload = st.file_uploader(
-        f"Upload audio (WAV, FLAC, OGG or MP3, up to {settings.max_upload_mb} MB)",
-        type=["wav", "flac", "ogg", "oga", "opus", "mp3"],
-        key="upload",
-    )
+    # No `type=` filter: Streamlit would raise on other extensions; core.audio explains what to upload instead.
+    upload = st.file_uploader(f"Upload audio (WAV, FLAC, OGG or MP3, up to {settings.max_upload_mb} MB)", key="upload")
 audio = upload or recording
 if st.button("Transcribe", key="transcribe", disabled=audio is None):
     runner = flow.StageRunner("Transcribing", settings)
