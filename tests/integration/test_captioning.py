@@ -1,0 +1,138 @@
+"""BLIP captions load and run through core.captioning, with a tiny random BLIP saved by save_pretrained."""
+
+from __future__ import annotations
+
+import io
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from core.captioning import BlipCaptioner, load_captioner
+from core.errors import InputError, ModelLoadError
+from core.ports import Captioner
+from tests.fixtures.models import BLIP_WORD
+
+
+def image_bytes(
+    colour: tuple[int, ...], *, mode: str = "RGB", size: tuple[int, int] = (96, 64), fmt: str = "PNG"
+) -> bytes:
+    buffer = io.BytesIO()
+    Image.new(mode, size, colour).save(buffer, format=fmt)
+    return buffer.getvalue()
+
+
+@pytest.fixture(scope="module")
+def captioner(tiny_blip_dir: Path) -> Captioner:
+    return load_captioner(model=str(tiny_blip_dir), device="cpu", max_new_tokens=6, threads=1)
+
+
+def test_caption_of_a_png_is_words_from_the_model(captioner: Captioner, tiny_blip_dir: Path) -> None:
+    caption = captioner.caption(image_bytes((200, 40, 40)))
+
+    assert caption.split()[0] == BLIP_WORD
+    assert caption == caption.strip() and "  " not in caption
+    assert captioner.model_id == str(tiny_blip_dir)
+
+
+def test_caption_holds_no_special_tokens(captioner: Captioner) -> None:
+    caption = captioner.caption(image_bytes((10, 120, 250)))
+
+    assert not any(token in caption for token in ("[DEC]", "[SEP]", "[PAD]", "[CLS]", "[UNK]"))
+
+
+@pytest.mark.parametrize(
+    ("mode", "colour", "fmt"),
+    [
+        ("RGB", (30, 30, 30), "JPEG"),
+        ("RGB", (0, 200, 0), "WEBP"),
+        ("RGBA", (0, 0, 255, 128), "PNG"),
+        ("L", (90,), "PNG"),
+    ],
+)
+def test_jpeg_webp_transparent_and_grey_images_are_captioned(
+    captioner: Captioner, mode: str, colour: tuple[int, ...], fmt: str
+) -> None:
+    assert BLIP_WORD in captioner.caption(image_bytes(colour, mode=mode, fmt=fmt))
+
+
+@pytest.mark.parametrize("limit", [1, 3, 9])
+def test_max_new_tokens_bounds_the_caption_length(tiny_blip_dir: Path, limit: int) -> None:
+    captioner = load_captioner(model=str(tiny_blip_dir), max_new_tokens=limit, threads=1)
+
+    words = captioner.caption(image_bytes((120, 120, 0))).split()
+
+    # The biased tiny model never chooses to stop, so it runs exactly up to the bound.
+    assert len(words) == limit
+
+
+def test_four_threads_sharing_one_model_get_the_same_captions_as_one_at_a_time(captioner: Captioner) -> None:
+    images = [image_bytes((i * 60, 255 - i * 60, 90), size=(40 + 30 * i, 64)) for i in range(4)]
+    one_at_a_time = [captioner.caption(image) for image in images]
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        at_once = [future.result() for future in [pool.submit(captioner.caption, image) for image in images]]
+
+    assert at_once == one_at_a_time
+    assert all(caption for caption in at_once)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [b"", b"definitely not an image", image_bytes((1, 2, 3))[:60]],
+    ids=["empty", "text", "truncated-png"],
+)
+def test_bytes_that_are_not_an_image_raise_input_error_saying_what_to_do(captioner: Captioner, data: bytes) -> None:
+    with pytest.raises(InputError) as error:
+        captioner.caption(data)
+
+    assert "Generate the image again" in str(error.value)
+
+
+def test_missing_caption_model_folder_fails_fast_naming_caption_model(tmp_path: Path) -> None:
+    missing = tmp_path / "blip-base"
+    started = time.perf_counter()
+
+    with pytest.raises(ModelLoadError) as error:
+        load_captioner(model=str(missing))
+
+    assert time.perf_counter() - started < 5
+    assert "CAPTION_MODEL" in str(error.value) and str(missing) in str(error.value)
+
+
+def test_caption_model_absent_from_the_offline_hub_cache_fails_fast() -> None:
+    started = time.perf_counter()
+
+    with pytest.raises(ModelLoadError) as error:
+        load_captioner(model="example-org/blip-never-downloaded")
+
+    assert time.perf_counter() - started < 5
+    assert "CAPTION_MODEL=example-org/blip-never-downloaded" in str(error.value)
+
+
+def test_folder_without_a_model_fails_saying_config_json_is_missing(tmp_path: Path) -> None:
+    (tmp_path / "readme.txt").write_text("no weights here")
+
+    with pytest.raises(ModelLoadError) as error:
+        load_captioner(model=str(tmp_path))
+
+    assert f"CAPTION_MODEL={tmp_path}" in str(error.value) and "config.json is missing" in str(error.value)
+
+
+def test_folder_with_a_damaged_model_fails_with_model_load_error(tiny_blip_dir: Path, tmp_path: Path) -> None:
+    for item in tiny_blip_dir.iterdir():
+        (tmp_path / item.name).write_bytes(item.read_bytes())
+    (tmp_path / "model.safetensors").write_bytes(b"truncated")
+
+    with pytest.raises(ModelLoadError) as error:
+        load_captioner(model=str(tmp_path))
+
+    assert f"CAPTION_MODEL={tmp_path} could not be loaded" in str(error.value)
+
+
+@pytest.mark.parametrize("limit", [0, 1000])
+def test_out_of_range_token_limit_is_refused_before_loading(tiny_blip_dir: Path, limit: int) -> None:
+    with pytest.raises(ModelLoadError, match="CAPTION_MAX_TOKENS"):
+        BlipCaptioner.load(str(tiny_blip_dir), max_new_tokens=limit)
