@@ -1,0 +1,269 @@
+"""A real browser against `streamlit run`: speak into the microphone, get an image, save it, find it in History."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from core.config import SpacesSettings
+from tests.e2e.conftest import StreamlitServer, app_environment, launched_browser, running_streamlit
+from tests.fixtures.replicate_server import FakeReplicate, start_fake_replicate
+from tests.fixtures.s3 import spaces_env
+
+pytestmark = pytest.mark.e2e
+
+# Generous: the first Transcribe imports transformers and loads Whisper inside the app process.
+MODEL_STEP_MS = 120_000
+STEP_MS = 30_000
+# The clip lasts 2.7 s after 0.3 s of lead-in silence; the fake microphone speaks in real time.
+RECORDING_CLOCK = "00:04"
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture
+def replicate_stand_in() -> Iterator[FakeReplicate]:
+    fake, server = start_fake_replicate()
+    try:
+        yield fake
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+class Steps:
+    """Numbered screenshots of one browser session, so a failure shows how far the story got."""
+
+    def __init__(self, page: Any, folder: Path) -> None:
+        self.page = page
+        self.folder = folder
+        self.number = 0
+        for old in folder.glob("[0-9][0-9]-*.png"):
+            old.unlink()
+
+    def shot(self, name: str, *, settle: bool = True) -> None:
+        if settle:
+            wait_until_idle(self.page)
+        self.number += 1
+        self.page.screenshot(path=str(self.folder / f"{self.number:02d}-{name}.png"), full_page=True)
+
+
+@pytest.mark.postgres
+@pytest.mark.slow
+def test_spoken_idea_becomes_a_saved_image_whose_thumbnail_loads_in_history(
+    chromium_executable: str,
+    fake_microphone: Path,
+    artifacts: Path,
+    postgres_url: str,
+    spaces_settings: SpacesSettings,
+    replicate_stand_in: FakeReplicate,
+    real_whisper_transformers_dir: Path,
+    tiny_blip_dir: Path,
+    tmp_path: Path,
+) -> None:
+    from playwright.sync_api import expect
+
+    env = app_environment(
+        {
+            "DATABASE_URL": postgres_url,
+            **spaces_env(spaces_settings),
+            "REPLICATE_API_TOKEN": replicate_stand_in.token,
+            "REPLICATE_BASE_URL": replicate_stand_in.base_url,
+            "WHISPER_MODEL": str(real_whisper_transformers_dir),
+            "CAPTION_MODEL": str(tiny_blip_dir),
+            "SPEECH_ENGINE": "transformers",
+            "MODEL_DEVICE": "cpu",
+        },
+        tmp_path / "data",
+    )
+    with (
+        running_streamlit(env, tmp_path / "app", artifacts / "streamlit-create.log") as server,
+        launched_browser(chromium_executable, fake_microphone) as browser,
+    ):
+        context = browser.new_context(permissions=["microphone"], viewport={"width": 1400, "height": 1000})
+        context.set_default_timeout(STEP_MS)
+        page = context.new_page()
+        steps = Steps(page, artifacts)
+        try:
+            page.goto(server.url)  # through Home.py, so its navigation (and gate) is what the session uses
+            expect(page.get_by_role("heading", name="Speak an idea, get an image")).to_be_visible()
+            page.get_by_test_id("stSidebarNav").get_by_role("link", name="Create", exact=True).click()
+            expect(page.get_by_role("heading", name="Create")).to_be_visible()
+            expect(page.get_by_role("button", name="Record", exact=True)).to_be_visible()
+            steps.shot("create-page")
+
+            page.get_by_role("button", name="Record", exact=True).click()
+            stop = page.get_by_role("button", name="Stop recording")
+            expect(stop).to_be_visible()
+            steps.shot("recording")
+            clock = page.get_by_test_id("stAudioInputWaveformTimeCode")
+            expect(clock).to_have_text(RECORDING_CLOCK, timeout=15_000)  # the recorder's own clock, not a sleep
+            stop.click()
+            transcribe = page.get_by_role("button", name="Transcribe", exact=True)
+            expect(transcribe).to_be_enabled()  # the recording reached the server
+            steps.shot("recorded")
+
+            transcribe.click()
+            prompt = page.get_by_role("textbox", name="Prompt")
+            expect(prompt).to_have_value(re.compile(r"house", re.IGNORECASE), timeout=MODEL_STEP_MS)
+            spoken = prompt.input_value()
+            assert {"draw", "house", "door"} <= set(re.findall(r"[a-z]+", spoken.lower())), spoken
+            steps.shot("transcribed")
+
+            page.get_by_role("button", name="Generate", exact=True).click()
+            expect(page.get_by_role("heading", name="3. Results")).to_be_visible(timeout=MODEL_STEP_MS)
+            result_image = page.get_by_test_id("stImage").locator("img").first
+            expect(result_image).to_be_visible()
+            wait_until_loaded(page, result_image)
+            caption = page.get_by_test_id("stText").first
+            expect(caption).not_to_have_text("(no caption yet)")
+            assert caption.inner_text().strip(), "the tiny BLIP caption is shown"
+            caption.scroll_into_view_if_needed()
+            steps.shot("generated-and-captioned")
+
+            page.get_by_role("button", name="Save", exact=True).click()
+            saved_note = page.get_by_text(re.compile(r"Saved as #\d+"))
+            expect(saved_note).to_be_visible()
+            record_id = int(re.search(r"#(\d+)", saved_note.inner_text()).group(1))  # type: ignore[union-attr]
+            steps.shot("saved")
+
+            row = _saved_row(postgres_url, record_id)
+            assert "house" in row.prompt.lower() and row.transcript and row.description
+            object_url = f"{spaces_settings.endpoint}/{spaces_settings.bucket}/{row.thumbnail_filename}"
+            with page.expect_response(lambda r: r.url.startswith(object_url), timeout=STEP_MS) as thumbnail_answer:
+                page.get_by_role("link", name="See everything in History").click()
+            expect(page.get_by_role("heading", name="History")).to_be_visible()
+            expect(page.get_by_test_id("stDataFrame")).to_be_visible()
+            answer = thumbnail_answer.value
+            assert "X-Amz-Signature=" in answer.url
+            assert answer.status == 200 and answer.headers["content-type"] == "image/webp"
+            steps.shot("history-table")
+
+            page.get_by_text("Gallery", exact=True).click()
+            expect(page.get_by_test_id("stButton").get_by_role("button", name="Open", exact=True)).to_be_visible()
+            thumbnail = page.locator(f'img[src^="{object_url}"]')
+            expect(thumbnail).to_be_visible()
+            wait_until_loaded(page, thumbnail)  # the browser fetched and decoded it from its presigned URL
+            expect(page.get_by_text(row.description[:40], exact=False).first).to_be_visible()
+            steps.shot("history-gallery")
+            assert _anonymous_status(object_url) == 403, "without its signature the same object is refused"
+        except Exception:
+            with contextlib.suppress(Exception):  # the screenshot must not hide the failure itself
+                steps.shot("failure", settle=False)
+            raise
+        finally:
+            context.close()
+        assert_no_tracebacks(server)
+
+
+def test_password_gate_shows_only_the_form_until_the_right_password_is_given(
+    chromium_executable: str, artifacts: Path, tmp_path: Path
+) -> None:
+    from playwright.sync_api import expect
+
+    env = app_environment({"APP_PASSWORD": PASSWORD}, tmp_path / "data")
+    with (
+        running_streamlit(env, tmp_path / "app", artifacts / "streamlit-gate.log") as server,
+        launched_browser(chromium_executable, None) as browser,
+    ):
+        context = browser.new_context(viewport={"width": 1200, "height": 800})
+        context.set_default_timeout(STEP_MS)
+        page = context.new_page()
+        main = page.get_by_test_id("stMain")
+        try:
+            page.goto(server.url)
+            expect(main.get_by_role("heading", name="This app is private")).to_be_visible()
+            password = main.get_by_label("Password", exact=True)
+            expect(password).to_be_visible()
+            assert main.get_by_role("heading").all_inner_texts() == ["This app is private"]
+            page.screenshot(path=str(artifacts / "gate-1-form.png"), full_page=True)
+
+            password.fill("not the password")
+            main.get_by_role("button", name="Enter").click()
+            expect(main.get_by_text("That password is not right")).to_be_visible()
+            expect(main.get_by_role("heading", name="This app is private")).to_be_visible()
+            assert PASSWORD not in page.content()
+            page.screenshot(path=str(artifacts / "gate-2-wrong-password.png"), full_page=True)
+
+            main.get_by_label("Password", exact=True).fill(PASSWORD)
+            main.get_by_role("button", name="Enter").click()
+            expect(main.get_by_role("heading", name="Speak an idea, get an image")).to_be_visible()
+            expect(main.get_by_role("heading", name="This app is private")).to_have_count(0)
+            expect(page.get_by_role("link", name="Create", exact=True)).to_be_visible()
+            assert PASSWORD not in page.content()
+            page.screenshot(path=str(artifacts / "gate-3-inside.png"), full_page=True)
+        finally:
+            context.close()
+        assert_no_tracebacks(server)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="Streamlit runs a folder named pages/ as v1 multipage pages until the first st.navigation call, "
+    "so before anyone has logged in each page script is reachable without Home.py's gate; rename pages/",
+)
+def test_a_stranger_cannot_open_a_page_by_its_address_before_the_password(
+    chromium_executable: str, artifacts: Path, tmp_path: Path
+) -> None:
+    from playwright.sync_api import expect
+
+    env = app_environment({"APP_PASSWORD": PASSWORD}, tmp_path / "data")
+    with (
+        running_streamlit(env, tmp_path / "app", artifacts / "streamlit-gate-bypass.log") as server,
+        launched_browser(chromium_executable, None) as browser,
+    ):
+        page = browser.new_page()
+        page.set_default_timeout(STEP_MS)
+        try:
+            page.goto(f"{server.url}/history")
+            main = page.get_by_test_id("stMain")
+            expect(main.get_by_role("heading").first).to_be_visible()
+            wait_until_idle(page)
+            page.screenshot(path=str(artifacts / "gate-4-address-typed.png"), full_page=True)
+            assert main.get_by_role("heading").all_inner_texts() == ["This app is private"]
+            assert page.get_by_test_id("stSidebarNav").count() == 0, "no links to pages before the password"
+        finally:
+            page.close()
+
+
+def wait_until_idle(page: Any) -> None:
+    """Until the page's script run has finished, so a screenshot shows its whole outcome."""
+    page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(timeout=STEP_MS)
+
+
+def wait_until_loaded(page: Any, image: Any) -> None:
+    """Until an <img> has been fetched and decoded: a broken or refused image has naturalWidth 0."""
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=image.element_handle(), timeout=STEP_MS)
+
+
+def _saved_row(database_url: str, record_id: int) -> Any:
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            query = text("SELECT prompt, transcript, description, thumbnail_filename FROM image_records WHERE id = :id")
+            return connection.execute(query, {"id": record_id}).one()
+    finally:
+        engine.dispose()
+
+
+def _anonymous_status(url: str) -> int:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+def assert_no_tracebacks(server: StreamlitServer) -> None:
+    """The server log holds no Python traceback: every failure on the way was handled."""
+    time.sleep(0.2)  # let the last log lines reach the file
+    log = server.log_path.read_text(errors="replace")
+    assert "Traceback (most recent call last)" not in log, server.log_tail()
