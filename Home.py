@@ -2,12 +2,11 @@
 
 import streamlit as st
 
-from ui.gate import require_access
+from ui.gate import guarded_settings
 from ui.navigation import CREATE_PAGE, HISTORY_PAGE, HOME_PAGE, STATUS_PAGE
-from ui.resources import settings
 
 st.set_page_config(page_title="Speak an image", page_icon="🎨", layout="wide")
-require_access(settings())
+guarded_settings()
 
 navigation = st.navigation(
     [
@@ -15,6 +14,7 @@ navigation = st.navigation(
         st.Page(CREATE_PAGE, title="Create", icon="🎨"),
         st.Page(HISTORY_PAGE, title="History", icon="🗂️"),
         st.Page(STATUS_PAGE, title="Status", icon="🩺"),
-    ]
+    ],
+    position="top",
 )
 navigation.run()

@@ -6,8 +6,11 @@ import streamlit as st
 
 from core.ports import ASPECT_RATIOS, MEGAPIXELS, OUTPUT_FORMATS, GenerationRequest
 from ui import create_flow as flow
+from ui.gate import guarded_settings
 from ui.navigation import HISTORY_PAGE, link_to_page
 from ui.resources import database_problem, services
+
+guarded_settings()
 
 app = services()
 settings = app.settings
@@ -92,7 +95,7 @@ drafts = flow.drafts()
 if drafts:
     st.subheader("3. Results")
     saved = flow.saved_ids()
-    columns = st.columns(min(len(drafts), 2))
+    columns = st.columns(2)
     for index, draft in enumerate(drafts):
         with columns[index % len(columns)].container(border=True):
             st.image(draft.image.data, width="stretch")

@@ -6,11 +6,12 @@ from core.errors import AppError
 from ui import history as view
 from ui import history_detail as detail
 from ui.feedback import show_error
-from ui.resources import database_problem, services, settings
+from ui.gate import guarded_settings
+from ui.resources import database_problem, services
+
+secrets = guarded_settings().secret_values
 
 st.title("History")
-
-secrets = settings().secret_values
 try:
     current = services()
 except AppError as exc:  # e.g. a database driver or Spaces endpoint that cannot be used

@@ -4,11 +4,13 @@ import streamlit as st
 
 from ui import overview
 from ui.feedback import attempt
-from ui.resources import services, settings
+from ui.gate import guarded_settings
+from ui.resources import services
+
+current_settings = guarded_settings()
 
 st.title("Speak an idea, get an image")
 
-current_settings = settings()
 overview.about()
 overview.configuration(current_settings)
 

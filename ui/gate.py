@@ -8,6 +8,7 @@ import streamlit as st
 
 from core.access import FailureThrottle, password_matches
 from core.config import Settings
+from ui.resources import settings
 
 GRANTED_KEY = "_access_granted"
 
@@ -54,3 +55,15 @@ def require_access(settings: Settings) -> None:
         _throttle().record_failure()
         st.error("That password is not right. Ask the person who runs this demo for it.")
     st.stop()
+
+
+def guarded_settings() -> Settings:
+    """Settings, after the visitor has been let in; the first line of Home.py and of every page.
+
+    Each page checks for itself because Streamlit serves a folder named pages/ as pages of their
+    own until the first st.navigation call of the process: typing /history on a freshly started
+    server runs pages/history.py without Home.py.
+    """
+    resolved = settings()
+    require_access(resolved)
+    return resolved
