@@ -12,6 +12,7 @@ from typing import Any
 
 from core.errors import InputError, ModelLoadError
 from core.models import (
+    ModelSource,
     configure_torch_threads,
     inference_mode,
     load_failure,
@@ -49,7 +50,7 @@ class BlipCaptioner:
             raise ModelLoadError(
                 f"CAPTION_MAX_TOKENS={max_new_tokens} is out of range: use 1 to {MAX_NEW_TOKENS_LIMIT} (30 is plenty)."
             )
-        source = locate_model(model, setting=SETTING, example=EXAMPLE)
+        source = locate_caption_model(model)
         try:
             import torch
             from transformers import BlipForConditionalGeneration, BlipProcessor
@@ -92,6 +93,11 @@ class BlipCaptioner:
     def _postprocess(self, token_ids: Any) -> str:
         texts = self._processor.batch_decode(token_ids, skip_special_tokens=True)
         return _clean(texts[0] if texts else "")
+
+
+def locate_caption_model(model: str) -> ModelSource:
+    """Where CAPTION_MODEL loads from, without loading it (also used by `check`)."""
+    return locate_model(model, setting=SETTING, example=EXAMPLE)
 
 
 def load_captioner(

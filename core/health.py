@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 from core.config import Settings
 from core.errors import AppError
+from core.models import ModelSource
 
 Report = dict[str, object]
 
@@ -22,23 +22,11 @@ def _probe(probe: Callable[[], str]) -> Report:
     return {"ok": ok, "detail": detail, "ms": round((time.perf_counter() - started) * 1000, 1)}
 
 
-def model_availability(model: str, *, setting: str) -> str:
-    """Say where a model would load from, without loading it; raise if it cannot be found offline."""
-    from core.errors import ModelLoadError
-
-    path = Path(model).expanduser()
-    if path.is_dir():
-        return f"local folder {path}"
-    if path.is_absolute() or model.startswith((".", "~")):
-        raise ModelLoadError(f"{setting}={model} is not a folder. Point it at a saved model folder or a hub id.")
-    if "/" not in model:  # a faster-whisper size name such as "tiny.en"
-        return f"model size '{model}'"
-    from huggingface_hub import try_to_load_from_cache
-
-    cached = try_to_load_from_cache(model, "config.json")
-    if isinstance(cached, str):
-        return f"hub id {model} (in the local cache)"
-    return f"hub id {model} (not cached yet: it downloads on first use)"
+def describe_source(source: ModelSource) -> str:
+    if source.is_folder:
+        return f"local folder {source.location}"
+    cached = "in the local cache" if source.local_files_only else "downloads on first use"
+    return f"hub id {source.location} ({cached})"
 
 
 def check_all(settings: Settings, *, load_models: bool = False) -> Report:
@@ -60,8 +48,12 @@ def check_all(settings: Settings, *, load_models: bool = False) -> Report:
         parts["speech_model"] = _probe(lambda: load_transcriber_for(settings).model_id)
         parts["caption_model"] = _probe(lambda: load_captioner_for(settings).model_id)
     else:
-        parts["speech_model"] = _probe(lambda: model_availability(settings.whisper_model, setting="WHISPER_MODEL"))
-        parts["caption_model"] = _probe(lambda: model_availability(settings.caption_model, setting="CAPTION_MODEL"))
+        from core.captioning import locate_caption_model
+        from core.speech import locate_speech_model
+
+        engine, whisper, caption = settings.speech_engine, settings.whisper_model, settings.caption_model
+        parts["speech_model"] = _probe(lambda: describe_source(locate_speech_model(engine, whisper)))
+        parts["caption_model"] = _probe(lambda: describe_source(locate_caption_model(caption)))
     engine.dispose()
     failing = [name for name, part in parts.items() if not part["ok"] and part.get("configured", True)]
     return {

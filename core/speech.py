@@ -14,6 +14,7 @@ import numpy as np
 
 from core.errors import ConfigError, ModelLoadError
 from core.models import (
+    ModelSource,
     configure_torch_threads,
     default_thread_count,
     inference_mode,
@@ -51,7 +52,7 @@ class TransformersWhisperTranscriber:
     @classmethod
     def load(cls, model: str, *, device: str = "auto", threads: int | None = None) -> TransformersWhisperTranscriber:
         """Load a hub id or a saved folder, then warm it up."""
-        source = locate_model(model, setting=SETTING, example=EXAMPLE)
+        source = locate_speech_model("transformers", model)
         try:
             import torch
             from transformers import WhisperForConditionalGeneration, WhisperProcessor
@@ -143,14 +144,12 @@ class FasterWhisperTranscriber:
         try:
             import ctranslate2
             from faster_whisper import WhisperModel
-            from faster_whisper.utils import available_models
         except ImportError as exc:
             raise ModelLoadError(
                 "SPEECH_ENGINE=faster-whisper needs the faster-whisper package: install it, "
                 "or set SPEECH_ENGINE=transformers."
             ) from exc
-        hub_id = f"Systran/faster-whisper-{model}" if model in available_models() else None
-        source = locate_model(model, setting=SETTING, example="tiny.en", required_file="model.bin", hub_id=hub_id)
+        source = locate_speech_model("faster-whisper", model)
         target = resolve_device(device, has_cuda=ctranslate2.get_cuda_device_count() > 0)
         try:
             network = WhisperModel(
@@ -203,6 +202,17 @@ SPEECH_ENGINES: dict[str, TranscriberLoader] = {
     "transformers": TransformersWhisperTranscriber.load,
     "faster-whisper": FasterWhisperTranscriber.load,
 }
+
+
+def locate_speech_model(engine: str, model: str) -> ModelSource:
+    """Where WHISPER_MODEL loads from for `engine`, without loading it (also used by `check`)."""
+    if engine != "faster-whisper":
+        return locate_model(model, setting=SETTING, example=EXAMPLE)
+    from faster_whisper.utils import available_models
+
+    # faster-whisper's size names ("tiny.en") stand for Systran's converted repositories.
+    hub_id = f"Systran/faster-whisper-{model}" if model in available_models() else None
+    return locate_model(model, setting=SETTING, example="tiny.en", required_file="model.bin", hub_id=hub_id)
 
 
 def load_transcriber(*, engine: str, model: str, device: str = "auto", threads: int | None = None) -> Transcriber:
