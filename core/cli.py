@@ -5,14 +5,16 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
-from core.config import load_settings
+from core.config import Secret, load_settings
 from core.errors import AppError, AudioError, ConfigError, InputError
 from core.ports import ASPECT_RATIOS, MEGAPIXELS, OUTPUT_FORMATS, GenerationRequest
+from core.redaction import install_log_redaction, redact
 
 BAD_INPUT = 2
 FAILURE = 1
@@ -63,19 +65,30 @@ def _non_negative(text: str) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     args = build_parser().parse_args(argv)
+    secrets: tuple[Secret, ...] = ()
     try:
         settings = load_settings()
+        secrets = settings.secret_values
+        install_log_redaction(secrets)
         from core import commands
 
         return commands.run(args, settings)
     except (InputError, AudioError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {redact(str(exc), secrets)}", file=sys.stderr)
         return BAD_INPUT
     except (ConfigError, AppError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {redact(str(exc), secrets)}", file=sys.stderr)
         return FAILURE
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
+        return FAILURE
+    except Exception as exc:  # a bug: one line for the user, the traceback only when asked for
+        if os.environ.get("CORE_DEBUG"):
+            raise
+        print(
+            f"error: unexpected {type(exc).__name__}: {redact(str(exc), secrets)} (CORE_DEBUG=1 shows the traceback)",
+            file=sys.stderr,
+        )
         return FAILURE
 
 

@@ -51,8 +51,8 @@ def check_all(settings: Settings, *, load_models: bool = False) -> Report:
         from core.captioning import locate_caption_model
         from core.speech import locate_speech_model
 
-        engine, whisper, caption = settings.speech_engine, settings.whisper_model, settings.caption_model
-        parts["speech_model"] = _probe(lambda: describe_source(locate_speech_model(engine, whisper)))
+        speech_engine, whisper, caption = settings.speech_engine, settings.whisper_model, settings.caption_model
+        parts["speech_model"] = _probe(lambda: describe_source(locate_speech_model(speech_engine, whisper)))
         parts["caption_model"] = _probe(lambda: describe_source(locate_caption_model(caption)))
     engine.dispose()
     failing = [name for name, part in parts.items() if not part["ok"] and part.get("configured", True)]

@@ -91,12 +91,16 @@ def test_history_is_newest_first_and_pages_with_limit_and_offset(production_env,
     assert second == [ids[1]]
 
 
-def test_check_reports_every_part_and_fails_when_a_configured_part_is_down(production_env):
-    healthy = run_cli("check", env=production_env)
+def test_check_reports_every_part_and_fails_when_a_configured_part_is_down(
+    production_env, tiny_blip_dir, real_whisper_transformers_dir
+):
+    env = {**production_env, "CAPTION_MODEL": str(tiny_blip_dir), "WHISPER_MODEL": str(real_whisper_transformers_dir)}
+    healthy = run_cli("check", env=env)
+    assert healthy.returncode == 0, healthy.stdout
     report = json.loads(healthy.stdout)
-    assert report["database"]["ok"] and report["storage"]["ok"] and report["replicate"]["ok"]
+    assert all(report[part]["ok"] for part in ("database", "storage", "replicate", "speech_model", "caption_model"))
 
-    broken = run_cli("check", env={**production_env, "DATABASE_URL": "postgresql+psycopg://postgres@127.0.0.1:1/x"})
+    broken = run_cli("check", env={**env, "DATABASE_URL": "postgresql+psycopg://postgres@127.0.0.1:1/x"})
     assert broken.returncode == 1
     assert "database" in json.loads(broken.stdout)["failing"]
 
@@ -115,7 +119,9 @@ def test_half_given_configuration_fails_naming_the_missing_variables(tmp_path):
     assert "DB_USER" in result.stderr and "DB_NAME" in result.stderr and "Traceback" not in result.stderr
 
 
-def test_create_runs_on_the_embedded_defaults_without_any_account_but_replicate(tmp_path, fake_replicate, tiny_blip_dir):
+def test_create_runs_on_the_embedded_defaults_without_any_account_but_replicate(
+    tmp_path, fake_replicate, tiny_blip_dir
+):
     env = {
         "DATA_DIR": str(tmp_path / "data"),
         "REPLICATE_API_TOKEN": fake_replicate.token,
