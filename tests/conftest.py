@@ -9,7 +9,7 @@ os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-import pytest  # noqa: E402
+import pytest
 
 pytest_plugins = [
     "tests.fixtures.postgres",
@@ -20,10 +20,27 @@ pytest_plugins = [
 
 # Variables of the configuration contract that must not leak from a developer's shell into tests.
 _CONFIG_VARIABLES = (
-    "DATABASE_URL", "DB_USER", "DB_PASSWORD", "DB_HOST", "DB_PORT", "DB_NAME",
-    "SPACES_KEY", "SPACES_SECRET", "SPACES_REGION", "SPACES_ENDPOINT", "SPACES_BUCKET",
-    "REPLICATE_API_TOKEN", "REPLICATE_BASE_URL", "DATA_DIR", "WHISPER_MODEL", "CAPTION_MODEL",
-    "IMAGE_MODEL", "SPEECH_ENGINE", "PRESIGNED_URL_TTL", "MODEL_DEVICE", "APP_PASSWORD",
+    "DATABASE_URL",
+    "DB_USER",
+    "DB_PASSWORD",
+    "DB_HOST",
+    "DB_PORT",
+    "DB_NAME",
+    "SPACES_KEY",
+    "SPACES_SECRET",
+    "SPACES_REGION",
+    "SPACES_ENDPOINT",
+    "SPACES_BUCKET",
+    "REPLICATE_API_TOKEN",
+    "REPLICATE_BASE_URL",
+    "DATA_DIR",
+    "WHISPER_MODEL",
+    "CAPTION_MODEL",
+    "IMAGE_MODEL",
+    "SPEECH_ENGINE",
+    "PRESIGNED_URL_TTL",
+    "MODEL_DEVICE",
+    "APP_PASSWORD",
 )
 
 

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -31,3 +35,22 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def page(relative_path: str, *, timeout: float = 60) -> AppTest:
     """An AppTest of one script of the app (Home.py or pages/<name>.py)."""
     return AppTest.from_file(str(ROOT / relative_path), default_timeout=timeout)
+
+
+MODEL_LIBRARIES = ("torch", "transformers", "ctranslate2", "faster_whisper")
+
+
+def model_libraries_imported_by(relative_path: str, *, then: str = "") -> list[str]:
+    """Render a page in a fresh interpreter (plus the statements in `then`); list the model libraries it imported."""
+    script = f"""
+import json, sys
+from streamlit.testing.v1 import AppTest
+at = AppTest.from_file({str(ROOT / relative_path)!r}, default_timeout=60).run()
+{then}
+assert not at.exception, at.exception
+print(json.dumps(sorted(name for name in {MODEL_LIBRARIES!r} if name in sys.modules)))
+"""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    return json.loads(result.stdout.strip().splitlines()[-1])

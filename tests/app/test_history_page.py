@@ -3,11 +3,7 @@
 from __future__ import annotations
 
 import io
-import json
-import os
 import re
-import subprocess
-import sys
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -24,7 +20,7 @@ from core.errors import ModelLoadError
 from core.images import make_thumbnail, new_object_keys
 from core.records import ImageRecordView, NewRecord
 from core.services import Services, build_services
-from tests.app.conftest import ROOT, page
+from tests.app.conftest import model_libraries_imported_by, page
 from tests.fakes import FakeCaptioner
 
 HISTORY = "pages/history.py"
@@ -396,22 +392,12 @@ def test_csv_download_offers_the_filtered_rows(data_dir: Path) -> None:
 
 def test_history_page_never_imports_model_libraries(data_dir: Path, tmp_path: Path) -> None:
     seed_records(["a quiet page"], transcript="a quiet page")
-    script = f"""
-import json, sys
-from streamlit.testing.v1 import AppTest
-at = AppTest.from_file({str(ROOT / HISTORY)!r}, default_timeout=60).run()
-at.session_state["history_table"] = {{"selection": {{"rows": [0], "columns": []}}}}
+    open_the_detail = """
+at.session_state["history_table"] = {"selection": {"rows": [0], "columns": []}}
 at.run()
-assert not at.exception and at.subheader, "the detail view did not render"
-heavy = ("torch", "transformers", "ctranslate2", "faster_whisper")
-print(json.dumps(sorted(name for name in heavy if name in sys.modules)))
+assert at.subheader, "the detail view did not render"
 """
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=120)
-
-    assert result.returncode == 0, result.stderr[-2000:]
-    assert json.loads(result.stdout.strip().splitlines()[-1]) == []
+    assert model_libraries_imported_by(HISTORY, then=open_the_detail) == []
 
 
 def test_since_from_the_link_leaves_older_records_out(data_dir: Path) -> None:

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Block, Node
 
-from tests.app.conftest import ROOT, page
+from tests.app.conftest import model_libraries_imported_by, page
 from tests.app.test_history_page import DOWN_DATABASE_URL, seed_records
 
 HOME = "pages/home.py"
@@ -106,17 +102,4 @@ def test_home_explains_a_down_database_and_still_shows_the_rest(monkeypatch: pyt
 
 def test_home_page_never_imports_model_libraries(data_dir: Path) -> None:
     seed_records(["a calm overview"])
-    script = f"""
-import json, sys
-from streamlit.testing.v1 import AppTest
-at = AppTest.from_file({str(ROOT / HOME)!r}, default_timeout=60).run()
-assert not at.exception and at.metric, "the overview did not render"
-heavy = ("torch", "transformers", "ctranslate2", "faster_whisper")
-print(json.dumps(sorted(name for name in heavy if name in sys.modules)))
-"""
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=120)
-
-    assert result.returncode == 0, result.stderr[-2000:]
-    assert json.loads(result.stdout.strip().splitlines()[-1]) == []
+    assert model_libraries_imported_by(HOME, then='assert at.metric, "the overview did not render"') == []

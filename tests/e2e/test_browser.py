@@ -7,7 +7,6 @@ import re
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +15,7 @@ from sqlalchemy import create_engine, text
 
 from core.config import SpacesSettings
 from tests.e2e.conftest import StreamlitServer, app_environment, launched_browser, running_streamlit
-from tests.fixtures.replicate_server import FakeReplicate, start_fake_replicate
+from tests.fixtures.replicate_server import FakeReplicate
 from tests.fixtures.s3 import spaces_env
 
 pytestmark = pytest.mark.e2e
@@ -27,16 +26,6 @@ STEP_MS = 30_000
 # The clip lasts 2.7 s after 0.3 s of lead-in silence; the fake microphone speaks in real time.
 RECORDING_CLOCK = "00:04"
 PASSWORD = "correct horse battery staple"
-
-
-@pytest.fixture
-def replicate_stand_in() -> Iterator[FakeReplicate]:
-    fake, server = start_fake_replicate()
-    try:
-        yield fake
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 class Steps:
@@ -64,7 +53,7 @@ def test_spoken_idea_becomes_a_saved_image_whose_thumbnail_loads_in_history(
     artifacts: Path,
     postgres_url: str,
     spaces_settings: SpacesSettings,
-    replicate_stand_in: FakeReplicate,
+    fake_replicate: FakeReplicate,
     real_whisper_transformers_dir: Path,
     tiny_blip_dir: Path,
     tmp_path: Path,
@@ -75,8 +64,8 @@ def test_spoken_idea_becomes_a_saved_image_whose_thumbnail_loads_in_history(
         {
             "DATABASE_URL": postgres_url,
             **spaces_env(spaces_settings),
-            "REPLICATE_API_TOKEN": replicate_stand_in.token,
-            "REPLICATE_BASE_URL": replicate_stand_in.base_url,
+            "REPLICATE_API_TOKEN": fake_replicate.token,
+            "REPLICATE_BASE_URL": fake_replicate.base_url,
             "WHISPER_MODEL": str(real_whisper_transformers_dir),
             "CAPTION_MODEL": str(tiny_blip_dir),
             "SPEECH_ENGINE": "transformers",
