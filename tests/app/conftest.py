@@ -37,6 +37,14 @@ def page(relative_path: str, *, timeout: float = 60) -> AppTest:
     return AppTest.from_file(str(ROOT / relative_path), default_timeout=timeout)
 
 
+def signed_in(at: AppTest) -> AppTest:
+    """As if the visitor had typed APP_PASSWORD earlier in this session (every page checks it)."""
+    from ui.gate import GRANTED_KEY
+
+    at.session_state[GRANTED_KEY] = True
+    return at
+
+
 MODEL_LIBRARIES = ("torch", "transformers", "ctranslate2", "faster_whisper")
 
 

@@ -8,7 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Block, Node
 
-from tests.app.conftest import model_libraries_imported_by, page
+from tests.app.conftest import model_libraries_imported_by, page, signed_in
 from tests.app.test_history_page import DOWN_DATABASE_URL, seed_records
 
 HOME = "pages/home.py"
@@ -22,7 +22,7 @@ def all_text(node: Node) -> str:
 
 
 def run_home() -> AppTest:
-    return page(HOME).run()
+    return signed_in(page(HOME)).run()
 
 
 def configuration_text(at: AppTest) -> str:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.fixtures.models import speech_clips, word_error_rate
 from tests.fixtures.s3 import spaces_env
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -64,18 +65,46 @@ def test_create_from_a_prompt_saves_to_postgres_and_spaces_and_prints_json(produ
     assert json_lines(run_cli("history", "--search", "lighthouse", env=env).stdout) == []
 
 
-def test_create_from_audio_transcribes_with_the_configured_engine(production_env, tiny_blip_dir, real_whisper_ct2_dir):
+def test_every_speech_clip_goes_from_create_audio_to_a_saved_record(
+    production_env, tiny_blip_dir, real_whisper_ct2_dir
+):
     env = {
         **production_env,
         "CAPTION_MODEL": str(tiny_blip_dir),
         "SPEECH_ENGINE": "faster-whisper",
         "WHISPER_MODEL": str(real_whisper_ct2_dir),
     }
-    result = run_cli("create", "--audio", str(CLIPS / "house_44k_stereo.wav"), env=env)
+    for seed, clip in enumerate(speech_clips()):
+        # The fake Replicate draws by seed alone; equal images would rightly be saved once.
+        result = run_cli("create", "--audio", str(clip["path"]), "--seed", str(seed), env=env)
+        assert result.returncode == 0, f"{clip['file']}: {result.stderr}"
+        [line] = json_lines(result.stdout)
+        assert word_error_rate(clip["text"], line["transcript"]) <= 0.25, (clip["file"], line["transcript"])
+        assert line["prompt"] == line["transcript"] and line["description"]
+        assert list(line["timings_ms"]) == ["transcribe", "generate", "caption", "upload"]
+    saved = json_lines(run_cli("history", "--limit", "100", env=env).stdout)
+    assert len(saved) == len(speech_clips())
+
+
+@pytest.mark.parametrize("engine", ["transformers", "faster-whisper"])
+def test_transcribe_prints_text_language_duration_and_timings(
+    engine, real_whisper_ct2_dir, real_whisper_transformers_dir
+):
+    folder = real_whisper_ct2_dir if engine == "faster-whisper" else real_whisper_transformers_dir
+    env = {"SPEECH_ENGINE": engine, "WHISPER_MODEL": str(folder), "HF_HUB_OFFLINE": "1"}
+    result = run_cli("transcribe", str(CLIPS / "sea.flac"), env=env)
     assert result.returncode == 0, result.stderr
     [line] = json_lines(result.stdout)
-    assert "house" in line["transcript"].lower() and line["prompt"] == line["transcript"]
-    assert list(line["timings_ms"]) == ["transcribe", "generate", "caption", "upload"]
+    assert word_error_rate("The sun is shining over the blue sea.", line["text"]) <= 0.25
+    assert line["language"] == "en" and line["duration_s"] > 1.5
+    assert set(line["timings_ms"]) == {"load_model", "transcribe"}
+
+
+def test_transcribe_of_a_missing_model_folder_fails_in_one_line(tmp_path):
+    env = {"WHISPER_MODEL": str(tmp_path / "nowhere"), "HF_HUB_OFFLINE": "1"}
+    result = run_cli("transcribe", str(CLIPS / "sea.flac"), env=env)
+    assert result.returncode == 1
+    assert "WHISPER_MODEL" in result.stderr and result.stderr.strip().count("\n") == 0
 
 
 def test_history_is_newest_first_and_pages_with_limit_and_offset(production_env, tiny_blip_dir):

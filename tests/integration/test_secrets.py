@@ -18,7 +18,7 @@ from psycopg import sql
 from streamlit.testing.v1 import AppTest
 
 from core.config import SpacesSettings
-from tests.app.conftest import ROOT, page
+from tests.app.conftest import ROOT, page, signed_in
 from tests.fixtures.postgres import POSTGRES_HOST, POSTGRES_PORT, create_database, drop_database
 from tests.fixtures.replicate_server import FakeReplicate
 from tests.fixtures.s3 import spaces_env
@@ -172,7 +172,10 @@ def test_no_page_shows_or_logs_a_secret(
     evidence.page("status: checked", at.button(key="run_checks").click().run())
 
     for script in (HOME_PAGE, CREATE_PAGE, HISTORY_PAGE, STATUS_PAGE):
-        alone = page(script, timeout=120)
+        stranger = page(script, timeout=120).run()
+        assert [e.value for e in stranger.title] == ["This app is private"], f"{script} opened without the password"
+        evidence.page(f"{script} alone, before the password", stranger)
+        alone = signed_in(page(script, timeout=120))
         evidence.page(f"{script} alone", alone.run())
         if script == STATUS_PAGE:
             evidence.page(f"{script} alone: checked", alone.button(key="run_checks").click().run())
@@ -200,10 +203,12 @@ def test_command_line_output_never_contains_a_secret(
     spaces_settings: SpacesSettings,
     fake_replicate: FakeReplicate,
     tiny_blip_dir: Path,
+    real_whisper_transformers_dir: Path,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     configure(scenario, monkeypatch, secret_database, spaces_settings, fake_replicate, tiny_blip_dir, tmp_path)
+    monkeypatch.setenv("WHISPER_MODEL", str(real_whisper_transformers_dir))  # so `check` can pass when all is well
     outputs = {}
     for command in (["check"], ["create", "--prompt", "a lantern on a quiet harbour"]):
         finished = subprocess.run(
