@@ -28,13 +28,17 @@ def _suites() -> dict[str, Callable[[], list[dict]]]:
     }
 
 
-def markdown_table(rows: list[dict]) -> str:
-    columns: list[str] = []
+def markdown_tables(rows: list[dict]) -> str:
+    """One table per kind of row (rows sharing their columns), so each table stays narrow."""
+    groups: dict[tuple[str, ...], list[dict]] = {}
     for row in rows:
-        columns += [key for key in row if key not in columns]
+        groups.setdefault(tuple(row), []).append(row)
+    return "\n\n".join(_table(list(columns), group) for columns, group in groups.items())
+
+
+def _table(columns: list[str], rows: list[dict]) -> str:
     lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
-    for row in rows:
-        lines.append("| " + " | ".join(_cell(row.get(c, "")) for c in columns) + " |")
+    lines += ["| " + " | ".join(_cell(row.get(c, "")) for c in columns) + " |" for row in rows]
     return "\n".join(lines)
 
 
@@ -61,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"running {name}...", file=sys.stderr, flush=True)
         rows = suites[name]()
         report["suites"][name] = rows  # type: ignore[index]
-        sections.append(f"## {name} ({time.perf_counter() - started:.0f} s)\n\n{markdown_table(rows)}\n")
+        sections.append(f"## {name} ({time.perf_counter() - started:.0f} s)\n\n{markdown_tables(rows)}\n")
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "latest.json").write_text(json.dumps(report, indent=2, default=str))
     table = f"# Benchmarks, {report['when']}\n\n" + "\n".join(sections)
