@@ -131,7 +131,7 @@ def transcribe(runner: StageRunner, pipeline: Pipeline, audio: bytes, filename: 
 
 def generate_and_caption(runner: StageRunner, pipeline: Pipeline, request: GenerationRequest) -> list[Draft]:
     """Generate, keep the drafts at once, then caption each (a caption failure keeps the image)."""
-    made = runner.stage("Generate", lambda: pipeline.generate(request, transcript=_matching_transcript(request)))
+    made = runner.stage("Generate", lambda: pipeline.generate(request, transcript=_transcript_for(request)))
     if not made:
         return []
     st.session_state[DRAFTS] = list(made)
@@ -153,6 +153,6 @@ def save_draft(runner: StageRunner, pipeline: Pipeline, index: int) -> SavedImag
     return result
 
 
-def _matching_transcript(request: GenerationRequest) -> TimedTranscript | None:
+def _transcript_for(request: GenerationRequest) -> TimedTranscript | None:
     """The latest transcript travels with the image, so History can show it beside the edited prompt."""
     return transcript() if request.prompt.strip() else None
