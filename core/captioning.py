@@ -13,12 +13,9 @@ from typing import Any
 from core.errors import InputError, ModelLoadError
 from core.models import (
     ModelSource,
-    configure_torch_threads,
     inference_mode,
-    load_failure,
+    load_pretrained,
     locate_model,
-    resolve_device,
-    torch_has_cuda,
 )
 from core.ports import Captioner
 
@@ -50,24 +47,22 @@ class BlipCaptioner:
             raise ModelLoadError(
                 f"CAPTION_MAX_TOKENS={max_new_tokens} is out of range: use 1 to {MAX_NEW_TOKENS_LIMIT} (30 is plenty)."
             )
-        source = locate_caption_model(model)
-        try:
-            import torch
-            from transformers import BlipForConditionalGeneration, BlipProcessor
-
-            configure_torch_threads(threads)
-            target = resolve_device(device, has_cuda=torch_has_cuda())
-            dtype = torch.float16 if target == "cuda" else torch.float32
-            options = {"local_files_only": source.local_files_only}
-            processor = BlipProcessor.from_pretrained(source.location, **options)
-            network = BlipForConditionalGeneration.from_pretrained(source.location, dtype=dtype, **options)
-        except ModelLoadError:
-            raise
-        except Exception as exc:  # transformers raises OSError, ValueError, KeyError... for unusable models
-            raise load_failure(SETTING, model, exc, example=EXAMPLE) from exc
-        network.to(target).eval()
+        loaded = load_pretrained(
+            locate_caption_model(model),
+            processor_class="BlipProcessor",
+            network_class="BlipForConditionalGeneration",
+            device=device,
+            threads=threads,
+            setting=SETTING,
+            model=model,
+            example=EXAMPLE,
+        )
         captioner = cls(
-            model_id=model, model=network, processor=processor, device=target, max_new_tokens=max_new_tokens
+            model_id=model,
+            model=loaded.network,
+            processor=loaded.processor,
+            device=loaded.device,
+            max_new_tokens=max_new_tokens,
         )
         captioner.warm_up()
         return captioner

@@ -11,6 +11,7 @@ import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from core.errors import ModelLoadError
@@ -72,6 +73,47 @@ def inference_mode() -> Iterator[None]:
 
     with torch.inference_mode():
         yield
+
+
+@dataclass(frozen=True)
+class LoadedModel:
+    processor: Any
+    network: Any
+    device: str
+
+
+def load_pretrained(
+    source: ModelSource,
+    *,
+    processor_class: str,
+    network_class: str,
+    device: str,
+    threads: int | None,
+    setting: str,
+    model: str,
+    example: str,
+) -> LoadedModel:
+    """Load a transformers processor and model from `source`, in eval mode on the chosen device.
+
+    The classes are named, not passed, so that callers need not import transformers themselves.
+    Any failure becomes a ModelLoadError naming `setting`.
+    """
+    try:
+        import torch
+        import transformers
+
+        configure_torch_threads(threads)
+        target = resolve_device(device, has_cuda=torch_has_cuda())
+        dtype = torch.float16 if target == "cuda" else torch.float32
+        options = {"local_files_only": source.local_files_only}
+        processor = getattr(transformers, processor_class).from_pretrained(source.location, **options)
+        network = getattr(transformers, network_class).from_pretrained(source.location, dtype=dtype, **options)
+    except ModelLoadError:
+        raise
+    except Exception as exc:  # transformers raises OSError, ValueError, KeyError... for unusable models
+        raise load_failure(setting, model, exc, example=example) from exc
+    network.to(target).eval()
+    return LoadedModel(processor=processor, network=network, device=target)
 
 
 def locate_model(

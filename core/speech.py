@@ -15,13 +15,12 @@ import numpy as np
 from core.errors import ConfigError, ModelLoadError
 from core.models import (
     ModelSource,
-    configure_torch_threads,
     default_thread_count,
     inference_mode,
     load_failure,
+    load_pretrained,
     locate_model,
     resolve_device,
-    torch_has_cuda,
 )
 from core.ports import AudioClip, Transcriber, Transcript
 
@@ -52,23 +51,17 @@ class TransformersWhisperTranscriber:
     @classmethod
     def load(cls, model: str, *, device: str = "auto", threads: int | None = None) -> TransformersWhisperTranscriber:
         """Load a hub id or a saved folder, then warm it up."""
-        source = locate_speech_model("transformers", model)
-        try:
-            import torch
-            from transformers import WhisperForConditionalGeneration, WhisperProcessor
-
-            configure_torch_threads(threads)
-            target = resolve_device(device, has_cuda=torch_has_cuda())
-            dtype = torch.float16 if target == "cuda" else torch.float32
-            options = {"local_files_only": source.local_files_only}
-            processor = WhisperProcessor.from_pretrained(source.location, **options)
-            network = WhisperForConditionalGeneration.from_pretrained(source.location, dtype=dtype, **options)
-        except ModelLoadError:
-            raise
-        except Exception as exc:  # transformers raises OSError, ValueError, KeyError... for unusable models
-            raise load_failure(SETTING, model, exc, example=EXAMPLE) from exc
-        network.to(target).eval()
-        transcriber = cls(model_id=model, model=network, processor=processor, device=target)
+        loaded = load_pretrained(
+            locate_speech_model("transformers", model),
+            processor_class="WhisperProcessor",
+            network_class="WhisperForConditionalGeneration",
+            device=device,
+            threads=threads,
+            setting=SETTING,
+            model=model,
+            example=EXAMPLE,
+        )
+        transcriber = cls(model_id=model, model=loaded.network, processor=loaded.processor, device=loaded.device)
         transcriber.warm_up()
         return transcriber
 
