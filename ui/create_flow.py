@@ -7,7 +7,6 @@ saved, so an image survives any later failure (caption, storage, database).
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,13 +15,11 @@ from typing import TypeVar
 import streamlit as st
 
 from core.config import Settings
-from core.errors import AppError
 from core.pipeline import Draft, Pipeline, SavedImage, TimedTranscript
 from core.ports import GenerationRequest
-from core.redaction import redact
+from ui.feedback import user_message
 
 T = TypeVar("T")
-log = logging.getLogger(__name__)
 
 PROMPT = "prompt"
 PENDING_PROMPT = "_pending_prompt"
@@ -77,14 +74,8 @@ class StageRunner:
         started = time.perf_counter()
         try:
             result = action()
-        except AppError as exc:
-            self._fail(label, redact(str(exc), self.secrets))
-            return None
-        except Exception:
-            log.exception("Unexpected failure in stage %s", label)
-            self._fail(
-                label, "Something unexpected went wrong. Try again; if it keeps happening, check the server log."
-            )
+        except Exception as exc:
+            self._fail(label, user_message(exc, self.secrets))
             return None
         ms = (time.perf_counter() - started) * 1000
         self.lines.append(StageLine(label, ms))

@@ -16,12 +16,20 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
-def show_error(exc: BaseException, secrets: tuple[Secret, ...] = ()) -> None:
+UNEXPECTED = "Something unexpected went wrong. Try again; if it keeps happening, check the server log."
+
+
+def user_message(exc: BaseException, secrets: tuple[Secret, ...] = ()) -> str:
+    """What to tell the user about `exc`: an AppError's own advice, masked; for anything else a generic line
+    (the traceback goes to the server log, never to the page)."""
     if isinstance(exc, AppError):
-        st.error(redact(str(exc), secrets), icon="⚠️")
-    else:
-        log.exception("Unexpected failure")
-        st.error("Something unexpected went wrong. Try again; if it keeps happening, check the server log.", icon="⚠️")
+        return redact(str(exc), secrets)
+    log.error("Unexpected failure", exc_info=exc)
+    return UNEXPECTED
+
+
+def show_error(exc: BaseException, secrets: tuple[Secret, ...] = ()) -> None:
+    st.error(user_message(exc, secrets), icon="⚠️")
 
 
 def attempt(action: Callable[[], T], secrets: tuple[Secret, ...] = ()) -> T | None:
