@@ -20,6 +20,7 @@ DB_VARIABLES = ("DB_USER", "DB_PASSWORD", "DB_HOST", "DB_PORT", "DB_NAME")
 SPACES_VARIABLES = ("SPACES_KEY", "SPACES_SECRET", "SPACES_REGION", "SPACES_ENDPOINT", "SPACES_BUCKET")
 SPEECH_ENGINES = ("transformers", "faster-whisper")
 MODEL_DEVICES = ("auto", "cpu", "cuda")
+MAX_BEAM_SIZE = 20  # wider beams cost time in proportion and no longer help Whisper
 
 
 class Secret:
@@ -64,6 +65,7 @@ class Settings:
     image_model: str = "black-forest-labs/flux-schnell"
     speech_engine: str = "transformers"
     whisper_model: str = "openai/whisper-base"
+    whisper_beam_size: int = 5
     caption_model: str = "Salesforce/blip-image-captioning-base"
     model_device: str = "auto"
     model_threads: int | None = None
@@ -145,6 +147,7 @@ def _settings_from(values: dict[str, str]) -> Settings:
         image_model=values.get("IMAGE_MODEL", Settings.image_model),
         speech_engine=_choice(values, "SPEECH_ENGINE", SPEECH_ENGINES, Settings.speech_engine),
         whisper_model=values.get("WHISPER_MODEL", Settings.whisper_model),
+        whisper_beam_size=_beam_size(values),
         caption_model=values.get("CAPTION_MODEL", Settings.caption_model),
         model_device=_choice(values, "MODEL_DEVICE", MODEL_DEVICES, Settings.model_device),
         model_threads=_optional_int(values, "MODEL_THREADS"),
@@ -234,6 +237,15 @@ def _positive_int(values: dict[str, str], name: str, default: int, *, allow_zero
     if number < 0 or (number == 0 and not allow_zero):
         raise ConfigError(f"{name} must be {'zero or more' if allow_zero else 'greater than zero'}, got {number}.")
     return number
+
+
+def _beam_size(values: dict[str, str]) -> int:
+    beam = _positive_int(values, "WHISPER_BEAM_SIZE", Settings.whisper_beam_size)
+    if beam > MAX_BEAM_SIZE:
+        raise ConfigError(
+            f"WHISPER_BEAM_SIZE must be between 1 (greedy, fastest) and {MAX_BEAM_SIZE}, got {beam}; 5 is the default."
+        )
+    return beam
 
 
 def _optional_int(values: dict[str, str], name: str) -> int | None:

@@ -49,6 +49,7 @@ def load_transcriber_for(settings: Settings) -> Transcriber:
         model=settings.whisper_model,
         device=settings.model_device,
         threads=settings.model_threads,
+        beam_size=settings.whisper_beam_size,
     )
 
 

@@ -99,3 +99,15 @@ def test_secrets_never_appear_in_repr_or_str():
 def test_invalid_values_say_what_is_allowed(name, value, expected):
     with pytest.raises(ConfigError, match=expected):
         settings_from({name: value})
+
+
+def test_whisper_beam_size_defaults_to_beam_search_of_five_and_one_means_greedy():
+    assert settings_from({}).whisper_beam_size == 5
+    assert settings_from({"WHISPER_BEAM_SIZE": "1"}).whisper_beam_size == 1
+
+
+@pytest.mark.parametrize("value", ["0", "-2", "21", "wide"])
+def test_unusable_whisper_beam_size_is_refused_saying_what_to_set(value):
+    with pytest.raises(ConfigError) as error:
+        settings_from({"WHISPER_BEAM_SIZE": value})
+    assert "WHISPER_BEAM_SIZE" in str(error.value)
