@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import itertools
+import threading
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
@@ -133,3 +134,19 @@ def tone(
     buffer = io.BytesIO()
     soundfile.write(buffer, data, rate, format=fmt)
     return buffer.getvalue()
+
+
+@dataclass
+class GatedCaptioner:
+    """A deliberately slow captioner: each caption waits until the test opens the gate."""
+
+    text: str = "a slow caption"
+    model_id: str = "fake/slow-blip"
+    gate: threading.Event = field(default_factory=threading.Event)
+    waiting: threading.Event = field(default_factory=threading.Event)  # set once a caption is waiting at the gate
+
+    def caption(self, image: bytes) -> str:
+        self.waiting.set()
+        if not self.gate.wait(timeout=30):
+            raise TimeoutError("the test never opened the caption gate")
+        return self.text
