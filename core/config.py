@@ -69,6 +69,7 @@ class Settings:
     caption_model: str = "Salesforce/blip-image-captioning-base"
     model_device: str = "auto"
     model_threads: int | None = None
+    preload_models: bool = True
     presigned_url_ttl: int = 3600
     app_password: Secret | None = None
     max_audio_seconds: float = 300.0
@@ -151,6 +152,7 @@ def _settings_from(values: dict[str, str]) -> Settings:
         caption_model=values.get("CAPTION_MODEL", Settings.caption_model),
         model_device=_choice(values, "MODEL_DEVICE", MODEL_DEVICES, Settings.model_device),
         model_threads=_optional_int(values, "MODEL_THREADS"),
+        preload_models=_flag(values, "PRELOAD_MODELS", Settings.preload_models),
         presigned_url_ttl=_positive_int(values, "PRESIGNED_URL_TTL", Settings.presigned_url_ttl),
         app_password=Secret(password) if password else None,
         max_audio_seconds=float(_positive_int(values, "MAX_AUDIO_SECONDS", 300)),
@@ -237,6 +239,17 @@ def _positive_int(values: dict[str, str], name: str, default: int, *, allow_zero
     if number < 0 or (number == 0 and not allow_zero):
         raise ConfigError(f"{name} must be {'zero or more' if allow_zero else 'greater than zero'}, got {number}.")
     return number
+
+
+def _flag(values: dict[str, str], name: str, default: bool) -> bool:
+    raw = values.get(name)
+    if raw is None:
+        return default
+    if raw.lower() in ("1", "true", "yes", "on"):
+        return True
+    if raw.lower() in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name} must be true or false, got {raw!r}.")
 
 
 def _beam_size(values: dict[str, str]) -> int:

@@ -88,9 +88,12 @@ class FakeGenerator:
     model_id: str = "fake/flux"
     requests: list[GenerationRequest] = field(default_factory=list)
     error: GenerationError | None = None
+    gate: threading.Event | None = None  # when given, each prediction waits until the test opens it
 
     def generate(self, request: GenerationRequest) -> list[GeneratedImage]:
         self.requests.append(request)
+        if self.gate is not None and not self.gate.wait(timeout=30):
+            raise TimeoutError("the test never opened the generation gate")
         if self.error:
             raise self.error
         return [
