@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from core.errors import GenerationError, InputError
+from core.errors import ImageError
 from core.ports import CONTENT_TYPES, OUTPUT_FORMATS
 
 THUMBNAIL_LONGEST_SIDE = 256
@@ -35,7 +35,7 @@ def inspect_image(data: bytes) -> ImageInfo:
         pillow_format = image.format or ""
         width, height = image.size
     if width < 1 or height < 1:
-        raise GenerationError("The generated image is empty (0 pixels wide or high): generate it again.")
+        raise ImageError("The generated image is empty (0 pixels wide or high): generate it again.")
     return ImageInfo(width=width, height=height, format=_FORMAT_NAMES.get(pillow_format, pillow_format.lower()))
 
 
@@ -50,7 +50,7 @@ def make_thumbnail(data: bytes, longest_side: int = THUMBNAIL_LONGEST_SIDE) -> b
             oriented = ImageOps.exif_transpose(image)
             converted = oriented.convert("RGBA" if _has_alpha(oriented) else "RGB")
         except (OSError, SyntaxError, ValueError) as exc:  # truncated or corrupt pixel data
-            raise GenerationError(
+            raise ImageError(
                 f"The generated image could not be decoded ({type(exc).__name__}): generate it again."
             ) from exc
     width, height = converted.size
@@ -69,7 +69,8 @@ def new_object_keys(output_format: str) -> tuple[str, str]:
     """(image key, thumbnail key) sharing one random UUID; never derived from user text."""
     extension = _FORMAT_ALIASES.get(output_format.lower(), output_format.lower())
     if extension not in OUTPUT_FORMATS:
-        raise InputError(f"Output format {output_format!r} is not supported: use one of {', '.join(OUTPUT_FORMATS)}.")
+        # Generators only hand over these formats (core.imagegen checks), so anything else is a bug.
+        raise ValueError(f"Output format {output_format!r} is not supported: use one of {', '.join(OUTPUT_FORMATS)}.")
     name = str(uuid.uuid4())
     return f"images/{name}.{extension}", f"thumbnails/{name}.webp"
 
@@ -78,7 +79,7 @@ def _open(data: bytes) -> Image.Image:
     try:
         image = Image.open(io.BytesIO(data))
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
-        raise GenerationError(
+        raise ImageError(
             f"The generated image could not be read ({len(data)} bytes, not a PNG, JPEG or WebP image): "
             "generate it again."
         ) from exc
