@@ -136,7 +136,7 @@ def _transcribe(args: argparse.Namespace, settings: Settings) -> int:
         audio,
         filename=args.path.name,
         max_seconds=settings.max_audio_seconds,
-        max_bytes=settings.max_upload_mb * 2**20,
+        max_bytes=settings.max_upload_bytes,
     )
     timings: dict[str, float] = {}
     started = time.perf_counter()

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from core.config import MODEL_DEVICES
 from core.errors import ConfigError, ModelLoadError
 
 HUB_PROBE_TIMEOUT_S = 3.0
@@ -50,8 +51,8 @@ def configure_torch_threads(threads: int | None) -> int:
 def resolve_device(device: str, *, has_cuda: bool) -> str:
     """Turn MODEL_DEVICE (auto, cpu, cuda) into the device to load on; refuse cuda without a GPU."""
     wanted = device.lower()
-    if wanted not in ("auto", "cpu", "cuda"):
-        raise ConfigError(f"MODEL_DEVICE={device!r} is not supported: use auto, cpu or cuda.")
+    if wanted not in MODEL_DEVICES:
+        raise ConfigError(f"MODEL_DEVICE={device!r} is not supported: use one of {', '.join(MODEL_DEVICES)}.")
     if wanted == "cuda" and not has_cuda:
         raise ConfigError("MODEL_DEVICE=cuda but no CUDA GPU is visible here. Set MODEL_DEVICE=auto or cpu.")
     if wanted == "auto":

@@ -104,7 +104,7 @@ class Services:
             captioner=self.captioner,
             max_prompt_chars=self.settings.max_prompt_chars,
             max_audio_seconds=self.settings.max_audio_seconds,
-            max_audio_bytes=self.settings.max_upload_mb * 2**20,
+            max_audio_bytes=self.settings.max_upload_bytes,
         )
 
 
