@@ -2,27 +2,26 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import secrets
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import TypeVar
 
 from core.audio import decode_audio
+from core.config import MAX_AUDIO_SECONDS, MAX_UPLOAD_BYTES
+from core.drafts import Draft, SavedImage, TimedTranscript
 from core.errors import AppError, AudioError, DatabaseError
 from core.images import inspect_image, make_thumbnail, new_object_keys
 from core.ports import (
     Captioner,
-    GeneratedImage,
     GenerationRequest,
     ImageGenerator,
     ImageStore,
     Records,
     Transcriber,
-    Transcript,
 )
 from core.progress import (
     CAPTION,
@@ -40,38 +39,6 @@ from core.records import ImageRecordView, NewRecord
 
 log = logging.getLogger(__name__)
 M = TypeVar("M")
-
-
-@dataclass(frozen=True)
-class Draft:
-    """A generated image not yet saved: kept by the caller until saving works, so nothing is lost."""
-
-    image: GeneratedImage
-    request: GenerationRequest
-    image_model: str
-    transcript: str | None = None
-    speech_model: str | None = None
-    caption: str | None = None
-    caption_model: str | None = None
-    timings_ms: dict[str, float] = field(default_factory=dict)
-
-    @property
-    def idempotency_key(self) -> str:
-        """The same image bytes always give the same key, so a double click saves once."""
-        return hashlib.sha256(self.image.data).hexdigest()
-
-
-@dataclass(frozen=True)
-class SavedImage:
-    record: ImageRecordView
-    created: bool  # False when this image had been saved before
-
-
-@dataclass(frozen=True)
-class TimedTranscript:
-    transcript: Transcript
-    model_id: str
-    ms: float
 
 
 @contextmanager
@@ -101,8 +68,8 @@ class Pipeline:
         transcriber: Callable[[], Transcriber],
         captioner: Callable[[], Captioner],
         max_prompt_chars: int = 1000,
-        max_audio_seconds: float = 300.0,
-        max_audio_bytes: int = 25 * 2**20,
+        max_audio_seconds: float = MAX_AUDIO_SECONDS,
+        max_audio_bytes: int = MAX_UPLOAD_BYTES,
     ) -> None:
         self.store = store
         self.repository = repository

@@ -7,10 +7,9 @@ one duration wherever it appears.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
-if TYPE_CHECKING:
-    from core.pipeline import Draft, SavedImage, TimedTranscript
+from core.drafts import Draft, SavedImage, TimedTranscript
 
 # Stage names, in the order they can run. Loading a model is a stage of its own, reported only when it happens.
 LOAD_SPEECH_MODEL = "load_speech_model"

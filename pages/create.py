@@ -5,13 +5,14 @@ import streamlit as st
 from core.ports import ASPECT_RATIOS, MEGAPIXELS, OUTPUT_FORMATS
 from ui import create_flow as flow
 from ui.create_results import show_results, show_transcription
+from ui.feedback import attempt
 from ui.gate import guarded_settings
 from ui.model_status import show_model_status
 from ui.resources import database_problem, services
 
-guarded_settings()
-
-app = services()
+app = attempt(services, guarded_settings().secret_values)
+if app is None:
+    st.stop()
 settings = app.settings
 pipeline = app.pipeline
 flow.prepare_state()

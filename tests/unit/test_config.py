@@ -1,8 +1,9 @@
+import tomllib
 from pathlib import Path
 
 import pytest
 
-from core.config import Secret, load_settings
+from core.config import MAX_UPLOAD_MB, Secret, Settings, load_settings
 from core.errors import ConfigError
 
 
@@ -111,3 +112,10 @@ def test_unusable_whisper_beam_size_is_refused_saying_what_to_set(value):
     with pytest.raises(ConfigError) as error:
         settings_from({"WHISPER_BEAM_SIZE": value})
     assert "WHISPER_BEAM_SIZE" in str(error.value)
+
+
+def test_streamlit_upload_limit_is_the_default_max_upload_mb() -> None:
+    # TOML cannot import the constant, so this keeps the two in step.
+    config = tomllib.loads((Path(__file__).resolve().parents[2] / ".streamlit" / "config.toml").read_text())
+
+    assert config["server"]["maxUploadSize"] == MAX_UPLOAD_MB == Settings.max_upload_mb
