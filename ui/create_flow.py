@@ -19,6 +19,7 @@ from core.config import Settings
 from core.pipeline import Pipeline, TimedTranscript
 from core.ports import ASPECT_RATIOS, MEGAPIXELS, OUTPUT_FORMATS, GenerationRequest
 from core.progress import StageLog
+from core.records import ImageRecordView
 from core.runs import CreateRun, RunInput
 from ui.feedback import user_message
 
@@ -88,6 +89,18 @@ def request_settings(request: GenerationRequest, *, with_seed: bool) -> dict[str
         "megapixels": request.megapixels,
     }
     return chosen | ({"seed": request.seed} if with_seed else {})
+
+
+def record_settings(record: ImageRecordView, *, with_seed: bool) -> dict[str, Any]:
+    """The reusable settings of a saved image; what older rows did not record keeps its current value."""
+    chosen: dict[str, Any] = {
+        "prompt": record.prompt,
+        "aspect_ratio": record.aspect_ratio,
+        "output_format": record.output_format,
+        "output_quality": getattr(record, "output_quality", None),
+        "megapixels": getattr(record, "megapixels", None),
+    }
+    return chosen | ({"seed": record.seed} if with_seed and record.seed is not None else {})
 
 
 # ---- inputs -----------------------------------------------------------------------------------------
