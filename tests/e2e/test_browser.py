@@ -110,11 +110,14 @@ def test_spoken_idea_becomes_a_saved_image_whose_thumbnail_loads_in_history(
 
             page.get_by_role("button", name="Generate", exact=True).click()
             expect(page.get_by_role("heading", name="3. Results")).to_be_visible(timeout=MODEL_STEP_MS)
-            result_image = page.get_by_test_id("stImage").locator("img").first
-            expect(result_image).to_be_visible()
-            wait_until_loaded(page, result_image)
+            # The results redraw twice a second while captions are written, so look the image up each time.
+            page.wait_for_function(
+                "() => [...document.querySelectorAll('[data-testid=stImage] img')]"
+                ".some(img => img.complete && img.naturalWidth > 0)",
+                timeout=MODEL_STEP_MS,
+            )
             caption = page.get_by_test_id("stText").first  # filled in after the image, by the results fragment
-            expect(caption).to_be_visible()
+            expect(caption).to_be_visible(timeout=MODEL_STEP_MS)
             assert caption.inner_text().strip(), "the tiny BLIP caption is shown"
             caption.scroll_into_view_if_needed()
             steps.shot("generated-and-captioned")
