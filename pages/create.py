@@ -87,4 +87,4 @@ all_col.button(
     on_click=flow.start_run,
     args=(pipeline, True),
 )
-show_results(pipeline, settings)
+show_results(pipeline, settings, buttons_disabled=busy)

@@ -52,14 +52,15 @@ def show_transcription(settings: Settings) -> None:
         st.caption(line)
 
 
-def show_results(pipeline: Pipeline, settings: Settings) -> None:
+def show_results(pipeline: Pipeline, settings: Settings, *, buttons_disabled: bool) -> None:
+    """The results; `buttons_disabled` says whether the page drew Generate and Do it all disabled this time."""
     if notice := st.session_state.pop(flow.NOTICE, None):
         st.info(notice, icon="✋")
     if not flow.runs():
         return
     st.subheader("3. Results")
 
-    @st.fragment(run_every=POLL_S if flow.busy() else None)
+    @st.fragment(run_every=POLL_S if buttons_disabled or flow.busy() else None)
     def results() -> None:
         runs = flow.runs()
         if not runs:
@@ -73,10 +74,8 @@ def show_results(pipeline: Pipeline, settings: Settings) -> None:
                     _drafts(pipeline, settings, run, columns=4)
         if any(run.saved_ids for run in runs):
             link_to_page(HISTORY_PAGE, "See everything in History", icon="🗂️")
-        if st.session_state.get("_was_busy") and not flow.busy():
-            st.session_state["_was_busy"] = False
+        if buttons_disabled and not flow.busy():
             st.rerun(scope="app")  # the run ended: enable the buttons, show a transcript in the prompt box
-        st.session_state["_was_busy"] = flow.busy()
 
     results()
 
