@@ -7,6 +7,7 @@ configuration is an error naming what is missing, never a silent fall-back to th
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +21,9 @@ DB_VARIABLES = ("DB_USER", "DB_PASSWORD", "DB_HOST", "DB_PORT", "DB_NAME")
 SPACES_VARIABLES = ("SPACES_KEY", "SPACES_SECRET", "SPACES_REGION", "SPACES_ENDPOINT", "SPACES_BUCKET")
 SPEECH_ENGINES = ("transformers", "faster-whisper")
 MODEL_DEVICES = ("auto", "cpu", "cuda")
+# Query parameters of a database URL that carry credentials: password, sslpassword, tokens, keys...
+_SECRET_PARAMETER = re.compile(r"pass|pwd|secret|token|key|auth|credential", re.IGNORECASE)
+MASK = "***"
 
 
 class Secret:
@@ -87,7 +91,7 @@ class Settings:
 
     def database_description(self) -> str:
         """Where records go, with any password hidden."""
-        return make_url(self.database_url).render_as_string(hide_password=True)
+        return mask_database_url(self.database_url)
 
     def storage_description(self) -> str:
         if self.spaces is None:
@@ -133,9 +137,7 @@ def _settings_from(values: dict[str, str]) -> Settings:
     if spaces is not None:
         secrets.append(spaces.secret)
     database_url = _database_url(values, data_dir)
-    url_password = make_url(database_url).password
-    if url_password:
-        secrets.append(Secret(str(url_password)))
+    secrets.extend(Secret(value) for value in database_url_secrets(database_url))
     return Settings(
         database_url=database_url,
         data_dir=data_dir,
@@ -158,6 +160,24 @@ def _settings_from(values: dict[str, str]) -> Settings:
         replicate_max_retries=_positive_int(values, "REPLICATE_MAX_RETRIES", 3, allow_zero=True),
         secret_values=tuple(secrets),
     )
+
+
+def database_url_secrets(url: str) -> list[str]:
+    """The password and every credential-like query parameter's value in a database URL."""
+    parsed = make_url(url)
+    found = [str(parsed.password)] if parsed.password else []
+    for name, value in parsed.query.items():
+        if _SECRET_PARAMETER.search(name):
+            found.extend(v for v in ((value,) if isinstance(value, str) else value) if v)
+    return found
+
+
+def mask_database_url(url: str) -> str:
+    """The URL to show: its password and credential-like query parameters replaced by a mask."""
+    parsed = make_url(url)
+    query = {name: MASK if _SECRET_PARAMETER.search(name) else value for name, value in parsed.query.items()}
+    # The mask is URL-quoted when rendered; shown as typed it reads as a mask, not as %2A%2A%2A.
+    return parsed.set(query=query).render_as_string(hide_password=True).replace("%2A%2A%2A", MASK)
 
 
 def _database_url(values: dict[str, str], data_dir: Path) -> str:
