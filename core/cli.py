@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
-from core.config import Secret, load_settings
+from core.config import InvalidSetting, Secret, load_settings
 from core.errors import AppError, AudioError, ConfigError, InputError
 from core.ports import ASPECT_RATIOS, MEGAPIXELS, OUTPUT_FORMATS, GenerationRequest
 from core.redaction import install_log_redaction, redact
@@ -73,7 +73,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from core import commands
 
         return commands.run(args, settings)
-    except (InputError, AudioError) as exc:
+    except (InputError, AudioError, InvalidSetting) as exc:
         print(f"error: {redact(str(exc), secrets)}", file=sys.stderr)
         return BAD_INPUT
     except (ConfigError, AppError) as exc:

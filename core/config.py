@@ -26,6 +26,15 @@ _SECRET_PARAMETER = re.compile(r"pass|pwd|secret|token|key|auth|credential", re.
 MASK = "***"
 
 
+# S3 (and so Spaces) refuses presigned URLs valid for longer than 7 days.
+MAX_PRESIGNED_URL_TTL = 604_800
+SUPPORTED_DATABASES = ("postgresql", "sqlite")
+
+
+class InvalidSetting(ConfigError):
+    """A setting holds a value that can never work: bad input (exit 2), unlike a missing part."""
+
+
 class Secret:
     """A string that never shows itself in repr, str, logs or tracebacks."""
 
@@ -150,7 +159,7 @@ def _settings_from(values: dict[str, str]) -> Settings:
         caption_model=values.get("CAPTION_MODEL", Settings.caption_model),
         model_device=_choice(values, "MODEL_DEVICE", MODEL_DEVICES, Settings.model_device),
         model_threads=_optional_int(values, "MODEL_THREADS"),
-        presigned_url_ttl=_positive_int(values, "PRESIGNED_URL_TTL", Settings.presigned_url_ttl),
+        presigned_url_ttl=_presigned_url_ttl(values),
         app_password=Secret(password) if password else None,
         max_audio_seconds=float(_positive_int(values, "MAX_AUDIO_SECONDS", 300)),
         max_upload_mb=_positive_int(values, "MAX_UPLOAD_MB", Settings.max_upload_mb),
@@ -185,9 +194,14 @@ def _database_url(values: dict[str, str], data_dir: Path) -> str:
         try:
             parsed = make_url(url)
         except Exception:
-            raise ConfigError(
+            raise InvalidSetting(
                 "DATABASE_URL is not a valid SQLAlchemy URL; use e.g. postgresql+psycopg://user:password@host/db."
             ) from None
+        if parsed.get_backend_name() not in SUPPORTED_DATABASES and parsed.drivername != "postgres":
+            raise InvalidSetting(
+                f"DATABASE_URL names an unsupported database ({parsed.get_backend_name()!r}): "
+                "use postgresql://user:password@host/db or sqlite:///path/to/app.db."
+            )
         if parsed.drivername in ("postgresql", "postgres"):
             # Plain postgresql:// would ask for psycopg2; the app ships psycopg 3.
             parsed = parsed.set(drivername="postgresql+psycopg")
@@ -239,7 +253,7 @@ def _spaces_settings(values: dict[str, str]) -> SpacesSettings | None:
 def _choice(values: dict[str, str], name: str, allowed: tuple[str, ...], default: str) -> str:
     value = values.get(name, default).lower()
     if value not in allowed:
-        raise ConfigError(f"{name}={value!r} is not supported: use one of {', '.join(allowed)}.")
+        raise InvalidSetting(f"{name}={value!r} is not supported: use one of {', '.join(allowed)}.")
     return value
 
 
@@ -250,10 +264,20 @@ def _positive_int(values: dict[str, str], name: str, default: int, *, allow_zero
     try:
         number = int(raw)
     except ValueError:
-        raise ConfigError(f"{name} must be a whole number, got {raw!r}.") from None
+        raise InvalidSetting(f"{name} must be a whole number, got {raw!r}.") from None
     if number < 0 or (number == 0 and not allow_zero):
-        raise ConfigError(f"{name} must be {'zero or more' if allow_zero else 'greater than zero'}, got {number}.")
+        raise InvalidSetting(f"{name} must be {'zero or more' if allow_zero else 'greater than zero'}, got {number}.")
     return number
+
+
+def _presigned_url_ttl(values: dict[str, str]) -> int:
+    ttl = _positive_int(values, "PRESIGNED_URL_TTL", Settings.presigned_url_ttl)
+    if ttl > MAX_PRESIGNED_URL_TTL:
+        raise InvalidSetting(
+            f"PRESIGNED_URL_TTL={ttl} is too long: S3 and Spaces allow at most {MAX_PRESIGNED_URL_TTL} seconds "
+            "(7 days). Set it to 604800 or less."
+        )
+    return ttl
 
 
 def _optional_int(values: dict[str, str], name: str) -> int | None:
