@@ -38,7 +38,7 @@ def decode_audio(
     *,
     filename: str | None = None,
     max_seconds: float = 300.0,
-    max_bytes: int = 25 * 2**20,
+    max_bytes: int = 10 * 2**20,
 ) -> AudioClip:
     """Decode `data`, mix to mono and resample to 16 kHz; raise AudioError with what to do."""
     _check_name_and_size(data, filename, max_bytes)

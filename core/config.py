@@ -83,7 +83,7 @@ class Settings:
     presigned_url_ttl: int = 3600
     app_password: Secret | None = None
     max_audio_seconds: float = 300.0
-    max_upload_mb: int = 25
+    max_upload_mb: int = 10  # .streamlit/config.toml server.maxUploadSize must match; reasons there
     max_prompt_chars: int = 1000
     caption_max_tokens: int = 30
     replicate_timeout_s: float = 120.0

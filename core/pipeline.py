@@ -82,7 +82,7 @@ class Pipeline:
         captioner: Callable[[], Captioner],
         max_prompt_chars: int = 1000,
         max_audio_seconds: float = 300.0,
-        max_audio_bytes: int = 25 * 2**20,
+        max_audio_bytes: int = 10 * 2**20,
     ) -> None:
         self.store = store
         self.repository = repository

@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from core.config import Secret, load_settings
+from core.config import Secret, Settings, load_settings
 from core.errors import ConfigError
 
 
@@ -99,3 +99,13 @@ def test_secrets_never_appear_in_repr_or_str():
 def test_invalid_values_say_what_is_allowed(name, value, expected):
     with pytest.raises(ConfigError, match=expected):
         settings_from({name: value})
+
+
+def test_streamlit_upload_limit_equals_the_default_audio_upload_limit():
+    import tomllib
+
+    toml = tomllib.loads((Path(__file__).resolve().parents[2] / ".streamlit" / "config.toml").read_text())
+    assert toml["server"]["maxUploadSize"] == Settings.max_upload_mb
+    # 300 s of a browser recording (16 kHz mono 16-bit WAV) must fit.
+    assert Settings.max_upload_mb * 2**20 >= Settings.max_audio_seconds * 16_000 * 2 + 44
+    assert Settings.max_upload_mb <= 16  # and not much more: strangers can upload before the password gate
