@@ -13,10 +13,10 @@ from pathlib import PurePath
 
 import numpy as np
 
+from core.config import MAX_AUDIO_SECONDS, MAX_UPLOAD_BYTES
 from core.errors import AudioError
-from core.ports import AudioClip
+from core.ports import SAMPLE_RATE, AudioClip
 
-TARGET_RATE = 16_000
 SUPPORTED_EXTENSIONS = (".wav", ".flac", ".ogg", ".oga", ".opus", ".mp3")
 # Peak amplitude below this (about -60 dBFS) is treated as silence: there is nothing to transcribe.
 SILENCE_PEAK = 1e-3
@@ -37,8 +37,8 @@ def decode_audio(
     data: bytes,
     *,
     filename: str | None = None,
-    max_seconds: float = 300.0,
-    max_bytes: int = 10 * 2**20,
+    max_seconds: float = MAX_AUDIO_SECONDS,
+    max_bytes: int = MAX_UPLOAD_BYTES,
 ) -> AudioClip:
     """Decode `data`, mix to mono and resample to 16 kHz; raise AudioError with what to do."""
     _check_name_and_size(data, filename, max_bytes)
@@ -77,7 +77,7 @@ class _Decoded:
         self.frames = 0
         self.peak = 0.0
         self._chunks: list[np.ndarray] = []
-        self._stream = None if rate == TARGET_RATE else soxr.ResampleStream(rate, TARGET_RATE, 1, quality="HQ")
+        self._stream = None if rate == SAMPLE_RATE else soxr.ResampleStream(rate, SAMPLE_RATE, 1, quality="HQ")
 
     @property
     def seconds(self) -> float:
@@ -146,13 +146,13 @@ def _decode_with_ffmpeg(data: bytes, max_seconds: float) -> _Decoded | None:
         import av
     except ImportError:
         return None
-    decoded = _Decoded(TARGET_RATE, max_seconds)
+    decoded = _Decoded(SAMPLE_RATE, max_seconds)
     try:
         with av.open(io.BytesIO(data), metadata_errors="ignore") as container:
             stream = container.streams.audio[0]
             if stream.codec_context.channels > MAX_CHANNELS:
                 return None
-            resampler = av.AudioResampler(format="flt", layout="mono", rate=TARGET_RATE)
+            resampler = av.AudioResampler(format="flt", layout="mono", rate=SAMPLE_RATE)
             for frame in container.decode(stream):
                 for mono in resampler.resample(frame):
                     decoded.add(mono.to_ndarray().reshape(-1, 1))

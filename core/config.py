@@ -24,6 +24,13 @@ MODEL_DEVICES = ("auto", "cpu", "cuda")
 # Query parameters of a database URL that carry credentials: password, sslpassword, tokens, keys...
 _SECRET_PARAMETER = re.compile(r"pass|pwd|secret|token|key|auth|credential", re.IGNORECASE)
 MASK = "***"
+# Limits on what a user may send; the defaults of MAX_AUDIO_SECONDS and MAX_UPLOAD_MB. Every upload,
+# from anyone, arrives before the password gate runs, so the upload limit is what 300 s of audio
+# needs: a 300 s browser recording (16 kHz mono 16-bit WAV) is 9.2 MB. .streamlit/config.toml's
+# server.maxUploadSize must equal MAX_UPLOAD_MB (a test checks).
+MAX_AUDIO_SECONDS = 300
+MAX_UPLOAD_MB = 10
+MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 2**20
 
 
 # S3 (and so Spaces) refuses presigned URLs valid for longer than 7 days.
@@ -82,13 +89,17 @@ class Settings:
     model_threads: int | None = None
     presigned_url_ttl: int = 3600
     app_password: Secret | None = None
-    max_audio_seconds: float = 300.0
-    max_upload_mb: int = 10  # .streamlit/config.toml server.maxUploadSize must match; reasons there
+    max_audio_seconds: float = float(MAX_AUDIO_SECONDS)
+    max_upload_mb: int = MAX_UPLOAD_MB
     max_prompt_chars: int = 1000
     caption_max_tokens: int = 30
     replicate_timeout_s: float = 120.0
     replicate_max_retries: int = 3
     secret_values: tuple[Secret, ...] = field(default=(), repr=False)
+
+    @property
+    def max_upload_bytes(self) -> int:
+        return self.max_upload_mb * 2**20
 
     @property
     def images_dir(self) -> Path:
@@ -161,7 +172,7 @@ def _settings_from(values: dict[str, str]) -> Settings:
         model_threads=_optional_int(values, "MODEL_THREADS"),
         presigned_url_ttl=_presigned_url_ttl(values),
         app_password=Secret(password) if password else None,
-        max_audio_seconds=float(_positive_int(values, "MAX_AUDIO_SECONDS", 300)),
+        max_audio_seconds=float(_positive_int(values, "MAX_AUDIO_SECONDS", MAX_AUDIO_SECONDS)),
         max_upload_mb=_positive_int(values, "MAX_UPLOAD_MB", Settings.max_upload_mb),
         max_prompt_chars=_positive_int(values, "MAX_PROMPT_CHARS", Settings.max_prompt_chars),
         caption_max_tokens=_positive_int(values, "CAPTION_MAX_TOKENS", Settings.caption_max_tokens),
