@@ -54,6 +54,10 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--load-models", action="store_true", help="load the models too (slow)")
 
     commands.add_parser("migrate", help="apply database migrations")
+
+    gc = commands.add_parser("gc", help="remove stored objects that no record points to")
+    gc.add_argument("--older-than", type=_minutes, default=60, metavar="MINUTES", help="grace period (60)")
+    gc.add_argument("--dry-run", action="store_true", help="only list what would be removed")
     return parser
 
 
@@ -61,6 +65,13 @@ def _non_negative(text: str) -> int:
     value = int(text)
     if value < 0:
         raise argparse.ArgumentTypeError("must be zero or more")
+    return value
+
+
+def _minutes(text: str) -> int:
+    value = _non_negative(text)
+    if value > 10**8:  # about 190 years; more would overflow a timedelta
+        raise argparse.ArgumentTypeError("must be at most 100000000 minutes")
     return value
 
 

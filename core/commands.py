@@ -6,6 +6,7 @@ import argparse
 import json
 import tempfile
 import time
+from datetime import timedelta
 from pathlib import Path
 
 from core.audio import decode_audio
@@ -38,7 +39,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "transcribe":
         return _transcribe(args, settings)
     services = build_services(settings)
-    handlers = {"create": _create, "history": _history}
+    handlers = {"create": _create, "history": _history, "gc": _gc}
     return handlers[args.command](args, services)
 
 
@@ -160,6 +161,14 @@ def _history(args: argparse.Namespace, services: Services) -> int:
     )
     for record in page.records:
         emit(record.to_json())
+    return 0
+
+
+def _gc(args: argparse.Namespace, services: Services) -> int:
+    from core.gc import collect_garbage
+
+    older_than = timedelta(minutes=args.older_than)
+    emit(collect_garbage(services.store, services.repository, older_than=older_than, dry_run=args.dry_run))
     return 0
 
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Collection
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, Text, bindparam, delete, func, literal_column, select, text
+from sqlalchemy import ColumnElement, Engine, Text, bindparam, delete, func, literal_column, or_, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 
@@ -17,6 +18,7 @@ from core.records import HistoryPage, HistoryQuery, HistoryStats, ImageRecordVie
 MAX_PAGE_SIZE = 1000
 # Far beyond any history, and within every integer type the databases (and SQLite's driver) accept.
 MAX_OFFSET = 10**9
+KEY_BATCH = 500
 # Identical to the expression of the trigram index made by migration 0002, so PostgreSQL can use it.
 SEARCH_TEXT_SQL = "(coalesce(prompt, '') || ' ' || coalesce(description, '') || ' ' || coalesce(transcript, ''))"
 LIKE_ESCAPE = "/"
@@ -107,6 +109,21 @@ class RecordRepository:
                 count = select(func.count()).select_from(ImageRecord).where(*conditions)
                 total = session.execute(count).scalar_one()
         return HistoryPage(records=records, total=total)
+
+    def referenced_keys(self, *, keys: Collection[str]) -> set[str]:
+        """Those of `keys` that some record uses as its image or thumbnail."""
+        found: set[str] = set()
+        wanted = sorted(set(keys))
+        with database_errors(self._engine, "looking up stored images"), self._sessions() as session:
+            for start in range(0, len(wanted), KEY_BATCH):  # bounded IN lists, whatever the count
+                batch = wanted[start : start + KEY_BATCH]
+                batch_set = set(batch)
+                query = select(ImageRecord.image_filename, ImageRecord.thumbnail_filename).where(
+                    or_(ImageRecord.image_filename.in_(batch), ImageRecord.thumbnail_filename.in_(batch))
+                )
+                for image, thumbnail in session.execute(query):
+                    found.update(key for key in (image, thumbnail) if key in batch_set)
+        return found
 
     def latest(self, *, limit: int) -> list[ImageRecordView]:
         """The newest records, newest first."""
