@@ -72,6 +72,7 @@ def _create(args: argparse.Namespace, services: Services) -> int:
         _prepare_output_dir(output_dir)
     if not args.no_save:
         services.store.check()
+    services.captioner()  # a caption model that cannot load would fail only after the image is paid for
     try:
         results = services.pipeline.create(
             request, audio=audio, filename=args.audio.name if args.audio else None, save=not args.no_save

@@ -74,3 +74,12 @@ def test_an_over_long_transcript_is_printed_with_advice_the_user_can_follow(
     assert printed["max_prompt_chars"] == 20
     assert "--prompt" in result.stderr and "Nothing was generated or paid for" in result.stderr
     assert fake_replicate.created == []
+
+
+def test_a_caption_model_that_cannot_load_is_found_before_any_prediction(embedded_env, fake_replicate, tmp_path):
+    env = {**embedded_env, "CAPTION_MODEL": str(tmp_path / "no-such-model")}
+
+    result = run_cli("create", "--prompt", "a kite", env=env)
+
+    assert result.returncode == 1 and "CAPTION_MODEL" in result.stderr
+    assert fake_replicate.created == []
