@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
+from core import gallery_cli
 from core.config import Secret, load_settings
 from core.errors import AppError, AudioError, ConfigError, InputError
 from core.ports import ASPECT_RATIOS, MEGAPIXELS, OUTPUT_FORMATS, GenerationRequest
@@ -36,6 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--megapixels", default="1", choices=MEGAPIXELS)
     create.add_argument("--no-save", action="store_true", help="do not store; write the images to --output-dir")
     create.add_argument("--output-dir", type=Path, help="also write each image file here")
+    create.add_argument("--by", metavar="WHO", help="who made it (default: the operating-system user)")
 
     history = commands.add_parser("history", help="saved records, newest first")
     history.add_argument("--search", help="words that must appear in prompt, caption or transcript")
@@ -44,6 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     history.add_argument("--limit", type=_non_negative, default=50)
     history.add_argument("--offset", type=_non_negative, default=0)
     history.add_argument("--oldest-first", action="store_true")
+    gallery_cli.add_history_filters(history)
 
     transcribe = commands.add_parser("transcribe", help="print the transcript of an audio file")
     transcribe.add_argument("path", type=Path)
@@ -52,6 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--load-models", action="store_true", help="load the models too (slow)")
 
     commands.add_parser("migrate", help="apply database migrations")
+    gallery_cli.add_gallery_commands(commands)
     return parser
 
 

@@ -6,12 +6,12 @@ import argparse
 import time
 from pathlib import Path
 
+from core import gallery_cli
 from core.audio import decode_audio
 from core.cli import FAILURE, build_request, emit
 from core.config import Settings
 from core.errors import AudioError, InputError
 from core.pipeline import Draft, SavedImage
-from core.records import HistoryQuery
 from core.services import Services, build_services, load_transcriber_for
 
 
@@ -31,7 +31,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "transcribe":
         return _transcribe(args, settings)
     services = build_services(settings)
-    handlers = {"create": _create, "history": _history}
+    handlers = {"create": _create, "history": _history, **gallery_cli.HANDLERS}
     return handlers[args.command](args, services)
 
 
@@ -39,7 +39,11 @@ def _create(args: argparse.Namespace, services: Services) -> int:
     audio = _read_file(args.audio) if args.audio else None
     request = build_request(args, prompt=args.prompt or "")
     results = services.pipeline.create(
-        request, audio=audio, filename=args.audio.name if args.audio else None, save=not args.no_save
+        request,
+        audio=audio,
+        filename=args.audio.name if args.audio else None,
+        save=not args.no_save,
+        created_by=gallery_cli.creator(args),
     )
     output_dir = args.output_dir or (Path.cwd() if args.no_save else None)
     for result in results:
@@ -91,18 +95,7 @@ def _write(folder: Path, stem: str, extension: str | None, data: bytes) -> Path:
 
 
 def _history(args: argparse.Namespace, services: Services) -> int:
-    if args.since and args.until and args.since > args.until:
-        raise InputError("--since is after --until: swap the dates.")
-    page = services.repository.search(
-        query=HistoryQuery(
-            search=args.search,
-            since=args.since,
-            until=args.until,
-            newest_first=not args.oldest_first,
-            limit=args.limit,
-            offset=args.offset,
-        )
-    )
+    page = services.repository.search(query=gallery_cli.history_query(args, limit=args.limit, offset=args.offset))
     for record in page.records:
         emit(record.to_json())
     return 0
