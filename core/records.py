@@ -96,6 +96,8 @@ def normalize_tag(text: str) -> str:
     tag = " ".join(str(text).split()).lower()
     if not tag:
         raise InputError("A tag cannot be empty: type a word such as 'poster'.")
+    if "," in tag:
+        raise InputError(f"The tag '{tag}' holds a comma: commas separate tags, so give them one by one.")
     if len(tag) > MAX_TAG_CHARS:
         raise InputError(f"The tag '{tag[:MAX_TAG_CHARS]}…' is too long: use at most {MAX_TAG_CHARS} characters.")
     return tag
