@@ -10,10 +10,10 @@ from pathlib import PurePath
 
 import numpy as np
 
+from core.config import MAX_AUDIO_SECONDS, MAX_UPLOAD_BYTES
 from core.errors import AudioError
-from core.ports import AudioClip
+from core.ports import SAMPLE_RATE, AudioClip
 
-TARGET_RATE = 16_000
 SUPPORTED_EXTENSIONS = (".wav", ".flac", ".ogg", ".oga", ".opus", ".mp3")
 # Peak amplitude below this (about -60 dBFS) is treated as silence: there is nothing to transcribe.
 SILENCE_PEAK = 1e-3
@@ -24,8 +24,8 @@ def decode_audio(
     data: bytes,
     *,
     filename: str | None = None,
-    max_seconds: float = 300.0,
-    max_bytes: int = 25 * 2**20,
+    max_seconds: float = MAX_AUDIO_SECONDS,
+    max_bytes: int = MAX_UPLOAD_BYTES,
 ) -> AudioClip:
     """Decode `data`, mix to mono and resample to 16 kHz; raise AudioError with what to do."""
     _check_name_and_size(data, filename, max_bytes)
@@ -77,8 +77,8 @@ def _read(data: bytes) -> tuple[np.ndarray, int]:
 
 
 def _resample(mono: np.ndarray, rate: int) -> np.ndarray:
-    if rate == TARGET_RATE:
+    if rate == SAMPLE_RATE:
         return np.ascontiguousarray(mono)
     import soxr
 
-    return soxr.resample(mono, rate, TARGET_RATE, quality="HQ").astype(np.float32, copy=False)
+    return soxr.resample(mono, rate, SAMPLE_RATE, quality="HQ").astype(np.float32, copy=False)

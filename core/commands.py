@@ -3,36 +3,58 @@
 from __future__ import annotations
 
 import argparse
+import json
 import time
 from pathlib import Path
 
 from core import gallery_cli
 from core.audio import decode_audio
-from core.cli import FAILURE, build_request, emit
 from core.config import Settings
 from core.errors import AudioError, InputError
 from core.pipeline import Draft, SavedImage
-from core.services import Services, build_services, load_transcriber_for
+from core.ports import GenerationRequest
+from core.services import Services, build_engine, build_services, load_transcriber_for
+
+# Exit codes: 0 is success.
+FAILURE = 1
+BAD_INPUT = 2
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "migrate":
-        from core.db import create_engine_for, migrate
+        from core.db import migrate
 
-        migrate(create_engine_for(settings.database_url))
+        migrate(build_engine(settings))
         emit({"migrated": True, "database": settings.database_description()})
         return 0
     if args.command == "check":
         from core.health import check_all
 
         report = check_all(settings, load_models=args.load_models)
-        emit(report)
-        return 0 if report["ok"] else FAILURE
+        emit(report.to_json())
+        return 0 if report.ok else FAILURE
     if args.command == "transcribe":
         return _transcribe(args, settings)
     services = build_services(settings)
     handlers = {"create": _create, "history": _history, **gallery_cli.HANDLERS}
     return handlers[args.command](args, services)
+
+
+def emit(obj: object) -> None:
+    """One JSON line on stdout; flushed, so a pipe sees each result as it is made."""
+    print(json.dumps(obj, ensure_ascii=False, default=str), flush=True)
+
+
+def build_request(args: argparse.Namespace, prompt: str = "") -> GenerationRequest:
+    return GenerationRequest(
+        prompt=prompt,
+        aspect_ratio=args.aspect_ratio,
+        num_outputs=args.num_outputs,
+        seed=args.seed,
+        output_format=args.output_format,
+        output_quality=args.output_quality,
+        megapixels=args.megapixels,
+    )
 
 
 def _create(args: argparse.Namespace, services: Services) -> int:
@@ -107,7 +129,7 @@ def _transcribe(args: argparse.Namespace, settings: Settings) -> int:
         audio,
         filename=args.path.name,
         max_seconds=settings.max_audio_seconds,
-        max_bytes=settings.max_upload_mb * 2**20,
+        max_bytes=settings.max_upload_bytes,
     )
     timings: dict[str, float] = {}
     started = time.perf_counter()

@@ -20,6 +20,10 @@ DB_VARIABLES = ("DB_USER", "DB_PASSWORD", "DB_HOST", "DB_PORT", "DB_NAME")
 SPACES_VARIABLES = ("SPACES_KEY", "SPACES_SECRET", "SPACES_REGION", "SPACES_ENDPOINT", "SPACES_BUCKET")
 SPEECH_ENGINES = ("transformers", "faster-whisper")
 MODEL_DEVICES = ("auto", "cpu", "cuda")
+# Limits on what a user may send; the defaults of MAX_AUDIO_SECONDS and MAX_UPLOAD_MB.
+MAX_AUDIO_SECONDS = 300
+MAX_UPLOAD_MB = 25
+MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 2**20
 
 
 class Secret:
@@ -69,13 +73,17 @@ class Settings:
     model_threads: int | None = None
     presigned_url_ttl: int = 3600
     app_password: Secret | None = None
-    max_audio_seconds: float = 300.0
-    max_upload_mb: int = 25
+    max_audio_seconds: float = float(MAX_AUDIO_SECONDS)
+    max_upload_mb: int = MAX_UPLOAD_MB
     max_prompt_chars: int = 1000
     caption_max_tokens: int = 30
     replicate_timeout_s: float = 120.0
     replicate_max_retries: int = 3
     secret_values: tuple[Secret, ...] = field(default=(), repr=False)
+
+    @property
+    def max_upload_bytes(self) -> int:
+        return self.max_upload_mb * 2**20
 
     @property
     def images_dir(self) -> Path:
@@ -150,7 +158,7 @@ def _settings_from(values: dict[str, str]) -> Settings:
         model_threads=_optional_int(values, "MODEL_THREADS"),
         presigned_url_ttl=_positive_int(values, "PRESIGNED_URL_TTL", Settings.presigned_url_ttl),
         app_password=Secret(password) if password else None,
-        max_audio_seconds=float(_positive_int(values, "MAX_AUDIO_SECONDS", 300)),
+        max_audio_seconds=float(_positive_int(values, "MAX_AUDIO_SECONDS", MAX_AUDIO_SECONDS)),
         max_upload_mb=_positive_int(values, "MAX_UPLOAD_MB", Settings.max_upload_mb),
         max_prompt_chars=_positive_int(values, "MAX_PROMPT_CHARS", Settings.max_prompt_chars),
         caption_max_tokens=_positive_int(values, "CAPTION_MAX_TOKENS", Settings.caption_max_tokens),

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from core.config import Secret
 from core.errors import ConfigError, GenerationError
-from core.ports import GeneratedImage, GenerationRequest
+from core.ports import PILLOW_FORMATS, GeneratedImage, GenerationRequest
 
 if TYPE_CHECKING:
     import httpx
@@ -24,7 +24,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 TERMINAL_STATUSES = ("succeeded", "failed", "canceled")
-PILLOW_FORMATS = {"WEBP": "webp", "JPEG": "jpg", "PNG": "png"}
 MAX_RETRY_AFTER_S = 60.0
 BACKOFF_BASE_S = 1.0
 BACKOFF_CAP_S = 8.0

@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 
 from core.audio import decode_audio
+from core.config import MAX_AUDIO_SECONDS, MAX_UPLOAD_BYTES
 from core.errors import AppError, AudioError, DatabaseError
 from core.images import inspect_image, make_thumbnail, new_object_keys
 from core.ports import (
@@ -98,8 +99,8 @@ class Pipeline:
         transcriber: Callable[[], Transcriber],
         captioner: Callable[[], Captioner],
         max_prompt_chars: int = 1000,
-        max_audio_seconds: float = 300.0,
-        max_audio_bytes: int = 25 * 2**20,
+        max_audio_seconds: float = MAX_AUDIO_SECONDS,
+        max_audio_bytes: int = MAX_UPLOAD_BYTES,
     ) -> None:
         self.store = store
         self.repository = repository

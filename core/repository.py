@@ -64,7 +64,7 @@ class RecordRepository:
     def add(self, *, record: NewRecord) -> tuple[ImageRecordView, bool]:
         """Insert once per idempotency key: (the row, True) if inserted, (the existing row, False) otherwise."""
         if not record.idempotency_key:
-            raise InputError("A record needs an idempotency key so that a rerun cannot save it twice.")
+            raise ValueError("A record needs an idempotency key so that a rerun cannot save it twice.")
         if existing := self.find_by_idempotency_key(key=record.idempotency_key):
             return existing, False
         row = ImageRecord(**_columns_of(record), created_at=utc_now())
@@ -194,7 +194,7 @@ class RecordRepository:
     def stats(self, *, days: int = 30) -> HistoryStats:
         """All-time total, images per UTC day and average stage times over the last `days` days."""
         if days < 1:
-            raise InputError("Statistics need a window of at least one day.")
+            raise ValueError("Statistics need a window of at least one day.")  # a caller's bug, not user input
         first_day = datetime.now(UTC).date() - timedelta(days=days - 1)
         since = datetime.combine(first_day, time.min, UTC)
         dialect = self._engine.dialect.name

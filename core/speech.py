@@ -22,9 +22,8 @@ from core.models import (
     locate_model,
     resolve_device,
 )
-from core.ports import AudioClip, Transcriber, Transcript
+from core.ports import SAMPLE_RATE, AudioClip, Transcriber, Transcript
 
-SAMPLE_RATE = 16_000
 WINDOW_S = 30.0  # Whisper hears 30 s at a time; longer audio is transcribed window after window
 WARMUP_S = 1.0
 WARMUP_TOKENS = 4

@@ -10,20 +10,13 @@ from typing import Any
 
 from core.config import Settings, SpacesSettings
 from core.errors import StorageError
-from core.ports import ImageStore
+from core.ports import ImageStore, content_type_of
 
 # Keys are fresh UUIDs, so an object never changes: browsers may keep it for a year.
 CACHE_CONTROL = "private, max-age=31536000, immutable"
 CONNECT_TIMEOUT_S = 5
 READ_TIMEOUT_S = 30
 MAX_ATTEMPTS = 3
-_CONTENT_TYPES = {
-    ".webp": "image/webp",
-    ".jpg": "image/jpeg",
-    ".jpeg": "image/jpeg",
-    ".png": "image/png",
-    ".gif": "image/gif",
-}
 _DENIED_CODES = {
     "403",
     "AccessDenied",
@@ -39,7 +32,7 @@ _WRONG_REGION_CODES = {"301", "PermanentRedirect", "AuthorizationHeaderMalformed
 
 def content_type_for(key: str) -> str:
     """The media type a key's extension stands for."""
-    return _CONTENT_TYPES.get(PurePosixPath(key).suffix.lower(), "application/octet-stream")
+    return content_type_of(PurePosixPath(key).suffix)
 
 
 class SpacesStore:

@@ -6,13 +6,14 @@ import streamlit as st
 
 from core.ports import ASPECT_RATIOS, MEGAPIXELS, OUTPUT_FORMATS, GenerationRequest
 from ui import create_flow as flow
+from ui.feedback import attempt
 from ui.gate import guarded_settings
 from ui.navigation import HISTORY_PAGE, link_to_page
 from ui.resources import database_problem, services
 
-guarded_settings()
-
-app = services()
+app = attempt(services, guarded_settings().secret_values)
+if app is None:
+    st.stop()
 settings = app.settings
 pipeline = app.pipeline
 flow.apply_pending_prompt()

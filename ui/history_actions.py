@@ -3,36 +3,29 @@
 from __future__ import annotations
 
 import io
-import logging
 from collections.abc import Callable, Sequence
 
 import streamlit as st
 
-from core.errors import AppError
+from core.errors import AppError, InputError
 from core.export import records_zip
 from core.records import ImageRecordView
-from core.redaction import redact
 from core.services import Services
+from ui.feedback import user_message
 from ui.history import clear_selection, close_detail
 from ui.history_filters import parse_tags
-
-log = logging.getLogger(__name__)
 
 FLASH_KEY = "history_flash"
 BULK_CONFIRM_KEY = "history_bulk_confirm"
 BULK_TAGS_KEY = "history_bulk_tags"
-UNEXPECTED = "Something unexpected went wrong. Try again; if it keeps happening, check the server log."
 
 
 def remember_outcome(current: Services, action: Callable[[], str]) -> None:
     """Run a button's action and keep what to tell the user, to show after the rerun it causes."""
     try:
         st.session_state[FLASH_KEY] = ("success", action())
-    except AppError as exc:
-        st.session_state[FLASH_KEY] = ("error", redact(str(exc), current.settings.secret_values))
-    except Exception:
-        log.exception("Unexpected failure in a History action")
-        st.session_state[FLASH_KEY] = ("error", UNEXPECTED)
+    except Exception as exc:
+        st.session_state[FLASH_KEY] = ("error", user_message(exc, current.settings.secret_values))
 
 
 def show_flash() -> None:
@@ -68,7 +61,7 @@ def change_tags(current: Services, record_ids: Sequence[int], text_key: str, *, 
     def action() -> str:
         tags = parse_tags(st.session_state.get(text_key) or "")
         if not tags:
-            raise AppError("Type one or more tags, separated by commas, then choose Add or Remove.")
+            raise InputError("Type one or more tags, separated by commas, then choose Add or Remove.")
         listed = ", ".join(tags)
         if add:
             count = current.repository.add_tags(record_ids=record_ids, tags=tags)

@@ -8,8 +8,8 @@ from streamlit.errors import StreamlitAPIException
 
 from core.errors import AppError, DatabaseError
 from core.records import ImageRecordView
-from core.redaction import redact
 from core.services import Services
+from ui.feedback import user_message
 from ui.history import CONFIRM_KEY, OPEN_KEY, PAGE_IDS_KEY, close_detail, open_record
 from ui.history_actions import change_tags, remember_outcome, show_flash, toggle_star
 from ui.navigation import CREATE_PAGE
@@ -127,7 +127,7 @@ def _show_image(current: Services, record: ImageRecordView, where: DeltaGenerato
             return data, None
         where.image(current.urls.url(record.image_filename), width="stretch")
     except AppError as exc:
-        reason = redact(str(exc), current.settings.secret_values)
+        reason = user_message(exc, current.settings.secret_values)
         where.warning(reason, icon="🖼️")
         return None, reason
     return None, None
