@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 
 import streamlit as st
 
-from core.errors import AppError, InputError
+from core.errors import InputError, StorageError
 from core.export import records_zip
 from core.records import ImageRecordView
 from core.services import Services
@@ -79,7 +79,7 @@ def delete_many(current: Services, record_ids: Sequence[int]) -> None:
         for key in outcome.keys:
             current.urls.forget(key)
         if outcome.kept:
-            raise AppError(outcome.summary())
+            raise StorageError(outcome.summary())
         return outcome.summary()
 
     remember_outcome(current, action)

@@ -94,7 +94,6 @@ def results_table(current: Services, records: Sequence[ImageRecordView]) -> None
         selection_mode="multi-row",
         hide_index=True,
         column_config=COLUMN_CONFIG,
-        column_order=list(COLUMN_CONFIG),
         row_height=ROW_HEIGHT,
         height="content",
     )

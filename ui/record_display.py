@@ -18,10 +18,8 @@ log = logging.getLogger(__name__)
 
 STAGE_ORDER = ("transcribe", "generate", "caption", "upload")
 # The History table's columns, in order; ui.history gives each one its st.column_config.
-TABLE_COLUMNS = (
-    "starred", "id", "thumbnail", "prompt", "caption", "tags", "created_by", "created_at", "aspect_ratio", "pixels",
-    "size_kb", "models", "total_s",
-)  # fmt: skip
+# Only what fits beside a wide prompt without sideways scrolling; pixels, size and models are in the detail.
+TABLE_COLUMNS = ("starred", "id", "thumbnail", "prompt", "caption", "tags", "created_by", "created_at", "total_s")
 _MARKDOWN_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
 
 
@@ -77,10 +75,6 @@ def history_frame(records: Sequence[ImageRecordView], thumbnail_url: Callable[[s
             "tags": ", ".join(record.tags),
             "created_by": record.created_by,
             "created_at": record.created_at,
-            "aspect_ratio": record.aspect_ratio,
-            "pixels": f"{record.width}×{record.height}" if record.width and record.height else None,
-            "size_kb": round(record.size_bytes / 1024, 1) if record.size_bytes else None,
-            "models": " + ".join(m for m in (record.image_model, record.caption_model) if m) or None,
             "total_s": round(sum(record.timings_ms.values()) / 1000, 2) if record.timings_ms else None,
         }
         for record in records
