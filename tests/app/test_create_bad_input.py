@@ -100,7 +100,8 @@ def test_whitespace_prompt_asks_for_a_description_and_calls_nothing(app_env):
 
 def test_prompt_over_the_length_limit_names_the_limit(app_env, monkeypatch):
     monkeypatch.setenv("MAX_PROMPT_CHARS", "20")
-    at = generate("a" * 25)
+    at = page("pages/create.py").run()
+    at.text_area(key="prompt").set_value("a" * 25).run()
     # Nothing is cut: the page flags the prompt and Generate stays disabled until it is shortened.
     assert errors_after(at) == ""
     assert any("limit is 20" in w.value for w in at.warning) and at.button(key="generate").disabled
