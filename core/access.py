@@ -46,7 +46,7 @@ class FailureThrottle:
             recent = len(self._failures)
         if recent == 0:
             return 0.0
-        return min(self.base_delay_s * 2 ** (recent - 1), self.max_delay_s)
+        return min(self.base_delay_s * 2.0 ** (recent - 1), self.max_delay_s)
 
     def record_failure(self) -> None:
         with self._lock:

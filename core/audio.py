@@ -81,4 +81,5 @@ def _resample(mono: np.ndarray, rate: int) -> np.ndarray:
         return np.ascontiguousarray(mono)
     import soxr
 
-    return soxr.resample(mono, rate, SAMPLE_RATE, quality="HQ").astype(np.float32, copy=False)
+    resampled: np.ndarray = soxr.resample(mono, rate, SAMPLE_RATE, quality="HQ")
+    return resampled.astype(np.float32, copy=False)

@@ -110,7 +110,7 @@ class TransformersWhisperTranscriber:
         if max_length is not None:
             # max_length, not max_new_tokens: the checkpoint sets max_length, and giving both makes transformers warn.
             options["max_length"] = max_length
-        language = "en"
+        language: str | None = "en"
         if self._multilingual:
             # Detecting once here, then passing it on, costs what generate's own detection would.
             window = features["input_features"][:, :, :3000]

@@ -1,5 +1,7 @@
 """History: every saved image, filtered and paged in SQL, as a table or a gallery, with a detail view."""
 
+from functools import partial
+
 import streamlit as st
 
 from ui import history as view
@@ -19,7 +21,7 @@ if problem := database_problem(current):
     st.stop()
 
 filters = view.filter_bar()
-fetched = attempt(lambda: view.fetch_page(current, filters), secrets)
+fetched = attempt(partial(view.fetch_page, current, filters), secrets)
 if fetched is None:
     st.stop()
 filters, page = fetched

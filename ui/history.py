@@ -29,7 +29,7 @@ from ui.record_display import card_text, history_frame, thumbnail_key, thumbnail
 Q_KEY, SINCE_KEY, UNTIL_KEY = "history_q", "history_since", "history_until"
 SORT_KEY, SIZE_KEY, PAGE_KEY, VIEW_KEY = "history_sort", "history_size", "history_page", "history_view"
 TABLE_KEY, OPEN_KEY, CONFIRM_KEY = "history_table", "history_open_id", "history_confirm_delete"
-NO_SELECTION = {"selection": {"rows": [], "columns": [], "cells": []}}
+NO_SELECTION: dict[str, dict[str, list[object]]] = {"selection": {"rows": [], "columns": [], "cells": []}}
 
 COLUMN_CONFIG = {
     "id": st.column_config.NumberColumn("#", format="%d", width="small"),
@@ -133,15 +133,16 @@ def filter_bar() -> HistoryFilters:
         placeholder="Words in the prompt, caption or transcript",
         on_change=restart_paging,
     )
-    dates = {
-        "min_value": EARLIEST_DAY,
-        "max_value": LATEST_DAY,
-        "on_change": restart_paging,
-        "format": "YYYY-MM-DD",
-        "help": "Inclusive, in UTC days. Leave empty for no limit.",
-    }
-    since.date_input("Since", key=SINCE_KEY, **dates)  # type: ignore[arg-type]
-    until.date_input("Until", key=UNTIL_KEY, **dates)  # type: ignore[arg-type]
+    for column, label, key in ((since, "Since", SINCE_KEY), (until, "Until", UNTIL_KEY)):
+        column.date_input(
+            label,
+            key=key,
+            min_value=EARLIEST_DAY,
+            max_value=LATEST_DAY,
+            on_change=restart_paging,
+            format="YYYY-MM-DD",
+            help="Inclusive, in UTC days. Leave empty for no limit.",
+        )
     order.selectbox(
         "Order",
         ("newest", "oldest"),
