@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 RUN_STAMP := $(VENV)/.run-installed
 DEV_STAMP := $(VENV)/.dev-installed
 
-.PHONY: run test lint format bench check migrate services clean
+.PHONY: run test lint typecheck format bench check migrate services clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,11 +29,16 @@ run: $(RUN_STAMP)
 test: $(DEV_STAMP) services
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# core/, ui/, pages/ and Home.py, as configured in pyproject.toml's [tool.mypy].
+typecheck: $(DEV_STAMP)
+	$(BIN)/mypy
 
 format: $(DEV_STAMP)
 	$(BIN)/ruff check --fix .
@@ -53,4 +58,4 @@ migrate: $(RUN_STAMP)
 	$(BIN)/python -m core migrate
 
 clean:
-	rm -rf .pytest_cache .ruff_cache tests/artifacts bench/results
+	rm -rf .pytest_cache .ruff_cache .mypy_cache tests/artifacts bench/results

@@ -70,7 +70,7 @@ def load_captioner_for(settings: Settings) -> Captioner:
     )
 
 
-def build_generator(settings: Settings) -> ImageGenerator:
+def build_generator(settings: Settings) -> ReplicateGenerator:
     return ReplicateGenerator(
         api_token=settings.replicate_api_token,
         model=settings.image_model,
