@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.fixtures.remote_session import MODEL_LIBRARIES
-from tests.fixtures.remote_venv import build_remote_venv
+from tests.fixtures.venvs import build_remote_venv
 from tests.integration.test_remote_mode import assert_remote_session_worked, remote_env, run_session
 
 ROOT = Path(__file__).resolve().parents[2]
