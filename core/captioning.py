@@ -10,7 +10,7 @@ import re
 import threading
 from typing import Any
 
-from core.errors import InputError, ModelLoadError
+from core.errors import ConfigError, ImageError
 from core.models import (
     ModelSource,
     inference_mode,
@@ -44,7 +44,7 @@ class BlipCaptioner:
     ) -> BlipCaptioner:
         """Load a hub id or a saved folder, then warm it up."""
         if not 1 <= max_new_tokens <= MAX_NEW_TOKENS_LIMIT:
-            raise ModelLoadError(
+            raise ConfigError(
                 f"CAPTION_MAX_TOKENS={max_new_tokens} is out of range: use 1 to {MAX_NEW_TOKENS_LIMIT} (30 is plenty)."
             )
         loaded = load_pretrained(
@@ -56,6 +56,9 @@ class BlipCaptioner:
             setting=SETTING,
             model=model,
             example=EXAMPLE,
+            # Pillow preprocessing: the torchvision backend needs torchvision, which the app does not install,
+            # and asking for it means a fall-back warning on every load.
+            processor_options={"backend": "pil"},
         )
         captioner = cls(
             model_id=model,
@@ -106,13 +109,13 @@ def _decode_image(data: bytes) -> Any:
     from PIL import Image, UnidentifiedImageError
 
     if not data:
-        raise InputError("The image to caption is empty (0 bytes). Generate the image again.")
+        raise ImageError("The image to caption is empty (0 bytes). Generate the image again.")
     try:
         with Image.open(io.BytesIO(data)) as opened:
             opened.load()  # decode now: a truncated file fails here, not inside the model call
             return opened.convert("RGB")
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
-        raise InputError(
+        raise ImageError(
             "The image could not be read for captioning: it is not a valid PNG, JPEG or WebP file, or it is "
             "damaged. Generate the image again."
         ) from exc

@@ -1,9 +1,12 @@
-"""`python -m core`: everything the app does, from a terminal, as JSON lines."""
+"""`python -m core`: everything the app does, from a terminal, as JSON lines.
+
+This module parses arguments and turns failures into one line and an exit code; `core.commands` does the
+work and never imports this module back.
+"""
 
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
 import sys
@@ -11,13 +14,12 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
-from core.config import Secret, load_settings
-from core.errors import AppError, AudioError, ConfigError, InputError
-from core.ports import ASPECT_RATIOS, MEGAPIXELS, OUTPUT_FORMATS, GenerationRequest
+from core import commands
+from core.commands import BAD_INPUT, FAILURE
+from core.config import InvalidSetting, Secret, load_settings
+from core.errors import AppError, AudioError, InputError
+from core.ports import ASPECT_RATIOS, MEGAPIXELS, OUTPUT_FORMATS
 from core.redaction import install_log_redaction, redact
-
-BAD_INPUT = 2
-FAILURE = 1
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -52,6 +54,10 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--load-models", action="store_true", help="load the models too (slow)")
 
     commands.add_parser("migrate", help="apply database migrations")
+
+    gc = commands.add_parser("gc", help="remove stored objects that no record points to")
+    gc.add_argument("--older-than", type=_minutes, default=60, metavar="MINUTES", help="grace period (60)")
+    gc.add_argument("--dry-run", action="store_true", help="only list what would be removed")
     return parser
 
 
@@ -59,6 +65,13 @@ def _non_negative(text: str) -> int:
     value = int(text)
     if value < 0:
         raise argparse.ArgumentTypeError("must be zero or more")
+    return value
+
+
+def _minutes(text: str) -> int:
+    value = _non_negative(text)
+    if value > 10**8:  # about 190 years; more would overflow a timedelta
+        raise argparse.ArgumentTypeError("must be at most 100000000 minutes")
     return value
 
 
@@ -70,13 +83,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = load_settings()
         secrets = settings.secret_values
         install_log_redaction(secrets)
-        from core import commands
-
         return commands.run(args, settings)
-    except (InputError, AudioError) as exc:
+    except (InputError, AudioError, InvalidSetting) as exc:
         print(f"error: {redact(str(exc), secrets)}", file=sys.stderr)
         return BAD_INPUT
-    except (ConfigError, AppError) as exc:
+    except AppError as exc:
         print(f"error: {redact(str(exc), secrets)}", file=sys.stderr)
         return FAILURE
     except KeyboardInterrupt:
@@ -90,19 +101,3 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return FAILURE
-
-
-def emit(obj: object) -> None:
-    print(json.dumps(obj, ensure_ascii=False, default=str), flush=True)
-
-
-def build_request(args: argparse.Namespace, prompt: str = "") -> GenerationRequest:
-    return GenerationRequest(
-        prompt=prompt,
-        aspect_ratio=args.aspect_ratio,
-        num_outputs=args.num_outputs,
-        seed=args.seed,
-        output_format=args.output_format,
-        output_quality=args.output_quality,
-        megapixels=args.megapixels,
-    )

@@ -1,4 +1,8 @@
-"""Errors a person can act on: every message says what went wrong and what to do."""
+"""Errors a person can act on: every message says what went wrong and what to do.
+
+Each class is raised only for its own meaning, so a page or the command line can tell them apart.
+A caller's mistake (a bug, not something a user can fix) is a ValueError or TypeError, never an AppError.
+"""
 
 
 class AppError(Exception):
@@ -23,6 +27,10 @@ class ModelLoadError(AppError):
 
 class GenerationError(AppError):
     """The image generator refused or failed."""
+
+
+class ImageError(AppError):
+    """Image bytes (a generated image, or one read back from storage) are empty, damaged or not an image."""
 
 
 class StorageError(AppError):

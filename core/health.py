@@ -4,22 +4,74 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
 
 from core.config import Settings
 from core.errors import AppError
 from core.models import ModelSource
 
-Report = dict[str, object]
+PARTS = ("database", "storage", "replicate", "speech_model", "caption_model")
 
 
-def _probe(probe: Callable[[], str]) -> Report:
+@dataclass(frozen=True)
+class PartReport:
+    """One part's answer; a part that is not configured (`configured=False`) does not make the report fail."""
+
+    ok: bool
+    detail: str
+    ms: float | None = None
+    configured: bool = True
+
+    @property
+    def failing(self) -> bool:
+        return self.configured and not self.ok
+
+
+@dataclass(frozen=True)
+class HealthReport:
+    database_url: str
+    storage_location: str
+    speech_engine: str
+    caption_engine: str
+    parts: dict[str, PartReport] = field(default_factory=dict)  # keyed by the names in PARTS
+
+    @property
+    def failing(self) -> list[str]:
+        return [name for name, part in self.parts.items() if part.failing]
+
+    @property
+    def ok(self) -> bool:
+        return not self.failing
+
+    def to_json(self) -> dict[str, object]:
+        """The shape `python -m core check` prints: summary keys, then one object per part."""
+        parts: dict[str, object] = {}
+        for name, part in self.parts.items():
+            data = asdict(part)
+            if part.ms is None:
+                del data["ms"]
+            if part.configured:
+                del data["configured"]  # said only when a part is deliberately not set up
+            parts[name] = data
+        return {
+            "ok": self.ok,
+            "failing": self.failing,
+            "database_url": self.database_url,
+            "storage_location": self.storage_location,
+            "speech_engine": self.speech_engine,
+            "caption_engine": self.caption_engine,
+            **parts,
+        }
+
+
+def _probe(probe: Callable[[], str]) -> PartReport:
     started = time.perf_counter()
     try:
         detail = probe()
         ok = True
     except AppError as exc:
         detail, ok = str(exc), False
-    return {"ok": ok, "detail": detail, "ms": round((time.perf_counter() - started) * 1000, 1)}
+    return PartReport(ok=ok, detail=detail, ms=round((time.perf_counter() - started) * 1000, 1))
 
 
 def describe_source(source: ModelSource) -> str:
@@ -29,34 +81,30 @@ def describe_source(source: ModelSource) -> str:
     return f"hub id {source.location} ({cached})"
 
 
-def check_all(settings: Settings, *, load_models: bool = False) -> Report:
-    """Probe every part; `ok` is false if any configured part is unreachable."""
-    from core.db import check_database, create_engine_for
-    from core.services import build_generator
-    from core.storage import build_store
+def check_all(settings: Settings, *, load_models: bool = False) -> HealthReport:
+    """Probe every part; the report is not `ok` if any configured part is unreachable."""
+    from core.db import check_database
+    from core.services import build_engine, build_generator, build_image_store
 
-    engine = create_engine_for(settings.database_url)
-    parts: dict[str, Report] = {
+    engine = build_engine(settings)
+    parts = {
         "database": _probe(lambda: check_database(engine)),
-        "storage": _probe(lambda: build_store(settings).check()),
+        "storage": _probe(lambda: build_image_store(settings).check()),
     }
     if settings.replicate_api_token is None:
-        parts["replicate"] = {"ok": False, "configured": False, "detail": "REPLICATE_API_TOKEN is not set"}
+        parts["replicate"] = PartReport(ok=False, detail="REPLICATE_API_TOKEN is not set", configured=False)
     else:
-        parts["replicate"] = _probe(build_generator(settings).check)
+        parts["replicate"] = _probe(lambda: build_generator(settings).check())
     parts["speech_model"] = _probe(lambda: _speech_model(settings, load=load_models))
     parts["caption_model"] = _probe(lambda: _caption_model(settings, load=load_models))
     engine.dispose()
-    failing = [name for name, part in parts.items() if not part["ok"] and part.get("configured", True)]
-    return {
-        "ok": not failing,
-        "failing": failing,
-        "database_url": settings.database_description(),
-        "storage_location": settings.storage_description(),
-        "speech_engine": settings.speech_engine,
-        "caption_engine": settings.caption_engine,
-        **parts,
-    }
+    return HealthReport(
+        database_url=settings.database_description(),
+        storage_location=settings.storage_description(),
+        speech_engine=settings.speech_engine,
+        caption_engine=settings.caption_engine,
+        parts=parts,
+    )
 
 
 def _speech_model(settings: Settings, *, load: bool) -> str:

@@ -12,12 +12,11 @@ from typing import Any
 
 from core.config import Secret
 from core.errors import GenerationError
-from core.ports import GeneratedImage, GenerationRequest
+from core.ports import PILLOW_FORMATS, GeneratedImage, GenerationRequest
 from core.replicate_api import ModelTask, ReplicateModel
 
 log = logging.getLogger(__name__)
 
-PILLOW_FORMATS = {"WEBP": "webp", "JPEG": "jpg", "PNG": "png"}
 MAX_IMAGE_BYTES = 50 * 1024 * 1024
 
 

@@ -8,14 +8,11 @@ from dataclasses import dataclass
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from core.errors import GenerationError, InputError
-from core.ports import CONTENT_TYPES, OUTPUT_FORMATS
+from core.errors import ImageError
+from core.ports import FORMAT_ALIASES, OUTPUT_FORMATS, PILLOW_FORMATS, content_type_of
 
 THUMBNAIL_LONGEST_SIDE = 256
 THUMBNAIL_QUALITY = 80
-# Pillow names formats differently from the generator's `output_format` values.
-_FORMAT_NAMES = {"WEBP": "webp", "JPEG": "jpg", "PNG": "png"}
-_FORMAT_ALIASES = {"jpeg": "jpg"}
 
 
 @dataclass(frozen=True)
@@ -26,7 +23,7 @@ class ImageInfo:
 
     @property
     def content_type(self) -> str:
-        return CONTENT_TYPES.get(self.format, "application/octet-stream")
+        return content_type_of(self.format)
 
 
 def inspect_image(data: bytes) -> ImageInfo:
@@ -35,8 +32,8 @@ def inspect_image(data: bytes) -> ImageInfo:
         pillow_format = image.format or ""
         width, height = image.size
     if width < 1 or height < 1:
-        raise GenerationError("The generated image is empty (0 pixels wide or high): generate it again.")
-    return ImageInfo(width=width, height=height, format=_FORMAT_NAMES.get(pillow_format, pillow_format.lower()))
+        raise ImageError("The generated image is empty (0 pixels wide or high): generate it again.")
+    return ImageInfo(width=width, height=height, format=PILLOW_FORMATS.get(pillow_format, pillow_format.lower()))
 
 
 def make_thumbnail(data: bytes, longest_side: int = THUMBNAIL_LONGEST_SIDE) -> bytes:
@@ -50,7 +47,7 @@ def make_thumbnail(data: bytes, longest_side: int = THUMBNAIL_LONGEST_SIDE) -> b
             oriented = ImageOps.exif_transpose(image)
             converted = oriented.convert("RGBA" if _has_alpha(oriented) else "RGB")
         except (OSError, SyntaxError, ValueError) as exc:  # truncated or corrupt pixel data
-            raise GenerationError(
+            raise ImageError(
                 f"The generated image could not be decoded ({type(exc).__name__}): generate it again."
             ) from exc
     width, height = converted.size
@@ -67,9 +64,10 @@ def make_thumbnail(data: bytes, longest_side: int = THUMBNAIL_LONGEST_SIDE) -> b
 
 def new_object_keys(output_format: str) -> tuple[str, str]:
     """(image key, thumbnail key) sharing one random UUID; never derived from user text."""
-    extension = _FORMAT_ALIASES.get(output_format.lower(), output_format.lower())
+    extension = FORMAT_ALIASES.get(output_format.lower(), output_format.lower())
     if extension not in OUTPUT_FORMATS:
-        raise InputError(f"Output format {output_format!r} is not supported: use one of {', '.join(OUTPUT_FORMATS)}.")
+        # Generators only hand over these formats (core.imagegen checks), so anything else is a bug.
+        raise ValueError(f"Output format {output_format!r} is not supported: use one of {', '.join(OUTPUT_FORMATS)}.")
     name = str(uuid.uuid4())
     return f"images/{name}.{extension}", f"thumbnails/{name}.webp"
 
@@ -78,7 +76,7 @@ def _open(data: bytes) -> Image.Image:
     try:
         image = Image.open(io.BytesIO(data))
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
-        raise GenerationError(
+        raise ImageError(
             f"The generated image could not be read ({len(data)} bytes, not a PNG, JPEG or WebP image): "
             "generate it again."
         ) from exc

@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from core.errors import ModelLoadError
+from core.config import MODEL_DEVICES
+from core.errors import ConfigError, ModelLoadError
 
 HUB_PROBE_TIMEOUT_S = 3.0
 _TRUE = ("1", "true", "yes", "on")
@@ -50,10 +51,10 @@ def configure_torch_threads(threads: int | None) -> int:
 def resolve_device(device: str, *, has_cuda: bool) -> str:
     """Turn MODEL_DEVICE (auto, cpu, cuda) into the device to load on; refuse cuda without a GPU."""
     wanted = device.lower()
-    if wanted not in ("auto", "cpu", "cuda"):
-        raise ModelLoadError(f"MODEL_DEVICE={device!r} is not supported: use auto, cpu or cuda.")
+    if wanted not in MODEL_DEVICES:
+        raise ConfigError(f"MODEL_DEVICE={device!r} is not supported: use one of {', '.join(MODEL_DEVICES)}.")
     if wanted == "cuda" and not has_cuda:
-        raise ModelLoadError("MODEL_DEVICE=cuda but no CUDA GPU is visible here. Set MODEL_DEVICE=auto or cpu.")
+        raise ConfigError("MODEL_DEVICE=cuda but no CUDA GPU is visible here. Set MODEL_DEVICE=auto or cpu.")
     if wanted == "auto":
         return "cuda" if has_cuda else "cpu"
     return wanted
@@ -64,6 +65,18 @@ def torch_has_cuda() -> bool:
     import torch
 
     return bool(torch.cuda.is_available())
+
+
+def hide_progress_bars() -> None:
+    """No "Loading weights" or download bars: they flood a terminal or a server log, and say nothing to users.
+
+    Process-wide, and set before each load, because transformers and the hub client each keep their own switch.
+    """
+    import huggingface_hub.utils
+    import transformers
+
+    transformers.utils.logging.disable_progress_bar()
+    huggingface_hub.utils.disable_progress_bars()
 
 
 @contextlib.contextmanager
@@ -92,6 +105,7 @@ def load_pretrained(
     setting: str,
     model: str,
     example: str,
+    processor_options: dict[str, str] | None = None,
 ) -> LoadedModel:
     """Load a transformers processor and model from `source`, in eval mode on the chosen device.
 
@@ -103,12 +117,15 @@ def load_pretrained(
         import transformers
 
         configure_torch_threads(threads)
+        hide_progress_bars()
         target = resolve_device(device, has_cuda=torch_has_cuda())
         dtype = torch.float16 if target == "cuda" else torch.float32
         options = {"local_files_only": source.local_files_only}
-        processor = getattr(transformers, processor_class).from_pretrained(source.location, **options)
+        processor = getattr(transformers, processor_class).from_pretrained(
+            source.location, **options, **(processor_options or {})
+        )
         network = getattr(transformers, network_class).from_pretrained(source.location, dtype=dtype, **options)
-    except ModelLoadError:
+    except (ConfigError, ModelLoadError):
         raise
     except Exception as exc:  # transformers raises OSError, ValueError, KeyError... for unusable models
         raise load_failure(setting, model, exc, example=example) from exc

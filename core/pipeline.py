@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 
 from core.audio import decode_audio
+from core.config import MAX_AUDIO_SECONDS, MAX_UPLOAD_BYTES
 from core.errors import AppError, AudioError, DatabaseError
 from core.images import inspect_image, make_thumbnail, new_object_keys
 from core.ports import (
@@ -22,7 +23,7 @@ from core.ports import (
     Transcriber,
     Transcript,
 )
-from core.prompts import validate_prompt, validate_request
+from core.prompts import check_transcript_length, validate_prompt, validate_request
 from core.records import ImageRecordView, NewRecord
 
 log = logging.getLogger(__name__)
@@ -81,8 +82,8 @@ class Pipeline:
         transcriber: Callable[[], Transcriber],
         captioner: Callable[[], Captioner],
         max_prompt_chars: int = 1000,
-        max_audio_seconds: float = 300.0,
-        max_audio_bytes: int = 25 * 2**20,
+        max_audio_seconds: float = MAX_AUDIO_SECONDS,
+        max_audio_bytes: int = MAX_UPLOAD_BYTES,
     ) -> None:
         self.store = store
         self.repository = repository
@@ -190,6 +191,7 @@ class Pipeline:
         transcript = None
         if audio is not None:
             transcript = self.transcribe(audio, filename=filename)
+            check_transcript_length(transcript.transcript.text, max_chars=self.max_prompt_chars)
             request = replace(request, prompt=transcript.transcript.text)
         request = replace(request, prompt=validate_prompt(request.prompt, max_chars=self.max_prompt_chars))
         drafts = [self.caption(draft) for draft in self.generate(request, transcript=transcript)]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 import numpy as np
@@ -12,7 +14,16 @@ from core.records import ImageRecordView, NewRecord
 ASPECT_RATIOS = ("1:1", "16:9", "21:9", "3:2", "2:3", "4:5", "5:4", "3:4", "4:3", "9:16", "9:21")
 OUTPUT_FORMATS = ("webp", "jpg", "png")
 MEGAPIXELS = ("1", "0.25")
-CONTENT_TYPES = {"webp": "image/webp", "jpg": "image/jpeg", "png": "image/png"}
+CONTENT_TYPES = {"webp": "image/webp", "jpg": "image/jpeg", "png": "image/png"}  # by output format
+FORMAT_ALIASES = {"jpeg": "jpg"}  # other spellings of an output format (file extensions, user input)
+PILLOW_FORMATS = {"WEBP": "webp", "JPEG": "jpg", "PNG": "png"}  # Pillow's format names -> output formats
+SAMPLE_RATE = 16_000  # Whisper hears 16 kHz mono; every AudioClip is at this rate
+
+
+def content_type_of(output_format: str) -> str:
+    """The media type of an output format (or a file extension such as "jpeg"); unknown ones are octet-stream."""
+    name = output_format.lower().lstrip(".")
+    return CONTENT_TYPES.get(FORMAT_ALIASES.get(name, name), "application/octet-stream")
 
 
 @dataclass(frozen=True)
@@ -20,7 +31,7 @@ class AudioClip:
     """Mono float32 speech at 16 kHz, ready for Whisper."""
 
     samples: np.ndarray
-    sample_rate: int = 16_000
+    sample_rate: int = SAMPLE_RATE
 
     @property
     def duration_s(self) -> float:
@@ -72,17 +83,7 @@ class GeneratedImage:
 
     @property
     def content_type(self) -> str:
-        return CONTENT_TYPES.get(self.output_format, "application/octet-stream")
-
-
-@dataclass
-class Timings:
-    """Milliseconds per pipeline stage, in the order they ran."""
-
-    ms: dict[str, float] = field(default_factory=dict)
-
-    def add(self, stage: str, milliseconds: float) -> None:
-        self.ms[stage] = round(self.ms.get(stage, 0.0) + milliseconds, 1)
+        return content_type_of(self.output_format)
 
 
 class Transcriber(Protocol):
@@ -101,6 +102,15 @@ class Captioner(Protocol):
     model_id: str
 
     def caption(self, image: bytes) -> str: ...
+
+
+@dataclass(frozen=True)
+class StoredObject:
+    """One object in an ImageStore, as a listing shows it."""
+
+    key: str
+    last_modified: datetime  # timezone-aware
+    size: int
 
 
 class ImageStore(Protocol):
@@ -122,6 +132,10 @@ class ImageStore(Protocol):
 
     def check(self) -> str:
         """Raise StorageError if unusable; return a short description otherwise."""
+        ...
+
+    def list_objects(self, prefix: str) -> Iterator[StoredObject]:
+        """Every object whose key starts with `prefix` (a folder such as "images/"), in no set order."""
         ...
 
 

@@ -31,9 +31,9 @@ MAX_RETRY_AFTER_S = 60.0
 BACKOFF_BASE_S = 1.0
 BACKOFF_CAP_S = 8.0
 UNAVAILABLE = "Replicate is unavailable right now; try again in a minute."
-NO_TOKEN = "No Replicate API token: set REPLICATE_API_TOKEN (from replicate.com/account/api-tokens) and restart."
+NO_TOKEN = "No Replicate API token: set REPLICATE_API_TOKEN (from replicate.com/account/api-tokens)."
 STATUS_ADVICE = {
-    401: "Replicate rejected the API token: check REPLICATE_API_TOKEN and restart.",
+    401: "Replicate rejected the API token: check REPLICATE_API_TOKEN.",
     402: "Replicate asks for payment: add credit at replicate.com/account/billing, then try again.",
     403: "This Replicate token may not run {model}: check REPLICATE_API_TOKEN and {setting}.",
     404: "Replicate does not know the model {model}: check {setting}.",

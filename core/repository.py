@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import unicodedata
+from collections.abc import Collection
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, Text, bindparam, delete, func, literal_column, select, text
+from sqlalchemy import ColumnElement, Engine, Text, bindparam, delete, func, literal_column, or_, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 
@@ -14,6 +16,9 @@ from core.errors import InputError
 from core.records import HistoryPage, HistoryQuery, HistoryStats, ImageRecordView, NewRecord
 
 MAX_PAGE_SIZE = 1000
+# Far beyond any history, and within every integer type the databases (and SQLite's driver) accept.
+MAX_OFFSET = 10**9
+KEY_BATCH = 500
 # Identical to the expression of the trigram index made by migration 0002, so PostgreSQL can use it.
 SEARCH_TEXT_SQL = "(coalesce(prompt, '') || ' ' || coalesce(description, '') || ' ' || coalesce(transcript, ''))"
 LIKE_ESCAPE = "/"
@@ -41,7 +46,7 @@ class RecordRepository:
     def add(self, *, record: NewRecord) -> tuple[ImageRecordView, bool]:
         """Insert once per idempotency key: (the row, True) if inserted, (the existing row, False) otherwise."""
         if not record.idempotency_key:
-            raise InputError("A record needs an idempotency key so that a rerun cannot save it twice.")
+            raise ValueError("A record needs an idempotency key so that a rerun cannot save it twice.")
         if existing := self.find_by_idempotency_key(key=record.idempotency_key):
             return existing, False
         row = ImageRecord(**_columns_of(record), created_at=utc_now())
@@ -105,6 +110,21 @@ class RecordRepository:
                 total = session.execute(count).scalar_one()
         return HistoryPage(records=records, total=total)
 
+    def referenced_keys(self, *, keys: Collection[str]) -> set[str]:
+        """Those of `keys` that some record uses as its image or thumbnail."""
+        found: set[str] = set()
+        wanted = sorted(set(keys))
+        with database_errors(self._engine, "looking up stored images"), self._sessions() as session:
+            for start in range(0, len(wanted), KEY_BATCH):  # bounded IN lists, whatever the count
+                batch = wanted[start : start + KEY_BATCH]
+                batch_set = set(batch)
+                query = select(ImageRecord.image_filename, ImageRecord.thumbnail_filename).where(
+                    or_(ImageRecord.image_filename.in_(batch), ImageRecord.thumbnail_filename.in_(batch))
+                )
+                for image, thumbnail in session.execute(query):
+                    found.update(key for key in (image, thumbnail) if key in batch_set)
+        return found
+
     def latest(self, *, limit: int) -> list[ImageRecordView]:
         """The newest records, newest first."""
         return self.search(query=HistoryQuery(limit=limit)).records
@@ -112,7 +132,7 @@ class RecordRepository:
     def stats(self, *, days: int = 30) -> HistoryStats:
         """All-time total, images per UTC day and average stage times over the last `days` days."""
         if days < 1:
-            raise InputError("Statistics need a window of at least one day.")
+            raise ValueError("Statistics need a window of at least one day.")  # a caller's bug, not user input
         first_day = datetime.now(UTC).date() - timedelta(days=days - 1)
         since = datetime.combine(first_day, time.min, UTC)
         dialect = self._engine.dialect.name
@@ -138,11 +158,13 @@ class RecordRepository:
 def _conditions(query: HistoryQuery) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = []
     search_text = literal_column(SEARCH_TEXT_SQL, type_=Text)
-    for word in (query.search or "").split():
+    # Control characters never reach a saved prompt, and PostgreSQL refuses NUL in text outright.
+    search = "".join(" " if unicodedata.category(c) == "Cc" else c for c in query.search or "")
+    for word in search.split():
         conditions.append(search_text.ilike(f"%{_escape_like(word)}%", escape=LIKE_ESCAPE))
     if query.since:
         conditions.append(ImageRecord.created_at >= datetime.combine(query.since, time.min, UTC))
-    if query.until:
+    if query.until and query.until < date.max:  # the day after 9999-12-31 does not exist: no upper bound
         conditions.append(ImageRecord.created_at < datetime.combine(query.until + timedelta(days=1), time.min, UTC))
     return conditions
 
@@ -159,6 +181,8 @@ def _check_paging(limit: int, offset: int) -> None:
         raise InputError(f"Page size must be between 1 and {MAX_PAGE_SIZE}, got {limit}.")
     if offset < 0:
         raise InputError(f"Offset must be zero or more, got {offset}.")
+    if offset > MAX_OFFSET:
+        raise InputError(f"Offset must be at most {MAX_OFFSET:,}, got {offset}: no history is that long.")
 
 
 def _as_date(value: Any) -> date:

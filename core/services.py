@@ -1,4 +1,7 @@
-"""The composition root: real adapters built from Settings, models loaded lazily and once."""
+"""The composition root: real adapters built from Settings, models loaded lazily and once.
+
+The only module that builds adapters; `core.health` and `core.commands` take theirs from here too.
+"""
 
 from __future__ import annotations
 
@@ -41,9 +44,13 @@ class Lazy(Generic[T]):
                     self._value = self._build()
         return self._value
 
-    @property
-    def loaded(self) -> bool:
-        return self._value is not None
+
+def build_engine(settings: Settings) -> Engine:
+    return create_engine_for(settings.database_url)
+
+
+def build_image_store(settings: Settings) -> ImageStore:
+    return build_store(settings)
 
 
 def _local_transcriber(settings: Settings) -> Transcriber:
@@ -136,13 +143,11 @@ class Services:
     transcriber: Callable[[], Transcriber]
     captioner: Callable[[], Captioner]
     urls: PresignedUrlCache = field(init=False)
+    pipeline: Pipeline = field(init=False)  # built once here; dataclasses.replace builds a new one
 
     def __post_init__(self) -> None:
         self.urls = PresignedUrlCache(self.store, self.settings.presigned_url_ttl)
-
-    @property
-    def pipeline(self) -> Pipeline:
-        return Pipeline(
+        self.pipeline = Pipeline(
             store=self.store,
             repository=self.repository,
             generator=self.generator,
@@ -150,7 +155,7 @@ class Services:
             captioner=self.captioner,
             max_prompt_chars=self.settings.max_prompt_chars,
             max_audio_seconds=self.settings.max_audio_seconds,
-            max_audio_bytes=self.settings.max_upload_mb * 2**20,
+            max_audio_bytes=self.settings.max_upload_bytes,
         )
 
 
@@ -162,13 +167,13 @@ def build_services(
     run_migrations: bool = True,
 ) -> Services:
     """Wire real adapters; callers (the UI's resource cache) may pass their own model providers."""
-    engine = create_engine_for(settings.database_url)
+    engine = build_engine(settings)
     if run_migrations:
         migrate(engine)
     return Services(
         settings=settings,
         engine=engine,
-        store=build_store(settings),
+        store=build_image_store(settings),
         repository=RecordRepository(engine),
         generator=build_generator(settings),
         transcriber=transcriber or Lazy(lambda: load_transcriber_for(settings)),

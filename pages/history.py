@@ -2,31 +2,27 @@
 
 import streamlit as st
 
-from core.errors import AppError
 from ui import history as view
 from ui import history_detail as detail
-from ui.feedback import show_error
+from ui.feedback import attempt
 from ui.gate import guarded_settings
 from ui.resources import database_problem, services
 
 secrets = guarded_settings().secret_values
 
 st.title("History")
-try:
-    current = services()
-except AppError as exc:  # e.g. a database driver or Spaces endpoint that cannot be used
-    show_error(exc, secrets)
+current = attempt(services, secrets)  # fails on e.g. a database driver or Spaces endpoint that cannot be used
+if current is None:
     st.stop()
 if problem := database_problem(current):
     view.database_down(problem, current.settings)
     st.stop()
 
 filters = view.filter_bar()
-try:
-    filters, page = view.fetch_page(current, filters)
-except AppError as exc:
-    show_error(exc, secrets)
+fetched = attempt(lambda: view.fetch_page(current, filters), secrets)
+if fetched is None:
     st.stop()
+filters, page = fetched
 view.write_url(filters)
 detail.show_flash()
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import io
 import itertools
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from PIL import Image
 
 from core.errors import DatabaseError, GenerationError, StorageError
-from core.ports import AudioClip, GeneratedImage, GenerationRequest, Transcript
+from core.ports import AudioClip, GeneratedImage, GenerationRequest, StoredObject, Transcript
 from core.records import ImageRecordView, NewRecord
 
 
@@ -41,6 +42,7 @@ class FakeStore:
     fail_put_on_call: int | None = None  # 1-based: which put() raises
     puts: int = 0
     deleted: list[str] = field(default_factory=list)
+    created_at: datetime = field(default_factory=lambda: datetime.now(UTC))  # what listings report
 
     def put(self, key: str, data: bytes, content_type: str) -> None:
         self.puts += 1
@@ -60,6 +62,11 @@ class FakeStore:
 
     def url(self, key: str, ttl_s: int) -> str:
         return f"https://fake.example/{key}?ttl={ttl_s}"
+
+    def list_objects(self, prefix: str) -> Iterator[StoredObject]:
+        for key, (data, _) in list(self.objects.items()):
+            if key.startswith(prefix):
+                yield StoredObject(key, self.created_at, len(data))
 
     def check(self) -> str:
         return "fake store"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 
 import streamlit as st
@@ -11,27 +10,21 @@ from streamlit.errors import StreamlitAPIException
 
 from core.errors import AppError, DatabaseError
 from core.records import ImageRecordView
-from core.redaction import redact
 from core.services import Services
+from ui.feedback import user_message
 from ui.history import CONFIRM_KEY, close_detail
 from ui.navigation import CREATE_PAGE
 from ui.record_display import download_name, escape_markdown, record_facts
 
-log = logging.getLogger(__name__)
-
 FLASH_KEY = "history_flash"
-UNEXPECTED = "Something unexpected went wrong. Try again; if it keeps happening, check the server log."
 
 
 def remember_outcome(current: Services, action: Callable[[], str]) -> None:
     """Run a button's action and keep what to tell the user, to show after the rerun it causes."""
     try:
         st.session_state[FLASH_KEY] = ("success", action())
-    except AppError as exc:
-        st.session_state[FLASH_KEY] = ("error", redact(str(exc), current.settings.secret_values))
-    except Exception:
-        log.exception("Unexpected failure in a History action")
-        st.session_state[FLASH_KEY] = ("error", UNEXPECTED)
+    except Exception as exc:
+        st.session_state[FLASH_KEY] = ("error", user_message(exc, current.settings.secret_values))
 
 
 def show_flash() -> None:
@@ -96,7 +89,7 @@ def _show_image(current: Services, record: ImageRecordView, where: DeltaGenerato
             return data
         where.image(current.urls.url(record.image_filename), width="stretch")
     except AppError as exc:
-        where.warning(redact(str(exc), current.settings.secret_values), icon="🖼️")
+        where.warning(user_message(exc, current.settings.secret_values), icon="🖼️")
     return None
 
 

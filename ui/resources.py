@@ -11,6 +11,7 @@ from core.config import Settings, load_settings
 from core.errors import AppError, ConfigError
 from core.redaction import install_log_redaction
 from core.services import Services, build_services
+from ui.feedback import user_message
 
 # After a failed migration (database down), wait this long before trying again on a rerun.
 DATABASE_RETRY_S = 15.0
@@ -28,7 +29,7 @@ def settings() -> Settings:
     try:
         resolved = load_settings(secrets=_streamlit_secrets())
     except ConfigError as exc:
-        st.error(f"The app is not configured correctly: {exc}", icon="⚙️")
+        st.error(f"The app is not configured correctly: {user_message(exc)}", icon="⚙️")
         st.stop()
     install_log_redaction(resolved.secret_values)
     return resolved
@@ -66,7 +67,8 @@ def database_problem(current: Services) -> str | None:
         _migrated(_fingerprint(current.settings), current)
     except AppError as exc:
         st.session_state["_database_failed_at"] = time.monotonic()
-        st.session_state["_database_problem"] = str(exc)
-        return str(exc)
+        problem = user_message(exc, current.settings.secret_values)
+        st.session_state["_database_problem"] = problem
+        return problem
     st.session_state.pop("_database_failed_at", None)
     return None

@@ -73,6 +73,7 @@ def page_services_with(captioner: object) -> Services:
 
     current = services()
     current.captioner = lambda: captioner  # type: ignore[assignment,return-value]
+    current.__post_init__()  # the Pipeline is wired once, at construction: wire it again around the fake
     return current
 
 

@@ -81,7 +81,7 @@ def test_session_through_nginx_saves_on_one_replica_and_history_on_the_other_sho
         assert status_of(f"{proxy.url}/") == 401
         assert status_of(f"{proxy.url}/_stcore/upload_file/session/file", method="PUT") == 401
         assert status_of(f"{proxy.url}/_stcore/health") == 200
-        too_big = {"Content-Length": str(27 * 2**20), "Content-Type": "multipart/form-data; boundary=x"}
+        too_big = {"Content-Length": str(12 * 2**20), "Content-Type": "multipart/form-data; boundary=x"}
         assert status_of(f"{proxy.url}/_stcore/upload_file/s/f", method="PUT", auth=True, headers=too_big) == 413
 
         browser = stack.enter_context(launched_browser(chromium_executable, None))

@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 
 from core.captioning import BlipCaptioner, load_captioner
-from core.errors import InputError, ModelLoadError
+from core.errors import ConfigError, ImageError, ModelLoadError
 from core.ports import Captioner
 from tests.fixtures.models import BLIP_WORD
 
@@ -84,8 +84,8 @@ def test_four_threads_sharing_one_model_get_the_same_captions_as_one_at_a_time(c
     [b"", b"definitely not an image", image_bytes((1, 2, 3))[:60]],
     ids=["empty", "text", "truncated-png"],
 )
-def test_bytes_that_are_not_an_image_raise_input_error_saying_what_to_do(captioner: Captioner, data: bytes) -> None:
-    with pytest.raises(InputError) as error:
+def test_bytes_that_are_not_an_image_raise_image_error_saying_what_to_do(captioner: Captioner, data: bytes) -> None:
+    with pytest.raises(ImageError) as error:
         captioner.caption(data)
 
     assert "Generate the image again" in str(error.value)
@@ -133,6 +133,8 @@ def test_folder_with_a_damaged_model_fails_with_model_load_error(tiny_blip_dir: 
 
 
 @pytest.mark.parametrize("limit", [0, 1000])
-def test_out_of_range_token_limit_is_refused_before_loading(tiny_blip_dir: Path, limit: int) -> None:
-    with pytest.raises(ModelLoadError, match="CAPTION_MAX_TOKENS"):
+def test_out_of_range_token_limit_is_a_configuration_error_raised_before_loading(
+    tiny_blip_dir: Path, limit: int
+) -> None:
+    with pytest.raises(ConfigError, match="CAPTION_MAX_TOKENS"):
         BlipCaptioner.load(str(tiny_blip_dir), max_new_tokens=limit)

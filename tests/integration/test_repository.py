@@ -113,8 +113,8 @@ def test_concurrent_saves_with_one_key_insert_one_row_and_all_return_it(reposito
     assert repository.search(query=HistoryQuery()).total == 1
 
 
-def test_add_refuses_a_record_without_idempotency_key(repository: RecordRepository) -> None:
-    with pytest.raises(InputError, match="idempotency key"):
+def test_add_refuses_a_record_without_idempotency_key_as_a_programming_error(repository: RecordRepository) -> None:
+    with pytest.raises(ValueError, match="idempotency key"):
         repository.add(record=new_record(idempotency_key=""))
 
 

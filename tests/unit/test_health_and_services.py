@@ -1,0 +1,62 @@
+"""The composition root wires each part once, and the health report is a typed value."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from core.config import load_settings
+from core.health import PARTS, HealthReport, PartReport, check_all
+from core.services import build_services
+from tests.fakes import FakeGenerator
+
+
+def test_services_build_their_pipeline_once_from_their_own_parts(tmp_path: Path) -> None:
+    services = build_services(load_settings({"DATA_DIR": str(tmp_path)}, dotenv_path=None), run_migrations=False)
+
+    assert services.pipeline is services.pipeline, "every access returns the same Pipeline"
+    assert services.pipeline.store is services.store and services.pipeline.repository is services.repository
+
+    swapped = replace(services, generator=FakeGenerator())
+    assert swapped.pipeline is not services.pipeline and swapped.pipeline.generator is swapped.generator
+    services.engine.dispose()
+
+
+def test_health_check_returns_typed_parts_and_an_unset_token_does_not_fail_it(tmp_path: Path) -> None:
+    settings = load_settings({"DATA_DIR": str(tmp_path)}, dotenv_path=None)
+
+    report = check_all(settings)
+
+    assert set(report.parts) == set(PARTS)
+    assert all(isinstance(part, PartReport) for part in report.parts.values())
+    assert report.parts["storage"].ok and report.parts["database"].ok
+    assert report.parts["replicate"] == PartReport(ok=False, detail="REPLICATE_API_TOKEN is not set", configured=False)
+    assert "replicate" not in report.failing
+    # Offline, the default models are not in the cache: the report says so instead of raising.
+    assert report.failing == ["speech_model", "caption_model"] and not report.ok
+
+
+def test_health_report_prints_as_the_json_the_command_line_always_printed() -> None:
+    report = HealthReport(
+        database_url="sqlite:///data/app.db",
+        storage_location="local folder data/images",
+        speech_engine="transformers",
+        caption_engine="replicate",
+        parts={
+            "database": PartReport(ok=True, detail="SQLite 3", ms=1.5),
+            "replicate": PartReport(ok=False, detail="REPLICATE_API_TOKEN is not set", configured=False),
+            "storage": PartReport(ok=False, detail="The bucket is missing.", ms=3.0),
+        },
+    )
+
+    assert report.to_json() == {
+        "ok": False,
+        "failing": ["storage"],
+        "database_url": "sqlite:///data/app.db",
+        "storage_location": "local folder data/images",
+        "speech_engine": "transformers",
+        "caption_engine": "replicate",
+        "database": {"ok": True, "detail": "SQLite 3", "ms": 1.5},
+        "replicate": {"ok": False, "detail": "REPLICATE_API_TOKEN is not set", "configured": False},
+        "storage": {"ok": False, "detail": "The bucket is missing.", "ms": 3.0},
+    }
