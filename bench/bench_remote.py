@@ -5,7 +5,8 @@ the memory (RSS) of a real `streamlit run` server started from that venv, idle a
 create's latency (a browser uploads a clip and clicks "Do it all": transcribe, generate, caption, save).
 Replicate is the local fake in both, so remote latency here is the app's own overhead (WAV encoding,
 uploads, HTTP), not Replicate's queue or model time. The full set-up runs the default engine
-(transformers) with real Whisper tiny.en weights and BLIP at BLIP-base's real size (random weights).
+(transformers, one thread) with real Whisper tiny.en weights and BLIP at BLIP-base's real size (random
+weights, so every caption runs to CAPTION_MAX_TOKENS).
 """
 
 from __future__ import annotations
@@ -71,6 +72,9 @@ def _full_models_env() -> dict[str, str]:
         "WHISPER_MODEL": str(cached_transformers_checkpoint(ct2_dir)),
         "CAPTION_MODEL": str(BLIP_BASE_DIR),
         "MODEL_DEVICE": "cpu",
+        # The README's advice for small shared boxes, where these set-ups are compared: torch with all
+        # cores slows down several-fold when other processes take some of them.
+        "MODEL_THREADS": "1",
     }
 
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.fixtures.remote_mode import assert_remote_session_worked, remote_env, run_session
 from tests.fixtures.remote_session import MODEL_LIBRARIES
 from tests.fixtures.venvs import build_remote_venv
-from tests.integration.test_remote_mode import assert_remote_session_worked, remote_env, run_session
 
 ROOT = Path(__file__).resolve().parents[2]
 LEFT_OUT = {"torch", "transformers", "tokenizers", "safetensors", "faster-whisper", "ctranslate2"}
