@@ -118,7 +118,7 @@ class ReplicateModel:
             deadline = self._clock() + self.timeout_s
             # The version first: a model Replicate does not know should not cost an upload.
             version = self._version or (self._version_id(client) if self._by_version else None)
-            sent = {name: self._upload(client, value) for name, value in model_input.items()}
+            sent = {name: self._upload(client, value, deadline) for name, value in model_input.items()}
             prediction = self._wait(client, self._create(client, sent, version), deadline)
             return prediction.output
         except ValueError:  # JSON or pydantic could not read an answer: not Replicate, or a changed API
@@ -170,17 +170,22 @@ class ReplicateModel:
     def _remember_answer(self, response: httpx.Response) -> None:
         self._last_answer.retry_after = response.headers.get("Retry-After")
 
-    def _upload(self, client: Client, value: Any) -> Any:
+    def _upload(self, client: Client, value: Any, deadline: float) -> Any:
         """A FileInput becomes the URL of its upload; an upload runs no model, so repeating one is safe."""
         if not isinstance(value, FileInput):
             return value
-        uploaded = self._call(
-            lambda: client.files.create(
+        from replicate.file import File, _create_file_params
+
+        def send() -> File:
+            # The client's public files.create sends with no time-out at all; a stalled upload would hang
+            # the page, so the same request goes out here bounded by what is left of REPLICATE_TIMEOUT.
+            params = _create_file_params(
                 io.BytesIO(value.data), filename=value.filename, content_type=value.content_type
-            ),
-            repeatable=True,
-        )
-        return uploaded.urls["get"]
+            )
+            timeout = max(1.0, deadline - self._clock())
+            return File(**client._request("POST", "/v1/files", timeout=timeout, **params).json())
+
+        return self._call(send, repeatable=True).urls["get"]
 
     def _create(self, client: Client, model_input: dict[str, Any], version: str | None) -> Prediction:
         # Prefer: wait=N lets Replicate answer with the finished prediction; N is capped at 60 by the API.

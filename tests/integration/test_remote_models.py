@@ -221,6 +221,17 @@ def test_failed_upload_is_retried_because_it_runs_no_model(name, fake_replicate,
 
 
 @ENGINES
+def test_stalled_upload_times_out_is_retried_then_reported(name, fake_replicate, clock):
+    fake_replicate.queue_uploads(*[Scenario("slow", polls=3)] * 2)  # each answers after 3 s
+
+    message = failure(build(name, fake_replicate, clock, timeout_s=1, max_retries=1))
+
+    assert "Replicate is unavailable" in message
+    assert len(fake_replicate.requests_to("POST", "/v1/files")) == 2
+    assert fake_replicate.created == []  # nothing paid for
+
+
+@ENGINES
 def test_unreachable_replicate_is_retried_then_reported(name, clock):
     with socket.socket() as probe:  # a port that was free a moment ago answers nothing
         probe.bind(("127.0.0.1", 0))
