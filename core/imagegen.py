@@ -13,7 +13,8 @@ from typing import Any
 from core.config import Secret
 from core.errors import GenerationError
 from core.ports import PILLOW_FORMATS, GeneratedImage, GenerationRequest
-from core.replicate_api import ModelTask, ReplicateModel
+from core.replicate_api import ReplicateModel
+from core.replicate_task import ModelTask
 
 log = logging.getLogger(__name__)
 

@@ -7,7 +7,8 @@ import re
 from typing import Any
 
 from core.errors import InputError, RemoteModelError
-from core.replicate_api import FileInput, ModelTask, ReplicateModel
+from core.replicate_api import ReplicateModel
+from core.replicate_task import FileInput, ModelTask
 
 DEFAULT_MODEL = "salesforce/blip"
 CAPTION_TASK = ModelTask(

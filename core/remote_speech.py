@@ -12,7 +12,8 @@ from typing import Any
 
 from core.errors import RemoteModelError
 from core.ports import AudioClip, Transcript
-from core.replicate_api import FileInput, ModelTask, ReplicateModel
+from core.replicate_api import ReplicateModel
+from core.replicate_task import FileInput, ModelTask
 
 DEFAULT_MODEL = "openai/whisper"
 SPEECH_TASK = ModelTask(

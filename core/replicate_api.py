@@ -12,12 +12,21 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
 
 from core.config import Secret
 from core.errors import AppError, ConfigError
+from core.replicate_task import (
+    BACKOFF_BASE_S,
+    BACKOFF_CAP_S,
+    MAX_RETRY_AFTER_S,
+    NO_TOKEN,
+    STATUS_ADVICE,
+    UNAVAILABLE,
+    FileInput,
+    ModelTask,
+    retry_after_seconds,
+)
 
 if TYPE_CHECKING:
     import httpx
@@ -27,44 +36,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 TERMINAL_STATUSES = ("succeeded", "failed", "canceled")
-MAX_RETRY_AFTER_S = 60.0
-BACKOFF_BASE_S = 1.0
-BACKOFF_CAP_S = 8.0
-UNAVAILABLE = "Replicate is unavailable right now; try again in a minute."
-NO_TOKEN = "No Replicate API token: set REPLICATE_API_TOKEN (from replicate.com/account/api-tokens)."
-STATUS_ADVICE = {
-    401: "Replicate rejected the API token: check REPLICATE_API_TOKEN.",
-    402: "Replicate asks for payment: add credit at replicate.com/account/billing, then try again.",
-    403: "This Replicate token may not run {model}: check REPLICATE_API_TOKEN and {setting}.",
-    404: "Replicate does not know the model {model}: check {setting}.",
-    413: "The file is too large for Replicate: {detail}. Send a shorter recording or a smaller image.",
-    422: "Replicate refused the request as invalid: {detail}. Change the options and try again.",
-}
-
-
-@dataclass(frozen=True)
-class ModelTask:
-    """What a model is for, in the words its messages use."""
-
-    setting: str  # the variable naming the model, e.g. IMAGE_MODEL
-    product: str  # what one prediction makes, e.g. "the image"
-    action: str  # what the account does, e.g. "generate images"
-    error: type[AppError]  # raised for every failure of this task
-    explain_failure: Callable[[str], AppError] | None = None  # a failed prediction's error, as advice
-
-    def failed(self, reason: str) -> AppError:
-        if self.explain_failure is not None:
-            return self.explain_failure(reason)
-        return self.error(f"The model on Replicate failed while making {self.product}: {reason}. Try again.")
-
-
-@dataclass(frozen=True)
-class FileInput:
-    """A file input: uploaded through POST /v1/files first, then passed to the model as its URL."""
-
-    data: bytes
-    filename: str
-    content_type: str
 
 
 class ReplicateModel:
@@ -227,7 +198,7 @@ class ReplicateModel:
             except ReplicateError as exc:
                 status = exc.status or 0
                 if status == 429:
-                    retry_after = _seconds(self._last_answer.retry_after)
+                    retry_after = retry_after_seconds(self._last_answer.retry_after)
                     if last_attempt or (retry_after or 0) > MAX_RETRY_AFTER_S:
                         wait_hint = f"about {retry_after:.0f} seconds" if retry_after else "a minute"
                         raise self.task.error(
@@ -312,18 +283,3 @@ class ReplicateModel:
         return self.task.error(
             advice.format(model=self._owner_name, setting=self.task.setting, detail=detail, status=exc.status)
         )
-
-
-def _seconds(retry_after: str | None) -> float | None:
-    """Retry-After as seconds: either a number or an HTTP date."""
-    if not retry_after:
-        return None
-    value = retry_after.strip()
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
-    except (TypeError, ValueError):
-        return None

@@ -17,7 +17,8 @@ from core.db import create_engine_for, migrate
 from core.imagegen import ReplicateGenerator
 from core.pipeline import Pipeline
 from core.ports import Captioner, ImageGenerator, ImageStore, Transcriber
-from core.replicate_api import ModelTask, ReplicateModel
+from core.replicate_api import ReplicateModel
+from core.replicate_task import ModelTask
 from core.repository import RecordRepository
 from core.storage import build_store
 from core.url_cache import PresignedUrlCache
