@@ -42,6 +42,7 @@ def test_health_report_prints_as_the_json_the_command_line_always_printed() -> N
         database_url="sqlite:///data/app.db",
         storage_location="local folder data/images",
         speech_engine="transformers",
+        caption_engine="replicate",
         parts={
             "database": PartReport(ok=True, detail="SQLite 3", ms=1.5),
             "replicate": PartReport(ok=False, detail="REPLICATE_API_TOKEN is not set", configured=False),
@@ -55,6 +56,7 @@ def test_health_report_prints_as_the_json_the_command_line_always_printed() -> N
         "database_url": "sqlite:///data/app.db",
         "storage_location": "local folder data/images",
         "speech_engine": "transformers",
+        "caption_engine": "replicate",
         "database": {"ok": True, "detail": "SQLite 3", "ms": 1.5},
         "replicate": {"ok": False, "detail": "REPLICATE_API_TOKEN is not set", "configured": False},
         "storage": {"ok": False, "detail": "The bucket is missing.", "ms": 3.0},
