@@ -24,6 +24,7 @@ def _suites() -> dict[str, Callable[[], list[dict]]]:
         bench_history_page,
         bench_images_first,
         bench_models,
+        bench_remote,
         bench_speech_accuracy,
         bench_storage,
     )
@@ -37,6 +38,7 @@ def _suites() -> dict[str, Callable[[], list[dict]]]:
         "storage": bench_storage.run_with_own_server,
         "history": lambda: bench_history.run(PG_ADMIN_URL),
         "history_page": bench_history_page.run,
+        "remote": bench_remote.run,
     }
 
 

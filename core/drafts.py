@@ -1,4 +1,4 @@
-"""What the create flow produces: a transcript with its time, drafts (images not saved yet), saved images."""
+"""What the pipeline produces: a transcript with its time, drafts (images not saved yet), saved images, deletions."""
 
 from __future__ import annotations
 
@@ -39,3 +39,20 @@ class TimedTranscript:
     transcript: Transcript
     model_id: str
     ms: float
+
+
+@dataclass(frozen=True)
+class DeleteOutcome:
+    deleted: list[int]  # rows and files removed
+    kept: list[int]  # files could not be removed, so the rows stay (retry later)
+    missing: list[int]  # no such record (already deleted)
+    keys: list[str]  # storage keys removed, e.g. to forget cached URLs
+
+    def summary(self) -> str:
+        parts = [f"Deleted {len(self.deleted)} image{'s' if len(self.deleted) != 1 else ''} and their files."]
+        if self.missing:
+            parts.append(f"{len(self.missing)} had already been deleted.")
+        if self.kept:
+            ids = ", ".join(f"#{record_id}" for record_id in self.kept)
+            parts.append(f"Kept {ids}: the storage refused to delete their files; try again.")
+        return " ".join(parts)

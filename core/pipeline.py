@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import logging
 import secrets
-import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Collection
 from dataclasses import replace
 from typing import TypeVar
 
 from core.audio import decode_audio
 from core.config import MAX_AUDIO_SECONDS, MAX_UPLOAD_BYTES
-from core.drafts import Draft, SavedImage, TimedTranscript
+from core.drafts import DeleteOutcome, Draft, SavedImage, TimedTranscript
 from core.errors import AppError, AudioError, DatabaseError
 from core.images import inspect_image, make_thumbnail, new_object_keys
 from core.ports import (
@@ -31,24 +29,14 @@ from core.progress import (
     TRANSCRIBE,
     UPLOAD,
     Progress,
-    Stage,
     StageLog,
+    timed_stage,
 )
-from core.prompts import MAX_SEED, validate_prompt, validate_request
+from core.prompts import MAX_SEED, check_transcript_length, validate_prompt, validate_request
 from core.records import ImageRecordView, NewRecord
 
 log = logging.getLogger(__name__)
 M = TypeVar("M")
-
-
-@contextmanager
-def _stopwatch(timings: dict[str, float], stage: str, progress: Progress, image: int | None = None) -> Iterator[None]:
-    """The one measurement of a stage: kept with the result and reported to `progress` when it succeeds."""
-    progress.started(stage, image)
-    started = time.perf_counter()
-    yield
-    timings[stage] = round((time.perf_counter() - started) * 1000, 1)
-    progress.finished(Stage(stage, timings[stage], image))
 
 
 def random_seed() -> int:
@@ -90,7 +78,7 @@ class Pipeline:
             audio, filename=filename, max_seconds=self.max_audio_seconds, max_bytes=self.max_audio_bytes
         )
         transcriber = self._model(self._transcriber, LOAD_SPEECH_MODEL, progress)
-        with _stopwatch(timings, TRANSCRIBE, progress):
+        with timed_stage(timings, TRANSCRIBE, progress):
             transcript = transcriber.transcribe(clip)
         if not transcript.text.strip():
             raise AudioError("No speech was recognised. Speak closer to the microphone and record again.")
@@ -113,7 +101,7 @@ class Pipeline:
         timings: dict[str, float] = {}
         if transcript is not None:
             timings[TRANSCRIBE] = transcript.ms
-        with _stopwatch(timings, GENERATE, progress):
+        with timed_stage(timings, GENERATE, progress):
             images = self.generator.generate(request)
         drafts = [
             Draft(
@@ -134,7 +122,7 @@ class Pipeline:
         progress = progress or StageLog()
         timings = {k: v for k, v in draft.timings_ms.items() if k != CAPTION}
         captioner = self._model(self._captioner, LOAD_CAPTION_MODEL, progress)
-        with _stopwatch(timings, CAPTION, progress, index + 1):
+        with timed_stage(timings, CAPTION, progress, index + 1):
             text = captioner.caption(draft.image.data)
         captioned = replace(draft, caption=text, caption_model=captioner.model_id, timings_ms=timings)
         progress.captioned(index, captioned)
@@ -148,6 +136,7 @@ class Pipeline:
         filename: str | None = None,
         transcript: TimedTranscript | None = None,
         save: bool = True,
+        created_by: str | None = None,
         progress: Progress | None = None,
     ) -> list[Draft | SavedImage]:
         """Do it all: transcribe (with audio, its transcript becomes the prompt), generate, caption, save.
@@ -158,13 +147,14 @@ class Pipeline:
         progress = progress or StageLog()
         if audio is not None:
             transcript = self.transcribe(audio, filename=filename, progress=progress)
+            check_transcript_length(transcript.transcript.text, max_chars=self.max_prompt_chars)
             request = replace(request, prompt=transcript.transcript.text)
         request = replace(request, prompt=validate_prompt(request.prompt, max_chars=self.max_prompt_chars))
         drafts = self.generate(request, transcript=transcript, progress=progress)
         drafts = [self.caption(draft, progress=progress, index=i) for i, draft in enumerate(drafts)]
         if not save:
             return list(drafts)
-        return [self.save(draft, progress=progress, index=i) for i, draft in enumerate(drafts)]
+        return [self.save(draft, progress=progress, index=i, created_by=created_by) for i, draft in enumerate(drafts)]
 
     @staticmethod
     def _model(provider: Callable[[], M], stage: str, progress: Progress) -> M:
@@ -172,10 +162,12 @@ class Pipeline:
         if getattr(provider, "loaded", True):
             return provider()
         timings: dict[str, float] = {}
-        with _stopwatch(timings, stage, progress):
+        with timed_stage(timings, stage, progress):
             return provider()
 
-    def save(self, draft: Draft, *, progress: Progress | None = None, index: int = 0) -> SavedImage:
+    def save(
+        self, draft: Draft, *, progress: Progress | None = None, index: int = 0, created_by: str | None = None
+    ) -> SavedImage:
         """Upload image and thumbnail, then insert the row; undo the uploads if the insert fails."""
         progress = progress or StageLog()
         existing = self.repository.find_by_idempotency_key(key=draft.idempotency_key)
@@ -183,7 +175,7 @@ class Pipeline:
             progress.saved(index, SavedImage(existing, created=False))
             return SavedImage(existing, created=False)
         timings = dict(draft.timings_ms)
-        with _stopwatch(timings, UPLOAD, progress, index + 1):
+        with timed_stage(timings, UPLOAD, progress, index + 1):
             info = inspect_image(draft.image.data)
             thumbnail = make_thumbnail(draft.image.data)
             image_key, thumbnail_key = new_object_keys(draft.image.output_format)
@@ -211,6 +203,7 @@ class Pipeline:
             caption_model=draft.caption_model,
             speech_model=draft.speech_model,
             timings_ms=timings,
+            created_by=created_by,
         )
         try:
             record, created = self.repository.add(record=new)
@@ -230,6 +223,26 @@ class Pipeline:
         if not self.repository.delete(record_id=record.id):
             raise DatabaseError(f"Record {record.id} was already deleted.")
 
+    def delete_many(self, record_ids: Collection[int]) -> DeleteOutcome:
+        """Objects first, then rows: a record whose files could not be removed keeps its row, so nothing is orphaned."""
+        records = self.repository.get_many(record_ids=record_ids)
+        removed: list[int] = []
+        kept: list[int] = []
+        for record in records:
+            try:
+                for key in (record.image_filename, record.thumbnail_filename):
+                    if key:
+                        self.store.delete(key)
+            except AppError as exc:
+                log.warning("Kept record %s: its files could not be removed: %s", record.id, exc)
+                kept.append(record.id)
+            else:
+                removed.append(record.id)
+        if removed:
+            self.repository.delete_many(record_ids=removed)
+        missing = sorted(set(record_ids) - {record.id for record in records})
+        return DeleteOutcome(deleted=removed, kept=kept, missing=missing, keys=_keys_of(records, removed))
+
     def recaption(self, record: ImageRecordView) -> ImageRecordView:
         """Caption a saved image again and store the new description."""
         captioner = self._captioner()
@@ -245,3 +258,14 @@ class Pipeline:
                 self.store.delete(key)
             except AppError as exc:  # the original failure matters more; log what may be left behind
                 log.warning("Could not remove %s after a failed save: %s", key, exc)
+
+
+def _keys_of(records: list[ImageRecordView], record_ids: list[int]) -> list[str]:
+    chosen = set(record_ids)
+    return [
+        key
+        for record in records
+        if record.id in chosen
+        for key in (record.image_filename, record.thumbnail_filename)
+        if key
+    ]

@@ -6,6 +6,9 @@ one duration wherever it appears.
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -74,3 +77,13 @@ class StageLog:
     @property
     def total_ms(self) -> float:
         return round(sum(stage.ms for stage in self.stages), 1)
+
+
+@contextmanager
+def timed_stage(timings: dict[str, float], stage: str, progress: Progress, image: int | None = None) -> Iterator[None]:
+    """The one measurement of a stage: kept with the result and reported to `progress` when it succeeds."""
+    progress.started(stage, image)
+    started = time.perf_counter()
+    yield
+    timings[stage] = round((time.perf_counter() - started) * 1000, 1)
+    progress.finished(Stage(stage, timings[stage], image))

@@ -25,6 +25,7 @@ class RunInput:
     filename: str | None = None
     transcript: TimedTranscript | None = None
     save: bool = False
+    created_by: str | None = None  # who the saved images are recorded as made by
 
 
 class CreateRun(StageLog):
@@ -74,6 +75,7 @@ class CreateRun(StageLog):
                 filename=given.filename,
                 transcript=given.transcript,
                 save=given.save,
+                created_by=given.created_by,
                 progress=self,
             )
         except Exception as exc:  # kept for the page to explain; the images made so far stay in `drafts`

@@ -54,13 +54,11 @@ if redo and audio is not None:
 show_transcription(settings)
 
 st.subheader("2. Edit the prompt")
-st.text_area(
-    "Prompt",
-    key=flow.PROMPT,
-    height=100,
-    max_chars=settings.max_prompt_chars,
-    placeholder="Record or upload a description, or type one here.",
+# No max_chars: Streamlit would cut a longer transcript silently, mid-word; it is flagged below instead.
+prompt = st.text_area(
+    "Prompt", key=flow.PROMPT, height=100, placeholder="Record or upload a description, or type one here."
 )
+prompt_too_long = flow.prompt_length_notice(prompt or "", settings)
 if (spoken := flow.transcript()) is not None:
     st.caption(f"Transcribed by {spoken.model_id} in {spoken.ms / 1000:.2f} s: “{spoken.transcript.text}”")
 st.info(flow.input_in_use(), icon="👉")
@@ -78,12 +76,17 @@ with st.expander("Generation options"):
 busy = flow.busy()
 generate_col, all_col = st.columns(2)
 generate_col.button(
-    "Generate", key="generate", type="primary", disabled=busy, on_click=flow.start_run, args=(pipeline, False)
+    "Generate",
+    key="generate",
+    type="primary",
+    disabled=busy or prompt_too_long,
+    on_click=flow.start_run,
+    args=(pipeline, False),
 )
 all_col.button(
     "Do it all: transcribe, generate, caption, save",
     key="run_all",
-    disabled=busy,
+    disabled=busy or prompt_too_long,
     on_click=flow.start_run,
     args=(pipeline, True),
 )

@@ -11,6 +11,8 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 import pytest
 
+from tests.fakes import FakeClock
+
 pytest_plugins = [
     "tests.fixtures.postgres",
     "tests.fixtures.s3",
@@ -39,6 +41,11 @@ _CONFIG_VARIABLES = (
     "IMAGE_MODEL",
     "SPEECH_ENGINE",
     "WHISPER_BEAM_SIZE",
+    "CAPTION_ENGINE",
+    "REPLICATE_SPEECH_MODEL",
+    "REPLICATE_CAPTION_MODEL",
+    "REPLICATE_TIMEOUT",
+    "REPLICATE_MAX_RETRIES",
     "PRESIGNED_URL_TTL",
     "MODEL_DEVICE",
     "APP_PASSWORD",
@@ -53,3 +60,9 @@ def isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
     # Models load when a test asks for them; the tests of background loading turn it back on.
     monkeypatch.setenv("PRELOAD_MODELS", "false")
     monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    """A clock for Replicate adapters: sleeping moves it forward instantly and is recorded."""
+    return FakeClock()

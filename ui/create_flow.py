@@ -22,6 +22,7 @@ from core.progress import StageLog
 from core.records import ImageRecordView
 from core.runs import CreateRun, RunInput
 from ui.feedback import user_message
+from ui.gate import current_creator
 
 PROMPT = "prompt"
 RECORDING = "rec"
@@ -188,8 +189,30 @@ def transcript() -> TimedTranscript | None:
 # ---- runs -------------------------------------------------------------------------------------------
 
 
+# Speech runs at about 15 characters a second (150 words a minute), which is how the limits compare.
+SPOKEN_CHARS_PER_SECOND = 15
+
+
+def prompt_length_notice(prompt: str, settings: Settings) -> bool:
+    """Explain the prompt and audio limits; flag a prompt over its limit. True if it must be shortened."""
+    length, limit = len(prompt.strip()), settings.max_prompt_chars
+    if length > limit:
+        st.warning(
+            f"The prompt is {length} characters long; the limit is {limit}. Nothing has been cut: shorten it "
+            "here before generating.",
+            icon="✂️",
+        )
+    st.caption(
+        f"{length}/{limit} characters, about {limit // SPOKEN_CHARS_PER_SECOND} s of speech. Recordings may last "
+        f"up to {settings.max_audio_seconds:.0f} s ({settings.max_upload_mb} MB), so a long one may need "
+        "shortening here."
+    )
+    return length > limit
+
+
 def runs() -> list[CreateRun]:
-    return st.session_state.setdefault(RUNS, [])
+    kept: list[CreateRun] = st.session_state.setdefault(RUNS, [])
+    return kept
 
 
 def busy() -> bool:
@@ -216,6 +239,7 @@ def start_run(pipeline: Pipeline, save: bool) -> None:
         # The transcript travels with an image drawn from its (possibly edited) words, for History.
         transcript=transcript() if audio is None and request.prompt.strip() else None,
         save=save,
+        created_by=current_creator(),
     )
     run = CreateRun(pipeline, run_input)
     st.session_state[RUNS] = [run, *(r for r in runs() if has_unsettled_drafts(r))]
@@ -230,7 +254,8 @@ def has_unsettled_drafts(run: CreateRun) -> bool:
 
 
 def discarded_drafts() -> set[tuple[str, int]]:
-    return st.session_state.setdefault("_discarded", set())
+    discarded: set[tuple[str, int]] = st.session_state.setdefault("_discarded", set())
+    return discarded
 
 
 def settle_finished_runs() -> None:

@@ -7,6 +7,8 @@ session that are neither saved nor discarded stay below, collapsed, with their p
 
 from __future__ import annotations
 
+from typing import Literal
+
 import streamlit as st
 
 from core.config import Settings
@@ -15,6 +17,7 @@ from core.progress import StageLog
 from core.runs import CreateRun
 from ui import create_flow as flow
 from ui.feedback import user_message
+from ui.gate import current_creator
 from ui.navigation import HISTORY_PAGE, link_to_page
 
 POLL_S = 0.5
@@ -82,6 +85,7 @@ def show_results(pipeline: Pipeline, settings: Settings, *, buttons_disabled: bo
 
 def _run_status(run: CreateRun, settings: Settings) -> None:
     total = sum(stage.ms for stage in run.stages)
+    state: Literal["running", "complete", "error"]
     if run.error is not None:
         failed = stage_label(*(run.failed_stage or ("generate", None)))
         label, state = f"{failed} failed", "error"
@@ -148,7 +152,8 @@ def _times(draft: Draft) -> str:
 
 
 def _problems() -> dict[tuple[str, int], str]:
-    return st.session_state.setdefault("_draft_problems", {})
+    problems: dict[tuple[str, int], str] = st.session_state.setdefault("_draft_problems", {})
+    return problems
 
 
 def _recaption(pipeline: Pipeline, settings: Settings, run: CreateRun, index: int) -> None:
@@ -161,7 +166,7 @@ def _recaption(pipeline: Pipeline, settings: Settings, run: CreateRun, index: in
 
 def _save(pipeline: Pipeline, settings: Settings, run: CreateRun, index: int) -> None:
     try:
-        saved = pipeline.save(run.drafts[index], index=index)
+        saved = pipeline.save(run.drafts[index], index=index, created_by=current_creator())
     except Exception as exc:
         _problems()[(run.id, index)] = f"Save image {index + 1}: {user_message(exc, settings.secret_values)}"
         return
