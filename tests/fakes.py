@@ -132,6 +132,9 @@ class FakeGenerator:
             for i in range(request.num_outputs)
         ]
 
+    def check(self) -> str:
+        return "fake generator"
+
 
 @dataclass
 class FakeTranscriber:
