@@ -20,9 +20,11 @@ $(DEV_STAMP): requirements.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	touch $@ $(RUN_STAMP)
 
+# No file watching when just running: watching the repository (with .venv) floods the terminal with
+# "Inotify queue overflowed" and helps nobody; `streamlit run Home.py` alone still reloads on save.
 run: $(RUN_STAMP)
 	$(BIN)/python -m core migrate
-	$(BIN)/streamlit run Home.py
+	$(BIN)/streamlit run Home.py --server.fileWatcherType none
 
 test: $(DEV_STAMP) services
 	$(BIN)/ruff check .

@@ -20,34 +20,53 @@ def password_matches(given: str, expected: Secret) -> bool:
 
 
 class FailureThrottle:
-    """Process-wide: each recent failure doubles the wait before the next attempt is checked."""
+    """Process-wide: at most `max_attempts` password checks per `window_s`, for all sessions together.
+
+    Opening more sessions gains a guesser nothing. Spending the budget locks every session out for
+    `lockout_s`, doubled each time it happens again before the last lock-out is long over, up to
+    `max_lockout_s`: the longest the real user ever waits, and the page says how long.
+    """
 
     def __init__(
         self,
         *,
-        base_delay_s: float = 0.5,
-        max_delay_s: float = 10.0,
-        window_s: float = 300.0,
+        max_attempts: int = 10,
+        window_s: float = 60.0,
+        lockout_s: float = 30.0,
+        max_lockout_s: float = 300.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.base_delay_s = base_delay_s
-        self.max_delay_s = max_delay_s
+        self.max_attempts = max_attempts
         self.window_s = window_s
+        self.lockout_s = lockout_s
+        self.max_lockout_s = max_lockout_s
         self._clock = clock
-        self._failures: deque[float] = deque(maxlen=64)
+        self._attempts: deque[float] = deque()
+        self._locked_until = float("-inf")
+        self._level = 0
         self._lock = threading.Lock()
 
-    def delay_s(self) -> float:
-        """How long to wait before checking the next attempt."""
+    def try_attempt(self) -> float:
+        """0.0 if a password may be checked now (counting it); otherwise the seconds until one may."""
         with self._lock:
             now = self._clock()
-            while self._failures and now - self._failures[0] > self.window_s:
-                self._failures.popleft()
-            recent = len(self._failures)
-        if recent == 0:
-            return 0.0
-        return min(self.base_delay_s * 2 ** (recent - 1), self.max_delay_s)
+            if now < self._locked_until:
+                return self._locked_until - now
+            while self._attempts and now - self._attempts[0] >= self.window_s:
+                self._attempts.popleft()
+            if len(self._attempts) < self.max_attempts:
+                self._attempts.append(now)
+                return 0.0
+            if now - self._locked_until > self.max_lockout_s:
+                self._level = 0  # calm since the last lock-out: start small again
+            duration = min(self.lockout_s * 2**self._level, self.max_lockout_s)
+            self._level += 1
+            self._locked_until = now + duration
+            self._attempts.clear()
+            return duration
 
-    def record_failure(self) -> None:
+    def succeeded(self) -> None:
+        """The last checked password was right: it does not count against the budget."""
         with self._lock:
-            self._failures.append(self._clock())
+            if self._attempts:
+                self._attempts.pop()

@@ -56,6 +56,9 @@ class BlipCaptioner:
             setting=SETTING,
             model=model,
             example=EXAMPLE,
+            # Pillow preprocessing: the torchvision backend needs torchvision, which the app does not install,
+            # and asking for it means a fall-back warning on every load.
+            processor_options={"backend": "pil"},
         )
         captioner = cls(
             model_id=model,

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from core import commands, gallery_cli
 from core.commands import BAD_INPUT, FAILURE
-from core.config import Secret, load_settings
+from core.config import InvalidSetting, Secret, load_settings
 from core.errors import AppError, AudioError, InputError
 from core.ports import ASPECT_RATIOS, MEGAPIXELS, OUTPUT_FORMATS
 from core.redaction import install_log_redaction, redact
@@ -57,6 +57,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     commands.add_parser("migrate", help="apply database migrations")
     gallery_cli.add_gallery_commands(commands)
+
+    gc = commands.add_parser("gc", help="remove stored objects that no record points to")
+    gc.add_argument("--older-than", type=_minutes, default=60, metavar="MINUTES", help="grace period (60)")
+    gc.add_argument("--dry-run", action="store_true", help="only list what would be removed")
     return parser
 
 
@@ -64,6 +68,13 @@ def _non_negative(text: str) -> int:
     value = int(text)
     if value < 0:
         raise argparse.ArgumentTypeError("must be zero or more")
+    return value
+
+
+def _minutes(text: str) -> int:
+    value = _non_negative(text)
+    if value > 10**8:  # about 190 years; more would overflow a timedelta
+        raise argparse.ArgumentTypeError("must be at most 100000000 minutes")
     return value
 
 
@@ -76,7 +87,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         secrets = settings.secret_values
         install_log_redaction(secrets)
         return commands.run(args, settings)
-    except (InputError, AudioError) as exc:
+    except (InputError, AudioError, InvalidSetting) as exc:
         print(f"error: {redact(str(exc), secrets)}", file=sys.stderr)
         return BAD_INPUT
     except AppError as exc:

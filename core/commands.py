@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import tempfile
 import time
+from datetime import timedelta
 from pathlib import Path
 
 from core import gallery_cli
@@ -13,6 +15,7 @@ from core.config import Settings
 from core.errors import AudioError, InputError
 from core.pipeline import Draft, SavedImage
 from core.ports import GenerationRequest
+from core.prompts import TranscriptTooLong, validate_options, validate_prompt
 from core.services import Services, build_engine, build_services, load_transcriber_for
 
 # Exit codes: 0 is success.
@@ -36,7 +39,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "transcribe":
         return _transcribe(args, settings)
     services = build_services(settings)
-    handlers = {"create": _create, "history": _history, **gallery_cli.HANDLERS}
+    handlers = {"create": _create, "history": _history, "gc": _gc, **gallery_cli.HANDLERS}
     return handlers[args.command](args, services)
 
 
@@ -60,14 +63,32 @@ def build_request(args: argparse.Namespace, prompt: str = "") -> GenerationReque
 def _create(args: argparse.Namespace, services: Services) -> int:
     audio = _read_file(args.audio) if args.audio else None
     request = build_request(args, prompt=args.prompt or "")
-    results = services.pipeline.create(
-        request,
-        audio=audio,
-        filename=args.audio.name if args.audio else None,
-        save=not args.no_save,
-        created_by=gallery_cli.creator(args),
-    )
+    # Everything the command needs is checked here, before the first paid prediction.
+    validate_options(request)
+    if args.prompt is not None:
+        validate_prompt(args.prompt, max_chars=services.settings.max_prompt_chars)
     output_dir = args.output_dir or (Path.cwd() if args.no_save else None)
+    if output_dir is not None:
+        _prepare_output_dir(output_dir)
+    if not args.no_save:
+        services.store.check()
+    services.captioner()  # a caption model that cannot load would fail only after the image is paid for
+    try:
+        results = services.pipeline.create(
+            request,
+            audio=audio,
+            filename=args.audio.name if args.audio else None,
+            save=not args.no_save,
+            created_by=gallery_cli.creator(args),
+        )
+    except TranscriptTooLong as exc:
+        # The whole transcript goes to stdout, so the user can shorten it and pass it back.
+        emit({"transcript": exc.transcript, "transcript_chars": len(exc.transcript), "max_prompt_chars": exc.max_chars})
+        raise InputError(
+            f"The transcript of {args.audio} is {len(exc.transcript)} characters long; prompts are limited to "
+            f"{exc.max_chars} (MAX_PROMPT_CHARS). Nothing was generated or paid for. The transcript is printed on "
+            'stdout: shorten it and run `python -m core create --prompt "<shortened text>"` with the same options.'
+        ) from None
     for result in results:
         if isinstance(result, SavedImage):
             emit(_saved_json(result, services, output_dir))
@@ -109,6 +130,20 @@ def _draft_json(draft: Draft, output_dir: Path | None) -> dict[str, object]:
     }
 
 
+def _prepare_output_dir(folder: Path) -> None:
+    """Create the folder and prove it takes files, so a paid image always has somewhere to go."""
+    if folder.exists() and not folder.is_dir():
+        raise InputError(f"--output-dir {folder} is a file, not a folder: give a folder (it is created if missing).")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as exc:
+        raise InputError(
+            f"Cannot write images to {folder} ({exc.strerror or type(exc).__name__}): choose a writable --output-dir."
+        ) from None
+
+
 def _write(folder: Path, stem: str, extension: str | None, data: bytes) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{stem[:16]}.{extension or 'img'}"
@@ -120,6 +155,14 @@ def _history(args: argparse.Namespace, services: Services) -> int:
     page = services.repository.search(query=gallery_cli.history_query(args, limit=args.limit, offset=args.offset))
     for record in page.records:
         emit(record.to_json())
+    return 0
+
+
+def _gc(args: argparse.Namespace, services: Services) -> int:
+    from core.gc import collect_garbage
+
+    older_than = timedelta(minutes=args.older_than)
+    emit(collect_garbage(services.store, services.repository, older_than=older_than, dry_run=args.dry_run))
     return 0
 
 

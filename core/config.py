@@ -7,6 +7,7 @@ configuration is an error naming what is missing, never a silent fall-back to th
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,10 +21,25 @@ DB_VARIABLES = ("DB_USER", "DB_PASSWORD", "DB_HOST", "DB_PORT", "DB_NAME")
 SPACES_VARIABLES = ("SPACES_KEY", "SPACES_SECRET", "SPACES_REGION", "SPACES_ENDPOINT", "SPACES_BUCKET")
 SPEECH_ENGINES = ("transformers", "faster-whisper")
 MODEL_DEVICES = ("auto", "cpu", "cuda")
-# Limits on what a user may send; the defaults of MAX_AUDIO_SECONDS and MAX_UPLOAD_MB.
+# Query parameters of a database URL that carry credentials: password, sslpassword, tokens, keys...
+_SECRET_PARAMETER = re.compile(r"pass|pwd|secret|token|key|auth|credential", re.IGNORECASE)
+MASK = "***"
+# Limits on what a user may send; the defaults of MAX_AUDIO_SECONDS and MAX_UPLOAD_MB. Every upload,
+# from anyone, arrives before the password gate runs, so the upload limit is what 300 s of audio
+# needs: a 300 s browser recording (16 kHz mono 16-bit WAV) is 9.2 MB. .streamlit/config.toml's
+# server.maxUploadSize must equal MAX_UPLOAD_MB (a test checks).
 MAX_AUDIO_SECONDS = 300
-MAX_UPLOAD_MB = 25
+MAX_UPLOAD_MB = 10
 MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 2**20
+
+
+# S3 (and so Spaces) refuses presigned URLs valid for longer than 7 days.
+MAX_PRESIGNED_URL_TTL = 604_800
+SUPPORTED_DATABASES = ("postgresql", "sqlite")
+
+
+class InvalidSetting(ConfigError):
+    """A setting holds a value that can never work: bad input (exit 2), unlike a missing part."""
 
 
 class Secret:
@@ -95,7 +111,7 @@ class Settings:
 
     def database_description(self) -> str:
         """Where records go, with any password hidden."""
-        return make_url(self.database_url).render_as_string(hide_password=True)
+        return mask_database_url(self.database_url)
 
     def storage_description(self) -> str:
         if self.spaces is None:
@@ -141,9 +157,7 @@ def _settings_from(values: dict[str, str]) -> Settings:
     if spaces is not None:
         secrets.append(spaces.secret)
     database_url = _database_url(values, data_dir)
-    url_password = make_url(database_url).password
-    if url_password:
-        secrets.append(Secret(str(url_password)))
+    secrets.extend(Secret(value) for value in database_url_secrets(database_url))
     return Settings(
         database_url=database_url,
         data_dir=data_dir,
@@ -156,7 +170,7 @@ def _settings_from(values: dict[str, str]) -> Settings:
         caption_model=values.get("CAPTION_MODEL", Settings.caption_model),
         model_device=_choice(values, "MODEL_DEVICE", MODEL_DEVICES, Settings.model_device),
         model_threads=_optional_int(values, "MODEL_THREADS"),
-        presigned_url_ttl=_positive_int(values, "PRESIGNED_URL_TTL", Settings.presigned_url_ttl),
+        presigned_url_ttl=_presigned_url_ttl(values),
         app_password=Secret(password) if password else None,
         max_audio_seconds=float(_positive_int(values, "MAX_AUDIO_SECONDS", MAX_AUDIO_SECONDS)),
         max_upload_mb=_positive_int(values, "MAX_UPLOAD_MB", Settings.max_upload_mb),
@@ -168,14 +182,37 @@ def _settings_from(values: dict[str, str]) -> Settings:
     )
 
 
+def database_url_secrets(url: str) -> list[str]:
+    """The password and every credential-like query parameter's value in a database URL."""
+    parsed = make_url(url)
+    found = [str(parsed.password)] if parsed.password else []
+    for name, value in parsed.query.items():
+        if _SECRET_PARAMETER.search(name):
+            found.extend(v for v in ((value,) if isinstance(value, str) else value) if v)
+    return found
+
+
+def mask_database_url(url: str) -> str:
+    """The URL to show: its password and credential-like query parameters replaced by a mask."""
+    parsed = make_url(url)
+    query = {name: MASK if _SECRET_PARAMETER.search(name) else value for name, value in parsed.query.items()}
+    # The mask is URL-quoted when rendered; shown as typed it reads as a mask, not as %2A%2A%2A.
+    return parsed.set(query=query).render_as_string(hide_password=True).replace("%2A%2A%2A", MASK)
+
+
 def _database_url(values: dict[str, str], data_dir: Path) -> str:
     if url := values.get("DATABASE_URL"):
         try:
             parsed = make_url(url)
         except Exception:
-            raise ConfigError(
+            raise InvalidSetting(
                 "DATABASE_URL is not a valid SQLAlchemy URL; use e.g. postgresql+psycopg://user:password@host/db."
             ) from None
+        if parsed.get_backend_name() not in SUPPORTED_DATABASES and parsed.drivername != "postgres":
+            raise InvalidSetting(
+                f"DATABASE_URL names an unsupported database ({parsed.get_backend_name()!r}): "
+                "use postgresql://user:password@host/db or sqlite:///path/to/app.db."
+            )
         if parsed.drivername in ("postgresql", "postgres"):
             # Plain postgresql:// would ask for psycopg2; the app ships psycopg 3.
             parsed = parsed.set(drivername="postgresql+psycopg")
@@ -227,7 +264,7 @@ def _spaces_settings(values: dict[str, str]) -> SpacesSettings | None:
 def _choice(values: dict[str, str], name: str, allowed: tuple[str, ...], default: str) -> str:
     value = values.get(name, default).lower()
     if value not in allowed:
-        raise ConfigError(f"{name}={value!r} is not supported: use one of {', '.join(allowed)}.")
+        raise InvalidSetting(f"{name}={value!r} is not supported: use one of {', '.join(allowed)}.")
     return value
 
 
@@ -238,10 +275,20 @@ def _positive_int(values: dict[str, str], name: str, default: int, *, allow_zero
     try:
         number = int(raw)
     except ValueError:
-        raise ConfigError(f"{name} must be a whole number, got {raw!r}.") from None
+        raise InvalidSetting(f"{name} must be a whole number, got {raw!r}.") from None
     if number < 0 or (number == 0 and not allow_zero):
-        raise ConfigError(f"{name} must be {'zero or more' if allow_zero else 'greater than zero'}, got {number}.")
+        raise InvalidSetting(f"{name} must be {'zero or more' if allow_zero else 'greater than zero'}, got {number}.")
     return number
+
+
+def _presigned_url_ttl(values: dict[str, str]) -> int:
+    ttl = _positive_int(values, "PRESIGNED_URL_TTL", Settings.presigned_url_ttl)
+    if ttl > MAX_PRESIGNED_URL_TTL:
+        raise InvalidSetting(
+            f"PRESIGNED_URL_TTL={ttl} is too long: S3 and Spaces allow at most {MAX_PRESIGNED_URL_TTL} seconds "
+            "(7 days). Set it to 604800 or less."
+        )
+    return ttl
 
 
 def _optional_int(values: dict[str, str], name: str) -> int | None:

@@ -189,11 +189,41 @@ def migrate(engine_or_url: Engine | str) -> None:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     # Alembic's module loading is not thread-safe; a process migrates one engine at a time.
-    with _migrate_lock, database_errors(engine, "updating the database schema"), engine.begin() as connection:
+    with (
+        _migrate_lock,
+        _sqlite_file_lock(engine.url),
+        database_errors(engine, "updating the database schema"),
+        engine.begin() as connection,
+    ):
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
     if isinstance(engine_or_url, str):
         engine.dispose()
+
+
+@contextmanager
+def _sqlite_file_lock(url: URL) -> Iterator[None]:
+    """Across processes, one migration at a time on an SQLite file (PostgreSQL uses an advisory lock).
+
+    SQLite's own locking does not cover Alembic's read-then-write of alembic_version: two first runs
+    both see an empty database and both try to create the schema.
+    """
+    database = url.database or ""
+    if url.get_backend_name() != "sqlite" or not database or database == ":memory:" or database.startswith("file:"):
+        yield
+        return
+    import fcntl  # POSIX only, like the servers this runs on
+
+    lock_path = Path(database).expanduser().with_name(Path(database).name + ".lock")
+    try:
+        lock_file = open(lock_path, "a+b")  # noqa: SIM115 - held open for the lock's lifetime
+    except OSError as exc:
+        raise DatabaseError(
+            f"Cannot create the lock file {lock_path} beside the SQLite database: check DATA_DIR is writable."
+        ) from exc
+    with lock_file:
+        fcntl.flock(lock_file.fileno(), fcntl.LOCK_EX)  # released when the file closes, even on a crash
+        yield
 
 
 def check_database(engine: Engine) -> str:

@@ -30,7 +30,7 @@ BACKOFF_CAP_S = 8.0
 MAX_IMAGE_BYTES = 50 * 1024 * 1024
 UNAVAILABLE = "Replicate is unavailable right now; try again in a minute."
 STATUS_ADVICE = {
-    401: "Replicate rejected the API token: check REPLICATE_API_TOKEN and restart.",
+    401: "Replicate rejected the API token: check REPLICATE_API_TOKEN.",
     402: "Replicate asks for payment: add credit at replicate.com/account/billing, then try again.",
     403: "This Replicate token may not run {model}: check REPLICATE_API_TOKEN and IMAGE_MODEL.",
     404: "Replicate does not know the model {model}: check IMAGE_MODEL.",
@@ -106,7 +106,7 @@ class ReplicateGenerator:
     def _require_token(self) -> Secret:
         if self._token is None or not self._token.reveal().strip():
             raise GenerationError(
-                "No Replicate API token: set REPLICATE_API_TOKEN (from replicate.com/account/api-tokens) and restart."
+                "No Replicate API token: set REPLICATE_API_TOKEN (from replicate.com/account/api-tokens)."
             )
         return self._token
 

@@ -67,6 +67,18 @@ def torch_has_cuda() -> bool:
     return bool(torch.cuda.is_available())
 
 
+def hide_progress_bars() -> None:
+    """No "Loading weights" or download bars: they flood a terminal or a server log, and say nothing to users.
+
+    Process-wide, and set before each load, because transformers and the hub client each keep their own switch.
+    """
+    import huggingface_hub.utils
+    import transformers
+
+    transformers.utils.logging.disable_progress_bar()
+    huggingface_hub.utils.disable_progress_bars()
+
+
 @contextlib.contextmanager
 def inference_mode() -> Iterator[None]:
     """torch.inference_mode: no autograd bookkeeping, so calls are faster and use less memory."""
@@ -93,6 +105,7 @@ def load_pretrained(
     setting: str,
     model: str,
     example: str,
+    processor_options: dict[str, str] | None = None,
 ) -> LoadedModel:
     """Load a transformers processor and model from `source`, in eval mode on the chosen device.
 
@@ -104,10 +117,13 @@ def load_pretrained(
         import transformers
 
         configure_torch_threads(threads)
+        hide_progress_bars()
         target = resolve_device(device, has_cuda=torch_has_cuda())
         dtype = torch.float16 if target == "cuda" else torch.float32
         options = {"local_files_only": source.local_files_only}
-        processor = getattr(transformers, processor_class).from_pretrained(source.location, **options)
+        processor = getattr(transformers, processor_class).from_pretrained(
+            source.location, **options, **(processor_options or {})
+        )
         network = getattr(transformers, network_class).from_pretrained(source.location, dtype=dtype, **options)
     except (ConfigError, ModelLoadError):
         raise

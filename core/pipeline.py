@@ -23,7 +23,7 @@ from core.ports import (
     Transcriber,
     Transcript,
 )
-from core.prompts import validate_prompt, validate_request
+from core.prompts import check_transcript_length, validate_prompt, validate_request
 from core.records import ImageRecordView, NewRecord
 
 log = logging.getLogger(__name__)
@@ -210,6 +210,7 @@ class Pipeline:
         transcript = None
         if audio is not None:
             transcript = self.transcribe(audio, filename=filename)
+            check_transcript_length(transcript.transcript.text, max_chars=self.max_prompt_chars)
             request = replace(request, prompt=transcript.transcript.text)
         request = replace(request, prompt=validate_prompt(request.prompt, max_chars=self.max_prompt_chars))
         drafts = [self.caption(draft) for draft in self.generate(request, transcript=transcript)]

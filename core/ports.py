@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 import numpy as np
@@ -103,6 +104,15 @@ class Captioner(Protocol):
     def caption(self, image: bytes) -> str: ...
 
 
+@dataclass(frozen=True)
+class StoredObject:
+    """One object in an ImageStore, as a listing shows it."""
+
+    key: str
+    last_modified: datetime  # timezone-aware
+    size: int
+
+
 class ImageStore(Protocol):
     """Private object storage addressed by keys the app makes."""
 
@@ -122,6 +132,10 @@ class ImageStore(Protocol):
 
     def check(self) -> str:
         """Raise StorageError if unusable; return a short description otherwise."""
+        ...
+
+    def list_objects(self, prefix: str) -> Iterator[StoredObject]:
+        """Every object whose key starts with `prefix` (a folder such as "images/"), in no set order."""
         ...
 
 

@@ -12,6 +12,28 @@ MAX_OUTPUTS = 4
 MAX_INFERENCE_STEPS = 4
 MAX_SEED = 2**32 - 1
 _KEPT_CONTROLS = frozenset("\n\t")
+# Letters, marks, numbers, punctuation and symbols (emoji are symbols): what a person can see. Spaces,
+# separators, format characters (zero-width joiners, direction marks) and unassigned code points are not.
+_VISIBLE_CATEGORY_STARTS = ("L", "N", "P", "S")
+
+
+class TranscriptTooLong(InputError):
+    """A transcript over the prompt limit: shown whole for editing, never cut."""
+
+    def __init__(self, transcript: str, *, max_chars: int) -> None:
+        self.transcript = transcript
+        self.max_chars = max_chars
+        super().__init__(
+            f"The transcript is {len(transcript)} characters long; prompts are limited to {max_chars} "
+            "(MAX_PROMPT_CHARS). Nothing was generated or paid for. Shorten the transcript and use it as the "
+            "prompt, or record a shorter description."
+        )
+
+
+def check_transcript_length(transcript: str, *, max_chars: int) -> None:
+    """Refuse a transcript that could not be used as the prompt as it stands."""
+    if len(transcript.strip()) > max_chars:
+        raise TranscriptTooLong(transcript.strip(), max_chars=max_chars)
 
 
 def validate_prompt(text: str, *, max_chars: int) -> str:
@@ -22,6 +44,11 @@ def validate_prompt(text: str, *, max_chars: int) -> str:
     cleaned = "".join(c for c in text if c in _KEPT_CONTROLS or unicodedata.category(c) != "Cc").strip()
     if not cleaned:
         raise InputError("The description is empty. Type or record a description first.")
+    if not any(unicodedata.category(c).startswith(_VISIBLE_CATEGORY_STARTS) for c in cleaned):
+        raise InputError(
+            "The description holds only invisible characters (spaces, zero-width or formatting marks). "
+            "Type or record a description first."
+        )
     if len(cleaned) > max_chars:
         raise InputError(
             f"The description is {len(cleaned)} characters long; the limit is {max_chars}. Shorten it and try again."
@@ -32,6 +59,12 @@ def validate_prompt(text: str, *, max_chars: int) -> str:
 def validate_request(request: GenerationRequest, *, max_chars: int) -> GenerationRequest:
     """The request with a checked prompt, or an InputError naming the allowed values of the first bad option."""
     prompt = validate_prompt(request.prompt, max_chars=max_chars)
+    validate_options(request)
+    return replace(request, prompt=prompt)
+
+
+def validate_options(request: GenerationRequest) -> None:
+    """Every option but the prompt, so a command can check them before transcribing or paying."""
     if request.aspect_ratio not in ASPECT_RATIOS:
         raise InputError(
             f"Aspect ratio {request.aspect_ratio!r} is not available: choose one of {', '.join(ASPECT_RATIOS)}."
@@ -57,7 +90,6 @@ def validate_request(request: GenerationRequest, *, max_chars: int) -> Generatio
         raise InputError(f"Seed must be empty (random) or a whole number from 0 to {MAX_SEED}, got {request.seed!r}.")
     if not isinstance(request.go_fast, bool):
         raise InputError(f"Go fast must be true or false, got {request.go_fast!r}.")
-    return replace(request, prompt=prompt)
 
 
 def _whole_number_between(value: object, low: int, high: int) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Collection, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -15,6 +16,7 @@ from sqlalchemy import (
     exists,
     func,
     literal_column,
+    or_,
     select,
     text,
     update,
@@ -37,6 +39,9 @@ from core.records import (
 
 MAX_PAGE_SIZE = 1000
 MAX_BULK_IDS = 1000  # one bulk action; also keeps IN (...) lists well below every driver's parameter limit
+# Far beyond any history, and within every integer type the databases (and SQLite's driver) accept.
+MAX_OFFSET = 10**9
+KEY_BATCH = 500
 # Identical to the expression of the trigram index made by migration 0002, so PostgreSQL can use it.
 SEARCH_TEXT_SQL = "(coalesce(prompt, '') || ' ' || coalesce(description, '') || ' ' || coalesce(transcript, ''))"
 LIKE_ESCAPE = "/"
@@ -187,6 +192,21 @@ class RecordRepository:
                 total = session.execute(count).scalar_one()
         return HistoryPage(records=records, total=total)
 
+    def referenced_keys(self, *, keys: Collection[str]) -> set[str]:
+        """Those of `keys` that some record uses as its image or thumbnail."""
+        found: set[str] = set()
+        wanted = sorted(set(keys))
+        with database_errors(self._engine, "looking up stored images"), self._sessions() as session:
+            for start in range(0, len(wanted), KEY_BATCH):  # bounded IN lists, whatever the count
+                batch = wanted[start : start + KEY_BATCH]
+                batch_set = set(batch)
+                query = select(ImageRecord.image_filename, ImageRecord.thumbnail_filename).where(
+                    or_(ImageRecord.image_filename.in_(batch), ImageRecord.thumbnail_filename.in_(batch))
+                )
+                for image, thumbnail in session.execute(query):
+                    found.update(key for key in (image, thumbnail) if key in batch_set)
+        return found
+
     def latest(self, *, limit: int) -> list[ImageRecordView]:
         """The newest records, newest first."""
         return self.search(query=HistoryQuery(limit=limit)).records
@@ -223,11 +243,13 @@ _ORDER_NEWEST = (ImageRecord.created_at.desc(), ImageRecord.id.desc())
 def _conditions(query: HistoryQuery) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = []
     search_text = literal_column(SEARCH_TEXT_SQL, type_=Text)
-    for word in (query.search or "").split():
+    # Control characters never reach a saved prompt, and PostgreSQL refuses NUL in text outright.
+    search = "".join(" " if unicodedata.category(c) == "Cc" else c for c in query.search or "")
+    for word in search.split():
         conditions.append(search_text.ilike(f"%{_escape_like(word)}%", escape=LIKE_ESCAPE))
     if query.since:
         conditions.append(ImageRecord.created_at >= datetime.combine(query.since, time.min, UTC))
-    if query.until:
+    if query.until and query.until < date.max:  # the day after 9999-12-31 does not exist: no upper bound
         conditions.append(ImageRecord.created_at < datetime.combine(query.until + timedelta(days=1), time.min, UTC))
     if query.starred:
         conditions.append(ImageRecord.starred.is_(True))
@@ -260,6 +282,8 @@ def _check_paging(limit: int, offset: int) -> None:
         raise InputError(f"Page size must be between 1 and {MAX_PAGE_SIZE}, got {limit}.")
     if offset < 0:
         raise InputError(f"Offset must be zero or more, got {offset}.")
+    if offset > MAX_OFFSET:
+        raise InputError(f"Offset must be at most {MAX_OFFSET:,}, got {offset}: no history is that long.")
 
 
 def _as_date(value: Any) -> date:

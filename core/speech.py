@@ -16,6 +16,7 @@ from core.errors import ConfigError, ModelLoadError
 from core.models import (
     ModelSource,
     default_thread_count,
+    hide_progress_bars,
     inference_mode,
     load_failure,
     load_pretrained,
@@ -42,6 +43,9 @@ class TransformersWhisperTranscriber:
         self._processor = processor
         self._device = device
         self._lock = threading.Lock()
+        # Deprecated, and warned about on every call: generate builds the same start
+        # tokens from `language`, `task` and `return_timestamps`, which _forward passes when they matter.
+        model.generation_config.forced_decoder_ids = None
         lang_to_id = getattr(model.generation_config, "lang_to_id", None) or {}
         # English-only checkpoints (*.en) have no language tokens to detect.
         self._language_of_token = {token_id: token.strip("<|>") for token, token_id in dict(lang_to_id).items()}
@@ -74,7 +78,7 @@ class TransformersWhisperTranscriber:
         """One short inference, so the first user is not the one paying for lazy initialisation."""
         features = self._preprocess(_warmup_clip())
         with self._lock, inference_mode():
-            self._forward(features, long_form=False, max_new_tokens=WARMUP_TOKENS)
+            self._forward(features, long_form=False, max_length=WARMUP_TOKENS)
 
     def _preprocess(self, clip: AudioClip) -> dict[str, Any]:
         long_form = clip.duration_s > WINDOW_S
@@ -93,7 +97,7 @@ class TransformersWhisperTranscriber:
         }
 
     def _forward(
-        self, features: dict[str, Any], *, long_form: bool, max_new_tokens: int | None = None
+        self, features: dict[str, Any], *, long_form: bool, max_length: int | None = None
     ) -> tuple[Any, str | None]:
         options: dict[str, Any] = {"input_features": features["input_features"]}
         if long_form:
@@ -103,8 +107,9 @@ class TransformersWhisperTranscriber:
                 "condition_on_prev_tokens": False,
                 "temperature": 0.0,
             }
-        if max_new_tokens is not None:
-            options["max_new_tokens"] = max_new_tokens
+        if max_length is not None:
+            # max_length, not max_new_tokens: the checkpoint sets max_length, and giving both makes transformers warn.
+            options["max_length"] = max_length
         language = "en"
         if self._multilingual:
             # Detecting once here, then passing it on, costs what generate's own detection would.
@@ -142,6 +147,7 @@ class FasterWhisperTranscriber:
                 "or set SPEECH_ENGINE=transformers."
             ) from exc
         source = locate_speech_model("faster-whisper", model)
+        hide_progress_bars()  # faster-whisper downloads through the hub client
         target = resolve_device(device, has_cuda=ctranslate2.get_cuda_device_count() > 0)
         try:
             network = WhisperModel(

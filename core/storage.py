@@ -5,12 +5,14 @@ from __future__ import annotations
 import base64
 import os
 import tempfile
+from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from core.config import Settings, SpacesSettings
 from core.errors import StorageError
-from core.ports import ImageStore, content_type_of
+from core.ports import ImageStore, StoredObject, content_type_of
 
 # Keys are fresh UUIDs, so an object never changes: browsers may keep it for a year.
 CACHE_CONTROL = "private, max-age=31536000, immutable"
@@ -124,6 +126,15 @@ class SpacesStore:
     def check(self) -> str:
         self._call("check", None, "head_bucket", Bucket=self.bucket)
         return f"Spaces bucket '{self.bucket}' at {self.settings.endpoint}"
+
+    def list_objects(self, prefix: str) -> Iterator[StoredObject]:
+        pages = self._call("list", None, "get_paginator", "list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix)
+        try:
+            for page in pages:  # 1000 keys per request
+                for item in page.get("Contents", []):
+                    yield StoredObject(item["Key"], item["LastModified"], int(item["Size"]))
+        except Exception as exc:
+            raise self._translate(exc, "list", None) from exc
 
     def _call(self, action: str, key: str | None, method: str, *args: Any, **kwargs: Any) -> Any:
         try:
@@ -246,6 +257,16 @@ class LocalStore:
                 "make DATA_DIR a writable folder, or set the SPACES_* variables."
             ) from exc
         return f"local folder {self.root}"
+
+    def list_objects(self, prefix: str) -> Iterator[StoredObject]:
+        folder = self.root / prefix
+        if not folder.is_dir():
+            return
+        for path in sorted(folder.rglob("*")):
+            if path.is_file() and not path.is_symlink():
+                stat = path.stat()
+                key = path.relative_to(self.root).as_posix()
+                yield StoredObject(key, datetime.fromtimestamp(stat.st_mtime, UTC), stat.st_size)
 
     def _path(self, key: str) -> Path:
         """The file for `key`, refusing keys that would land outside the root."""

@@ -47,13 +47,11 @@ if st.button("Transcribe", key="transcribe", disabled=audio is None):
     runner.finish("Transcribed")
 
 st.subheader("2. Edit the prompt")
+# No max_chars: Streamlit would cut a longer transcript silently, mid-word; it is flagged below instead.
 prompt = st.text_area(
-    "Prompt",
-    key=flow.PROMPT,
-    height=100,
-    max_chars=settings.max_prompt_chars,
-    placeholder="Record or upload a description, or type one here.",
+    "Prompt", key=flow.PROMPT, height=100, placeholder="Record or upload a description, or type one here."
 )
+prompt_too_long = flow.prompt_length_notice(prompt or "", settings)
 if (spoken := flow.transcript()) is not None:
     st.caption(f"Transcribed by {spoken.model_id} in {spoken.ms / 1000:.2f} s: “{spoken.transcript.text}”")
 
@@ -78,11 +76,11 @@ request = GenerationRequest(
     megapixels=megapixels,
 )
 generate_col, all_col = st.columns(2)
-if generate_col.button("Generate", key="generate", type="primary"):
+if generate_col.button("Generate", key="generate", type="primary", disabled=prompt_too_long):
     runner = flow.StageRunner("Generating", settings)
     flow.generate_and_caption(runner, pipeline, request)
     runner.finish("Generated and captioned")
-if all_col.button("Do it all: transcribe, generate, caption, save", key="run_all"):
+if all_col.button("Do it all: transcribe, generate, caption, save", key="run_all", disabled=prompt_too_long):
     runner = flow.StageRunner("Running every step", settings)
     if audio is not None and not (prompt or "").strip():
         spoken_now = flow.transcribe(runner, pipeline, audio.getvalue(), audio.name)

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import io
 import itertools
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from PIL import Image
 
 from core.errors import DatabaseError, GenerationError, StorageError
-from core.ports import AudioClip, GeneratedImage, GenerationRequest, Transcript
+from core.ports import AudioClip, GeneratedImage, GenerationRequest, StoredObject, Transcript
 from core.records import ImageRecordView, NewRecord
 
 
@@ -28,6 +28,7 @@ class FakeStore:
     puts: int = 0
     deleted: list[str] = field(default_factory=list)
     refuse_delete: set[str] = field(default_factory=set)  # keys whose delete() raises
+    created_at: datetime = field(default_factory=lambda: datetime.now(UTC))  # what listings report
 
     def put(self, key: str, data: bytes, content_type: str) -> None:
         self.puts += 1
@@ -49,6 +50,11 @@ class FakeStore:
 
     def url(self, key: str, ttl_s: int) -> str:
         return f"https://fake.example/{key}?ttl={ttl_s}"
+
+    def list_objects(self, prefix: str) -> Iterator[StoredObject]:
+        for key, (data, _) in list(self.objects.items()):
+            if key.startswith(prefix):
+                yield StoredObject(key, self.created_at, len(data))
 
     def check(self) -> str:
         return "fake store"

@@ -59,6 +59,27 @@ def apply_pending_prompt() -> None:
                 st.session_state.pop(TRANSCRIPT, None)
 
 
+# Speech runs at about 15 characters a second (150 words a minute), which is how the limits compare.
+SPOKEN_CHARS_PER_SECOND = 15
+
+
+def prompt_length_notice(prompt: str, settings: Settings) -> bool:
+    """Explain the prompt and audio limits; flag a prompt over its limit. True if it must be shortened."""
+    length, limit = len(prompt.strip()), settings.max_prompt_chars
+    if length > limit:
+        st.warning(
+            f"The prompt is {length} characters long; the limit is {limit}. Nothing has been cut: shorten it "
+            "here before generating.",
+            icon="✂️",
+        )
+    st.caption(
+        f"{length}/{limit} characters, about {limit // SPOKEN_CHARS_PER_SECOND} s of speech. Recordings may last "
+        f"up to {settings.max_audio_seconds:.0f} s ({settings.max_upload_mb} MB), so a long one may need "
+        "shortening here."
+    )
+    return length > limit
+
+
 class StageRunner:
     """Runs stages inside one st.status box, recording each stage's time and any failure."""
 

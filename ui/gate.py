@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import time
+import math
 
 import streamlit as st
 
@@ -70,14 +70,17 @@ def require_access(settings: Settings) -> None:
         )
         submitted = st.form_submit_button("Enter")
     if submitted and given:
-        time.sleep(_throttle().delay_s())
         assert settings.app_password is not None
-        if password_matches(given, settings.app_password):
+        if (wait_s := _throttle().try_attempt()) > 0:
+            # Every session shares the budget, so this is said without checking the password at all.
+            st.error(f"Too many wrong passwords were tried on this server. Try again in {math.ceil(wait_s)} s.")
+        elif password_matches(given, settings.app_password):
+            _throttle().succeeded()
             st.session_state[GRANTED_KEY] = True
             st.session_state[CREATOR_KEY] = normalize_creator(name)
             st.rerun()
-        _throttle().record_failure()
-        st.error("That password is not right. Ask the person who runs this demo for it.")
+        else:
+            st.error("That password is not right. Ask the person who runs this demo for it.")
     st.stop()
 
 

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import streamlit as st
 
 from core.config import Settings
+from core.gc import DEFAULT_GRACE_MINUTES, Orphans, find_orphans
 from core.health import check_all
 from core.redaction import redact
 from ui.feedback import attempt
+from ui.resources import database_problem, services
+
+# Listing is one request per 1000 objects on S3: the page stops counting here, the command does not.
+ORPHAN_SCAN_LIMIT = 10_000
 
 LABELS = {
     "database": "Database",
@@ -33,3 +40,25 @@ def render_report(settings: Settings, *, load_models: bool) -> None:
         timing = f" ({part.ms:.0f} ms)" if part.ms is not None else ""
         st.markdown(f"{icon} **{label}**{timing}")
         st.text(redact(part.detail, settings.secret_values))
+    if report.parts["database"].ok and report.parts["storage"].ok:
+        render_orphans(settings)
+
+
+def render_orphans(settings: Settings) -> None:
+    """Say how many stored objects no record points to, only when there are any."""
+    current = attempt(services, settings.secret_values)
+    if current is None or database_problem(current) is not None:  # the database line above already says why
+        return
+    grace = timedelta(minutes=DEFAULT_GRACE_MINUTES)
+    orphans: Orphans | None = attempt(
+        lambda: find_orphans(current.store, current.repository, older_than=grace, max_scanned=ORPHAN_SCAN_LIMIT),
+        settings.secret_values,
+    )
+    if orphans is None or not orphans.objects:
+        return
+    count = f"{len(orphans.objects)}" if orphans.complete else f"at least {len(orphans.objects)}"
+    st.warning(
+        f"Stored objects that no record points to: {count} (older than {DEFAULT_GRACE_MINUTES} minutes, left by "
+        "failed saves). List them with `python -m core gc --dry-run`, remove them with `python -m core gc`.",
+        icon="🧹",
+    )

@@ -10,20 +10,56 @@ def test_only_the_exact_password_matches():
     assert not password_matches("", expected)
 
 
-def test_each_recent_failure_doubles_the_wait_up_to_a_cap():
-    now = [0.0]
-    throttle = FailureThrottle(base_delay_s=0.5, max_delay_s=4, window_s=60, clock=lambda: now[0])
-    assert throttle.delay_s() == 0
-    waits = []
-    for _ in range(5):
-        throttle.record_failure()
-        waits.append(throttle.delay_s())
-    assert waits == [0.5, 1.0, 2.0, 4.0, 4.0]
+def throttle_at(now: list[float]) -> FailureThrottle:
+    return FailureThrottle(max_attempts=3, window_s=60, lockout_s=30, max_lockout_s=100, clock=lambda: now[0])
 
 
-def test_failures_older_than_the_window_are_forgotten():
+def test_the_budget_is_shared_by_every_caller_and_spending_it_locks_everyone_out():
     now = [0.0]
-    throttle = FailureThrottle(window_s=60, clock=lambda: now[0])
-    throttle.record_failure()
-    now[0] = 61
-    assert throttle.delay_s() == 0
+    throttle = throttle_at(now)
+    assert [throttle.try_attempt() for _ in range(3)] == [0, 0, 0]
+    assert throttle.try_attempt() == 30  # the fourth attempt, from any session, starts a lock-out
+    now[0] = 10
+    assert throttle.try_attempt() == 20  # everyone waits, and is told how long
+    now[0] = 30
+    assert throttle.try_attempt() == 0
+
+
+def test_repeated_lock_outs_double_up_to_the_cap():
+    now = [0.0]
+    throttle = throttle_at(now)
+    lockouts = []
+    for _ in range(4):
+        while (wait := throttle.try_attempt()) == 0:
+            pass
+        lockouts.append(wait)
+        now[0] += wait
+    assert lockouts == [30, 60, 100, 100]
+
+
+def test_the_lock_out_starts_small_again_after_a_calm_spell():
+    now = [0.0]
+    throttle = throttle_at(now)
+    for _ in range(4):
+        throttle.try_attempt()
+    now[0] = 30 + 101
+    for _ in range(3):
+        assert throttle.try_attempt() == 0
+    assert throttle.try_attempt() == 30
+
+
+def test_attempts_older_than_the_window_are_forgotten():
+    now = [0.0]
+    throttle = throttle_at(now)
+    for _ in range(3):
+        throttle.try_attempt()
+    now[0] = 60
+    assert throttle.try_attempt() == 0
+
+
+def test_a_right_password_does_not_spend_the_budget():
+    now = [0.0]
+    throttle = throttle_at(now)
+    for _ in range(10):
+        assert throttle.try_attempt() == 0
+        throttle.succeeded()

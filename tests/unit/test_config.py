@@ -102,6 +102,13 @@ def test_invalid_values_say_what_is_allowed(name, value, expected):
         settings_from({name: value})
 
 
+def test_the_upload_limit_holds_the_longest_recording_and_not_much_more():
+    # 300 s of a browser recording (16 kHz mono 16-bit WAV, 44-byte header) must fit...
+    assert Settings.max_upload_mb * 2**20 >= Settings.max_audio_seconds * 16_000 * 2 + 44
+    # ...and not much more: strangers can upload before the password gate runs.
+    assert Settings.max_upload_mb <= 16
+
+
 def test_streamlit_upload_limit_is_the_default_max_upload_mb() -> None:
     # TOML cannot import the constant, so this keeps the two in step.
     config = tomllib.loads((Path(__file__).resolve().parents[2] / ".streamlit" / "config.toml").read_text())

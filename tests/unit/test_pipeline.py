@@ -3,6 +3,7 @@ import pytest
 from core.errors import DatabaseError, GenerationError, InputError, StorageError
 from core.pipeline import Draft, Pipeline, SavedImage
 from core.ports import GenerationRequest
+from core.prompts import TranscriptTooLong
 from tests.fakes import FakeCaptioner, FakeGenerator, FakeRecords, FakeStore, FakeTranscriber, tone
 
 
@@ -146,3 +147,26 @@ def test_draft_key_depends_only_on_the_image_bytes(parts):
     [draft] = pipeline_of(parts).generate(GenerationRequest(prompt="a kite"))
     recaptioned = pipeline_of(parts).caption(draft)
     assert isinstance(recaptioned, Draft) and recaptioned.idempotency_key == draft.idempotency_key
+
+
+def test_a_transcript_over_the_prompt_limit_is_handed_back_whole_and_nothing_is_generated(parts):
+    parts["transcriber"].text = "a long walk along the windy shore " * 40
+    pipeline = Pipeline(
+        store=parts["store"],
+        repository=parts["repository"],
+        generator=parts["generator"],
+        transcriber=lambda: parts["transcriber"],
+        captioner=lambda: parts["captioner"],
+        max_prompt_chars=1000,
+    )
+    with pytest.raises(TranscriptTooLong) as refused:
+        pipeline.create(GenerationRequest(prompt=""), audio=tone(1.0))
+    assert refused.value.transcript == parts["transcriber"].text.strip()
+    assert "1000" in str(refused.value) and "Nothing was generated" in str(refused.value)
+    assert parts["generator"].requests == []
+
+
+def test_a_prompt_of_zero_width_characters_is_refused_before_paying(parts):
+    with pytest.raises(InputError, match="only invisible characters"):
+        pipeline_of(parts).create(GenerationRequest(prompt="\u200b\u200d\u2060"))
+    assert parts["generator"].requests == []

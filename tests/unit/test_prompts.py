@@ -93,3 +93,23 @@ def test_bad_option_is_refused_with_the_allowed_values(options, allowed):
 def test_every_aspect_ratio_of_flux_schnell_is_accepted():
     for ratio in ("1:1", "16:9", "21:9", "3:2", "2:3", "4:5", "5:4", "3:4", "4:3", "9:16", "9:21"):
         assert validate_request(GenerationRequest(prompt="p", aspect_ratio=ratio), max_chars=10).aspect_ratio == ratio
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "\u200b\u200b\u200b",  # zero-width spaces
+        "\u200d\u200c\u2060\ufeff",  # joiners, word joiner, byte-order mark
+        "\u200f\u202e\u2066",  # direction marks and overrides
+        "\u00a0\u3000\u2028\u2029\u200b",  # no-break and ideographic spaces, line and paragraph separators
+        "\u00ad\U000e0001\U000e0020",  # soft hyphen and tag characters
+    ],
+)
+def test_a_prompt_of_only_invisible_characters_is_refused(text):
+    with pytest.raises(InputError, match="only invisible characters"):
+        validate_prompt(text, max_chars=100)
+
+
+def test_invisible_characters_inside_a_visible_prompt_are_kept():
+    family = "a family \U0001f468\u200d\U0001f469\u200d\U0001f467 at the beach"
+    assert validate_prompt(family, max_chars=100) == family

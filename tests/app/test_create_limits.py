@@ -1,0 +1,45 @@
+"""The Create page never cuts a transcript: an over-long prompt is flagged for editing and nothing is paid."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.app.conftest import page
+
+CLIPS = Path(__file__).resolve().parents[1] / "fixtures" / "audio"
+
+
+@pytest.fixture
+def short_prompt_limit(data_dir, fake_replicate, real_whisper_transformers_dir, tiny_blip_dir, monkeypatch):
+    monkeypatch.setenv("REPLICATE_API_TOKEN", fake_replicate.token)
+    monkeypatch.setenv("REPLICATE_BASE_URL", fake_replicate.base_url)
+    monkeypatch.setenv("WHISPER_MODEL", str(real_whisper_transformers_dir))
+    monkeypatch.setenv("CAPTION_MODEL", str(tiny_blip_dir))
+    monkeypatch.setenv("MAX_PROMPT_CHARS", "20")
+    return fake_replicate
+
+
+def test_a_transcript_over_the_prompt_limit_is_kept_whole_flagged_and_cannot_be_generated(short_prompt_limit):
+    at = page("pages/create.py", timeout=180)
+    at.run()
+    at.file_uploader(key="upload").set_value(("sea.flac", (CLIPS / "sea.flac").read_bytes(), "audio/flac")).run()
+    at.button(key="transcribe").click().run()
+    assert not at.exception
+
+    box = at.text_area(key="prompt")
+    assert len(box.value) > 20 and "sea" in box.value.lower()
+    assert not box.proto.max_chars  # the browser would cut the text to this length
+    assert any("limit is 20" in w.value and "Nothing has been cut" in w.value for w in at.warning)
+    assert at.button(key="generate").disabled and at.button(key="run_all").disabled
+
+    box.set_value("the blue sea").run()
+    assert not at.warning and not at.button(key="generate").disabled
+    at.button(key="generate").click().run()
+    assert [r.body["input"]["prompt"] for r in short_prompt_limit.created] == ["the blue sea"]
+
+
+def test_the_prompt_limit_is_explained_next_to_the_audio_limit(short_prompt_limit):
+    at = page("pages/create.py").run()
+    assert any("/20 characters" in c.value and "300 s" in c.value for c in at.caption)
