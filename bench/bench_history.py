@@ -159,14 +159,7 @@ def _measure_all(engine: Engine, rows: int, repetitions: int) -> list[dict[str, 
 def _load_everything(engine: Engine) -> pd.DataFrame:
     """Every record (tags come as a list), as an app without SQL filters would hold them."""
     with engine.connect() as connection:
-        frame = pd.read_sql(text("SELECT * FROM image_records"), connection)
-        tags = pd.read_sql(text("SELECT record_id, tag FROM record_tags"), connection)
-    frame["tags"] = (
-        frame["id"]
-        .map(tags.groupby("record_id")["tag"].agg(list))
-        .apply(lambda value: value if isinstance(value, list) else [])
-    )
-    return frame
+        return pd.read_sql(text("SELECT * FROM image_records"), connection)
 
 
 def _naive_first_page(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
