@@ -1,4 +1,5 @@
 # `make run` starts the app on its embedded defaults; `make test` runs every test. Both build .venv as needed.
+# `make run-remote` starts it without torch: speech and captions run on Replicate (.venv-remote, ~0.6 GB).
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV ?= .venv
@@ -6,7 +7,11 @@ BIN := $(VENV)/bin
 RUN_STAMP := $(VENV)/.run-installed
 DEV_STAMP := $(VENV)/.dev-installed
 
-.PHONY: run test lint format bench check migrate services clean
+REMOTE_VENV ?= .venv-remote
+REMOTE_BIN := $(REMOTE_VENV)/bin
+REMOTE_STAMP := $(REMOTE_VENV)/.remote-installed
+
+.PHONY: run run-remote test lint typecheck format bench check migrate services clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,14 +31,34 @@ run: $(RUN_STAMP)
 	$(BIN)/python -m core migrate
 	$(BIN)/streamlit run Home.py --server.fileWatcherType none
 
+$(REMOTE_BIN)/python:
+	$(PYTHON) -m venv $(REMOTE_VENV)
+	$(REMOTE_BIN)/python -m pip install --quiet --upgrade pip
+
+$(REMOTE_STAMP): requirements-remote.txt | $(REMOTE_BIN)/python
+	$(REMOTE_BIN)/python -m pip install --quiet -r requirements-remote.txt
+	touch $@
+
+# Needs REPLICATE_API_TOKEN (in .env or the environment): every model runs on Replicate.
+run-remote: export SPEECH_ENGINE = replicate
+run-remote: export CAPTION_ENGINE = replicate
+run-remote: $(REMOTE_STAMP)
+	$(REMOTE_BIN)/python -m core migrate
+	$(REMOTE_BIN)/python -m streamlit run Home.py --server.fileWatcherType none
+
 test: $(DEV_STAMP) services
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# core/, ui/, pages/ and Home.py, as configured in pyproject.toml's [tool.mypy].
+typecheck: $(DEV_STAMP)
+	$(BIN)/mypy
 
 format: $(DEV_STAMP)
 	$(BIN)/ruff check --fix .
@@ -53,4 +78,4 @@ migrate: $(RUN_STAMP)
 	$(BIN)/python -m core migrate
 
 clean:
-	rm -rf .pytest_cache .ruff_cache tests/artifacts bench/results
+	rm -rf .pytest_cache .ruff_cache .mypy_cache tests/artifacts bench/results

@@ -17,7 +17,7 @@ PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 
 
 def _suites() -> dict[str, Callable[[], list[dict]]]:
-    from bench import bench_app, bench_history, bench_history_page, bench_models, bench_storage
+    from bench import bench_app, bench_history, bench_history_page, bench_models, bench_remote, bench_storage
 
     return {
         "app": bench_app.run,
@@ -25,6 +25,7 @@ def _suites() -> dict[str, Callable[[], list[dict]]]:
         "storage": bench_storage.run_with_own_server,
         "history": lambda: bench_history.run(PG_ADMIN_URL),
         "history_page": bench_history_page.run,
+        "remote": bench_remote.run,
     }
 
 

@@ -59,7 +59,7 @@ class FailureThrottle:
                 return 0.0
             if now - self._locked_until > self.max_lockout_s:
                 self._level = 0  # calm since the last lock-out: start small again
-            duration = min(self.lockout_s * 2**self._level, self.max_lockout_s)
+            duration = min(self.lockout_s * 2.0**self._level, self.max_lockout_s)
             self._level += 1
             self._locked_until = now + duration
             self._attempts.clear()

@@ -148,7 +148,7 @@ def _decode_with_ffmpeg(data: bytes, max_seconds: float) -> _Decoded | None:
         return None
     decoded = _Decoded(SAMPLE_RATE, max_seconds)
     try:
-        with av.open(io.BytesIO(data), metadata_errors="ignore") as container:
+        with av.open(io.BytesIO(data), mode="r", metadata_errors="ignore") as container:
             stream = container.streams.audio[0]
             if stream.codec_context.channels > MAX_CHANNELS:
                 return None

@@ -19,7 +19,8 @@ from core.errors import ConfigError
 
 DB_VARIABLES = ("DB_USER", "DB_PASSWORD", "DB_HOST", "DB_PORT", "DB_NAME")
 SPACES_VARIABLES = ("SPACES_KEY", "SPACES_SECRET", "SPACES_REGION", "SPACES_ENDPOINT", "SPACES_BUCKET")
-SPEECH_ENGINES = ("transformers", "faster-whisper")
+SPEECH_ENGINES = ("transformers", "faster-whisper", "replicate")
+CAPTION_ENGINES = ("transformers", "replicate")
 MODEL_DEVICES = ("auto", "cpu", "cuda")
 # Query parameters of a database URL that carry credentials: password, sslpassword, tokens, keys...
 _SECRET_PARAMETER = re.compile(r"pass|pwd|secret|token|key|auth|credential", re.IGNORECASE)
@@ -84,7 +85,10 @@ class Settings:
     image_model: str = "black-forest-labs/flux-schnell"
     speech_engine: str = "transformers"
     whisper_model: str = "openai/whisper-base"
+    caption_engine: str = "transformers"
     caption_model: str = "Salesforce/blip-image-captioning-base"
+    replicate_speech_model: str = "openai/whisper"
+    replicate_caption_model: str = "salesforce/blip"
     model_device: str = "auto"
     model_threads: int | None = None
     presigned_url_ttl: int = 3600
@@ -112,6 +116,16 @@ class Settings:
     def database_description(self) -> str:
         """Where records go, with any password hidden."""
         return mask_database_url(self.database_url)
+
+    def speech_description(self) -> str:
+        if self.speech_engine == "replicate":
+            return f"{self.replicate_speech_model} on Replicate"
+        return f"{self.whisper_model} ({self.speech_engine} engine, device {self.model_device})"
+
+    def caption_description(self) -> str:
+        if self.caption_engine == "replicate":
+            return f"{self.replicate_caption_model} on Replicate"
+        return f"{self.caption_model} (device {self.model_device})"
 
     def storage_description(self) -> str:
         if self.spaces is None:
@@ -167,7 +181,10 @@ def _settings_from(values: dict[str, str]) -> Settings:
         image_model=values.get("IMAGE_MODEL", Settings.image_model),
         speech_engine=_choice(values, "SPEECH_ENGINE", SPEECH_ENGINES, Settings.speech_engine),
         whisper_model=values.get("WHISPER_MODEL", Settings.whisper_model),
+        caption_engine=_choice(values, "CAPTION_ENGINE", CAPTION_ENGINES, Settings.caption_engine),
         caption_model=values.get("CAPTION_MODEL", Settings.caption_model),
+        replicate_speech_model=values.get("REPLICATE_SPEECH_MODEL", Settings.replicate_speech_model),
+        replicate_caption_model=values.get("REPLICATE_CAPTION_MODEL", Settings.replicate_caption_model),
         model_device=_choice(values, "MODEL_DEVICE", MODEL_DEVICES, Settings.model_device),
         model_threads=_optional_int(values, "MODEL_THREADS"),
         presigned_url_ttl=_presigned_url_ttl(values),

@@ -39,3 +39,7 @@ class StorageError(AppError):
 
 class DatabaseError(AppError):
     """The database refused or could not be reached."""
+
+
+class RemoteModelError(AppError):
+    """A speech or caption model run on Replicate refused or failed."""

@@ -32,6 +32,7 @@ class HealthReport:
     database_url: str
     storage_location: str
     speech_engine: str
+    caption_engine: str
     parts: dict[str, PartReport] = field(default_factory=dict)  # keyed by the names in PARTS
 
     @property
@@ -58,6 +59,7 @@ class HealthReport:
             "database_url": self.database_url,
             "storage_location": self.storage_location,
             "speech_engine": self.speech_engine,
+            "caption_engine": self.caption_engine,
             **parts,
         }
 
@@ -82,13 +84,7 @@ def describe_source(source: ModelSource) -> str:
 def check_all(settings: Settings, *, load_models: bool = False) -> HealthReport:
     """Probe every part; the report is not `ok` if any configured part is unreachable."""
     from core.db import check_database
-    from core.services import (
-        build_engine,
-        build_generator,
-        build_image_store,
-        load_captioner_for,
-        load_transcriber_for,
-    )
+    from core.services import build_engine, build_generator, build_image_store
 
     engine = build_engine(settings)
     parts = {
@@ -99,20 +95,38 @@ def check_all(settings: Settings, *, load_models: bool = False) -> HealthReport:
         parts["replicate"] = PartReport(ok=False, detail="REPLICATE_API_TOKEN is not set", configured=False)
     else:
         parts["replicate"] = _probe(lambda: build_generator(settings).check())
-    if load_models:
-        parts["speech_model"] = _probe(lambda: load_transcriber_for(settings).model_id)
-        parts["caption_model"] = _probe(lambda: load_captioner_for(settings).model_id)
-    else:
-        from core.captioning import locate_caption_model
-        from core.speech import locate_speech_model
-
-        speech_engine, whisper, caption = settings.speech_engine, settings.whisper_model, settings.caption_model
-        parts["speech_model"] = _probe(lambda: describe_source(locate_speech_model(speech_engine, whisper)))
-        parts["caption_model"] = _probe(lambda: describe_source(locate_caption_model(caption)))
+    parts["speech_model"] = _probe(lambda: _speech_model(settings, load=load_models))
+    parts["caption_model"] = _probe(lambda: _caption_model(settings, load=load_models))
     engine.dispose()
     return HealthReport(
         database_url=settings.database_description(),
         storage_location=settings.storage_description(),
         speech_engine=settings.speech_engine,
+        caption_engine=settings.caption_engine,
         parts=parts,
     )
+
+
+def _speech_model(settings: Settings, *, load: bool) -> str:
+    """A remote engine asks Replicate for its model; a local one says where it loads from (or loads it)."""
+    from core.services import load_transcriber_for, remote_transcriber
+
+    if settings.speech_engine == "replicate":  # the account, the model and its latest version
+        return f"on Replicate: {remote_transcriber(settings).check()}"
+    if load:
+        return load_transcriber_for(settings).model_id
+    from core.speech import locate_speech_model
+
+    return describe_source(locate_speech_model(settings.speech_engine, settings.whisper_model))
+
+
+def _caption_model(settings: Settings, *, load: bool) -> str:
+    from core.services import load_captioner_for, remote_captioner
+
+    if settings.caption_engine == "replicate":
+        return f"on Replicate: {remote_captioner(settings).check()}"
+    if load:
+        return load_captioner_for(settings).model_id
+    from core.captioning import locate_caption_model
+
+    return describe_source(locate_caption_model(settings.caption_model))

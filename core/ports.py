@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Protocol
 
 import numpy as np
+import numpy.typing as npt
 
 from core.records import HistoryPage, HistoryQuery, HistoryStats, ImageRecordView, NewRecord
 
@@ -30,7 +31,7 @@ def content_type_of(output_format: str) -> str:
 class AudioClip:
     """Mono float32 speech at 16 kHz, ready for Whisper."""
 
-    samples: np.ndarray
+    samples: npt.NDArray[np.float32]
     sample_rate: int = SAMPLE_RATE
 
     @property

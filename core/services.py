@@ -8,7 +8,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from sqlalchemy.engine import Engine
 
@@ -17,9 +17,15 @@ from core.db import create_engine_for, migrate
 from core.imagegen import ReplicateGenerator
 from core.pipeline import Pipeline
 from core.ports import Captioner, ImageGenerator, ImageStore, Transcriber
+from core.replicate_api import ReplicateModel
+from core.replicate_task import ModelTask
 from core.repository import RecordRepository
 from core.storage import build_store
 from core.url_cache import PresignedUrlCache
+
+if TYPE_CHECKING:
+    from core.remote_captioning import ReplicateCaptioner
+    from core.remote_speech import ReplicateTranscriber
 
 T = TypeVar("T")
 
@@ -48,8 +54,8 @@ def build_image_store(settings: Settings) -> ImageStore:
     return build_store(settings)
 
 
-def load_transcriber_for(settings: Settings) -> Transcriber:
-    from core.speech import load_transcriber
+def _local_transcriber(settings: Settings) -> Transcriber:
+    from core.speech import load_transcriber  # torch or CTranslate2 come in only here
 
     return load_transcriber(
         engine=settings.speech_engine,
@@ -59,8 +65,8 @@ def load_transcriber_for(settings: Settings) -> Transcriber:
     )
 
 
-def load_captioner_for(settings: Settings) -> Captioner:
-    from core.captioning import load_captioner
+def _local_captioner(settings: Settings) -> Captioner:
+    from core.captioning import load_captioner  # torch and transformers come in only here
 
     return load_captioner(
         model=settings.caption_model,
@@ -70,7 +76,53 @@ def load_captioner_for(settings: Settings) -> Captioner:
     )
 
 
-def build_generator(settings: Settings) -> ImageGenerator:
+def _remote_model(settings: Settings, model: str, task: ModelTask) -> ReplicateModel:
+    return ReplicateModel(
+        api_token=settings.replicate_api_token,
+        model=model,
+        task=task,
+        by_version=True,  # community models run by version: their latest one, asked once per process
+        base_url=settings.replicate_base_url,
+        timeout_s=settings.replicate_timeout_s,
+        max_retries=settings.replicate_max_retries,
+    )
+
+
+def remote_transcriber(settings: Settings) -> ReplicateTranscriber:
+    from core.remote_speech import SPEECH_TASK, ReplicateTranscriber
+
+    return ReplicateTranscriber(_remote_model(settings, settings.replicate_speech_model, SPEECH_TASK))
+
+
+def remote_captioner(settings: Settings) -> ReplicateCaptioner:
+    from core.remote_captioning import CAPTION_TASK, ReplicateCaptioner
+
+    return ReplicateCaptioner(_remote_model(settings, settings.replicate_caption_model, CAPTION_TASK))
+
+
+# SPEECH_ENGINE and CAPTION_ENGINE name one of these loaders (config.py lists the same names).
+SPEECH_LOADERS: dict[str, Callable[[Settings], Transcriber]] = {
+    "transformers": _local_transcriber,
+    "faster-whisper": _local_transcriber,
+    "replicate": remote_transcriber,
+}
+CAPTION_LOADERS: dict[str, Callable[[Settings], Captioner]] = {
+    "transformers": _local_captioner,
+    "replicate": remote_captioner,
+}
+
+
+def load_transcriber_for(settings: Settings) -> Transcriber:
+    """The configured speech engine, ready to transcribe (a local model is loaded and warmed up)."""
+    return SPEECH_LOADERS[settings.speech_engine](settings)
+
+
+def load_captioner_for(settings: Settings) -> Captioner:
+    """The configured caption engine, ready to caption (a local model is loaded and warmed up)."""
+    return CAPTION_LOADERS[settings.caption_engine](settings)
+
+
+def build_generator(settings: Settings) -> ReplicateGenerator:
     return ReplicateGenerator(
         api_token=settings.replicate_api_token,
         model=settings.image_model,

@@ -46,6 +46,9 @@ class TransformersWhisperTranscriber:
         # Deprecated, and warned about on every call: generate builds the same start
         # tokens from `language`, `task` and `return_timestamps`, which _forward passes when they matter.
         model.generation_config.forced_decoder_ids = None
+        # One warning is left, once per process, and no caller can avoid it: since transformers PR #48108,
+        # Whisper's own generate passes suppress_tokens beside its generation_config ("Passing
+        # `generation_config` together with generation-related arguments").
         lang_to_id = getattr(model.generation_config, "lang_to_id", None) or {}
         # English-only checkpoints (*.en) have no language tokens to detect.
         self._language_of_token = {token_id: token.strip("<|>") for token, token_id in dict(lang_to_id).items()}
@@ -110,7 +113,7 @@ class TransformersWhisperTranscriber:
         if max_length is not None:
             # max_length, not max_new_tokens: the checkpoint sets max_length, and giving both makes transformers warn.
             options["max_length"] = max_length
-        language = "en"
+        language: str | None = "en"
         if self._multilingual:
             # Detecting once here, then passing it on, costs what generate's own detection would.
             window = features["input_features"][:, :, :3000]

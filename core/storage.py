@@ -91,7 +91,8 @@ class SpacesStore:
     def get(self, key: str) -> bytes:
         response = self._call("download", key, "get_object", Bucket=self.bucket, Key=key)
         try:
-            return response["Body"].read()
+            data: bytes = response["Body"].read()
+            return data
         except Exception as exc:
             raise self._translate(exc, "download", key) from exc
 
@@ -114,7 +115,7 @@ class SpacesStore:
 
     def url(self, key: str, ttl_s: int) -> str:
         """A presigned GET URL; signing happens locally, without a request."""
-        return self._call(
+        url: str = self._call(
             "sign a URL for",
             key,
             "generate_presigned_url",
@@ -122,6 +123,7 @@ class SpacesStore:
             Params={"Bucket": self.bucket, "Key": key},
             ExpiresIn=int(ttl_s),
         )
+        return url
 
     def check(self) -> str:
         self._call("check", None, "head_bucket", Bucket=self.bucket)

@@ -20,9 +20,8 @@ if problem := database_problem(current):
     view.database_down(problem, current.settings)
     st.stop()
 
-fetched = attempt(
-    lambda: view.fetch_page(current.repository, view.filter_bar(current.repository, current_creator())), secrets
-)
+reader = current.repository
+fetched = attempt(lambda: view.fetch_page(reader, view.filter_bar(reader, current_creator())), secrets)
 if fetched is None:
     st.stop()
 filters, page = fetched

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Make sure the services the tests use are there: PostgreSQL on 127.0.0.1:5432 and Debian's Chromium.
+# Make sure the services the tests use are there: PostgreSQL on 127.0.0.1:5432, Debian's Chromium and nginx.
 # On a machine without them (and without root) the tests that need them skip locally and fail under CI=true.
 set -u
 
@@ -15,5 +15,11 @@ if ! command -v chromium >/dev/null && [ "$(id -u)" = 0 ] && command -v apt-get 
   echo "Installing Debian's chromium for the browser test..."
   (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
     || echo "warning: could not install chromium; the browser test will not run" >&2
+fi
+# nginx for the scale-out test (two replicas behind deploy/nginx.conf); the test starts its own instance.
+if [ ! -x /usr/sbin/nginx ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  echo "Installing Debian's nginx for the scale-out test..."
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light >/dev/null) \
+    || echo "warning: could not install nginx; the scale-out test will not run" >&2
 fi
 exit 0

@@ -11,6 +11,8 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 import pytest
 
+from tests.fakes import FakeClock
+
 pytest_plugins = [
     "tests.fixtures.postgres",
     "tests.fixtures.s3",
@@ -38,6 +40,11 @@ _CONFIG_VARIABLES = (
     "CAPTION_MODEL",
     "IMAGE_MODEL",
     "SPEECH_ENGINE",
+    "CAPTION_ENGINE",
+    "REPLICATE_SPEECH_MODEL",
+    "REPLICATE_CAPTION_MODEL",
+    "REPLICATE_TIMEOUT",
+    "REPLICATE_MAX_RETRIES",
     "PRESIGNED_URL_TTL",
     "MODEL_DEVICE",
     "APP_PASSWORD",
@@ -50,3 +57,9 @@ def isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
     for name in _CONFIG_VARIABLES:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    """A clock for Replicate adapters: sleeping moves it forward instantly and is recorded."""
+    return FakeClock()

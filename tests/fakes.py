@@ -22,6 +22,21 @@ def png_bytes(width: int = 64, height: int = 48, colour: tuple[int, int, int] = 
 
 
 @dataclass
+class FakeClock:
+    """Time that moves only when the code under test asks to sleep, so waits are recorded, not spent."""
+
+    now: float = 1000.0
+    sleeps: list[float] = field(default_factory=list)
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+@dataclass
 class FakeStore:
     objects: dict[str, tuple[bytes, str]] = field(default_factory=dict)
     fail_put_on_call: int | None = None  # 1-based: which put() raises

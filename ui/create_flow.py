@@ -39,11 +39,13 @@ class StageLine:
 
 
 def drafts() -> list[Draft]:
-    return st.session_state.setdefault(DRAFTS, [])
+    kept: list[Draft] = st.session_state.setdefault(DRAFTS, [])
+    return kept
 
 
 def saved_ids() -> dict[str, int]:
-    return st.session_state.setdefault(SAVED, {})
+    saved: dict[str, int] = st.session_state.setdefault(SAVED, {})
+    return saved
 
 
 def transcript() -> TimedTranscript | None:

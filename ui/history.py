@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Final
 
 import streamlit as st
 
@@ -29,10 +30,10 @@ STARRED_KEY, TAGS_KEY, BY_KEY = "history_starred", "history_tags", "history_by"
 TABLE_KEY, OPEN_KEY, CONFIRM_KEY = "history_table", "history_open_id", "history_confirm_delete"
 PICK_PREFIX = "history_pick_"  # + record id: a gallery checkbox
 PAGE_IDS_KEY, PREVIOUS_ROWS_KEY = "_history_page_ids", "_history_previous_rows"
-NO_SELECTION = {"selection": {"rows": [], "columns": [], "cells": []}}
+NO_SELECTION: dict[str, dict[str, list[object]]] = {"selection": {"rows": [], "columns": [], "cells": []}}
 ANYONE = ""
 # Filters outlive the page: Streamlit keeps these widgets' values when the visitor goes elsewhere and back.
-KEEP = {"persist_state": "session"}
+KEEP: Final = "session"
 
 
 def filter_state_from_url() -> None:
@@ -137,37 +138,40 @@ def filter_bar(reader: RecordReader, me: str | None) -> HistoryFilters:
         max_chars=MAX_SEARCH_CHARS,
         placeholder="Words in the prompt, caption or transcript",
         on_change=restart_paging,
-        **KEEP,
+        persist_state=KEEP,
     )
     # value=None makes each date clearable (an × in the box); empty means no limit.
-    dates = {
-        "value": None,
-        "min_value": EARLIEST_DAY,
-        "max_value": LATEST_DAY,
-        "on_change": restart_paging,
-        "format": "YYYY-MM-DD",
-        "help": "Inclusive, in UTC days. Leave empty (or clear it) for no limit.",
-        **KEEP,
-    }
-    since.date_input("Since", key=SINCE_KEY, **dates)  # type: ignore[arg-type]
-    until.date_input("Until", key=UNTIL_KEY, **dates)  # type: ignore[arg-type]
+    for column, label, key in ((since, "Since", SINCE_KEY), (until, "Until", UNTIL_KEY)):
+        column.date_input(
+            label,
+            key=key,
+            value=None,
+            min_value=EARLIEST_DAY,
+            max_value=LATEST_DAY,
+            on_change=restart_paging,
+            format="YYYY-MM-DD",
+            help="Inclusive, in UTC days. Leave empty (or clear it) for no limit.",
+            persist_state=KEEP,
+        )
     order.selectbox(
         "Order",
         ("newest", "oldest"),
         key=SORT_KEY,
         format_func=lambda o: f"{o.title()} first",
         on_change=restart_paging,
-        **KEEP,
+        persist_state=KEEP,
     )
-    size.selectbox("Per page", PAGE_SIZES, key=SIZE_KEY, on_change=restart_paging, **KEEP)
-    view.radio("View", VIEWS, key=VIEW_KEY, format_func=str.title, horizontal=True, on_change=close_detail, **KEEP)
+    size.selectbox("Per page", PAGE_SIZES, key=SIZE_KEY, on_change=restart_paging, persist_state=KEEP)
+    view.radio(
+        "View", VIEWS, key=VIEW_KEY, format_func=str.title, horizontal=True, on_change=close_detail, persist_state=KEEP
+    )
     _gallery_filters(reader, me)
     return current_filters()
 
 
 def _gallery_filters(reader: RecordReader, me: str | None) -> None:
     starred, tags, by, clear = st.columns([1.2, 4, 2.2, 1.2], vertical_alignment="bottom")
-    starred.toggle("Starred only", key=STARRED_KEY, on_change=restart_paging, **KEEP)
+    starred.toggle("Starred only", key=STARRED_KEY, on_change=restart_paging, persist_state=KEEP)
     counts = dict(tag_counts(reader))
     chosen = [tag for tag in st.session_state.get(TAGS_KEY) or [] if tag not in counts]
     tags.multiselect(
@@ -178,7 +182,7 @@ def _gallery_filters(reader: RecordReader, me: str | None) -> None:
         max_selections=MAX_FILTER_TAGS,
         placeholder="Any tags" if counts else "No tags yet",
         on_change=restart_paging,
-        **KEEP,
+        persist_state=KEEP,
     )
     people = reader.creators()
     options = [ANYONE, *([me] if me else []), *(p for p in people if p != me)]
@@ -190,7 +194,7 @@ def _gallery_filters(reader: RecordReader, me: str | None) -> None:
         key=BY_KEY,
         format_func=lambda who: "Anyone" if who == ANYONE else (f"Me ({who})" if who == me else who),
         on_change=restart_paging,
-        **KEEP,
+        persist_state=KEEP,
     )
     clear.button("Clear filters", key="history_clear_filters", on_click=clear_filters, width="stretch")
 

@@ -75,6 +75,7 @@ def table_selection(records: Sequence[ImageRecordView]) -> list[ImageRecordView]
 
 def _selected_rows(state: object) -> list[int]:
     try:
+        # Streamlit types the dataframe's state as a plain object; its shape is checked by the except below.
         return [int(row) for row in state["selection"]["rows"]]  # type: ignore[index]
     except (KeyError, TypeError):
         return []

@@ -38,8 +38,8 @@ def configuration_facts(settings: Settings) -> list[tuple[str, str]]:
             "set" if settings.replicate_api_token else "not set: set REPLICATE_API_TOKEN to create images",
         ),
         ("Image model", settings.image_model),
-        ("Speech", f"{settings.whisper_model} ({settings.speech_engine} engine, device {settings.model_device})"),
-        ("Captions", f"{settings.caption_model} (device {settings.model_device})"),
+        ("Speech", settings.speech_description()),
+        ("Captions", settings.caption_description()),
         (
             "Access",
             "open to anyone who can reach this server (set APP_PASSWORD to require a password)"

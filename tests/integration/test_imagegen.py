@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import socket
-from dataclasses import dataclass, field
 
 import pytest
 from PIL import Image
@@ -13,27 +12,8 @@ from core.config import Secret
 from core.errors import ConfigError, GenerationError
 from core.imagegen import ReplicateGenerator
 from core.ports import GenerationRequest
+from tests.fakes import FakeClock
 from tests.fixtures.replicate_server import NSFW_ERROR, FakeReplicate, Scenario, make_image
-
-
-@dataclass
-class FakeClock:
-    """Time that moves only when the generator asks to sleep, so waits are recorded, not spent."""
-
-    now: float = 1000.0
-    sleeps: list[float] = field(default_factory=list)
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
 
 
 def generator_for(fake: FakeReplicate, clock: FakeClock, **options: object) -> ReplicateGenerator:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -116,3 +117,18 @@ def test_only_the_composition_root_builds_adapters() -> None:
         if found := (called & ADAPTER_BUILDERS) - defined:
             builders_called[name] = found
     assert set(builders_called) == {COMPOSITION_ROOT}, builders_called
+
+
+def test_every_type_ignore_names_its_error_code_and_says_why() -> None:
+    unexplained = []
+    for name, path in app_modules().items():
+        for number, line in enumerate(path.read_text().splitlines(), start=1):
+            if "type: ignore" not in line:
+                continue
+            names_code = re.search(r"type: ignore\[[a-z-]+(, ?[a-z-]+)*\]", line)
+            # The reason sits after the ignore on the same line, or in a comment line just above.
+            previous = path.read_text().splitlines()[number - 2].strip() if number > 1 else ""
+            says_why = re.search(r"type: ignore\[[^\]]*\]\s*#\s*\S", line) or previous.startswith("#")
+            if not (names_code and says_why):
+                unexplained.append(f"{name}:{number}")
+    assert unexplained == []

@@ -23,7 +23,8 @@ def test_services_build_their_pipeline_once_from_their_own_parts(tmp_path: Path)
 
 
 def test_health_check_returns_typed_parts_and_an_unset_token_does_not_fail_it(tmp_path: Path) -> None:
-    settings = load_settings({"DATA_DIR": str(tmp_path)}, dotenv_path=None)
+    missing = {"WHISPER_MODEL": str(tmp_path / "no-whisper"), "CAPTION_MODEL": str(tmp_path / "no-blip")}
+    settings = load_settings({"DATA_DIR": str(tmp_path), **missing}, dotenv_path=None)
 
     report = check_all(settings)
 
@@ -32,7 +33,7 @@ def test_health_check_returns_typed_parts_and_an_unset_token_does_not_fail_it(tm
     assert report.parts["storage"].ok and report.parts["database"].ok
     assert report.parts["replicate"] == PartReport(ok=False, detail="REPLICATE_API_TOKEN is not set", configured=False)
     assert "replicate" not in report.failing
-    # Offline, the default models are not in the cache: the report says so instead of raising.
+    # Model folders that do not exist: the report says so instead of raising.
     assert report.failing == ["speech_model", "caption_model"] and not report.ok
 
 
@@ -41,6 +42,7 @@ def test_health_report_prints_as_the_json_the_command_line_always_printed() -> N
         database_url="sqlite:///data/app.db",
         storage_location="local folder data/images",
         speech_engine="transformers",
+        caption_engine="replicate",
         parts={
             "database": PartReport(ok=True, detail="SQLite 3", ms=1.5),
             "replicate": PartReport(ok=False, detail="REPLICATE_API_TOKEN is not set", configured=False),
@@ -54,6 +56,7 @@ def test_health_report_prints_as_the_json_the_command_line_always_printed() -> N
         "database_url": "sqlite:///data/app.db",
         "storage_location": "local folder data/images",
         "speech_engine": "transformers",
+        "caption_engine": "replicate",
         "database": {"ok": True, "detail": "SQLite 3", "ms": 1.5},
         "replicate": {"ok": False, "detail": "REPLICATE_API_TOKEN is not set", "configured": False},
         "storage": {"ok": False, "detail": "The bucket is missing.", "ms": 3.0},

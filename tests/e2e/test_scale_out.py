@@ -1,0 +1,131 @@
+"""Two `streamlit run` replicas on PostgreSQL and S3 behind Debian's nginx running deploy/nginx.conf.
+
+A browser session works through the proxy (websocket, upload, reruns) with basic auth in front; what it saves
+through one replica shows in History on the other; strangers get nothing, not even the upload endpoint.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+from base64 import b64encode
+from contextlib import ExitStack
+from pathlib import Path
+
+import pytest
+
+from core.config import SpacesSettings
+from tests.e2e.conftest import app_environment, launched_browser, running_streamlit
+from tests.e2e.nginx import running_nginx, write_htpasswd
+from tests.fixtures.replicate_server import FakeReplicate
+from tests.fixtures.s3 import spaces_env
+
+pytestmark = [pytest.mark.e2e, pytest.mark.postgres]
+
+ROOT = Path(__file__).resolve().parents[2]
+CLIP = ROOT / "tests" / "fixtures" / "audio" / "house_16k_mono.wav"
+USER, PASSWORD = "team", "demo day 2026"
+STEP_MS = 60_000
+CAPTION = "a glass lighthouse on a cliff"
+
+
+def status_of(url: str, *, method: str = "GET", auth: bool = False, headers: dict[str, str] | None = None) -> int:
+    request = urllib.request.Request(url, method=method, headers=headers or {})
+    if auth:
+        request.add_header("Authorization", "Basic " + b64encode(f"{USER}:{PASSWORD}".encode()).decode())
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status
+    except urllib.error.HTTPError as refused:
+        return refused.code
+
+
+def test_session_through_nginx_saves_on_one_replica_and_history_on_the_other_shows_it(
+    chromium_executable: str,
+    artifacts: Path,
+    postgres_url: str,
+    spaces_settings: SpacesSettings,
+    fake_replicate: FakeReplicate,
+    tmp_path: Path,
+) -> None:
+    from playwright.sync_api import expect
+
+    fake_replicate.community.blip.caption = f"Caption: {CAPTION}"
+    env = app_environment(
+        {
+            "DATABASE_URL": postgres_url,
+            **spaces_env(spaces_settings),
+            "REPLICATE_API_TOKEN": fake_replicate.token,
+            "REPLICATE_BASE_URL": fake_replicate.base_url,
+            "SPEECH_ENGINE": "replicate",
+            "CAPTION_ENGINE": "replicate",
+        },
+        tmp_path / "data",
+    )
+    # Deployments migrate once before starting replicas, rather than letting them race for it.
+    migrated = subprocess.run([sys.executable, "-m", "core", "migrate"], cwd=ROOT, env=env, capture_output=True)
+    assert migrated.returncode == 0, migrated.stderr
+    htpasswd = write_htpasswd(tmp_path / "htpasswd", USER, PASSWORD)
+    with ExitStack() as stack:
+        replicas = [
+            stack.enter_context(running_streamlit(env, tmp_path / name, artifacts / f"streamlit-{name}.log"))
+            for name in ("replica-a", "replica-b")
+        ]
+        ports = [int(replica.url.rsplit(":", 1)[1]) for replica in replicas]
+        proxy = stack.enter_context(running_nginx(ports, tmp_path / "nginx", htpasswd=htpasswd))
+
+        # Strangers: nothing without the password, uploads included; the health probe stays open.
+        assert status_of(f"{proxy.url}/") == 401
+        assert status_of(f"{proxy.url}/_stcore/upload_file/session/file", method="PUT") == 401
+        assert status_of(f"{proxy.url}/_stcore/health") == 200
+        too_big = {"Content-Length": str(12 * 2**20), "Content-Type": "multipart/form-data; boundary=x"}
+        assert status_of(f"{proxy.url}/_stcore/upload_file/s/f", method="PUT", auth=True, headers=too_big) == 413
+
+        browser = stack.enter_context(launched_browser(chromium_executable, None))
+        context = browser.new_context(
+            http_credentials={"username": USER, "password": PASSWORD}, viewport={"width": 1400, "height": 1000}
+        )
+        page = context.new_page()
+        page.set_default_timeout(STEP_MS)
+        try:
+            page.goto(proxy.url)
+            page.get_by_test_id("stTopNav").get_by_role("link", name="Create", exact=True).click()
+            expect(page.get_by_role("heading", name="Create")).to_be_visible()
+            page.get_by_role("tab", name=re.compile("Upload")).click()
+            page.locator("input[type=file]").set_input_files(str(CLIP))
+            transcribe = page.get_by_role("button", name="Transcribe", exact=True)
+            expect(transcribe).to_be_enabled(timeout=STEP_MS)
+            transcribe.click()
+            prompt = page.get_by_role("textbox", name="Prompt")
+            expect(prompt).to_have_value(fake_replicate.community.whisper.transcript)
+            page.get_by_role("button", name="Generate", exact=True).click()
+            expect(page.get_by_text(CAPTION)).to_be_visible()
+            page.get_by_role("button", name="Save", exact=True).click()
+            expect(page.get_by_text(re.compile(r"Saved as #\d+"))).to_be_visible()
+        except Exception:
+            page.screenshot(path=str(artifacts / "scale-out-failure.png"), full_page=True)
+            raise
+
+        # One session, one replica: every request carrying its cookie reached the same upstream.
+        cookie = next(c["value"] for c in context.cookies() if c["name"] == "speak_replica")
+        context.close()  # nginx logs a websocket when it closes
+        assert proxy.logged("GET /_stcore/stream 101 ")  # the websocket was upgraded through the proxy
+        upstreams = {
+            line.rsplit("upstream=", 1)[1]
+            for line in proxy.access_log()
+            if f"cookie={cookie} " in line and "upstream=-" not in line
+        }
+        assert len(upstreams) == 1, proxy.access_log()
+        [served] = upstreams
+        [other] = [replica for replica in replicas if not replica.url.endswith(served.rsplit(":", 1)[1])]
+
+        history = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+        history.set_default_timeout(STEP_MS)
+        history.goto(other.url)  # the other replica, directly: it shares only PostgreSQL and S3 with the first
+        history.get_by_test_id("stTopNav").get_by_role("link", name="History", exact=True).click()
+        expect(history.get_by_role("heading", name="History")).to_be_visible()
+        history.get_by_text("Gallery", exact=True).click()
+        expect(history.get_by_text(CAPTION).first).to_be_visible()

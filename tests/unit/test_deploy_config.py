@@ -1,0 +1,25 @@
+"""deploy/nginx.conf stays in step with the app: its body limit follows Streamlit's upload limit."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_nginx_body_limit_is_the_upload_limit_plus_one_megabyte_for_multipart_framing():
+    upload_mb = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())["server"]["maxUploadSize"]
+    match = re.search(r"^\s*client_max_body_size (\d+)m;", (ROOT / "deploy" / "nginx.conf").read_text(), re.M)
+
+    assert match is not None
+    assert int(match.group(1)) == upload_mb + 1
+
+
+def test_nginx_upgrades_the_streamlit_websocket_and_keeps_sessions_sticky():
+    site = (ROOT / "deploy" / "nginx.conf").read_text()
+
+    assert "location /_stcore/stream" in site
+    assert "proxy_set_header Upgrade $http_upgrade;" in site
+    assert re.search(r"^\s*hash \$speak_replica_key consistent;", site, re.M)
