@@ -43,8 +43,8 @@ class FakeStore:
     fail_put_on_call: int | None = None  # 1-based: which put() raises
     puts: int = 0
     deleted: list[str] = field(default_factory=list)
-    created_at: datetime = field(default_factory=lambda: datetime.now(UTC))  # what listings report
     refuse_delete: set[str] = field(default_factory=set)  # keys whose delete() raises
+    created_at: datetime = field(default_factory=lambda: datetime.now(UTC))  # what listings report
 
     def put(self, key: str, data: bytes, content_type: str) -> None:
         self.puts += 1
