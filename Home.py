@@ -1,20 +1,13 @@
-"""Entry point: page setup, the optional access gate, and navigation between the pages."""
+"""Entry point: page setup, navigation between the pages, and the optional access gate in front of them."""
 
 import streamlit as st
 
-from ui.gate import guarded_settings
-from ui.navigation import CREATE_PAGE, HISTORY_PAGE, HOME_PAGE, STATUS_PAGE
+from ui.gate import guarded_settings, has_access
+from ui.navigation import app_navigation
+from ui.resources import settings
 
 st.set_page_config(page_title="Speak an image", page_icon="🎨", layout="wide")
+# Navigation first: it resolves the page the URL asks for, so signing in lands there, query included.
+page = app_navigation(show=has_access(settings()))
 guarded_settings()
-
-navigation = st.navigation(
-    [
-        st.Page(HOME_PAGE, title="Home", icon="🏠", default=True),
-        st.Page(CREATE_PAGE, title="Create", icon="🎨"),
-        st.Page(HISTORY_PAGE, title="History", icon="🗂️"),
-        st.Page(STATUS_PAGE, title="Status", icon="🩺"),
-    ],
-    position="top",
-)
-navigation.run()
+page.run()

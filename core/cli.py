@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
-from core import commands
+from core import commands, gallery_cli
 from core.commands import BAD_INPUT, FAILURE
 from core.config import InvalidSetting, Secret, load_settings
 from core.errors import AppError, AudioError, InputError
@@ -38,6 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--megapixels", default="1", choices=MEGAPIXELS)
     create.add_argument("--no-save", action="store_true", help="do not store; write the images to --output-dir")
     create.add_argument("--output-dir", type=Path, help="also write each image file here")
+    create.add_argument("--by", metavar="WHO", help="who made it (default: the operating-system user)")
 
     history = commands.add_parser("history", help="saved records, newest first")
     history.add_argument("--search", help="words that must appear in prompt, caption or transcript")
@@ -46,6 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     history.add_argument("--limit", type=_non_negative, default=50)
     history.add_argument("--offset", type=_non_negative, default=0)
     history.add_argument("--oldest-first", action="store_true")
+    gallery_cli.add_history_filters(history)
 
     transcribe = commands.add_parser("transcribe", help="print the transcript of an audio file")
     transcribe.add_argument("path", type=Path)
@@ -58,6 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
     gc = commands.add_parser("gc", help="remove stored objects that no record points to")
     gc.add_argument("--older-than", type=_minutes, default=60, metavar="MINUTES", help="grace period (60)")
     gc.add_argument("--dry-run", action="store_true", help="only list what would be removed")
+    gallery_cli.add_gallery_commands(commands)
     return parser
 
 

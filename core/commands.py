@@ -9,13 +9,13 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
+from core import gallery_cli
 from core.audio import decode_audio
 from core.config import Settings
 from core.errors import AudioError, InputError
 from core.pipeline import Draft, SavedImage
 from core.ports import GenerationRequest
 from core.prompts import TranscriptTooLong, validate_options, validate_prompt
-from core.records import HistoryQuery
 from core.services import Services, build_engine, build_services, load_transcriber_for
 
 # Exit codes: 0 is success.
@@ -39,7 +39,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "transcribe":
         return _transcribe(args, settings)
     services = build_services(settings)
-    handlers = {"create": _create, "history": _history, "gc": _gc}
+    handlers = {"create": _create, "history": _history, "gc": _gc, **gallery_cli.HANDLERS}
     return handlers[args.command](args, services)
 
 
@@ -75,7 +75,11 @@ def _create(args: argparse.Namespace, services: Services) -> int:
     services.captioner()  # a caption model that cannot load would fail only after the image is paid for
     try:
         results = services.pipeline.create(
-            request, audio=audio, filename=args.audio.name if args.audio else None, save=not args.no_save
+            request,
+            audio=audio,
+            filename=args.audio.name if args.audio else None,
+            save=not args.no_save,
+            created_by=gallery_cli.creator(args),
         )
     except TranscriptTooLong as exc:
         # The whole transcript goes to stdout, so the user can shorten it and pass it back.
@@ -148,18 +152,7 @@ def _write(folder: Path, stem: str, extension: str | None, data: bytes) -> Path:
 
 
 def _history(args: argparse.Namespace, services: Services) -> int:
-    if args.since and args.until and args.since > args.until:
-        raise InputError("--since is after --until: swap the dates.")
-    page = services.repository.search(
-        query=HistoryQuery(
-            search=args.search,
-            since=args.since,
-            until=args.until,
-            newest_first=not args.oldest_first,
-            limit=args.limit,
-            offset=args.offset,
-        )
-    )
+    page = services.repository.search(query=gallery_cli.history_query(args, limit=args.limit, offset=args.offset))
     for record in page.records:
         emit(record.to_json())
     return 0

@@ -13,9 +13,11 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     DateTime,
     Dialect,
     Engine,
+    ForeignKey,
     Index,
     Integer,
     String,
@@ -23,6 +25,7 @@ from sqlalchemy import (
     TypeDecorator,
     create_engine,
     event,
+    false,
     inspect,
     make_url,
     text,
@@ -32,6 +35,7 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from core.errors import DatabaseError
+from core.records import RECORD_FIELDS
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 5000
@@ -90,9 +94,37 @@ class ImageRecord(Base):
     speech_model: Mapped[str | None] = mapped_column(String(255))
     timings_ms: Mapped[dict[str, float] | None] = mapped_column(JSON(none_as_null=True))
     idempotency_key: Mapped[str | None] = mapped_column(String(64))
+    created_by: Mapped[str | None] = mapped_column(String(255))
+    starred: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     # A unique index rather than a constraint: SQLite can add one to an adopted seed table in place.
-    __table_args__ = (Index("ix_image_records_idempotency_key", "idempotency_key", unique=True),)
+    # The other indexes (migration 0003) serve "starred" and "made by" filters in the History order.
+    __table_args__ = (
+        Index("ix_image_records_idempotency_key", "idempotency_key", unique=True),
+        Index("ix_image_records_starred_created_at", "starred", "created_at"),
+        Index("ix_image_records_created_by_created_at", "created_by", "created_at"),
+    )
+
+
+class RecordTag(Base):
+    """One tag on one record; deleting the record deletes its tags."""
+
+    __tablename__ = "record_tags"
+
+    record_id: Mapped[int] = mapped_column(ForeignKey("image_records.id", ondelete="CASCADE"), primary_key=True)
+    tag: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+    __table_args__ = (Index("ix_record_tags_tag", "tag", "record_id"),)
+
+
+def _check_mapping() -> None:
+    """The ORM maps every field of core.records.RecordFields: the record's shape is defined there, once."""
+    mapped = set(ImageRecord.__table__.columns.keys()) - {"id", "created_at"}
+    if mapped != set(RECORD_FIELDS):
+        raise RuntimeError(f"image_records columns and RecordFields differ: {sorted(mapped ^ set(RECORD_FIELDS))}")
+
+
+_check_mapping()
 
 
 def create_engine_for(url: str) -> Engine:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 
@@ -52,6 +52,23 @@ class Draft:
 class SavedImage:
     record: ImageRecordView
     created: bool  # False when this image had been saved before
+
+
+@dataclass(frozen=True)
+class DeleteOutcome:
+    deleted: list[int]  # rows and files removed
+    kept: list[int]  # files could not be removed, so the rows stay (retry later)
+    missing: list[int]  # no such record (already deleted)
+    keys: list[str]  # storage keys removed, e.g. to forget cached URLs
+
+    def summary(self) -> str:
+        parts = [f"Deleted {len(self.deleted)} image{'s' if len(self.deleted) != 1 else ''} and their files."]
+        if self.missing:
+            parts.append(f"{len(self.missing)} had already been deleted.")
+        if self.kept:
+            ids = ", ".join(f"#{record_id}" for record_id in self.kept)
+            parts.append(f"Kept {ids}: the storage refused to delete their files; try again.")
+        return " ".join(parts)
 
 
 @dataclass(frozen=True)
@@ -135,7 +152,7 @@ class Pipeline:
             text = captioner.caption(draft.image.data)
         return replace(draft, caption=text, caption_model=captioner.model_id, timings_ms=timings)
 
-    def save(self, draft: Draft) -> SavedImage:
+    def save(self, draft: Draft, *, created_by: str | None = None) -> SavedImage:
         """Upload image and thumbnail, then insert the row; undo the uploads if the insert fails."""
         existing = self.repository.find_by_idempotency_key(key=draft.idempotency_key)
         if existing is not None:
@@ -169,6 +186,7 @@ class Pipeline:
             caption_model=draft.caption_model,
             speech_model=draft.speech_model,
             timings_ms=timings,
+            created_by=created_by,
         )
         try:
             record, created = self.repository.add(record=new)
@@ -186,6 +204,7 @@ class Pipeline:
         audio: bytes | None = None,
         filename: str | None = None,
         save: bool = True,
+        created_by: str | None = None,
     ) -> list[Draft | SavedImage]:
         """Run every stage; with audio, its transcript becomes the prompt."""
         transcript = None
@@ -195,7 +214,7 @@ class Pipeline:
             request = replace(request, prompt=transcript.transcript.text)
         request = replace(request, prompt=validate_prompt(request.prompt, max_chars=self.max_prompt_chars))
         drafts = [self.caption(draft) for draft in self.generate(request, transcript=transcript)]
-        return [self.save(draft) for draft in drafts] if save else list(drafts)
+        return [self.save(draft, created_by=created_by) for draft in drafts] if save else list(drafts)
 
     def delete(self, record: ImageRecordView) -> None:
         """Remove the objects first, then the row, so a failure never leaves unreachable objects."""
@@ -204,6 +223,26 @@ class Pipeline:
                 self.store.delete(key)
         if not self.repository.delete(record_id=record.id):
             raise DatabaseError(f"Record {record.id} was already deleted.")
+
+    def delete_many(self, record_ids: Collection[int]) -> DeleteOutcome:
+        """Objects first, then rows: a record whose files could not be removed keeps its row, so nothing is orphaned."""
+        records = self.repository.get_many(record_ids=record_ids)
+        removed: list[int] = []
+        kept: list[int] = []
+        for record in records:
+            try:
+                for key in (record.image_filename, record.thumbnail_filename):
+                    if key:
+                        self.store.delete(key)
+            except AppError as exc:
+                log.warning("Kept record %s: its files could not be removed: %s", record.id, exc)
+                kept.append(record.id)
+            else:
+                removed.append(record.id)
+        if removed:
+            self.repository.delete_many(record_ids=removed)
+        missing = sorted(set(record_ids) - {record.id for record in records})
+        return DeleteOutcome(deleted=removed, kept=kept, missing=missing, keys=_keys_of(records, removed))
 
     def recaption(self, record: ImageRecordView) -> ImageRecordView:
         """Caption a saved image again and store the new description."""
@@ -220,3 +259,14 @@ class Pipeline:
                 self.store.delete(key)
             except AppError as exc:  # the original failure matters more; log what may be left behind
                 log.warning("Could not remove %s after a failed save: %s", key, exc)
+
+
+def _keys_of(records: list[ImageRecordView], record_ids: list[int]) -> list[str]:
+    chosen = set(record_ids)
+    return [
+        key
+        for record in records
+        if record.id in chosen
+        for key in (record.image_filename, record.thumbnail_filename)
+        if key
+    ]

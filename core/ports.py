@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -10,7 +10,7 @@ from typing import Protocol
 import numpy as np
 import numpy.typing as npt
 
-from core.records import ImageRecordView, NewRecord
+from core.records import HistoryPage, HistoryQuery, HistoryStats, ImageRecordView, NewRecord
 
 ASPECT_RATIOS = ("1:1", "16:9", "21:9", "3:2", "2:3", "4:5", "5:4", "3:4", "4:3", "9:16", "9:21")
 OUTPUT_FORMATS = ("webp", "jpg", "png")
@@ -152,3 +152,33 @@ class Records(Protocol):
     def delete(self, *, record_id: int) -> bool: ...
 
     def update_description(self, *, record_id: int, description: str) -> ImageRecordView | None: ...
+
+    def get_many(self, *, record_ids: Collection[int]) -> list[ImageRecordView]: ...
+
+    def delete_many(self, *, record_ids: Collection[int]) -> int: ...
+
+
+class RecordReader(Protocol):
+    """The read side of `image_records`: what History, Home and exports need, and nothing that writes."""
+
+    def search(self, *, query: HistoryQuery) -> HistoryPage: ...
+
+    def get(self, *, record_id: int) -> ImageRecordView | None: ...
+
+    def tag_counts(self) -> list[tuple[str, int]]: ...
+
+    def creators(self) -> list[str]: ...
+
+    def stats(self, *, days: int = 30) -> HistoryStats: ...
+
+    def latest(self, *, limit: int) -> list[ImageRecordView]: ...
+
+
+class RecordCurator(Protocol):
+    """What a team does to saved records besides reading them: stars and tags, many at a time."""
+
+    def set_starred(self, *, record_ids: Collection[int], starred: bool) -> int: ...
+
+    def add_tags(self, *, record_ids: Collection[int], tags: Sequence[str]) -> int: ...
+
+    def remove_tags(self, *, record_ids: Collection[int], tags: Sequence[str]) -> int: ...

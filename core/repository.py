@@ -1,24 +1,47 @@
-"""Saved images in `image_records`: idempotent inserts, search and paging in SQL, overview numbers."""
+"""Saved images in `image_records`: idempotent inserts, search, filters and paging in SQL, stars, tags, overview."""
 
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, Text, bindparam, delete, func, literal_column, or_, select, text
+from sqlalchemy import (
+    ColumnElement,
+    Engine,
+    Text,
+    bindparam,
+    delete,
+    exists,
+    func,
+    literal_column,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
-from core.db import ImageRecord, UtcDateTime, database_errors, utc_now
+from core.db import ImageRecord, RecordTag, UtcDateTime, database_errors, utc_now
 from core.errors import InputError
-from core.records import HistoryPage, HistoryQuery, HistoryStats, ImageRecordView, NewRecord
+from core.records import (
+    RECORD_FIELDS,
+    HistoryPage,
+    HistoryQuery,
+    HistoryStats,
+    ImageRecordView,
+    NewRecord,
+    normalize_creator,
+    normalize_tags,
+)
 
 MAX_PAGE_SIZE = 1000
 # Far beyond any history, and within every integer type the databases (and SQLite's driver) accept.
 MAX_OFFSET = 10**9
 KEY_BATCH = 500
+MAX_BULK_IDS = 1000  # one bulk action; also keeps IN (...) lists well below every driver's parameter limit
 # Identical to the expression of the trigram index made by migration 0002, so PostgreSQL can use it.
 SEARCH_TEXT_SQL = "(coalesce(prompt, '') || ' ' || coalesce(description, '') || ' ' || coalesce(transcript, ''))"
 LIKE_ESCAPE = "/"
@@ -50,12 +73,13 @@ class RecordRepository:
         if existing := self.find_by_idempotency_key(key=record.idempotency_key):
             return existing, False
         row = ImageRecord(**_columns_of(record), created_at=utc_now())
+        row.created_by = normalize_creator(record.created_by)
         with database_errors(self._engine, "saving the image record"):
             try:
                 with self._sessions.begin() as session:
                     session.add(row)
                     session.flush()
-                    return _view(row), True
+                    return _view(row, ()), True
             except IntegrityError:
                 # Another session inserted the same key between our lookup and insert: it won.
                 if winner := self.find_by_idempotency_key(key=record.idempotency_key):
@@ -65,12 +89,19 @@ class RecordRepository:
     def find_by_idempotency_key(self, *, key: str) -> ImageRecordView | None:
         with database_errors(self._engine, "looking up a saved image"), self._sessions() as session:
             row = session.scalars(select(ImageRecord).where(ImageRecord.idempotency_key == key)).first()
-            return _view(row) if row else None
+            return _views(session, [row])[0] if row else None
 
     def get(self, *, record_id: int) -> ImageRecordView | None:
         with database_errors(self._engine, "reading a saved image"), self._sessions() as session:
             row = session.get(ImageRecord, record_id)
-            return _view(row) if row else None
+            return _views(session, [row])[0] if row else None
+
+    def get_many(self, *, record_ids: Collection[int]) -> list[ImageRecordView]:
+        """The records with these ids that exist, newest first."""
+        ids = _checked_ids(record_ids)
+        statement = select(ImageRecord).where(ImageRecord.id.in_(ids)).order_by(*_ORDER_NEWEST)
+        with database_errors(self._engine, "reading saved images"), self._sessions() as session:
+            return _views(session, list(session.scalars(statement)))
 
     def delete(self, *, record_id: int) -> bool:
         """Remove one record; False if there was none with that id."""
@@ -86,7 +117,62 @@ class RecordRepository:
                 return None
             row.description = description
             session.flush()
-            return _view(row)
+            return _views(session, [row])[0]
+
+    def delete_many(self, *, record_ids: Collection[int]) -> int:
+        """Remove these rows (their tags go with them); returns how many existed."""
+        ids = _checked_ids(record_ids)
+        with database_errors(self._engine, "deleting saved images"), self._sessions.begin() as session:
+            result = session.execute(delete(ImageRecord).where(ImageRecord.id.in_(ids)))
+            return int(getattr(result, "rowcount", 0) or 0)
+
+    def set_starred(self, *, record_ids: Collection[int], starred: bool) -> int:
+        """Star or unstar these records; returns how many exist."""
+        ids = _checked_ids(record_ids)
+        statement = update(ImageRecord).where(ImageRecord.id.in_(ids)).values(starred=starred)
+        with database_errors(self._engine, "starring images"), self._sessions.begin() as session:
+            return int(getattr(session.execute(statement), "rowcount", 0) or 0)
+
+    def add_tags(self, *, record_ids: Collection[int], tags: Sequence[str]) -> int:
+        """Put every tag on every existing record (already there is fine); returns how many records exist."""
+        ids, wanted = _checked_ids(record_ids), normalize_tags(list(tags))
+        with database_errors(self._engine, "tagging images"), self._sessions.begin() as session:
+            found = set(session.scalars(select(ImageRecord.id).where(ImageRecord.id.in_(ids))))
+            have = set(
+                session.execute(select(RecordTag.record_id, RecordTag.tag).where(RecordTag.record_id.in_(found)))
+            )
+            session.add_all(
+                RecordTag(record_id=record_id, tag=tag)
+                for record_id in sorted(found)
+                for tag in wanted
+                if (record_id, tag) not in have
+            )
+            return len(found)
+
+    def remove_tags(self, *, record_ids: Collection[int], tags: Sequence[str]) -> int:
+        """Take these tags off these records; returns how many tags were removed."""
+        ids, unwanted = _checked_ids(record_ids), normalize_tags(list(tags))
+        statement = delete(RecordTag).where(RecordTag.record_id.in_(ids), RecordTag.tag.in_(unwanted))
+        with database_errors(self._engine, "removing tags"), self._sessions.begin() as session:
+            return int(getattr(session.execute(statement), "rowcount", 0) or 0)
+
+    def tag_counts(self) -> list[tuple[str, int]]:
+        """Every tag in use with how many records carry it, most used first."""
+        count = func.count().label("n")
+        statement = select(RecordTag.tag, count).group_by(RecordTag.tag).order_by(count.desc(), RecordTag.tag)
+        with database_errors(self._engine, "counting tags"), self._sessions() as session:
+            return [(str(tag), int(n)) for tag, n in session.execute(statement)]
+
+    def creators(self) -> list[str]:
+        """Everyone who saved something, alphabetically."""
+        statement = (
+            select(ImageRecord.created_by)
+            .where(ImageRecord.created_by.is_not(None))
+            .distinct()
+            .order_by(ImageRecord.created_by)
+        )
+        with database_errors(self._engine, "listing who made images"), self._sessions() as session:
+            return [str(name) for name in session.scalars(statement)]
 
     def search(self, *, query: HistoryQuery) -> HistoryPage:
         """One page of matching records and the number of all matches, filtered and paged in SQL."""
@@ -94,14 +180,10 @@ class RecordRepository:
         if query.since and query.until and query.since > query.until:
             raise InputError(f"The 'since' day {query.since} is after the 'until' day {query.until}: swap them.")
         conditions = _conditions(query)
-        order = (
-            (ImageRecord.created_at.desc(), ImageRecord.id.desc())
-            if query.newest_first
-            else (ImageRecord.created_at.asc(), ImageRecord.id.asc())
-        )
+        order = _ORDER_NEWEST if query.newest_first else (ImageRecord.created_at.asc(), ImageRecord.id.asc())
         page = select(ImageRecord).where(*conditions).order_by(*order).limit(query.limit).offset(query.offset)
         with database_errors(self._engine, "searching the history"), self._sessions() as session:
-            records = [_view(row) for row in session.scalars(page)]
+            records = _views(session, list(session.scalars(page)))
             if len(records) < query.limit and (records or query.offset == 0):
                 # A short, non-empty page (or an empty first page) already tells the total.
                 total = query.offset + len(records)
@@ -155,6 +237,9 @@ class RecordRepository:
         return HistoryStats(total=total, images_per_day=images_per_day, average_stage_ms=average_stage_ms)
 
 
+_ORDER_NEWEST = (ImageRecord.created_at.desc(), ImageRecord.id.desc())
+
+
 def _conditions(query: HistoryQuery) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = []
     search_text = literal_column(SEARCH_TEXT_SQL, type_=Text)
@@ -166,7 +251,23 @@ def _conditions(query: HistoryQuery) -> list[ColumnElement[bool]]:
         conditions.append(ImageRecord.created_at >= datetime.combine(query.since, time.min, UTC))
     if query.until and query.until < date.max:  # the day after 9999-12-31 does not exist: no upper bound
         conditions.append(ImageRecord.created_at < datetime.combine(query.until + timedelta(days=1), time.min, UTC))
+    if query.starred:
+        conditions.append(ImageRecord.starred.is_(True))
+    if query.created_by:
+        conditions.append(ImageRecord.created_by == query.created_by)
+    for tag in normalize_tags(list(query.tags)) if query.tags else ():
+        # One EXISTS per tag: all must match, each answered by the (tag, record_id) index.
+        conditions.append(exists().where(RecordTag.record_id == ImageRecord.id, RecordTag.tag == tag))
     return conditions
+
+
+def _checked_ids(record_ids: Collection[int]) -> list[int]:
+    ids = sorted({int(record_id) for record_id in record_ids})
+    if not ids:
+        raise InputError("Select at least one image first.")
+    if len(ids) > MAX_BULK_IDS:
+        raise InputError(f"Act on at most {MAX_BULK_IDS} images at a time; select fewer.")
+    return ids
 
 
 def _escape_like(word: str) -> str:
@@ -190,47 +291,29 @@ def _as_date(value: Any) -> date:
 
 
 def _columns_of(record: NewRecord) -> dict[str, Any]:
-    return {
-        "prompt": record.prompt,
-        "image_filename": record.image_filename,
-        "description": record.description,
-        "idempotency_key": record.idempotency_key,
-        "transcript": record.transcript,
-        "thumbnail_filename": record.thumbnail_filename,
-        "content_type": record.content_type,
-        "width": record.width,
-        "height": record.height,
-        "size_bytes": record.size_bytes,
-        "seed": record.seed,
-        "aspect_ratio": record.aspect_ratio,
-        "output_format": record.output_format,
-        "image_model": record.image_model,
-        "caption_model": record.caption_model,
-        "speech_model": record.speech_model,
-        "timings_ms": dict(record.timings_ms),
-    }
+    values = {name: getattr(record, name) for name in RECORD_FIELDS}
+    values["timings_ms"] = dict(record.timings_ms)
+    return values
 
 
-def _view(row: ImageRecord) -> ImageRecordView:
+def _views(session: Session, rows: Sequence[ImageRecord]) -> list[ImageRecordView]:
+    """Rows as views, with their tags fetched in one query for all of them."""
+    tags: dict[int, list[str]] = {row.id: [] for row in rows}
+    if tags:
+        statement = select(RecordTag.record_id, RecordTag.tag).where(RecordTag.record_id.in_(tags))
+        for record_id, tag in session.execute(statement.order_by(RecordTag.tag)):
+            tags[record_id].append(tag)
+    return [_view(row, tuple(tags[row.id])) for row in rows]
+
+
+def _view(row: ImageRecord, tags: tuple[str, ...]) -> ImageRecordView:
+    values = {name: getattr(row, name) for name in RECORD_FIELDS}
     # Rows adopted from the Gradio app may hold NULLs where new rows never do.
-    return ImageRecordView(
-        id=row.id,
+    values.update(
         prompt=row.prompt or "",
         image_filename=row.image_filename or "",
         description=row.description or "",
-        created_at=row.created_at,
-        idempotency_key=row.idempotency_key,
-        transcript=row.transcript,
-        thumbnail_filename=row.thumbnail_filename,
-        content_type=row.content_type,
-        width=row.width,
-        height=row.height,
-        size_bytes=row.size_bytes,
-        seed=row.seed,
-        aspect_ratio=row.aspect_ratio,
-        output_format=row.output_format,
-        image_model=row.image_model,
-        caption_model=row.caption_model,
-        speech_model=row.speech_model,
+        starred=bool(row.starred),
         timings_ms={str(key): float(value) for key, value in (row.timings_ms or {}).items()},
     )
+    return ImageRecordView(**values, id=row.id, created_at=row.created_at, tags=tags)

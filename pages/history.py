@@ -1,13 +1,13 @@
-"""History: every saved image, filtered and paged in SQL, as a table or a gallery, with a detail view."""
-
-from functools import partial
+"""History: every saved image, filtered and paged in SQL, as a table or a gallery, with bulk actions and a detail."""
 
 import streamlit as st
 
 from ui import history as view
+from ui import history_actions as actions
 from ui import history_detail as detail
+from ui import history_results as results
 from ui.feedback import attempt
-from ui.gate import guarded_settings
+from ui.gate import current_creator, guarded_settings
 from ui.resources import database_problem, services
 
 secrets = guarded_settings().secret_values
@@ -20,25 +20,26 @@ if problem := database_problem(current):
     view.database_down(problem, current.settings)
     st.stop()
 
-filters = view.filter_bar()
-fetched = attempt(partial(view.fetch_page, current, filters), secrets)
+repository = current.repository
+fetched = attempt(lambda: view.fetch_page(repository, view.filter_bar(repository, current_creator())), secrets)
 if fetched is None:
     st.stop()
 filters, page = fetched
 view.write_url(filters)
-detail.show_flash()
+actions.show_flash()
 
 if page.total == 0:
     view.empty_state(filters)
     st.stop()
 
-view.pager(filters, page.total, len(page.records))
+selected = (results.gallery_selection if filters.view == "gallery" else results.table_selection)(page.records)
+if selected:
+    actions.bulk_bar(current, selected)
+results.pager(filters, page.total, len(page.records))
 if filters.view == "gallery":
-    chosen = view.gallery(current, page.records)
+    results.gallery(current, page.records)
 else:
-    chosen = view.results_table(current, page.records)
-    st.caption("Select a row to open the image.")
-view.csv_download(current, filters, page.total)
-
-if chosen is not None:
-    detail.detail_view(current, chosen)
+    results.results_table(current, page.records)
+    st.caption("Select a row to open the image; select several to act on them together.")
+results.csv_download(current.repository, filters, page.total)
+detail.open_detail(current)

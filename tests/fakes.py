@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import itertools
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
@@ -28,6 +28,7 @@ class FakeStore:
     puts: int = 0
     deleted: list[str] = field(default_factory=list)
     created_at: datetime = field(default_factory=lambda: datetime.now(UTC))  # what listings report
+    refuse_delete: set[str] = field(default_factory=set)  # keys whose delete() raises
 
     def put(self, key: str, data: bytes, content_type: str) -> None:
         self.puts += 1
@@ -39,6 +40,8 @@ class FakeStore:
         return self.objects[key][0]
 
     def delete(self, key: str) -> None:
+        if key in self.refuse_delete:
+            raise StorageError("Access denied by the image store. Check SPACES_KEY and SPACES_SECRET.")
         self.deleted.append(key)
         self.objects.pop(key, None)
 
@@ -81,6 +84,12 @@ class FakeRecords:
 
     def delete(self, *, record_id: int) -> bool:
         return self.rows.pop(record_id, None) is not None
+
+    def get_many(self, *, record_ids: Collection[int]) -> list[ImageRecordView]:
+        return [self.rows[record_id] for record_id in sorted(set(record_ids), reverse=True) if record_id in self.rows]
+
+    def delete_many(self, *, record_ids: Collection[int]) -> int:
+        return sum(self.rows.pop(record_id, None) is not None for record_id in set(record_ids))
 
     def update_description(self, *, record_id: int, description: str) -> ImageRecordView | None:
         if record_id not in self.rows:

@@ -18,6 +18,7 @@ from core.config import Settings
 from core.pipeline import Draft, Pipeline, SavedImage, TimedTranscript
 from core.ports import GenerationRequest
 from ui.feedback import user_message
+from ui.gate import current_creator
 
 T = TypeVar("T")
 
@@ -161,7 +162,9 @@ def caption_draft(runner: StageRunner, pipeline: Pipeline, index: int) -> None:
 
 
 def save_draft(runner: StageRunner, pipeline: Pipeline, index: int) -> SavedImage | None:
-    result = runner.stage(f"Save image {index + 1}", lambda: pipeline.save(drafts()[index]))
+    result = runner.stage(
+        f"Save image {index + 1}", lambda: pipeline.save(drafts()[index], created_by=current_creator())
+    )
     if result is not None:
         saved_ids()[drafts()[index].idempotency_key] = result.record.id
     return result

@@ -1,48 +1,45 @@
-"""History page widgets: the filter bar (kept in the URL), the pager, the results table and gallery, CSV export."""
+"""History page state and filter bar: filters kept in the session and mirrored into the URL, clearing, paging."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import replace
+from typing import Literal, TypedDict
 
 import streamlit as st
 
 from core.config import Settings
-from core.export import CSV_ROW_CAP, history_csv
-from core.records import HistoryPage, ImageRecordView
-from core.services import Services
+from core.ports import RecordReader
+from core.records import HistoryPage
 from ui.history_filters import (
     EARLIEST_DAY,
     LATEST_DAY,
+    MAX_FILTER_TAGS,
     MAX_SEARCH_CHARS,
     PAGE_SIZES,
     URL_PARAMS,
     VIEWS,
     HistoryFilters,
     page_count,
-    showing_label,
 )
 from ui.navigation import CREATE_PAGE, link_to_page
-from ui.record_display import card_text, history_frame, thumbnail_key, thumbnail_url
 
 # Session-state keys; widgets use them as `key=` so tests and callbacks can reach them.
 Q_KEY, SINCE_KEY, UNTIL_KEY = "history_q", "history_since", "history_until"
 SORT_KEY, SIZE_KEY, PAGE_KEY, VIEW_KEY = "history_sort", "history_size", "history_page", "history_view"
+STARRED_KEY, TAGS_KEY, BY_KEY = "history_starred", "history_tags", "history_by"
 TABLE_KEY, OPEN_KEY, CONFIRM_KEY = "history_table", "history_open_id", "history_confirm_delete"
+PICK_PREFIX = "history_pick_"  # + record id: a gallery checkbox
+PAGE_IDS_KEY, PREVIOUS_ROWS_KEY = "_history_page_ids", "_history_previous_rows"
 NO_SELECTION: dict[str, dict[str, list[object]]] = {"selection": {"rows": [], "columns": [], "cells": []}}
+ANYONE = ""
 
-COLUMN_CONFIG = {
-    "id": st.column_config.NumberColumn("#", format="%d", width="small"),
-    "thumbnail": st.column_config.ImageColumn("Image", width="small"),
-    "prompt": st.column_config.TextColumn("Prompt", width="large"),
-    "caption": st.column_config.TextColumn("Caption", width="medium"),
-    "created_at": st.column_config.DatetimeColumn("Created (UTC)", format="YYYY-MM-DD HH:mm", timezone="UTC"),
-    "aspect_ratio": st.column_config.TextColumn("Aspect"),
-    "pixels": st.column_config.TextColumn("Pixels"),
-    "size_kb": st.column_config.NumberColumn("KB", format="%.0f"),
-    "models": st.column_config.TextColumn("Models"),
-    "total_s": st.column_config.NumberColumn("Total (s)", format="%.1f"),
-}
+
+# Filters outlive the page: Streamlit keeps these widgets' values when the visitor goes elsewhere and back.
+class _Keep(TypedDict):  # typed, so that `**KEEP` type-checks against each widget's signature
+    persist_state: Literal["page", "session"]
+
+
+KEEP: _Keep = {"persist_state": "session"}
 
 
 def filter_state_from_url() -> None:
@@ -56,6 +53,9 @@ def filter_state_from_url() -> None:
         SIZE_KEY: start.page_size,
         PAGE_KEY: start.page,
         VIEW_KEY: start.view,
+        STARRED_KEY: start.starred,
+        TAGS_KEY: list(start.tags),
+        BY_KEY: start.by,
     }
     for key, value in seeds.items():
         st.session_state.setdefault(key, value)
@@ -71,6 +71,9 @@ def current_filters() -> HistoryFilters:
         page_size=state[SIZE_KEY],
         page=state[PAGE_KEY],
         view=state[VIEW_KEY],
+        starred=bool(state[STARRED_KEY]),
+        tags=tuple(state[TAGS_KEY] or ()),
+        by=state[BY_KEY] or "",
     )
 
 
@@ -84,25 +87,33 @@ def write_url(filters: HistoryFilters) -> None:
             del st.query_params[name]
 
 
-def close_detail() -> None:
+def clear_selection() -> None:
     st.session_state[TABLE_KEY] = NO_SELECTION
+    st.session_state[PREVIOUS_ROWS_KEY] = []
+    for key in [key for key in st.session_state if str(key).startswith(PICK_PREFIX)]:
+        st.session_state[key] = False
+
+
+def close_detail() -> None:
     for key in (OPEN_KEY, CONFIRM_KEY):
         st.session_state.pop(key, None)
 
 
 def restart_paging() -> None:
-    """Any new filter starts again at page 1, with nothing opened."""
+    """Any new filter starts again at page 1, with nothing selected or opened."""
     st.session_state[PAGE_KEY] = 1
+    clear_selection()
     close_detail()
 
 
 def clear_filters() -> None:
-    st.session_state.update({Q_KEY: "", SINCE_KEY: None, UNTIL_KEY: None})
+    st.session_state.update({Q_KEY: "", SINCE_KEY: None, UNTIL_KEY: None, STARRED_KEY: False, TAGS_KEY: [], BY_KEY: ""})
     restart_paging()
 
 
 def step_page(step: int) -> None:
     st.session_state[PAGE_KEY] = max(1, st.session_state[PAGE_KEY] + step)
+    clear_selection()
     close_detail()
 
 
@@ -111,19 +122,20 @@ def open_record(record_id: int) -> None:
     st.session_state[OPEN_KEY] = record_id
 
 
-def fetch_page(current: Services, filters: HistoryFilters) -> tuple[HistoryFilters, HistoryPage]:
+def fetch_page(reader: RecordReader, filters: HistoryFilters) -> tuple[HistoryFilters, HistoryPage]:
     """One page of results; a page number past the end (stale link, deletions) moves to the last page."""
-    page = current.repository.search(query=filters.query())
+    page = reader.search(query=filters.query())
     last = page_count(page.total, filters.page_size)
     if filters.page > last:
         filters = replace(filters, page=last)
-        page = current.repository.search(query=filters.query())
+        page = reader.search(query=filters.query())
     st.session_state[PAGE_KEY] = filters.page  # the page widget is drawn later in this run, so this is allowed
+    st.session_state[PAGE_IDS_KEY] = [record.id for record in page.records]  # previous/next in the detail
     return filters, page
 
 
-def filter_bar() -> HistoryFilters:
-    """Search words, date range, order, page size and view; any change of filter goes back to page 1."""
+def filter_bar(reader: RecordReader, me: str | None) -> HistoryFilters:
+    """Words, dates, stars, tags, author, order, page size and view; any change of filter goes back to page 1."""
     filter_state_from_url()
     words, since, until, order, size, view = st.columns([3, 1.3, 1.3, 1.3, 1, 1.4], vertical_alignment="bottom")
     words.text_input(
@@ -132,16 +144,19 @@ def filter_bar() -> HistoryFilters:
         max_chars=MAX_SEARCH_CHARS,
         placeholder="Words in the prompt, caption or transcript",
         on_change=restart_paging,
+        **KEEP,
     )
     for column, label, key in ((since, "Since", SINCE_KEY), (until, "Until", UNTIL_KEY)):
         column.date_input(
             label,
+            value=None,  # makes each date clearable (an × in the box); empty means no limit
             key=key,
             min_value=EARLIEST_DAY,
             max_value=LATEST_DAY,
             on_change=restart_paging,
             format="YYYY-MM-DD",
-            help="Inclusive, in UTC days. Leave empty for no limit.",
+            help="Inclusive, in UTC days. Leave empty (or clear it) for no limit.",
+            **KEEP,
         )
     order.selectbox(
         "Order",
@@ -149,69 +164,47 @@ def filter_bar() -> HistoryFilters:
         key=SORT_KEY,
         format_func=lambda o: f"{o.title()} first",
         on_change=restart_paging,
+        **KEEP,
     )
-    size.selectbox("Per page", PAGE_SIZES, key=SIZE_KEY, on_change=restart_paging)
-    view.radio("View", VIEWS, key=VIEW_KEY, format_func=str.title, horizontal=True, on_change=close_detail)
+    size.selectbox("Per page", PAGE_SIZES, key=SIZE_KEY, on_change=restart_paging, **KEEP)
+    view.radio("View", VIEWS, key=VIEW_KEY, format_func=str.title, horizontal=True, on_change=close_detail, **KEEP)
+    _gallery_filters(reader, me)
     return current_filters()
 
 
-def pager(filters: HistoryFilters, total: int, shown: int) -> None:
-    last = page_count(total, filters.page_size)
-    label, previous, number, following = st.columns([4, 1, 1.4, 1], vertical_alignment="bottom")
-    label.caption(f"{showing_label(filters, total, shown)} · page {filters.page} of {last}")
-    previous.button("◀ Previous", key="history_previous", disabled=filters.page <= 1, on_click=step_page, args=(-1,))
-    number.number_input(
-        "Page", min_value=1, max_value=last, step=1, key=PAGE_KEY, on_change=close_detail, label_visibility="collapsed"
+def _gallery_filters(reader: RecordReader, me: str | None) -> None:
+    starred, tags, by, clear = st.columns([1.2, 4, 2.2, 1.2], vertical_alignment="bottom")
+    starred.toggle("Starred only", key=STARRED_KEY, on_change=restart_paging, **KEEP)
+    counts = dict(reader.tag_counts())
+    chosen = [tag for tag in st.session_state.get(TAGS_KEY) or [] if tag not in counts]
+    tags.multiselect(
+        "Tags (all must match)",
+        [*counts, *chosen],  # a linked tag nobody uses any more stays visible, with 0
+        key=TAGS_KEY,
+        format_func=lambda tag: f"{tag} ({counts.get(tag, 0)})",
+        max_selections=MAX_FILTER_TAGS,
+        placeholder="Any tags" if counts else "No tags yet",
+        on_change=restart_paging,
+        **KEEP,
     )
-    following.button("Next ▶", key="history_next", disabled=filters.page >= last, on_click=step_page, args=(1,))
-
-
-def results_table(current: Services, records: Sequence[ImageRecordView]) -> ImageRecordView | None:
-    """The page as a table of thumbnails and metadata; the selected row is returned."""
-    frame = history_frame(records, lambda key: thumbnail_url(current, key))
-    event = st.dataframe(
-        frame,
-        key=TABLE_KEY,
-        on_select="rerun",
-        selection_mode="single-row",
-        hide_index=True,
-        column_config=COLUMN_CONFIG,
-        row_height=64,
+    people = reader.creators()
+    options = [ANYONE, *([me] if me else []), *(p for p in people if p != me)]
+    if (linked := st.session_state.get(BY_KEY)) and linked not in options:
+        options.append(linked)
+    by.selectbox(
+        "Made by",
+        options,
+        key=BY_KEY,
+        format_func=lambda who: "Anyone" if who == ANYONE else (f"Me ({who})" if who == me else who),
+        on_change=restart_paging,
+        **KEEP,
     )
-    rows = event.selection.rows
-    return records[rows[0]] if rows and rows[0] < len(records) else None
-
-
-def gallery(current: Services, records: Sequence[ImageRecordView], columns: int = 4) -> ImageRecordView | None:
-    """The same page as a grid of thumbnails; each has a button that opens its detail."""
-    for start in range(0, len(records), columns):
-        for cell, record in zip(st.columns(columns), records[start : start + columns], strict=False):
-            with cell, st.container(border=True):
-                if url := thumbnail_url(current, thumbnail_key(record)):
-                    st.image(url, width="stretch")
-                st.caption(card_text(record, 120))
-                st.button("Open", key=f"history_open_{record.id}", on_click=open_record, args=(record.id,))
-    opened = st.session_state.get(OPEN_KEY)
-    return next((record for record in records if record.id == opened), None)
-
-
-def csv_download(current: Services, filters: HistoryFilters, total: int) -> None:
-    repository, query = current.repository, filters.query()
-    st.download_button(
-        f"Download {min(total, CSV_ROW_CAP)} matching rows as CSV",
-        data=lambda: history_csv(repository=repository, query=query),  # built only when clicked
-        file_name="history.csv",
-        mime="text/csv",
-        key="history_csv",
-        on_click="ignore",
-        help=f"Everything the filters match, up to {CSV_ROW_CAP:,} rows; without the images.",
-    )
+    clear.button("Clear filters", key="history_clear_filters", on_click=clear_filters, width="stretch")
 
 
 def empty_state(filters: HistoryFilters) -> None:
     if filters.narrows:
-        st.info("No saved image matches these filters. Try fewer words or a wider date range.", icon="🔎")
-        st.button("Clear filters", key="history_clear_filters", on_click=clear_filters)
+        st.info("No saved image matches these filters. Try fewer words, tags or a wider date range.", icon="🔎")
     else:
         st.info("Nothing saved yet. Images you create are kept here.", icon="🖼️")
         link_to_page(CREATE_PAGE, "Create your first image", icon="🎙️")

@@ -1,8 +1,6 @@
-"""One saved image opened on the History page: full image, metadata, and download, reuse, recaption, delete."""
+"""One saved image in a dialog over the results: full image, metadata, star, tags, previous/next and actions."""
 
 from __future__ import annotations
-
-from collections.abc import Callable
 
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
@@ -12,25 +10,12 @@ from core.errors import AppError, DatabaseError
 from core.records import ImageRecordView
 from core.services import Services
 from ui.feedback import user_message
-from ui.history import CONFIRM_KEY, close_detail
+from ui.history import CONFIRM_KEY, OPEN_KEY, PAGE_IDS_KEY, close_detail, open_record
+from ui.history_actions import change_tags, remember_outcome, show_flash, toggle_star
 from ui.navigation import CREATE_PAGE
 from ui.record_display import download_name, escape_markdown, record_facts
 
-FLASH_KEY = "history_flash"
-
-
-def remember_outcome(current: Services, action: Callable[[], str]) -> None:
-    """Run a button's action and keep what to tell the user, to show after the rerun it causes."""
-    try:
-        st.session_state[FLASH_KEY] = ("success", action())
-    except Exception as exc:
-        st.session_state[FLASH_KEY] = ("error", user_message(exc, current.settings.secret_values))
-
-
-def show_flash() -> None:
-    if flash := st.session_state.pop(FLASH_KEY, None):
-        level, message = flash
-        (st.success if level == "success" else st.error)(message, icon="✅" if level == "success" else "⚠️")
+DETAIL_TAGS_KEY = "history_detail_tags"
 
 
 def recaption(current: Services, record_id: int) -> None:
@@ -59,52 +44,109 @@ def delete_record(current: Services, record_id: int) -> None:
     close_detail()
 
 
+def open_detail(current: Services) -> None:
+    """Show the opened record, if any, in a dialog over the results."""
+    if st.session_state.get(OPEN_KEY) is not None:
+        _detail_dialog(current)
+
+
+@st.dialog("Image", width="large", on_dismiss=close_detail)
+def _detail_dialog(current: Services) -> None:
+    record_id = st.session_state.get(OPEN_KEY)
+    record = current.repository.get(record_id=int(record_id)) if record_id is not None else None
+    if record is None:
+        st.info("This image is no longer saved: it was deleted meanwhile.")
+        return
+    show_flash()
+    detail_view(current, record)
+
+
 def detail_view(current: Services, record: ImageRecordView) -> None:
-    """The full image, its metadata, transcript beside prompt, and what can be done with it."""
-    with st.container(border=True):
-        heading, close = st.columns([6, 1])
-        heading.subheader(f"Image #{record.id}")
-        close.button("Close", key="history_close", on_click=close_detail)
-        picture, facts = st.columns([3, 2])
-        image_bytes = _show_image(current, record, picture)
-        facts.markdown("\n".join(f"- **{label}:** {escape_markdown(value)}" for label, value in record_facts(record)))
-        prompt, transcript = st.columns(2)
-        prompt.markdown("**Prompt**")
-        prompt.code(record.prompt, language=None, wrap_lines=True)
-        transcript.markdown("**Transcript**")
-        if record.transcript:
-            transcript.code(record.transcript, language=None, wrap_lines=True)
-        else:
-            transcript.caption("Typed, not spoken: there is no transcript.")
-        st.markdown(f"**Caption:** {escape_markdown(record.description) or '_none_'}")
-        _actions(current, record, image_bytes)
+    """The full image, its metadata, transcript beside prompt, star and tags, and what can be done with it."""
+    heading, star, previous, following = st.columns([5, 1, 1, 1], vertical_alignment="center")
+    heading.subheader(f"Image #{record.id}")
+    star.button(
+        "★ Starred" if record.starred else "☆ Star",
+        key="history_detail_star",
+        on_click=toggle_star,
+        args=(current, record.id, not record.starred),
+    )
+    ids = list(st.session_state.get(PAGE_IDS_KEY) or [])
+    at = ids.index(record.id) if record.id in ids else -1
+    previous.button("◀ Previous", key="history_detail_previous", disabled=at <= 0, on_click=_step, args=(ids, at - 1))
+    following.button(
+        "Next ▶", key="history_detail_next", disabled=at < 0 or at >= len(ids) - 1, on_click=_step, args=(ids, at + 1)
+    )
+    picture, facts = st.columns([3, 2])
+    image_bytes, missing = _show_image(current, record, picture)
+    facts.markdown("\n".join(f"- **{label}:** {escape_markdown(value)}" for label, value in record_facts(record)))
+    _tags(current, record, facts)
+    prompt, transcript = st.columns(2)
+    prompt.markdown("**Prompt**")
+    prompt.code(record.prompt, language=None, wrap_lines=True)
+    transcript.markdown("**Transcript**")
+    if record.transcript:
+        transcript.code(record.transcript, language=None, wrap_lines=True)
+    else:
+        transcript.caption("Typed, not spoken: there is no transcript.")
+    st.markdown(f"**Caption:** {escape_markdown(record.description) or '_none_'}")
+    _actions(current, record, image_bytes, missing)
 
 
-def _show_image(current: Services, record: ImageRecordView, where: DeltaGenerator) -> bytes | None:
-    """Local files are sent as bytes (also reused for the download); Spaces images load from their URL."""
+def _step(ids: list[int], index: int) -> None:
+    if 0 <= index < len(ids):
+        open_record(ids[index])
+
+
+def _tags(current: Services, record: ImageRecordView, where: DeltaGenerator) -> None:
+    where.markdown("**Tags:** " + (", ".join(escape_markdown(tag) for tag in record.tags) or "_none_"))
+    text, add, remove = where.columns([3, 1, 1.3], vertical_alignment="bottom")
+    text.text_input("Tags", key=DETAIL_TAGS_KEY, placeholder="poster, team red", label_visibility="collapsed")
+    for column, label, key, adding in (
+        (add, "Add", "history_detail_tag_add", True),
+        (remove, "Remove", "history_detail_tag_remove", False),
+    ):
+        column.button(
+            label, key=key, on_click=change_tags, args=(current, [record.id], DETAIL_TAGS_KEY), kwargs={"add": adding}
+        )
+
+
+def _show_image(current: Services, record: ImageRecordView, where: DeltaGenerator) -> tuple[bytes | None, str | None]:
+    """Local files are sent as bytes (also reused for the download); Spaces images load from their URL.
+
+    Returns the bytes (local only) and, when the file cannot be had, the reason.
+    """
     try:
+        if not current.store.exists(record.image_filename):
+            reason = "The image file is missing from storage, so there is nothing to show or download."
+            where.warning(reason, icon="🖼️")
+            return None, reason
         if current.settings.spaces is None:
             data = current.store.get(record.image_filename)
             where.image(data, width="stretch")
-            return data
+            return data, None
         where.image(current.urls.url(record.image_filename), width="stretch")
     except AppError as exc:
-        where.warning(user_message(exc, current.settings.secret_values), icon="🖼️")
-    return None
+        reason = user_message(exc, current.settings.secret_values)
+        where.warning(reason, icon="🖼️")
+        return None, reason
+    return None, None
 
 
-def _actions(current: Services, record: ImageRecordView, image_bytes: bytes | None) -> None:
+def _actions(current: Services, record: ImageRecordView, image_bytes: bytes | None, missing: str | None) -> None:
     download, reuse, again, remove = st.columns(4)
     file_name, mime = download_name(record)
     store, key = current.store, record.image_filename
     download.download_button(
         "Download image",
         # Spaces: fetched only when clicked, so browsing never downloads full images to the server.
-        data=image_bytes if image_bytes is not None else (lambda: store.get(key)),
+        data=image_bytes if image_bytes is not None else (b"" if missing else (lambda: store.get(key))),
         file_name=file_name,
         mime=mime,
         key="history_download",
         on_click="ignore",
+        disabled=missing is not None,
+        help=missing,
     )
     if reuse.button("Use this prompt again", key="history_reuse"):
         st.session_state["prefill_prompt"] = record.prompt
@@ -112,10 +154,10 @@ def _actions(current: Services, record: ImageRecordView, image_bytes: bytes | No
             st.switch_page(CREATE_PAGE)
         except StreamlitAPIException:  # run alone, outside st.navigation
             st.info("The prompt is ready: open the Create page to use it.")
-    if again.button("Regenerate caption", key="history_recaption"):
+    if again.button("Regenerate caption", key="history_recaption", disabled=missing is not None):
         with st.spinner("Writing a new caption (the first one also loads the caption model)…"):
             recaption(current, record.id)
-        st.rerun()  # redraw the table above with the new caption
+        st.rerun()  # redraw the results behind with the new caption
     remove.button("Delete…", key="history_delete", on_click=lambda: st.session_state.update({CONFIRM_KEY: record.id}))
     if st.session_state.get(CONFIRM_KEY) == record.id:
         st.warning(f"Delete image #{record.id}, its file and its thumbnail for good? This cannot be undone.")

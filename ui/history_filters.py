@@ -7,7 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
-from core.records import HistoryQuery
+from core.errors import InputError
+from core.records import MAX_CREATOR_CHARS, HistoryQuery, normalize_tag
 
 PAGE_SIZES = (10, 25, 50, 100)
 DEFAULT_PAGE_SIZE = 25
@@ -15,7 +16,8 @@ VIEWS = ("table", "gallery")
 MAX_SEARCH_CHARS = 200
 MAX_PAGE = 1_000_000
 EARLIEST_DAY, LATEST_DAY = date(2000, 1, 1), date(2100, 12, 31)
-URL_PARAMS = ("q", "since", "until", "sort", "size", "page", "view")
+MAX_FILTER_TAGS = 10
+URL_PARAMS = ("q", "since", "until", "sort", "size", "page", "view", "starred", "tag", "by")
 
 
 @dataclass(frozen=True)
@@ -29,11 +31,14 @@ class HistoryFilters:
     page_size: int = DEFAULT_PAGE_SIZE
     page: int = 1
     view: str = "table"
+    starred: bool = False
+    tags: tuple[str, ...] = ()  # all must be on a record
+    by: str = ""  # created_by, exactly
 
     @property
     def narrows(self) -> bool:
-        """True when words or dates hide some records (sort, size and view never do)."""
-        return bool(self.search.strip() or self.since or self.until)
+        """True when some filter hides records (sort, size and view never do)."""
+        return bool(self.search.strip() or self.since or self.until or self.starred or self.tags or self.by)
 
     def query(self) -> HistoryQuery:
         return HistoryQuery(
@@ -43,6 +48,9 @@ class HistoryFilters:
             newest_first=self.newest_first,
             limit=self.page_size,
             offset=(self.page - 1) * self.page_size,
+            starred=self.starred,
+            tags=self.tags,
+            created_by=self.by or None,
         )
 
     def to_params(self) -> dict[str, str]:
@@ -55,6 +63,9 @@ class HistoryFilters:
             "size": "" if self.page_size == DEFAULT_PAGE_SIZE else str(self.page_size),
             "page": "" if self.page == 1 else str(self.page),
             "view": "" if self.view == "table" else self.view,
+            "starred": "1" if self.starred else "",
+            "tag": ",".join(self.tags),  # tags never hold commas: commas separate them everywhere
+            "by": self.by,
         }
         return {name: value for name, value in params.items() if value}
 
@@ -71,7 +82,23 @@ class HistoryFilters:
             page_size=size if size in PAGE_SIZES else DEFAULT_PAGE_SIZE,
             page=min(max(_whole_number(params.get("page")) or 1, 1), MAX_PAGE),
             view=view if view in VIEWS else "table",
+            starred=params.get("starred", "") in ("1", "true", "yes"),
+            tags=parse_tags(str(params.get("tag", "")))[:MAX_FILTER_TAGS],
+            by=" ".join(str(params.get("by", "")).split())[:MAX_CREATOR_CHARS],
         )
+
+
+def parse_tags(text: str) -> tuple[str, ...]:
+    """Comma-separated tags as typed or linked, normalized, unusable ones dropped, in order, once each."""
+    tags: list[str] = []
+    for part in text.split(","):
+        try:
+            tag = normalize_tag(part)
+        except InputError:
+            continue
+        if tag not in tags:
+            tags.append(tag)
+    return tuple(tags)
 
 
 def _day(value: str | None) -> date | None:

@@ -1,15 +1,49 @@
-"""Where the app's pages live, and links between them that also work when a page runs alone."""
+"""Where the app's pages live, the navigation Home.py runs, and links between pages that also work alone."""
 
 from __future__ import annotations
 
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
+from streamlit.navigation.page import StreamlitPage
+from streamlit.runtime.pages_manager import PagesManager
 
-# Paths as registered with st.navigation in Home.py; st.page_link and st.switch_page take the same strings.
+# Paths as registered with st.navigation; st.page_link and st.switch_page take the same strings.
 HOME_PAGE = "pages/home.py"
 CREATE_PAGE = "pages/create.py"
 HISTORY_PAGE = "pages/history.py"
 STATUS_PAGE = "pages/status.py"
+
+
+_registered = False  # set once this process has called st.navigation, which ends the pages/ mode for good
+
+
+def app_navigation(*, show: bool) -> StreamlitPage:
+    """The app's pages; the page the URL names is resolved here, so links keep their page and query."""
+    global _registered
+    _registered = True
+    return st.navigation(
+        [
+            st.Page(HOME_PAGE, title="Home", icon="🏠", default=True),
+            st.Page(CREATE_PAGE, title="Create", icon="🎨"),
+            st.Page(HISTORY_PAGE, title="History", icon="🗂️"),
+            st.Page(STATUS_PAGE, title="Status", icon="🩺"),
+        ],
+        # Hidden until the visitor is let in, so a stranger sees no links.
+        position="top" if show else "hidden",
+    )
+
+
+def hand_over_to_app_navigation() -> None:
+    """Run the whole app when Streamlit serves a pages/ script on its own.
+
+    Until the first st.navigation call of the server process, Streamlit runs a script of the folder
+    named pages/ directly for its URL (/history), without Home.py and so without navigation. A
+    page that finds itself run that way registers the app's navigation (which ends that mode for the
+    whole process) and reruns: Home.py then runs with the same page and query parameters.
+    """
+    if PagesManager.uses_pages_directory and not _registered:
+        app_navigation(show=False)
+        st.rerun()
 
 
 def link_to_page(page: str, label: str, icon: str | None = None) -> None:

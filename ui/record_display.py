@@ -18,9 +18,8 @@ log = logging.getLogger(__name__)
 
 STAGE_ORDER = ("transcribe", "generate", "caption", "upload")
 # The History table's columns, in order; ui.history gives each one its st.column_config.
-TABLE_COLUMNS = (
-    "id", "thumbnail", "prompt", "caption", "created_at", "aspect_ratio", "pixels", "size_kb", "models", "total_s",
-)  # fmt: skip
+# Only what fits beside a wide prompt without sideways scrolling; pixels, size and models are in the detail.
+TABLE_COLUMNS = ("starred", "id", "thumbnail", "prompt", "caption", "tags", "created_by", "created_at", "total_s")
 _MARKDOWN_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
 
 
@@ -68,15 +67,14 @@ def history_frame(records: Sequence[ImageRecordView], thumbnail_url: Callable[[s
     """One row per record for st.dataframe; `thumbnail_url` turns a storage key into a browser URL."""
     rows = [
         {
+            "starred": "★" if record.starred else "",
             "id": record.id,
             "thumbnail": thumbnail_url(thumbnail_key(record)),
             "prompt": record.prompt,
             "caption": record.description,
+            "tags": ", ".join(record.tags),
+            "created_by": record.created_by,
             "created_at": record.created_at,
-            "aspect_ratio": record.aspect_ratio,
-            "pixels": f"{record.width}×{record.height}" if record.width and record.height else None,
-            "size_kb": round(record.size_bytes / 1024, 1) if record.size_bytes else None,
-            "models": " + ".join(m for m in (record.image_model, record.caption_model) if m) or None,
             "total_s": round(sum(record.timings_ms.values()) / 1000, 2) if record.timings_ms else None,
         }
         for record in records
@@ -97,6 +95,7 @@ def record_facts(record: ImageRecordView) -> list[tuple[str, str]]:
     stages = in_stage_order(record.timings_ms)
     facts = [
         ("Created", record.created_at.strftime("%Y-%m-%d %H:%M:%S UTC")),
+        ("Made by", record.created_by or ""),
         ("Pixels", f"{record.width} × {record.height}" if record.width and record.height else ""),
         ("File size", format_bytes(record.size_bytes) if record.size_bytes else ""),
         ("Format", record.output_format or ""),

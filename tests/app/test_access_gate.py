@@ -44,7 +44,10 @@ def test_signed_in_user_sees_the_app_without_a_password(home, monkeypatch):
     assert "Speak an idea, get an image" in titles(home)
 
 
-def test_password_gate_lets_in_only_the_right_password(home, monkeypatch):
+def test_password_gate_lets_in_only_the_right_password(data_dir, monkeypatch):
+    # Through a page script: AppTest loses form input on Home.py, which calls st.navigation before the
+    # gate (the browser tests drive Home.py's form). Every page runs the same gate.
+    home = page("pages/home.py")
     monkeypatch.setenv("APP_PASSWORD", "correct horse")
     home.run()
     assert titles(home) == ["This app is private"]
@@ -53,8 +56,27 @@ def test_password_gate_lets_in_only_the_right_password(home, monkeypatch):
     assert titles(home) == ["This app is private"]
     assert any("not right" in e.value for e in home.error)
     home.text_input(key="access_password").input("correct horse")
+    home.text_input(key="access_name").input("  Ana  ")
     home.button[0].click().run()
     assert "Speak an idea, get an image" in titles(home)
+    assert home.session_state["_created_by"] == "Ana"  # saved with the images this session makes
+
+
+def test_a_signed_in_user_is_saved_as_their_email(monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    def script() -> None:
+        import streamlit as st
+
+        from ui.gate import current_creator
+
+        st.write(f"creator={current_creator()}")
+
+    at = AppTest.from_function(script)
+    at.secrets["auth"] = AUTH
+    at.user = {"is_logged_in": True, "email": "ana@example.com"}
+    at.run()
+    assert at.markdown[0].value == "creator=ana@example.com"
 
 
 def test_open_app_says_so_on_home(home):

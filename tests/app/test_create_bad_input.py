@@ -100,11 +100,13 @@ def test_whitespace_prompt_asks_for_a_description_and_calls_nothing(app_env):
 
 def test_prompt_over_the_length_limit_names_the_limit(app_env, monkeypatch):
     monkeypatch.setenv("MAX_PROMPT_CHARS", "20")
-    at = generate("a" * 25)
-    # The text box caps typing at the limit; whatever gets past it is refused before Replicate is called.
-    message = errors_after(at)
-    assert all(len(r.body["input"]["prompt"]) <= 20 for r in app_env.created)
-    assert app_env.created or "20" in message
+    at = page("pages/create.py").run()
+    at.text_area(key="prompt").set_value("a" * 25).run()
+    # Nothing is cut: the page flags the prompt and Generate stays disabled until it is shortened.
+    assert errors_after(at) == ""
+    assert any("limit is 20" in w.value for w in at.warning) and at.button(key="generate").disabled
+    assert at.text_area(key="prompt").value == "a" * 25
+    assert app_env.created == []
 
 
 def test_emoji_and_right_to_left_prompt_is_generated_unchanged(app_env):

@@ -12,11 +12,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
+from core.errors import StorageError
 from core.gc import collect_garbage, find_orphans
 from core.images import new_object_keys
-from core.ports import ImageStore
+from core.pipeline import Draft, Pipeline
+from core.ports import GeneratedImage, GenerationRequest, ImageStore
 from core.repository import RecordRepository
 from core.storage import LocalStore, SpacesStore
+from tests.fakes import FakeCaptioner, FakeGenerator, FakeTranscriber, png_bytes
 from tests.integration.test_cli import run_cli
 from tests.integration.test_repository import new_record
 
@@ -108,3 +111,36 @@ def test_gc_command_on_the_embedded_defaults_lists_then_removes_an_old_orphan(tm
 
     bad = run_cli("gc", "--older-than", "-5", env=env)
     assert bad.returncode == 2
+
+
+class FlakyStore(LocalStore):
+    """A folder whose thumbnail uploads and deletes fail, as when storage goes away mid-save."""
+
+    def put(self, key: str, data: bytes, content_type: str) -> None:
+        if key.startswith("thumbnails/"):
+            raise StorageError("Spaces stopped answering.")
+        super().put(key, data, content_type)
+
+    def delete(self, key: str) -> None:
+        raise StorageError("Spaces stopped answering.")
+
+
+def test_the_image_left_by_storage_failing_between_image_and_thumbnail_is_collected(repository, tmp_path):
+    flaky = FlakyStore(tmp_path / "images")
+    pipeline = Pipeline(
+        store=flaky,
+        repository=repository,
+        generator=FakeGenerator(),
+        transcriber=FakeTranscriber,
+        captioner=FakeCaptioner,
+    )
+    draft = Draft(image=GeneratedImage(png_bytes(), "png"), request=GenerationRequest(prompt="a kite"), image_model="x")
+    with pytest.raises(StorageError):
+        pipeline.save(draft)
+    [left] = list(flaky.list_objects("images/"))
+
+    healthy = LocalStore(flaky.root)
+    later = datetime.now(UTC) + 2 * HOUR
+    assert [o.key for o in find_orphans(healthy, repository, older_than=HOUR, now=later).objects] == [left.key]
+    collect_garbage(healthy, repository, older_than=timedelta(0), dry_run=False)
+    assert list(healthy.list_objects("images/")) == []

@@ -20,6 +20,7 @@ from core.repository import RecordRepository
 
 SEED_COLUMNS = ["id", "prompt", "image_filename", "description", "created_at"]
 TRIGRAM_INDEX = "ix_image_records_search_trgm"
+HEAD_REVISION = "0003"
 
 
 @pytest.fixture
@@ -64,7 +65,7 @@ def test_migrate_creates_image_records_with_the_seed_columns_first(engine: Engin
     assert columns[:5] == SEED_COLUMNS
     assert {"transcript", "thumbnail_filename", "timings_ms", "idempotency_key", "seed"} <= set(columns)
     assert {"ix_image_records_created_at", "ix_image_records_idempotency_key"} <= set(indexes)
-    assert revision_of(engine) == "0002"
+    assert revision_of(engine) == HEAD_REVISION
 
 
 def test_migrate_accepts_a_url_and_needs_no_alembic_ini(sqlite_url: str, tmp_path: Path) -> None:
@@ -74,7 +75,7 @@ def test_migrate_accepts_a_url_and_needs_no_alembic_ini(sqlite_url: str, tmp_pat
 
     engine = create_engine_for(sqlite_url)
     try:
-        assert revision_of(engine) == "0002"
+        assert revision_of(engine) == HEAD_REVISION
     finally:
         engine.dispose()
 
@@ -87,7 +88,7 @@ def test_upgrading_twice_changes_nothing(engine: Engine) -> None:
     migrate(engine)
 
     assert schema_of(engine) == before
-    assert revision_of(engine) == "0002"
+    assert revision_of(engine) == HEAD_REVISION
     assert RecordRepository(engine).search(query=HistoryQuery()).total == 1
 
 
@@ -142,7 +143,7 @@ def test_migrate_adopts_the_gradio_table_and_keeps_its_rows(engine: Engine) -> N
     saved, inserted = repository.add(record=NewRecord("new boat", "c.webp", "a boat", "key-new"))
     assert inserted and saved.id > max(r.id for r in page.records)
     assert repository.search(query=HistoryQuery(search="boat")).total == 2
-    assert revision_of(engine) == "0002"
+    assert revision_of(engine) == HEAD_REVISION
 
 
 def test_downgrading_to_base_returns_to_the_gradio_shape_and_keeps_rows(engine: Engine) -> None:

@@ -78,6 +78,15 @@ def test_a_flac_whose_header_claims_a_huge_length_is_refused_without_allocating_
     assert grown_mb < MEMORY_BOUND_MB
 
 
+def test_an_ogg_whose_header_claims_a_huge_length_decodes_what_it_holds_in_bounded_memory(tmp_path):
+    forged = with_last_ogg_granule(encode(tone_samples(2.9)), 2**40)  # claims 2 years at 16 kHz
+
+    outcome, grown_mb = decode_measuring_memory(forged, tmp_path, "huge.ogg")
+
+    assert outcome == "decoded 2.9 s"
+    assert grown_mb < MEMORY_BOUND_MB
+
+
 def test_a_flac_of_unknown_length_is_decoded_only_up_to_the_limit(tmp_path):
     # STREAMINFO's length 0 means "unknown": only decoding can tell, and decoding must stop at the limit.
     outcome, grown_mb = decode_measuring_memory(silent_flac(3600, header_samples=0), tmp_path, "unknown.flac")

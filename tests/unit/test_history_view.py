@@ -10,15 +10,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-import pandas as pd
 import pytest
 
 from core.db import create_engine_for, migrate
 from core.export import CSV_FIELDS, history_csv
 from core.records import HistoryPage, HistoryQuery, ImageRecordView, NewRecord
 from core.repository import RecordRepository
-from ui.history import COLUMN_CONFIG
 from ui.history_filters import DEFAULT_PAGE_SIZE, HistoryFilters, page_count, showing_label
+from ui.history_results import COLUMN_CONFIG
 from ui.record_display import download_name, escape_markdown, history_frame, record_facts
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -121,9 +120,8 @@ def test_table_rows_carry_prompt_caption_url_and_extras() -> None:
         "https://cdn.example/images/0b7c.webp?signed",
     ]
     assert frame["created_at"].iloc[0] == datetime(2025, 3, 4, 5, 6, 7, tzinfo=UTC)
-    assert frame["pixels"].iloc[0] == "1024×768" and pd.isna(frame["pixels"].iloc[1])
     assert frame["total_s"].iloc[0] == pytest.approx(3.35)
-    assert frame["models"].iloc[0] == "black-forest-labs/flux-schnell + Salesforce/blip-image-captioning-base"
+    assert list(frame["starred"]) == ["", ""] and list(frame["tags"]) == ["", ""]
 
 
 def test_empty_page_makes_an_empty_table_with_the_same_columns() -> None:

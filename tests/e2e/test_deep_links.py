@@ -1,0 +1,74 @@
+"""Shared links on a freshly started server: the first visit shows navigation and exactly the view asked for."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.conftest import app_environment, launched_browser, running_streamlit
+from tests.e2e.test_browser import PASSWORD, STEP_MS, assert_no_tracebacks, wait_until_idle
+
+pytestmark = pytest.mark.e2e
+
+
+def test_first_visit_of_a_history_link_on_a_fresh_server_shows_navigation_and_the_filter(
+    chromium_executable: str, artifacts: Path, tmp_path: Path
+) -> None:
+    from playwright.sync_api import expect
+
+    env = app_environment({}, tmp_path / "data")
+    with (
+        running_streamlit(env, tmp_path / "app", artifacts / "streamlit-deep-link.log") as server,
+        launched_browser(chromium_executable, None) as browser,
+    ):
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        page.set_default_timeout(STEP_MS)
+        try:
+            page.goto(f"{server.url}/history?q=dragon&view=gallery")
+            main = page.get_by_test_id("stMain")
+            expect(main.get_by_role("heading", name="History")).to_be_visible()
+            expect(page.get_by_test_id("stTopNav")).to_be_visible()
+            expect(main.get_by_label("Search")).to_have_value("dragon")
+            wait_until_idle(page)
+            page.screenshot(path=str(artifacts / "deep-link-1-history.png"), full_page=True)
+            assert "q=dragon" in page.url and "view=gallery" in page.url
+            assert page.get_by_test_id("stSidebarNav").count() == 0, "no second, automatic page list"
+
+            page.get_by_role("link", name="Create", exact=True).click()
+            expect(main.get_by_role("heading", name="Create")).to_be_visible()
+        finally:
+            page.close()
+        assert_no_tracebacks(server)
+
+
+def test_signing_in_on_a_shared_link_lands_on_that_page_with_its_query(
+    chromium_executable: str, artifacts: Path, tmp_path: Path
+) -> None:
+    from playwright.sync_api import expect
+
+    env = app_environment({"APP_PASSWORD": PASSWORD}, tmp_path / "data")
+    with (
+        running_streamlit(env, tmp_path / "app", artifacts / "streamlit-deep-link-gate.log") as server,
+        launched_browser(chromium_executable, None) as browser,
+    ):
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        page.set_default_timeout(STEP_MS)
+        try:
+            page.goto(f"{server.url}/history?q=lighthouse")
+            main = page.get_by_test_id("stMain")
+            expect(main.get_by_role("heading", name="This app is private")).to_be_visible()
+            assert page.get_by_test_id("stTopNav").count() == 0
+            main.get_by_label("Password", exact=True).fill(PASSWORD)
+            main.get_by_role("textbox", name="Your name (optional)").fill("Ana")
+            main.get_by_role("button", name="Enter").click()
+
+            expect(main.get_by_role("heading", name="History")).to_be_visible()
+            expect(main.get_by_label("Search")).to_have_value("lighthouse")
+            expect(page.get_by_test_id("stTopNav")).to_be_visible()
+            wait_until_idle(page)
+            page.screenshot(path=str(artifacts / "deep-link-2-after-sign-in.png"), full_page=True)
+            assert "/history" in page.url and "q=lighthouse" in page.url
+        finally:
+            page.close()
+        assert_no_tracebacks(server)
