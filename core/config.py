@@ -7,7 +7,6 @@ configuration is an error naming what is missing, never a silent fall-back to th
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +14,7 @@ from pathlib import Path
 from dotenv import dotenv_values
 from sqlalchemy.engine import URL, make_url
 
+from core.database_urls import database_url_secrets, mask_database_url
 from core.errors import ConfigError
 
 DB_VARIABLES = ("DB_USER", "DB_PASSWORD", "DB_HOST", "DB_PORT", "DB_NAME")
@@ -24,8 +24,6 @@ CAPTION_ENGINES = ("transformers", "replicate")
 MODEL_DEVICES = ("auto", "cpu", "cuda")
 MAX_BEAM_SIZE = 20  # wider beams cost time in proportion and no longer help Whisper
 # Query parameters of a database URL that carry credentials: password, sslpassword, tokens, keys...
-_SECRET_PARAMETER = re.compile(r"pass|pwd|secret|token|key|auth|credential", re.IGNORECASE)
-MASK = "***"
 # Limits on what a user may send; the defaults of MAX_AUDIO_SECONDS and MAX_UPLOAD_MB. Every upload,
 # from anyone, arrives before the password gate runs, so the upload limit is what 300 s of audio
 # needs: a 300 s browser recording (16 kHz mono 16-bit WAV) is 9.2 MB. .streamlit/config.toml's
@@ -203,24 +201,6 @@ def _settings_from(values: dict[str, str]) -> Settings:
         replicate_max_retries=_positive_int(values, "REPLICATE_MAX_RETRIES", 3, allow_zero=True),
         secret_values=tuple(secrets),
     )
-
-
-def database_url_secrets(url: str) -> list[str]:
-    """The password and every credential-like query parameter's value in a database URL."""
-    parsed = make_url(url)
-    found = [str(parsed.password)] if parsed.password else []
-    for name, value in parsed.query.items():
-        if _SECRET_PARAMETER.search(name):
-            found.extend(v for v in ((value,) if isinstance(value, str) else value) if v)
-    return found
-
-
-def mask_database_url(url: str) -> str:
-    """The URL to show: its password and credential-like query parameters replaced by a mask."""
-    parsed = make_url(url)
-    query = {name: MASK if _SECRET_PARAMETER.search(name) else value for name, value in parsed.query.items()}
-    # The mask is URL-quoted when rendered; shown as typed it reads as a mask, not as %2A%2A%2A.
-    return parsed.set(query=query).render_as_string(hide_password=True).replace("%2A%2A%2A", MASK)
 
 
 def _database_url(values: dict[str, str], data_dir: Path) -> str:

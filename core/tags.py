@@ -29,7 +29,7 @@ def has_all_tags(dialect: str, tags: tuple[str, ...]) -> list[ColumnElement[bool
     return [
         text(f"EXISTS (SELECT 1 FROM json_each(image_records.tags) WHERE json_each.value = :tag_{n})").bindparams(
             bindparam(f"tag_{n}", tag)
-        )  # type: ignore[misc]
+        )  # type: ignore[misc]  # a text() condition works in WHERE; SQLAlchemy types it as TextClause
         for n, tag in enumerate(tags)
     ]
 
