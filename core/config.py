@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dotenv import dotenv_values
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy.engine import URL
 
-from core.database_urls import database_url_secrets, mask_database_url
-from core.errors import ConfigError
+from core.database_url import checked_database_url, database_url_secrets, mask_database_url
+from core.errors import ConfigError, InvalidSetting
 
 DB_VARIABLES = ("DB_USER", "DB_PASSWORD", "DB_HOST", "DB_PORT", "DB_NAME")
 SPACES_VARIABLES = ("SPACES_KEY", "SPACES_SECRET", "SPACES_REGION", "SPACES_ENDPOINT", "SPACES_BUCKET")
@@ -23,7 +23,6 @@ SPEECH_ENGINES = ("transformers", "faster-whisper", "replicate")
 CAPTION_ENGINES = ("transformers", "replicate")
 MODEL_DEVICES = ("auto", "cpu", "cuda")
 MAX_BEAM_SIZE = 20  # wider beams cost time in proportion and no longer help Whisper
-# Query parameters of a database URL that carry credentials: password, sslpassword, tokens, keys...
 # Limits on what a user may send; the defaults of MAX_AUDIO_SECONDS and MAX_UPLOAD_MB. Every upload,
 # from anyone, arrives before the password gate runs, so the upload limit is what 300 s of audio
 # needs: a 300 s browser recording (16 kHz mono 16-bit WAV) is 9.2 MB. .streamlit/config.toml's
@@ -35,12 +34,6 @@ MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 2**20
 
 # S3 (and so Spaces) refuses presigned URLs valid for longer than 7 days.
 MAX_PRESIGNED_URL_TTL = 604_800
-SUPPORTED_DATABASES = ("postgresql", "sqlite")
-SUPPORTED_DRIVERS = ("postgresql+psycopg", "sqlite", "sqlite+pysqlite")  # what requirements.txt installs
-
-
-class InvalidSetting(ConfigError):
-    """A setting holds a value that can never work: bad input (exit 2), unlike a missing part."""
 
 
 class Secret:
@@ -205,26 +198,7 @@ def _settings_from(values: dict[str, str]) -> Settings:
 
 def _database_url(values: dict[str, str], data_dir: Path) -> str:
     if url := values.get("DATABASE_URL"):
-        try:
-            parsed = make_url(url)
-        except Exception:
-            raise InvalidSetting(
-                "DATABASE_URL is not a valid SQLAlchemy URL; use e.g. postgresql+psycopg://user:password@host/db."
-            ) from None
-        if parsed.drivername in ("postgresql", "postgres"):
-            # Plain postgresql:// would ask for psycopg2; the app ships psycopg 3.
-            parsed = parsed.set(drivername="postgresql+psycopg")
-        if parsed.get_backend_name() not in SUPPORTED_DATABASES:
-            raise InvalidSetting(
-                f"DATABASE_URL names an unsupported database ({parsed.get_backend_name()!r}): "
-                "use postgresql://user:password@host/db or sqlite:///path/to/app.db."
-            )
-        if parsed.drivername not in SUPPORTED_DRIVERS:
-            raise InvalidSetting(
-                f"DATABASE_URL asks for the driver {parsed.drivername!r}, which does not come with this app: "
-                "use postgresql://user:password@host/db (psycopg 3) or sqlite:///path/to/app.db."
-            )
-        return parsed.render_as_string(hide_password=False)
+        return checked_database_url(url)
     given = [name for name in DB_VARIABLES if values.get(name)]
     if not given:
         return f"sqlite:///{(data_dir / 'app.db').as_posix()}"
