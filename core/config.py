@@ -38,6 +38,7 @@ MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 2**20
 # S3 (and so Spaces) refuses presigned URLs valid for longer than 7 days.
 MAX_PRESIGNED_URL_TTL = 604_800
 SUPPORTED_DATABASES = ("postgresql", "sqlite")
+SUPPORTED_DRIVERS = ("postgresql+psycopg", "sqlite", "sqlite+pysqlite")  # what requirements.txt installs
 
 
 class InvalidSetting(ConfigError):
@@ -230,14 +231,19 @@ def _database_url(values: dict[str, str], data_dir: Path) -> str:
             raise InvalidSetting(
                 "DATABASE_URL is not a valid SQLAlchemy URL; use e.g. postgresql+psycopg://user:password@host/db."
             ) from None
-        if parsed.get_backend_name() not in SUPPORTED_DATABASES and parsed.drivername != "postgres":
+        if parsed.drivername in ("postgresql", "postgres"):
+            # Plain postgresql:// would ask for psycopg2; the app ships psycopg 3.
+            parsed = parsed.set(drivername="postgresql+psycopg")
+        if parsed.get_backend_name() not in SUPPORTED_DATABASES:
             raise InvalidSetting(
                 f"DATABASE_URL names an unsupported database ({parsed.get_backend_name()!r}): "
                 "use postgresql://user:password@host/db or sqlite:///path/to/app.db."
             )
-        if parsed.drivername in ("postgresql", "postgres"):
-            # Plain postgresql:// would ask for psycopg2; the app ships psycopg 3.
-            parsed = parsed.set(drivername="postgresql+psycopg")
+        if parsed.drivername not in SUPPORTED_DRIVERS:
+            raise InvalidSetting(
+                f"DATABASE_URL asks for the driver {parsed.drivername!r}, which does not come with this app: "
+                "use postgresql://user:password@host/db (psycopg 3) or sqlite:///path/to/app.db."
+            )
         return parsed.render_as_string(hide_password=False)
     given = [name for name in DB_VARIABLES if values.get(name)]
     if not given:

@@ -43,8 +43,8 @@ class FakeStore:
     fail_put_on_call: int | None = None  # 1-based: which put() raises
     puts: int = 0
     deleted: list[str] = field(default_factory=list)
-    created_at: datetime = field(default_factory=lambda: datetime.now(UTC))  # what listings report
     refuse_delete: set[str] = field(default_factory=set)  # keys whose delete() raises
+    created_at: datetime = field(default_factory=lambda: datetime.now(UTC))  # what listings report
 
     def put(self, key: str, data: bytes, content_type: str) -> None:
         self.puts += 1
@@ -131,6 +131,9 @@ class FakeGenerator:
             GeneratedImage(data=png_bytes(64 + i, 48, (10 * i, 100, 200)), output_format="png")
             for i in range(request.num_outputs)
         ]
+
+    def check(self) -> str:
+        return "fake generator"
 
 
 @dataclass
