@@ -16,6 +16,10 @@ from sqlalchemy.engine import URL
 
 from core.database_url import checked_database_url, database_url_secrets, mask_database_url
 from core.errors import ConfigError, InvalidSetting
+from core.setting_values import choice as _choice
+from core.setting_values import flag as _flag
+from core.setting_values import optional_int as _optional_int
+from core.setting_values import positive_int as _positive_int
 
 DB_VARIABLES = ("DB_USER", "DB_PASSWORD", "DB_HOST", "DB_PORT", "DB_NAME")
 SPACES_VARIABLES = ("SPACES_KEY", "SPACES_SECRET", "SPACES_REGION", "SPACES_ENDPOINT", "SPACES_BUCKET")
@@ -243,37 +247,6 @@ def _spaces_settings(values: dict[str, str]) -> SpacesSettings | None:
     )
 
 
-def _choice(values: dict[str, str], name: str, allowed: tuple[str, ...], default: str) -> str:
-    value = values.get(name, default).lower()
-    if value not in allowed:
-        raise InvalidSetting(f"{name}={value!r} is not supported: use one of {', '.join(allowed)}.")
-    return value
-
-
-def _positive_int(values: dict[str, str], name: str, default: int, *, allow_zero: bool = False) -> int:
-    raw = values.get(name)
-    if raw is None:
-        return default
-    try:
-        number = int(raw)
-    except ValueError:
-        raise InvalidSetting(f"{name} must be a whole number, got {raw!r}.") from None
-    if number < 0 or (number == 0 and not allow_zero):
-        raise InvalidSetting(f"{name} must be {'zero or more' if allow_zero else 'greater than zero'}, got {number}.")
-    return number
-
-
-def _flag(values: dict[str, str], name: str, default: bool) -> bool:
-    raw = values.get(name)
-    if raw is None:
-        return default
-    if raw.lower() in ("1", "true", "yes", "on"):
-        return True
-    if raw.lower() in ("0", "false", "no", "off"):
-        return False
-    raise InvalidSetting(f"{name} must be true or false, got {raw!r}.")
-
-
 def _beam_size(values: dict[str, str]) -> int:
     beam = _positive_int(values, "WHISPER_BEAM_SIZE", Settings.whisper_beam_size)
     if beam > MAX_BEAM_SIZE:
@@ -291,7 +264,3 @@ def _presigned_url_ttl(values: dict[str, str]) -> int:
             "(7 days). Set it to 604800 or less."
         )
     return ttl
-
-
-def _optional_int(values: dict[str, str], name: str) -> int | None:
-    return _positive_int(values, name, 0) if values.get(name) else None
