@@ -32,6 +32,7 @@ def test_remote_requirements_are_the_runtime_pins_without_the_model_libraries():
 
 
 @pytest.mark.install
+@pytest.mark.timeout(1800)  # the first build installs from the package index; later runs reuse .cache/
 def test_fresh_remote_install_runs_create_transcribe_check_and_the_create_page(fake_replicate, tmp_path):
     python = str(build_remote_venv())
     probe = f"import importlib.util as u; print([m for m in {MODEL_LIBRARIES!r} if u.find_spec(m)])"
