@@ -17,11 +17,24 @@ PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 
 
 def _suites() -> dict[str, Callable[[], list[dict]]]:
-    from bench import bench_app, bench_history, bench_history_page, bench_models, bench_remote, bench_storage
+    from bench import (
+        bench_app,
+        bench_first_click,
+        bench_history,
+        bench_history_page,
+        bench_images_first,
+        bench_models,
+        bench_remote,
+        bench_speech_accuracy,
+        bench_storage,
+    )
 
     return {
         "app": bench_app.run,
         "models": bench_models.run,
+        "speech_accuracy": bench_speech_accuracy.run,
+        "images_first": bench_images_first.run,
+        "first_click": bench_first_click.run,
         "storage": bench_storage.run_with_own_server,
         "history": lambda: bench_history.run(PG_ADMIN_URL),
         "history_page": bench_history_page.run,

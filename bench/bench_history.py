@@ -1,5 +1,7 @@
 """History queries in SQL against the naive way (load every row into pandas), at 10k and 100k rows.
 
+Besides words, the team-gallery filters: a tag together with a word, starred only, and one author.
+
 Run: python -m bench.bench_history [postgresql+psycopg://postgres@127.0.0.1:5432/postgres]
 """
 
@@ -25,6 +27,10 @@ from core.repository import RecordRepository
 SIZES = (10_000, 100_000)
 PAGE_SIZE = 50
 SEARCH_WORD = "lighthouse"
+TAG = "poster"
+AUTHOR = "user3"
+PEOPLE = 8
+STAR_SHARE = 0.05
 DEFAULT_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 
 SUBJECTS = [
@@ -76,7 +82,17 @@ COPY_COLUMNS = (
     "image_model",
     "caption_model",
     "speech_model",
+    "starred",
+    "created_by",
 )
+# Tags by record id, so every size step tags only its new rows: a few common tags and many client tags.
+TAG_ROWS_SQL = """
+UPDATE image_records AS r SET tags = ARRAY(
+    SELECT t.tag FROM (VALUES ('poster', r.id % 10 = 0), ('team red', r.id % 4 = 1), ('sky', r.id % 7 = 3),
+                              ('client ' || (r.id % 50), true)) AS t (tag, keep)
+    WHERE t.keep ORDER BY t.tag)
+WHERE r.id > :after
+"""
 
 
 def run(pg_admin_url: str, *, repetitions: int = 5) -> list[dict[str, object]]:
@@ -91,7 +107,7 @@ def run(pg_admin_url: str, *, repetitions: int = 5) -> list[dict[str, object]]:
         results: list[dict[str, object]] = []
         inserted = 0
         for size in SIZES:
-            _bulk_insert(engine, _rows(size - inserted, seed=size))
+            _bulk_insert(engine, _rows(size - inserted, seed=size), after=inserted)
             inserted = size
             results.extend(_measure_all(engine, size, repetitions))
         return results
@@ -107,6 +123,17 @@ def _measure_all(engine: Engine, rows: int, repetitions: int) -> list[dict[str, 
     cases: list[tuple[str, HistoryQuery, Callable[[pd.DataFrame], tuple[pd.DataFrame, int]]]] = [
         ("history first page", HistoryQuery(limit=PAGE_SIZE), _naive_first_page),
         (f"history word search ({SEARCH_WORD!r})", HistoryQuery(search=SEARCH_WORD, limit=PAGE_SIZE), _naive_search),
+        (
+            f"history tag {TAG!r} + word {SEARCH_WORD!r}",
+            HistoryQuery(search=SEARCH_WORD, tags=(TAG,), limit=PAGE_SIZE),
+            _naive_tag_and_word,
+        ),
+        ("history starred only", HistoryQuery(starred=True, limit=PAGE_SIZE), _naive_starred),
+        (
+            f"history starred, made by {AUTHOR!r}",
+            HistoryQuery(starred=True, created_by=AUTHOR, limit=PAGE_SIZE),
+            _naive_starred_by,
+        ),
     ]
     results = []
     for label, query, naive in cases:
@@ -130,6 +157,7 @@ def _measure_all(engine: Engine, rows: int, repetitions: int) -> list[dict[str, 
 
 
 def _load_everything(engine: Engine) -> pd.DataFrame:
+    """Every record (tags come as a list), as an app without SQL filters would hold them."""
     with engine.connect() as connection:
         return pd.read_sql(text("SELECT * FROM image_records"), connection)
 
@@ -139,12 +167,32 @@ def _naive_first_page(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     return ordered.iloc[:PAGE_SIZE], len(frame)
 
 
-def _naive_search(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+def _word_matches(frame: pd.DataFrame) -> pd.Series:
     matches = pd.Series(False, index=frame.index)
     for column in ("prompt", "description", "transcript"):
         matches |= frame[column].fillna("").str.contains(SEARCH_WORD, case=False, regex=False)
-    found = frame[matches].sort_values(["created_at", "id"], ascending=False)
-    return found.iloc[:PAGE_SIZE], len(found)
+    return matches
+
+
+def _newest_page(found: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    ordered = found.sort_values(["created_at", "id"], ascending=False)
+    return ordered.iloc[:PAGE_SIZE], len(found)
+
+
+def _naive_search(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    return _newest_page(frame[_word_matches(frame)])
+
+
+def _naive_tag_and_word(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    return _newest_page(frame[_word_matches(frame) & frame["tags"].apply(lambda tags: TAG in tags)])
+
+
+def _naive_starred(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    return _newest_page(frame[frame["starred"]])
+
+
+def _naive_starred_by(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    return _newest_page(frame[frame["starred"] & (frame["created_by"] == AUTHOR)])
 
 
 def _median_ms(action: Callable[[], object], repetitions: int) -> float:
@@ -186,10 +234,12 @@ def _rows(count: int, *, seed: int) -> Iterator[tuple[object, ...]]:
             "black-forest-labs/flux-schnell",
             "Salesforce/blip-image-captioning-base",
             "openai/whisper-base",
+            rng.random() < STAR_SHARE,
+            f"user{rng.randrange(PEOPLE)}",
         )
 
 
-def _bulk_insert(engine: Engine, rows: Iterator[tuple[object, ...]]) -> None:
+def _bulk_insert(engine: Engine, rows: Iterator[tuple[object, ...]], *, after: int) -> None:
     connection = engine.raw_connection()
     try:
         driver = connection.driver_connection
@@ -202,6 +252,8 @@ def _bulk_insert(engine: Engine, rows: Iterator[tuple[object, ...]]) -> None:
         driver.commit()
     finally:
         connection.close()
+    with engine.begin() as transaction:
+        transaction.execute(text(TAG_ROWS_SQL), {"after": after})
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as autocommit:
         # What autovacuum does soon after a bulk load: fresh statistics and a merged GIN pending list.
         autocommit.execute(text("VACUUM ANALYZE image_records"))

@@ -132,12 +132,12 @@ def _speech_function(variant: str, folder: str) -> Callable[[Any], str]:
             return str(recogniser(clip.samples, **options)["text"])
 
         return transcribe_untuned
-    from core.speech import FasterWhisperTranscriber, load_transcriber
+    from core.speech import load_transcriber
 
-    if "beam_size" in options:
-        transcriber = FasterWhisperTranscriber.load(folder, beam_size=options["beam_size"])
-    else:
-        transcriber = load_transcriber(engine=engine, model=folder, threads=options.get("threads"))
+    # Greedy unless the variant says otherwise: these rows compare engines; bench_speech_accuracy compares beams.
+    transcriber = load_transcriber(
+        engine=engine, model=folder, threads=options.get("threads"), beam_size=options.get("beam_size", 1)
+    )
     return lambda clip: transcriber.transcribe(clip).text
 
 

@@ -56,11 +56,11 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--load-models", action="store_true", help="load the models too (slow)")
 
     commands.add_parser("migrate", help="apply database migrations")
+    gallery_cli.add_gallery_commands(commands)
 
     gc = commands.add_parser("gc", help="remove stored objects that no record points to")
     gc.add_argument("--older-than", type=_minutes, default=60, metavar="MINUTES", help="grace period (60)")
     gc.add_argument("--dry-run", action="store_true", help="only list what would be removed")
-    gallery_cli.add_gallery_commands(commands)
     return parser
 
 

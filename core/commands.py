@@ -72,6 +72,7 @@ def _create(args: argparse.Namespace, services: Services) -> int:
         _prepare_output_dir(output_dir)
     if not args.no_save:
         services.store.check()
+    services.generator.check()  # a missing or refused token, asked about for free (who owns it)
     services.captioner()  # a caption model that cannot load would fail only after the image is paid for
     try:
         results = services.pipeline.create(

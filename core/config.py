@@ -22,6 +22,7 @@ SPACES_VARIABLES = ("SPACES_KEY", "SPACES_SECRET", "SPACES_REGION", "SPACES_ENDP
 SPEECH_ENGINES = ("transformers", "faster-whisper", "replicate")
 CAPTION_ENGINES = ("transformers", "replicate")
 MODEL_DEVICES = ("auto", "cpu", "cuda")
+MAX_BEAM_SIZE = 20  # wider beams cost time in proportion and no longer help Whisper
 # Query parameters of a database URL that carry credentials: password, sslpassword, tokens, keys...
 _SECRET_PARAMETER = re.compile(r"pass|pwd|secret|token|key|auth|credential", re.IGNORECASE)
 MASK = "***"
@@ -37,6 +38,7 @@ MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 2**20
 # S3 (and so Spaces) refuses presigned URLs valid for longer than 7 days.
 MAX_PRESIGNED_URL_TTL = 604_800
 SUPPORTED_DATABASES = ("postgresql", "sqlite")
+SUPPORTED_DRIVERS = ("postgresql+psycopg", "sqlite", "sqlite+pysqlite")  # what requirements.txt installs
 
 
 class InvalidSetting(ConfigError):
@@ -85,12 +87,14 @@ class Settings:
     image_model: str = "black-forest-labs/flux-schnell"
     speech_engine: str = "transformers"
     whisper_model: str = "openai/whisper-base"
+    whisper_beam_size: int = 5
     caption_engine: str = "transformers"
     caption_model: str = "Salesforce/blip-image-captioning-base"
     replicate_speech_model: str = "openai/whisper"
     replicate_caption_model: str = "salesforce/blip"
     model_device: str = "auto"
     model_threads: int | None = None
+    preload_models: bool = True
     presigned_url_ttl: int = 3600
     app_password: Secret | None = None
     max_audio_seconds: float = float(MAX_AUDIO_SECONDS)
@@ -181,12 +185,14 @@ def _settings_from(values: dict[str, str]) -> Settings:
         image_model=values.get("IMAGE_MODEL", Settings.image_model),
         speech_engine=_choice(values, "SPEECH_ENGINE", SPEECH_ENGINES, Settings.speech_engine),
         whisper_model=values.get("WHISPER_MODEL", Settings.whisper_model),
+        whisper_beam_size=_beam_size(values),
         caption_engine=_choice(values, "CAPTION_ENGINE", CAPTION_ENGINES, Settings.caption_engine),
         caption_model=values.get("CAPTION_MODEL", Settings.caption_model),
         replicate_speech_model=values.get("REPLICATE_SPEECH_MODEL", Settings.replicate_speech_model),
         replicate_caption_model=values.get("REPLICATE_CAPTION_MODEL", Settings.replicate_caption_model),
         model_device=_choice(values, "MODEL_DEVICE", MODEL_DEVICES, Settings.model_device),
         model_threads=_optional_int(values, "MODEL_THREADS"),
+        preload_models=_flag(values, "PRELOAD_MODELS", Settings.preload_models),
         presigned_url_ttl=_presigned_url_ttl(values),
         app_password=Secret(password) if password else None,
         max_audio_seconds=float(_positive_int(values, "MAX_AUDIO_SECONDS", MAX_AUDIO_SECONDS)),
@@ -225,14 +231,19 @@ def _database_url(values: dict[str, str], data_dir: Path) -> str:
             raise InvalidSetting(
                 "DATABASE_URL is not a valid SQLAlchemy URL; use e.g. postgresql+psycopg://user:password@host/db."
             ) from None
-        if parsed.get_backend_name() not in SUPPORTED_DATABASES and parsed.drivername != "postgres":
+        if parsed.drivername in ("postgresql", "postgres"):
+            # Plain postgresql:// would ask for psycopg2; the app ships psycopg 3.
+            parsed = parsed.set(drivername="postgresql+psycopg")
+        if parsed.get_backend_name() not in SUPPORTED_DATABASES:
             raise InvalidSetting(
                 f"DATABASE_URL names an unsupported database ({parsed.get_backend_name()!r}): "
                 "use postgresql://user:password@host/db or sqlite:///path/to/app.db."
             )
-        if parsed.drivername in ("postgresql", "postgres"):
-            # Plain postgresql:// would ask for psycopg2; the app ships psycopg 3.
-            parsed = parsed.set(drivername="postgresql+psycopg")
+        if parsed.drivername not in SUPPORTED_DRIVERS:
+            raise InvalidSetting(
+                f"DATABASE_URL asks for the driver {parsed.drivername!r}, which does not come with this app: "
+                "use postgresql://user:password@host/db (psycopg 3) or sqlite:///path/to/app.db."
+            )
         return parsed.render_as_string(hide_password=False)
     given = [name for name in DB_VARIABLES if values.get(name)]
     if not given:
@@ -296,6 +307,26 @@ def _positive_int(values: dict[str, str], name: str, default: int, *, allow_zero
     if number < 0 or (number == 0 and not allow_zero):
         raise InvalidSetting(f"{name} must be {'zero or more' if allow_zero else 'greater than zero'}, got {number}.")
     return number
+
+
+def _flag(values: dict[str, str], name: str, default: bool) -> bool:
+    raw = values.get(name)
+    if raw is None:
+        return default
+    if raw.lower() in ("1", "true", "yes", "on"):
+        return True
+    if raw.lower() in ("0", "false", "no", "off"):
+        return False
+    raise InvalidSetting(f"{name} must be true or false, got {raw!r}.")
+
+
+def _beam_size(values: dict[str, str]) -> int:
+    beam = _positive_int(values, "WHISPER_BEAM_SIZE", Settings.whisper_beam_size)
+    if beam > MAX_BEAM_SIZE:
+        raise InvalidSetting(
+            f"WHISPER_BEAM_SIZE must be between 1 (greedy, fastest) and {MAX_BEAM_SIZE}, got {beam}; 5 is the default."
+        )
+    return beam
 
 
 def _presigned_url_ttl(values: dict[str, str]) -> int:

@@ -17,7 +17,6 @@ from sqlalchemy import (
     DateTime,
     Dialect,
     Engine,
-    ForeignKey,
     Index,
     Integer,
     String,
@@ -30,6 +29,7 @@ from sqlalchemy import (
     make_url,
     text,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -66,6 +66,10 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+# The tags column: a text[] on PostgreSQL, a JSON list on SQLite (core/tags.py says why).
+TAG_LIST = ARRAY(String(64)).with_variant(JSON(), "sqlite")
+
+
 class Base(DeclarativeBase):
     pass
 
@@ -96,6 +100,8 @@ class ImageRecord(Base):
     idempotency_key: Mapped[str | None] = mapped_column(String(64))
     created_by: Mapped[str | None] = mapped_column(String(255))
     starred: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Sorted, distinct, normalized (core.records.normalize_tags); see core/tags.py for why an array.
+    tags: Mapped[list[str]] = mapped_column(TAG_LIST, default=list, nullable=False)
 
     # A unique index rather than a constraint: SQLite can add one to an adopted seed table in place.
     # The other indexes (migration 0003) serve "starred" and "made by" filters in the History order.
@@ -103,23 +109,13 @@ class ImageRecord(Base):
         Index("ix_image_records_idempotency_key", "idempotency_key", unique=True),
         Index("ix_image_records_starred_created_at", "starred", "created_at"),
         Index("ix_image_records_created_by_created_at", "created_by", "created_at"),
+        Index("ix_image_records_tags", "tags", postgresql_using="gin"),
     )
-
-
-class RecordTag(Base):
-    """One tag on one record; deleting the record deletes its tags."""
-
-    __tablename__ = "record_tags"
-
-    record_id: Mapped[int] = mapped_column(ForeignKey("image_records.id", ondelete="CASCADE"), primary_key=True)
-    tag: Mapped[str] = mapped_column(String(64), primary_key=True)
-
-    __table_args__ = (Index("ix_record_tags_tag", "tag", "record_id"),)
 
 
 def _check_mapping() -> None:
     """The ORM maps every field of core.records.RecordFields: the record's shape is defined there, once."""
-    mapped = set(ImageRecord.__table__.columns.keys()) - {"id", "created_at"}
+    mapped = set(ImageRecord.__table__.columns.keys()) - {"id", "created_at", "tags"}
     if mapped != set(RECORD_FIELDS):
         raise RuntimeError(f"image_records columns and RecordFields differ: {sorted(mapped ^ set(RECORD_FIELDS))}")
 

@@ -2,89 +2,46 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import time
-from collections.abc import Callable, Collection, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+import secrets
+from collections.abc import Callable, Collection
+from dataclasses import replace
+from typing import TypeVar
 
 from core.audio import decode_audio
 from core.config import MAX_AUDIO_SECONDS, MAX_UPLOAD_BYTES
+from core.drafts import DeleteOutcome, Draft, SavedImage, TimedTranscript
 from core.errors import AppError, AudioError, DatabaseError
 from core.images import inspect_image, make_thumbnail, new_object_keys
 from core.ports import (
     Captioner,
-    GeneratedImage,
     GenerationRequest,
     ImageGenerator,
     ImageStore,
     Records,
     Transcriber,
-    Transcript,
 )
-from core.prompts import check_transcript_length, validate_prompt, validate_request
+from core.progress import (
+    CAPTION,
+    GENERATE,
+    LOAD_CAPTION_MODEL,
+    LOAD_SPEECH_MODEL,
+    TRANSCRIBE,
+    UPLOAD,
+    Progress,
+    StageLog,
+    timed_stage,
+)
+from core.prompts import MAX_SEED, check_transcript_length, validate_prompt, validate_request
 from core.records import ImageRecordView, NewRecord
 
 log = logging.getLogger(__name__)
+M = TypeVar("M")
 
 
-@dataclass(frozen=True)
-class Draft:
-    """A generated image not yet saved: kept by the caller until saving works, so nothing is lost."""
-
-    image: GeneratedImage
-    request: GenerationRequest
-    image_model: str
-    transcript: str | None = None
-    speech_model: str | None = None
-    caption: str | None = None
-    caption_model: str | None = None
-    timings_ms: dict[str, float] = field(default_factory=dict)
-
-    @property
-    def idempotency_key(self) -> str:
-        """The same image bytes always give the same key, so a double click saves once."""
-        return hashlib.sha256(self.image.data).hexdigest()
-
-
-@dataclass(frozen=True)
-class SavedImage:
-    record: ImageRecordView
-    created: bool  # False when this image had been saved before
-
-
-@dataclass(frozen=True)
-class DeleteOutcome:
-    deleted: list[int]  # rows and files removed
-    kept: list[int]  # files could not be removed, so the rows stay (retry later)
-    missing: list[int]  # no such record (already deleted)
-    keys: list[str]  # storage keys removed, e.g. to forget cached URLs
-
-    def summary(self) -> str:
-        parts = [f"Deleted {len(self.deleted)} image{'s' if len(self.deleted) != 1 else ''} and their files."]
-        if self.missing:
-            parts.append(f"{len(self.missing)} had already been deleted.")
-        if self.kept:
-            ids = ", ".join(f"#{record_id}" for record_id in self.kept)
-            parts.append(f"Kept {ids}: the storage refused to delete their files; try again.")
-        return " ".join(parts)
-
-
-@dataclass(frozen=True)
-class TimedTranscript:
-    transcript: Transcript
-    model_id: str
-    ms: float
-
-
-@contextmanager
-def _stopwatch(timings: dict[str, float], stage: str) -> Iterator[None]:
-    started = time.perf_counter()
-    try:
-        yield
-    finally:
-        timings[stage] = round(timings.get(stage, 0.0) + (time.perf_counter() - started) * 1000, 1)
+def random_seed() -> int:
+    """A seed for a request that gave none, so the image it makes can be made again."""
+    return secrets.randbelow(MAX_SEED + 1)
 
 
 class Pipeline:
@@ -111,28 +68,42 @@ class Pipeline:
         self.max_audio_seconds = max_audio_seconds
         self.max_audio_bytes = max_audio_bytes
 
-    def transcribe(self, audio: bytes, *, filename: str | None = None) -> TimedTranscript:
+    def transcribe(
+        self, audio: bytes, *, filename: str | None = None, progress: Progress | None = None
+    ) -> TimedTranscript:
         """Decode and transcribe; an empty transcript is an error the user can act on."""
+        progress = progress or StageLog()
         timings: dict[str, float] = {}
         clip = decode_audio(
             audio, filename=filename, max_seconds=self.max_audio_seconds, max_bytes=self.max_audio_bytes
         )
-        transcriber = self._transcriber()  # loading is a one-off per process, not part of the stage's time
-        with _stopwatch(timings, "transcribe"):
+        transcriber = self._model(self._transcriber, LOAD_SPEECH_MODEL, progress)
+        with timed_stage(timings, TRANSCRIBE, progress):
             transcript = transcriber.transcribe(clip)
         if not transcript.text.strip():
             raise AudioError("No speech was recognised. Speak closer to the microphone and record again.")
-        return TimedTranscript(transcript, transcriber.model_id, timings["transcribe"])
+        timed = TimedTranscript(transcript, transcriber.model_id, timings[TRANSCRIBE])
+        progress.transcribed(timed)
+        return timed
 
-    def generate(self, request: GenerationRequest, *, transcript: TimedTranscript | None = None) -> list[Draft]:
-        """Validate the request and draw its images; each becomes a Draft."""
+    def generate(
+        self,
+        request: GenerationRequest,
+        *,
+        transcript: TimedTranscript | None = None,
+        progress: Progress | None = None,
+    ) -> list[Draft]:
+        """Validate the request, give it a seed if it has none, and draw its images; each becomes a Draft."""
+        progress = progress or StageLog()
         request = validate_request(request, max_chars=self.max_prompt_chars)
+        if request.seed is None:
+            request = replace(request, seed=random_seed())
         timings: dict[str, float] = {}
         if transcript is not None:
-            timings["transcribe"] = transcript.ms
-        with _stopwatch(timings, "generate"):
+            timings[TRANSCRIBE] = transcript.ms
+        with timed_stage(timings, GENERATE, progress):
             images = self.generator.generate(request)
-        return [
+        drafts = [
             Draft(
                 image=image,
                 request=request,
@@ -143,22 +114,68 @@ class Pipeline:
             )
             for image in images
         ]
+        progress.images_ready(drafts)
+        return drafts
 
-    def caption(self, draft: Draft) -> Draft:
-        """Caption the draft's image (again, if it had a caption)."""
-        timings = {k: v for k, v in draft.timings_ms.items() if k != "caption"}
-        captioner = self._captioner()
-        with _stopwatch(timings, "caption"):
+    def caption(self, draft: Draft, *, progress: Progress | None = None, index: int = 0) -> Draft:
+        """Caption the draft's image (again, if it had a caption); `index` says which image of its run it is."""
+        progress = progress or StageLog()
+        timings = {k: v for k, v in draft.timings_ms.items() if k != CAPTION}
+        captioner = self._model(self._captioner, LOAD_CAPTION_MODEL, progress)
+        with timed_stage(timings, CAPTION, progress, index + 1):
             text = captioner.caption(draft.image.data)
-        return replace(draft, caption=text, caption_model=captioner.model_id, timings_ms=timings)
+        captioned = replace(draft, caption=text, caption_model=captioner.model_id, timings_ms=timings)
+        progress.captioned(index, captioned)
+        return captioned
 
-    def save(self, draft: Draft, *, created_by: str | None = None) -> SavedImage:
+    def create(
+        self,
+        request: GenerationRequest,
+        *,
+        audio: bytes | None = None,
+        filename: str | None = None,
+        transcript: TimedTranscript | None = None,
+        save: bool = True,
+        created_by: str | None = None,
+        progress: Progress | None = None,
+    ) -> list[Draft | SavedImage]:
+        """Do it all: transcribe (with audio, its transcript becomes the prompt), generate, caption, save.
+
+        `transcript` is an earlier transcript the (possibly edited) prompt came from; it is stored beside it.
+        `progress` hears of each stage and result as it happens, so a page can show images before captions.
+        """
+        progress = progress or StageLog()
+        if audio is not None:
+            transcript = self.transcribe(audio, filename=filename, progress=progress)
+            check_transcript_length(transcript.transcript.text, max_chars=self.max_prompt_chars)
+            request = replace(request, prompt=transcript.transcript.text)
+        request = replace(request, prompt=validate_prompt(request.prompt, max_chars=self.max_prompt_chars))
+        drafts = self.generate(request, transcript=transcript, progress=progress)
+        drafts = [self.caption(draft, progress=progress, index=i) for i, draft in enumerate(drafts)]
+        if not save:
+            return list(drafts)
+        return [self.save(draft, progress=progress, index=i, created_by=created_by) for i, draft in enumerate(drafts)]
+
+    @staticmethod
+    def _model(provider: Callable[[], M], stage: str, progress: Progress) -> M:
+        """Fetch a model; when it is not loaded yet (or another thread is loading it), time the wait as a stage."""
+        if getattr(provider, "loaded", True):
+            return provider()
+        timings: dict[str, float] = {}
+        with timed_stage(timings, stage, progress):
+            return provider()
+
+    def save(
+        self, draft: Draft, *, progress: Progress | None = None, index: int = 0, created_by: str | None = None
+    ) -> SavedImage:
         """Upload image and thumbnail, then insert the row; undo the uploads if the insert fails."""
+        progress = progress or StageLog()
         existing = self.repository.find_by_idempotency_key(key=draft.idempotency_key)
         if existing is not None:
+            progress.saved(index, SavedImage(existing, created=False))
             return SavedImage(existing, created=False)
         timings = dict(draft.timings_ms)
-        with _stopwatch(timings, "upload"):
+        with timed_stage(timings, UPLOAD, progress, index + 1):
             info = inspect_image(draft.image.data)
             thumbnail = make_thumbnail(draft.image.data)
             image_key, thumbnail_key = new_object_keys(draft.image.output_format)
@@ -195,26 +212,8 @@ class Pipeline:
             raise
         if not created:  # another save of the same image won the race: keep only its objects
             self._remove_quietly(image_key, thumbnail_key)
+        progress.saved(index, SavedImage(record, created))
         return SavedImage(record, created)
-
-    def create(
-        self,
-        request: GenerationRequest,
-        *,
-        audio: bytes | None = None,
-        filename: str | None = None,
-        save: bool = True,
-        created_by: str | None = None,
-    ) -> list[Draft | SavedImage]:
-        """Run every stage; with audio, its transcript becomes the prompt."""
-        transcript = None
-        if audio is not None:
-            transcript = self.transcribe(audio, filename=filename)
-            check_transcript_length(transcript.transcript.text, max_chars=self.max_prompt_chars)
-            request = replace(request, prompt=transcript.transcript.text)
-        request = replace(request, prompt=validate_prompt(request.prompt, max_chars=self.max_prompt_chars))
-        drafts = [self.caption(draft) for draft in self.generate(request, transcript=transcript)]
-        return [self.save(draft, created_by=created_by) for draft in drafts] if save else list(drafts)
 
     def delete(self, record: ImageRecordView) -> None:
         """Remove the objects first, then the row, so a failure never leaves unreachable objects."""

@@ -98,6 +98,10 @@ class ImageGenerator(Protocol):
 
     def generate(self, request: GenerationRequest) -> list[GeneratedImage]: ...
 
+    def check(self) -> str:
+        """Raise if the generator cannot be used (no token, a refused token); free, no prediction is made."""
+        ...
+
 
 class Captioner(Protocol):
     model_id: str

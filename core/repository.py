@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -13,7 +13,6 @@ from sqlalchemy import (
     Text,
     bindparam,
     delete,
-    exists,
     func,
     literal_column,
     or_,
@@ -22,9 +21,9 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import sessionmaker
 
-from core.db import ImageRecord, RecordTag, UtcDateTime, database_errors, utc_now
+from core.db import ImageRecord, UtcDateTime, database_errors, utc_now
 from core.errors import InputError
 from core.records import (
     RECORD_FIELDS,
@@ -36,12 +35,13 @@ from core.records import (
     normalize_creator,
     normalize_tags,
 )
+from core.tags import has_all_tags, tag_counts_statement
 
 MAX_PAGE_SIZE = 1000
+MAX_BULK_IDS = 1000  # one bulk action; also keeps IN (...) lists well below every driver's parameter limit
 # Far beyond any history, and within every integer type the databases (and SQLite's driver) accept.
 MAX_OFFSET = 10**9
 KEY_BATCH = 500
-MAX_BULK_IDS = 1000  # one bulk action; also keeps IN (...) lists well below every driver's parameter limit
 # Identical to the expression of the trigram index made by migration 0002, so PostgreSQL can use it.
 SEARCH_TEXT_SQL = "(coalesce(prompt, '') || ' ' || coalesce(description, '') || ' ' || coalesce(transcript, ''))"
 LIKE_ESCAPE = "/"
@@ -79,7 +79,7 @@ class RecordRepository:
                 with self._sessions.begin() as session:
                     session.add(row)
                     session.flush()
-                    return _view(row, ()), True
+                    return _view(row), True
             except IntegrityError:
                 # Another session inserted the same key between our lookup and insert: it won.
                 if winner := self.find_by_idempotency_key(key=record.idempotency_key):
@@ -89,19 +89,19 @@ class RecordRepository:
     def find_by_idempotency_key(self, *, key: str) -> ImageRecordView | None:
         with database_errors(self._engine, "looking up a saved image"), self._sessions() as session:
             row = session.scalars(select(ImageRecord).where(ImageRecord.idempotency_key == key)).first()
-            return _views(session, [row])[0] if row else None
+            return _view(row) if row else None
 
     def get(self, *, record_id: int) -> ImageRecordView | None:
         with database_errors(self._engine, "reading a saved image"), self._sessions() as session:
             row = session.get(ImageRecord, record_id)
-            return _views(session, [row])[0] if row else None
+            return _view(row) if row else None
 
     def get_many(self, *, record_ids: Collection[int]) -> list[ImageRecordView]:
         """The records with these ids that exist, newest first."""
         ids = _checked_ids(record_ids)
         statement = select(ImageRecord).where(ImageRecord.id.in_(ids)).order_by(*_ORDER_NEWEST)
         with database_errors(self._engine, "reading saved images"), self._sessions() as session:
-            return _views(session, list(session.scalars(statement)))
+            return [_view(row) for row in session.scalars(statement)]
 
     def delete(self, *, record_id: int) -> bool:
         """Remove one record; False if there was none with that id."""
@@ -117,7 +117,7 @@ class RecordRepository:
                 return None
             row.description = description
             session.flush()
-            return _views(session, [row])[0]
+            return _view(row)
 
     def delete_many(self, *, record_ids: Collection[int]) -> int:
         """Remove these rows (their tags go with them); returns how many existed."""
@@ -135,31 +135,28 @@ class RecordRepository:
 
     def add_tags(self, *, record_ids: Collection[int], tags: Sequence[str]) -> int:
         """Put every tag on every existing record (already there is fine); returns how many records exist."""
-        ids, wanted = _checked_ids(record_ids), normalize_tags(list(tags))
-        with database_errors(self._engine, "tagging images"), self._sessions.begin() as session:
-            found = set(session.scalars(select(ImageRecord.id).where(ImageRecord.id.in_(ids))))
-            have = set(
-                session.execute(select(RecordTag.record_id, RecordTag.tag).where(RecordTag.record_id.in_(found)))
-            )
-            session.add_all(
-                RecordTag(record_id=record_id, tag=tag)
-                for record_id in sorted(found)
-                for tag in wanted
-                if (record_id, tag) not in have
-            )
-            return len(found)
+        wanted = set(normalize_tags(list(tags)))
+        return self._retag(_checked_ids(record_ids), lambda have: have | wanted, "tagging images")[0]
 
     def remove_tags(self, *, record_ids: Collection[int], tags: Sequence[str]) -> int:
         """Take these tags off these records; returns how many tags were removed."""
-        ids, unwanted = _checked_ids(record_ids), normalize_tags(list(tags))
-        statement = delete(RecordTag).where(RecordTag.record_id.in_(ids), RecordTag.tag.in_(unwanted))
-        with database_errors(self._engine, "removing tags"), self._sessions.begin() as session:
-            return int(getattr(session.execute(statement), "rowcount", 0) or 0)
+        unwanted = set(normalize_tags(list(tags)))
+        return self._retag(_checked_ids(record_ids), lambda have: have - unwanted, "removing tags")[1]
+
+    def _retag(self, ids: list[int], change: Callable[[set[str]], set[str]], action: str) -> tuple[int, int]:
+        """Apply `change` to each record's tags; (records found, tags removed). Rows stay locked until done."""
+        found = select(ImageRecord.id, ImageRecord.tags).where(ImageRecord.id.in_(ids)).with_for_update()
+        with database_errors(self._engine, action), self._sessions.begin() as session:
+            rows = session.execute(found).all()
+            changes = [(record_id, set(have or []), change(set(have or []))) for record_id, have in rows]
+            updates = [{"id": record_id, "tags": sorted(new)} for record_id, old, new in changes if new != old]
+            if updates:
+                session.execute(update(ImageRecord), updates)
+            return len(rows), sum(len(old - new) for _, old, new in changes)
 
     def tag_counts(self) -> list[tuple[str, int]]:
         """Every tag in use with how many records carry it, most used first."""
-        count = func.count().label("n")
-        statement = select(RecordTag.tag, count).group_by(RecordTag.tag).order_by(count.desc(), RecordTag.tag)
+        statement = tag_counts_statement(self._engine.dialect.name)
         with database_errors(self._engine, "counting tags"), self._sessions() as session:
             return [(str(tag), int(n)) for tag, n in session.execute(statement)]
 
@@ -179,11 +176,11 @@ class RecordRepository:
         _check_paging(query.limit, query.offset)
         if query.since and query.until and query.since > query.until:
             raise InputError(f"The 'since' day {query.since} is after the 'until' day {query.until}: swap them.")
-        conditions = _conditions(query)
+        conditions = _conditions(query, self._engine.dialect.name)
         order = _ORDER_NEWEST if query.newest_first else (ImageRecord.created_at.asc(), ImageRecord.id.asc())
         page = select(ImageRecord).where(*conditions).order_by(*order).limit(query.limit).offset(query.offset)
         with database_errors(self._engine, "searching the history"), self._sessions() as session:
-            records = _views(session, list(session.scalars(page)))
+            records = [_view(row) for row in session.scalars(page)]
             if len(records) < query.limit and (records or query.offset == 0):
                 # A short, non-empty page (or an empty first page) already tells the total.
                 total = query.offset + len(records)
@@ -240,7 +237,7 @@ class RecordRepository:
 _ORDER_NEWEST = (ImageRecord.created_at.desc(), ImageRecord.id.desc())
 
 
-def _conditions(query: HistoryQuery) -> list[ColumnElement[bool]]:
+def _conditions(query: HistoryQuery, dialect: str) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = []
     search_text = literal_column(SEARCH_TEXT_SQL, type_=Text)
     # Control characters never reach a saved prompt, and PostgreSQL refuses NUL in text outright.
@@ -255,9 +252,7 @@ def _conditions(query: HistoryQuery) -> list[ColumnElement[bool]]:
         conditions.append(ImageRecord.starred.is_(True))
     if query.created_by:
         conditions.append(ImageRecord.created_by == query.created_by)
-    for tag in normalize_tags(list(query.tags)) if query.tags else ():
-        # One EXISTS per tag: all must match, each answered by the (tag, record_id) index.
-        conditions.append(exists().where(RecordTag.record_id == ImageRecord.id, RecordTag.tag == tag))
+    conditions.extend(has_all_tags(dialect, normalize_tags(list(query.tags)) if query.tags else ()))
     return conditions
 
 
@@ -296,17 +291,7 @@ def _columns_of(record: NewRecord) -> dict[str, Any]:
     return values
 
 
-def _views(session: Session, rows: Sequence[ImageRecord]) -> list[ImageRecordView]:
-    """Rows as views, with their tags fetched in one query for all of them."""
-    tags: dict[int, list[str]] = {row.id: [] for row in rows}
-    if tags:
-        statement = select(RecordTag.record_id, RecordTag.tag).where(RecordTag.record_id.in_(tags))
-        for record_id, tag in session.execute(statement.order_by(RecordTag.tag)):
-            tags[record_id].append(tag)
-    return [_view(row, tuple(tags[row.id])) for row in rows]
-
-
-def _view(row: ImageRecord, tags: tuple[str, ...]) -> ImageRecordView:
+def _view(row: ImageRecord) -> ImageRecordView:
     values = {name: getattr(row, name) for name in RECORD_FIELDS}
     # Rows adopted from the Gradio app may hold NULLs where new rows never do.
     values.update(
@@ -316,4 +301,4 @@ def _view(row: ImageRecord, tags: tuple[str, ...]) -> ImageRecordView:
         starred=bool(row.starred),
         timings_ms={str(key): float(value) for key, value in (row.timings_ms or {}).items()},
     )
-    return ImageRecordView(**values, id=row.id, created_at=row.created_at, tags=tags)
+    return ImageRecordView(**values, id=row.id, created_at=row.created_at, tags=tuple(sorted(row.tags or ())))

@@ -45,6 +45,12 @@ class Lazy(Generic[T]):
                     self._value = self._build()
         return self._value
 
+    @property
+    def loaded(self) -> bool:
+        """Whether the value is built: the pipeline times a wait for an unbuilt model as its loading stage,
+        and the preloader reports a model some click loaded first as ready."""
+        return self._value is not None
+
 
 def build_engine(settings: Settings) -> Engine:
     return create_engine_for(settings.database_url)
@@ -62,6 +68,7 @@ def _local_transcriber(settings: Settings) -> Transcriber:
         model=settings.whisper_model,
         device=settings.model_device,
         threads=settings.model_threads,
+        beam_size=settings.whisper_beam_size,
     )
 
 

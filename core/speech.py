@@ -30,15 +30,19 @@ WARMUP_S = 1.0
 WARMUP_TOKENS = 4
 SETTING = "WHISPER_MODEL"
 EXAMPLE = "openai/whisper-base"
-# faster-whisper: greedy decoding measured as accurate as beam 5 on the test clips, and faster.
-FASTER_WHISPER_BEAM = 1
+# Beam search (5, as openai-whisper and faster-whisper default to) heard "small boat" where greedy decoding
+# (1, transformers' default) heard "small vote"; `make bench` measures the cost. WHISPER_BEAM_SIZE overrides it.
+DEFAULT_BEAM_SIZE = 5
 
 
 class TransformersWhisperTranscriber:
     """Whisper through transformers' WhisperForConditionalGeneration and WhisperProcessor."""
 
-    def __init__(self, *, model_id: str, model: Any, processor: Any, device: str) -> None:
+    def __init__(
+        self, *, model_id: str, model: Any, processor: Any, device: str, beam_size: int = DEFAULT_BEAM_SIZE
+    ) -> None:
         self.model_id = model_id
+        self.beam_size = beam_size
         self._model = model
         self._processor = processor
         self._device = device
@@ -55,7 +59,9 @@ class TransformersWhisperTranscriber:
         self._multilingual = bool(getattr(model.generation_config, "is_multilingual", False) and lang_to_id)
 
     @classmethod
-    def load(cls, model: str, *, device: str = "auto", threads: int | None = None) -> TransformersWhisperTranscriber:
+    def load(
+        cls, model: str, *, device: str = "auto", threads: int | None = None, beam_size: int = DEFAULT_BEAM_SIZE
+    ) -> TransformersWhisperTranscriber:
         """Load a hub id or a saved folder, then warm it up."""
         loaded = load_pretrained(
             locate_speech_model("transformers", model),
@@ -67,7 +73,13 @@ class TransformersWhisperTranscriber:
             model=model,
             example=EXAMPLE,
         )
-        transcriber = cls(model_id=model, model=loaded.network, processor=loaded.processor, device=loaded.device)
+        transcriber = cls(
+            model_id=model,
+            model=loaded.network,
+            processor=loaded.processor,
+            device=loaded.device,
+            beam_size=beam_size,
+        )
         transcriber.warm_up()
         return transcriber
 
@@ -102,7 +114,8 @@ class TransformersWhisperTranscriber:
     def _forward(
         self, features: dict[str, Any], *, long_form: bool, max_length: int | None = None
     ) -> tuple[Any, str | None]:
-        options: dict[str, Any] = {"input_features": features["input_features"]}
+        # num_beams=1 is greedy decoding; the warm-up uses the same width so it warms the same code path.
+        options: dict[str, Any] = {"input_features": features["input_features"], "num_beams": self.beam_size}
         if long_form:
             options |= {
                 "attention_mask": features["attention_mask"],
@@ -130,15 +143,15 @@ class TransformersWhisperTranscriber:
 class FasterWhisperTranscriber:
     """Whisper through faster-whisper (CTranslate2), int8 on CPU."""
 
-    def __init__(self, *, model_id: str, model: Any, beam_size: int = FASTER_WHISPER_BEAM) -> None:
+    def __init__(self, *, model_id: str, model: Any, beam_size: int = DEFAULT_BEAM_SIZE) -> None:
         self.model_id = model_id
+        self.beam_size = beam_size
         self._model = model
-        self._beam_size = beam_size
         self._lock = threading.Lock()
 
     @classmethod
     def load(
-        cls, model: str, *, device: str = "auto", threads: int | None = None, beam_size: int = FASTER_WHISPER_BEAM
+        cls, model: str, *, device: str = "auto", threads: int | None = None, beam_size: int = DEFAULT_BEAM_SIZE
     ) -> FasterWhisperTranscriber:
         """Load a CTranslate2 folder, a size name such as "tiny.en", or a hub id, then warm it up."""
         try:
@@ -181,7 +194,7 @@ class FasterWhisperTranscriber:
     ) -> tuple[list[str], str | None]:
         segments, info = self._model.transcribe(
             samples,
-            beam_size=self._beam_size,
+            beam_size=self.beam_size,
             temperature=0.0,  # the default fall-back ladder re-decodes whole windows: ~10x slower, measured
             condition_on_previous_text=False,
             # Without timestamps a long recording is cut blindly at 30 s and greedy decoding may skip a
@@ -196,7 +209,9 @@ class FasterWhisperTranscriber:
 
 
 class TranscriberLoader(Protocol):
-    def __call__(self, model: str, *, device: str = ..., threads: int | None = ...) -> Transcriber: ...
+    def __call__(
+        self, model: str, *, device: str = ..., threads: int | None = ..., beam_size: int = ...
+    ) -> Transcriber: ...
 
 
 SPEECH_ENGINES: dict[str, TranscriberLoader] = {
@@ -216,7 +231,9 @@ def locate_speech_model(engine: str, model: str) -> ModelSource:
     return locate_model(model, setting=SETTING, example="tiny.en", required_file="model.bin", hub_id=hub_id)
 
 
-def load_transcriber(*, engine: str, model: str, device: str = "auto", threads: int | None = None) -> Transcriber:
+def load_transcriber(
+    *, engine: str, model: str, device: str = "auto", threads: int | None = None, beam_size: int = DEFAULT_BEAM_SIZE
+) -> Transcriber:
     """Load a Whisper model with the chosen engine, ready for `transcribe`.
 
     Parameters
@@ -230,6 +247,8 @@ def load_transcriber(*, engine: str, model: str, device: str = "auto", threads: 
         "auto" (a CUDA GPU when there is one), "cpu" or "cuda".
     threads : int or None
         CPU threads for inference; None uses every core this process may run on.
+    beam_size : int
+        The WHISPER_BEAM_SIZE setting: beams searched while decoding; 1 is greedy (fastest), 5 the default.
 
     Returns
     -------
@@ -246,7 +265,9 @@ def load_transcriber(*, engine: str, model: str, device: str = "auto", threads: 
     loader = SPEECH_ENGINES.get(engine)
     if loader is None:
         raise ConfigError(f"SPEECH_ENGINE={engine!r} is not supported: use one of {', '.join(SPEECH_ENGINES)}.")
-    return loader(model, device=device, threads=threads)
+    if beam_size < 1:
+        raise ConfigError(f"WHISPER_BEAM_SIZE must be 1 (greedy) or more, got {beam_size}.")
+    return loader(model, device=device, threads=threads, beam_size=beam_size)
 
 
 def _warmup_clip() -> AudioClip:

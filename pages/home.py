@@ -5,6 +5,7 @@ import streamlit as st
 from ui import overview
 from ui.feedback import attempt
 from ui.gate import guarded_settings
+from ui.model_status import show_model_status
 from ui.resources import services
 
 current_settings = guarded_settings()
@@ -16,4 +17,5 @@ overview.configuration(current_settings)
 
 # Building services touches no network; a failure here (a bad driver, say) still leaves the page readable.
 if current := attempt(services, current_settings.secret_values):
+    show_model_status(current)
     overview.history_overview(current)

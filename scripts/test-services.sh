@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Make sure the services the tests use are there: PostgreSQL on 127.0.0.1:5432, Debian's Chromium and nginx.
+# Make sure the services the tests use are there: PostgreSQL on 127.0.0.1:5432, Debian's Chromium and nginx;
+# and the tools `make bench` speaks and mixes its harder speech clips with: espeak-ng and sox.
 # On a machine without them (and without root) the tests that need them skip locally and fail under CI=true.
 set -u
 
@@ -21,5 +22,12 @@ if [ ! -x /usr/sbin/nginx ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/nu
   echo "Installing Debian's nginx for the scale-out test..."
   (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light >/dev/null) \
     || echo "warning: could not install nginx; the scale-out test will not run" >&2
+fi
+missing_tools=()
+for tool in espeak-ng sox; do command -v "$tool" >/dev/null || missing_tools+=("$tool"); done
+if [ "${#missing_tools[@]}" -gt 0 ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  echo "Installing ${missing_tools[*]} for the speech-accuracy benchmark..."
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing_tools[@]}" >/dev/null) \
+    || echo "warning: could not install ${missing_tools[*]}; the speech-accuracy benchmark will not run" >&2
 fi
 exit 0

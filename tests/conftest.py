@@ -40,6 +40,7 @@ _CONFIG_VARIABLES = (
     "CAPTION_MODEL",
     "IMAGE_MODEL",
     "SPEECH_ENGINE",
+    "WHISPER_BEAM_SIZE",
     "CAPTION_ENGINE",
     "REPLICATE_SPEECH_MODEL",
     "REPLICATE_CAPTION_MODEL",
@@ -56,6 +57,8 @@ def isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
     """Every test starts with no configuration, in a temporary working folder."""
     for name in _CONFIG_VARIABLES:
         monkeypatch.delenv(name, raising=False)
+    # Models load when a test asks for them; the tests of background loading turn it back on.
+    monkeypatch.setenv("PRELOAD_MODELS", "false")
     monkeypatch.chdir(tmp_path)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import itertools
+import threading
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -42,8 +43,8 @@ class FakeStore:
     fail_put_on_call: int | None = None  # 1-based: which put() raises
     puts: int = 0
     deleted: list[str] = field(default_factory=list)
-    created_at: datetime = field(default_factory=lambda: datetime.now(UTC))  # what listings report
     refuse_delete: set[str] = field(default_factory=set)  # keys whose delete() raises
+    created_at: datetime = field(default_factory=lambda: datetime.now(UTC))  # what listings report
 
     def put(self, key: str, data: bytes, content_type: str) -> None:
         self.puts += 1
@@ -118,15 +119,21 @@ class FakeGenerator:
     model_id: str = "fake/flux"
     requests: list[GenerationRequest] = field(default_factory=list)
     error: GenerationError | None = None
+    gate: threading.Event | None = None  # when given, each prediction waits until the test opens it
 
     def generate(self, request: GenerationRequest) -> list[GeneratedImage]:
         self.requests.append(request)
+        if self.gate is not None and not self.gate.wait(timeout=30):
+            raise TimeoutError("the test never opened the generation gate")
         if self.error:
             raise self.error
         return [
             GeneratedImage(data=png_bytes(64 + i, 48, (10 * i, 100, 200)), output_format="png")
             for i in range(request.num_outputs)
         ]
+
+    def check(self) -> str:
+        return "fake generator"
 
 
 @dataclass
@@ -164,3 +171,19 @@ def tone(
     buffer = io.BytesIO()
     soundfile.write(buffer, data, rate, format=fmt)
     return buffer.getvalue()
+
+
+@dataclass
+class GatedCaptioner:
+    """A deliberately slow captioner: each caption waits until the test opens the gate."""
+
+    text: str = "a slow caption"
+    model_id: str = "fake/slow-blip"
+    gate: threading.Event = field(default_factory=threading.Event)
+    waiting: threading.Event = field(default_factory=threading.Event)  # set once a caption is waiting at the gate
+
+    def caption(self, image: bytes) -> str:
+        self.waiting.set()
+        if not self.gate.wait(timeout=30):
+            raise TimeoutError("the test never opened the caption gate")
+        return self.text

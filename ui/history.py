@@ -172,7 +172,7 @@ def filter_bar(reader: RecordReader, me: str | None) -> HistoryFilters:
 def _gallery_filters(reader: RecordReader, me: str | None) -> None:
     starred, tags, by, clear = st.columns([1.2, 4, 2.2, 1.2], vertical_alignment="bottom")
     starred.toggle("Starred only", key=STARRED_KEY, on_change=restart_paging, persist_state=KEEP)
-    counts = dict(reader.tag_counts())
+    counts = dict(tag_counts(reader))
     chosen = [tag for tag in st.session_state.get(TAGS_KEY) or [] if tag not in counts]
     tags.multiselect(
         "Tags (all must match)",
@@ -197,6 +197,21 @@ def _gallery_filters(reader: RecordReader, me: str | None) -> None:
         persist_state=KEEP,
     )
     clear.button("Clear filters", key="history_clear_filters", on_click=clear_filters, width="stretch")
+
+
+@st.cache_data(ttl=30, show_spinner=False)
+def _cached_tag_counts(_reader: RecordReader, reader_id: int) -> list[tuple[str, int]]:
+    return _reader.tag_counts()
+
+
+def tag_counts(reader: RecordReader) -> list[tuple[str, int]]:
+    """Tags in use with their counts; counting scans every record's tags, so sessions share it for 30 s."""
+    return _cached_tag_counts(reader, id(reader))
+
+
+def forget_tag_counts() -> None:
+    """After this session changed tags (or deleted records): count again, so its own change shows at once."""
+    _cached_tag_counts.clear()
 
 
 def empty_state(filters: HistoryFilters) -> None:

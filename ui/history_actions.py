@@ -12,7 +12,7 @@ from core.export import records_zip
 from core.records import ImageRecordView
 from core.services import Services
 from ui.feedback import user_message
-from ui.history import clear_selection, close_detail
+from ui.history import clear_selection, close_detail, forget_tag_counts
 from ui.history_filters import parse_tags
 
 FLASH_KEY = "history_flash"
@@ -70,6 +70,7 @@ def change_tags(current: Services, record_ids: Sequence[int], text_key: str, *, 
         return f"Removed {listed} ({removed} tag{'s' if removed != 1 else ''} in all)."
 
     remember_outcome(current, action)
+    forget_tag_counts()
     st.session_state[text_key] = ""
 
 
@@ -83,6 +84,7 @@ def delete_many(current: Services, record_ids: Sequence[int]) -> None:
         return outcome.summary()
 
     remember_outcome(current, action)
+    forget_tag_counts()
     st.session_state.pop(BULK_CONFIRM_KEY, None)
     clear_selection()
     close_detail()

@@ -9,6 +9,7 @@ from streamlit.errors import StreamlitAPIException
 from core.errors import AppError, DatabaseError
 from core.records import ImageRecordView
 from core.services import Services
+from ui.create_flow import REUSE, record_settings
 from ui.feedback import user_message
 from ui.history import CONFIRM_KEY, OPEN_KEY, PAGE_IDS_KEY, close_detail, open_record
 from ui.history_actions import change_tags, remember_outcome, show_flash, toggle_star
@@ -148,12 +149,13 @@ def _actions(current: Services, record: ImageRecordView, image_bytes: bytes | No
         disabled=missing is not None,
         help=missing,
     )
-    if reuse.button("Use this prompt again", key="history_reuse"):
-        st.session_state["prefill_prompt"] = record.prompt
+    if reuse.button("Reuse settings", key="history_reuse", help="Prompt, aspect ratio, format, quality, megapixels"):
+        st.session_state[REUSE] = record_settings(record, with_seed=st.session_state.get("history_reuse_seed", False))
         try:
             st.switch_page(CREATE_PAGE)
         except StreamlitAPIException:  # run alone, outside st.navigation
-            st.info("The prompt is ready: open the Create page to use it.")
+            st.info("The settings are ready: open the Create page to use them.")
+    reuse.checkbox(f"with seed {record.seed}", key="history_reuse_seed", disabled=record.seed is None)
     if again.button("Regenerate caption", key="history_recaption", disabled=missing is not None):
         with st.spinner("Writing a new caption (the first one also loads the caption model)…"):
             recaption(current, record.id)

@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from core.config import Settings
+from core.ports import RecordReader
 from core.records import HistoryStats, ImageRecordView
 from core.redaction import redact
 from core.services import Services
@@ -86,8 +87,9 @@ def history_overview(current: Services) -> None:
         st.caption(database_advice(current.settings))
         return
     secrets = current.settings.secret_values
-    stats = attempt(lambda: current.repository.stats(days=STATS_DAYS), secrets)
-    latest = attempt(lambda: current.repository.latest(limit=LATEST_COUNT), secrets)
+    reader: RecordReader = current.repository  # Home only reads
+    stats = attempt(lambda: reader.stats(days=STATS_DAYS), secrets)
+    latest = attempt(lambda: reader.latest(limit=LATEST_COUNT), secrets)
     if stats is None or latest is None:
         return
     total, recent = st.columns(2)

@@ -9,6 +9,7 @@ import streamlit as st
 
 from core.config import Settings, load_settings
 from core.errors import AppError, ConfigError
+from core.preload import ModelPreloader
 from core.redaction import install_log_redaction
 from core.services import Services, build_services
 from ui.feedback import user_message
@@ -46,8 +47,23 @@ def _services(fingerprint: str, _settings: Settings) -> Services:
 
 
 def services() -> Services:
+    """The process's services; the first call also starts loading the models in the background."""
     resolved = settings()
-    return _services(_fingerprint(resolved), resolved)
+    fingerprint = _fingerprint(resolved)
+    current = _services(fingerprint, resolved)
+    _preloader(fingerprint, current)
+    return current
+
+
+@st.cache_resource(show_spinner=False)
+def _preloader(fingerprint: str, _services: Services) -> ModelPreloader:
+    # Cached like the services, so it starts once per process and shares their lazy loaders.
+    models = {"Speech model": _services.transcriber, "Caption model": _services.captioner}
+    return ModelPreloader(models, enabled=_services.settings.preload_models).start()
+
+
+def model_preloader(current: Services) -> ModelPreloader:
+    return _preloader(_fingerprint(current.settings), current)
 
 
 @st.cache_resource(show_spinner=False)

@@ -45,6 +45,19 @@ def signed_in(at: AppTest) -> AppTest:
     return at
 
 
+def finish_runs(at: AppTest, timeout: float = 120) -> AppTest:
+    """Wait for the session's Generate / Do it all runs (worker threads) to end, then rerun the page."""
+    from ui.create_flow import RUNS
+
+    try:
+        runs = at.session_state[RUNS]
+    except KeyError:
+        runs = []
+    for run in runs:
+        assert run.wait(timeout), "a run did not finish in time"
+    return at.run()
+
+
 MODEL_LIBRARIES = ("torch", "transformers", "ctranslate2", "faster_whisper")
 
 

@@ -7,7 +7,7 @@ import pytest
 from core.config import load_settings
 from core.records import HistoryQuery
 from core.services import build_services
-from tests.app.conftest import page
+from tests.app.conftest import finish_runs, page
 from tests.fakes import tone
 from tests.fixtures.replicate_server import Scenario
 
@@ -34,10 +34,13 @@ def nothing_saved() -> bool:
 
 
 def transcribe_upload(name: str, data: bytes, mime: str = "audio/wav"):
+    """Upload (transcribed on arrival), then press Transcribe again: both attempts must explain the problem."""
     at = page("pages/create.py")
     at.run()
     at.file_uploader(key="upload").set_value((name, data, mime)).run()
+    first = errors_after(at)
     at.button(key="transcribe").click().run()
+    assert errors_after(at) == first
     return at
 
 
@@ -89,7 +92,7 @@ def generate(prompt: str, **options):
         at.selectbox(key=key).set_value(value)
     at.run()
     at.button(key="generate").click().run()
-    return at
+    return finish_runs(at)
 
 
 def test_whitespace_prompt_asks_for_a_description_and_calls_nothing(app_env):

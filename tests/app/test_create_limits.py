@@ -43,3 +43,15 @@ def test_a_transcript_over_the_prompt_limit_is_kept_whole_flagged_and_cannot_be_
 def test_the_prompt_limit_is_explained_next_to_the_audio_limit(short_prompt_limit):
     at = page("pages/create.py").run()
     assert any("/20 characters" in c.value and "300 s" in c.value for c in at.caption)
+
+
+def test_do_it_all_with_an_over_long_transcript_pays_nothing_and_hands_it_over_for_editing(short_prompt_limit):
+    at = page("pages/create.py", timeout=180)
+    at.run()
+    at.file_uploader(key="upload").set_value(("sea.flac", (CLIPS / "sea.flac").read_bytes(), "audio/flac")).run()
+    at.button(key="run_all").click().run()
+    assert not at.exception
+
+    assert short_prompt_limit.created == []
+    assert "sea" in at.text_area(key="prompt").value.lower() and len(at.text_area(key="prompt").value) > 20
+    assert any("limit is 20" in w.value for w in at.warning)

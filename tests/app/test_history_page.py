@@ -332,14 +332,15 @@ def test_failed_caption_is_explained_and_the_old_caption_kept(data_dir: Path) ->
     assert at.dataframe[0].value["caption"].iloc[0] == "caption of a chair"
 
 
-def test_use_this_prompt_again_hands_the_prompt_to_create(data_dir: Path) -> None:
+def test_reuse_settings_hands_the_prompt_and_options_to_create(data_dir: Path) -> None:
     seed_records(["a castle made of *sand*"])
 
     at = select_row(run_history(), 0)
     at.button(key="history_reuse").click().run()
 
     assert not at.exception
-    assert at.session_state["prefill_prompt"] == "a castle made of *sand*"
+    assert at.session_state["reuse_settings"]["prompt"] == "a castle made of *sand*"
+    assert "seed" not in at.session_state["reuse_settings"]  # the seed only when asked for
     # Run alone there is no Create page to switch to, so the page says where to go instead.
     assert "open the Create page" in at.info[0].value
 

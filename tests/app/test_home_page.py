@@ -103,3 +103,32 @@ def test_home_explains_a_down_database_and_still_shows_the_rest(monkeypatch: pyt
 def test_home_page_never_imports_model_libraries(data_dir: Path) -> None:
     seed_records(["a calm overview"])
     assert model_libraries_imported_by(HOME, then='assert at.metric, "the overview did not render"') == []
+
+
+def test_home_and_create_show_each_model_loading_then_ready_without_any_click(
+    data_dir: Path, real_whisper_transformers_dir: Path, tiny_blip_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import time
+
+    monkeypatch.setenv("PRELOAD_MODELS", "true")
+    monkeypatch.setenv("WHISPER_MODEL", str(real_whisper_transformers_dir))
+    monkeypatch.setenv("CAPTION_MODEL", str(tiny_blip_dir))
+    monkeypatch.setenv("MODEL_THREADS", "1")
+
+    home = run_home()
+    first = " ".join(c.value for c in home.caption)
+    assert "Speech model: loading…" in first or "Speech model: ready" in first
+
+    deadline = time.monotonic() + 120
+    while "Caption model: ready" not in " ".join(c.value for c in home.caption) and time.monotonic() < deadline:
+        time.sleep(0.5)
+        home.run()
+    status = " ".join(c.value for c in home.caption)
+    assert "Speech model: ready" in status and "Caption model: ready" in status
+    create = signed_in(page("pages/create.py")).run()
+    assert any("Speech model: ready" in c.value and "Caption model: ready" in c.value for c in create.caption)
+
+
+def test_with_preloading_off_models_are_said_to_load_on_first_use(data_dir: Path) -> None:
+    at = run_home()
+    assert any("Speech model: loads on first use" in c.value for c in at.caption)

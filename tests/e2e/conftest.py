@@ -59,6 +59,7 @@ def app_environment(overrides: Mapping[str, str], data_dir: Path) -> dict[str, s
             "PYTHONUNBUFFERED": "1",
             "DATA_DIR": str(data_dir),
             "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
+            "PRELOAD_MODELS": "true",  # as a real server does: models load in the background at start
         }
     )
     env.update(overrides)

@@ -15,7 +15,7 @@ from sqlalchemy import create_engine, text
 
 from core.config import SpacesSettings
 from tests.e2e.conftest import StreamlitServer, app_environment, launched_browser, running_streamlit
-from tests.fixtures.replicate_server import FakeReplicate
+from tests.fixtures.replicate_server import FakeReplicate, Scenario
 from tests.fixtures.s3 import spaces_env
 
 pytestmark = pytest.mark.e2e
@@ -87,6 +87,9 @@ def test_spoken_idea_becomes_a_saved_image_whose_thumbnail_loads_in_history(
             page.get_by_test_id("stTopNav").get_by_role("link", name="Create", exact=True).click()
             expect(page.get_by_role("heading", name="Create")).to_be_visible()
             expect(page.get_by_role("button", name="Record", exact=True)).to_be_visible()
+            # Loaded in the background since the server's first page: ready before the first click.
+            expect(page.get_by_text("Speech model: ready")).to_be_visible(timeout=MODEL_STEP_MS)
+            expect(page.get_by_text("Caption model: ready")).to_be_visible(timeout=MODEL_STEP_MS)
             steps.shot("create-page")
 
             page.get_by_role("button", name="Record", exact=True).click()
@@ -96,29 +99,32 @@ def test_spoken_idea_becomes_a_saved_image_whose_thumbnail_loads_in_history(
             clock = page.get_by_test_id("stAudioInputWaveformTimeCode")
             expect(clock).to_have_text(RECORDING_CLOCK, timeout=15_000)  # the recorder's own clock, not a sleep
             stop.click()
-            transcribe = page.get_by_role("button", name="Transcribe", exact=True)
-            expect(transcribe).to_be_enabled()  # the recording reached the server
-            steps.shot("recorded")
-
-            transcribe.click()
+            # No Transcribe click: stopping the recording is enough ("Transcribe when recording stops" is on).
             prompt = page.get_by_role("textbox", name="Prompt")
             expect(prompt).to_have_value(re.compile(r"house", re.IGNORECASE), timeout=MODEL_STEP_MS)
             spoken = prompt.input_value()
             assert {"draw", "house", "door"} <= set(re.findall(r"[a-z]+", spoken.lower())), spoken
+            expect(page.get_by_text("transcribed from the recording")).to_be_visible()
+            expect(page.get_by_role("button", name="Transcribe again", exact=True)).to_be_enabled()
             steps.shot("transcribed")
 
             page.get_by_role("button", name="Generate", exact=True).click()
             expect(page.get_by_role("heading", name="3. Results")).to_be_visible(timeout=MODEL_STEP_MS)
-            result_image = page.get_by_test_id("stImage").locator("img").first
-            expect(result_image).to_be_visible()
-            wait_until_loaded(page, result_image)
-            caption = page.get_by_test_id("stText").first
-            expect(caption).not_to_have_text("(no caption yet)")
+            # The results redraw twice a second while captions are written, so look the image up each time.
+            page.wait_for_function(
+                "() => [...document.querySelectorAll('[data-testid=stImage] img')]"
+                ".some(img => img.complete && img.naturalWidth > 0)",
+                timeout=MODEL_STEP_MS,
+            )
+            caption = page.get_by_test_id("stText").first  # filled in after the image, by the results fragment
+            expect(caption).to_be_visible(timeout=MODEL_STEP_MS)
             assert caption.inner_text().strip(), "the tiny BLIP caption is shown"
             caption.scroll_into_view_if_needed()
             steps.shot("generated-and-captioned")
 
-            page.get_by_role("button", name="Save", exact=True).click()
+            save = page.get_by_role("button", name="Save", exact=True)
+            expect(save).to_be_enabled()
+            save.click()
             saved_note = page.get_by_text(re.compile(r"Saved as #\d+"))
             expect(saved_note).to_be_visible()
             record_id = int(re.search(r"#(\d+)", saved_note.inner_text()).group(1))  # type: ignore[union-attr]
@@ -150,6 +156,52 @@ def test_spoken_idea_becomes_a_saved_image_whose_thumbnail_loads_in_history(
             raise
         finally:
             context.close()
+        assert_no_tracebacks(server)
+
+
+@pytest.mark.slow
+def test_two_generate_clicks_300_ms_apart_make_exactly_one_prediction(
+    chromium_executable: str, artifacts: Path, fake_replicate: FakeReplicate, tiny_blip_dir: Path, tmp_path: Path
+) -> None:
+    from playwright.sync_api import expect
+
+    fake_replicate.queue(Scenario("processing_then_ok", polls=4))  # about 2 s: the second click lands mid-run
+    env = app_environment(
+        {
+            "REPLICATE_API_TOKEN": fake_replicate.token,
+            "REPLICATE_BASE_URL": fake_replicate.base_url,
+            "CAPTION_MODEL": str(tiny_blip_dir),
+            "WHISPER_MODEL": str(tmp_path / "no-speech-model-needed"),
+            "MODEL_DEVICE": "cpu",
+        },
+        tmp_path / "data",
+    )
+    with (
+        running_streamlit(env, tmp_path / "app", artifacts / "streamlit-double-click.log") as server,
+        launched_browser(chromium_executable, None) as browser,
+    ):
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.set_default_timeout(STEP_MS)
+        try:
+            page.goto(f"{server.url}/create")
+            prompt = page.get_by_role("textbox", name="Prompt")
+            prompt.fill("a red kite over the sea")
+            prompt.press("Control+Enter")  # commit the text, as leaving the box would
+            wait_until_idle(page)
+            generate = page.get_by_role("button", name="Generate", exact=True)
+
+            generate.click()
+            page.wait_for_timeout(300)
+            generate.click(force=True)  # whatever state the button is in by now
+
+            expect(page.get_by_test_id("stImage").locator("img").first).to_be_visible(timeout=MODEL_STEP_MS)
+            expect(generate).to_be_enabled(timeout=MODEL_STEP_MS)
+            wait_until_idle(page)
+            page.screenshot(path=str(artifacts / "double-click.png"), full_page=True)
+            assert len(fake_replicate.created) == 1, [r.body for r in fake_replicate.created]
+            assert page.get_by_test_id("stImage").count() == 1
+        finally:
+            page.close()
         assert_no_tracebacks(server)
 
 

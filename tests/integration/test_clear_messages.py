@@ -65,6 +65,15 @@ def test_an_unsupported_database_url_names_the_supported_ones(url, tmp_path):
     assert "unsupported database" in result.stderr and "ModuleNotFoundError" not in result.stderr
 
 
+@pytest.mark.parametrize(
+    "url", ["postgresql+psycopg2://u@h/db", "postgresql+asyncpg://u@h/db", "sqlite+pysqlcipher:///x"]
+)
+def test_a_driver_the_app_does_not_ship_is_refused_naming_the_supported_urls(url, tmp_path):
+    result = run_cli("history", env={"DATABASE_URL": url, "DATA_DIR": str(tmp_path)})
+    assert result.returncode == 2
+    assert "does not come with this app" in result.stderr and "ModuleNotFoundError" not in result.stderr
+
+
 def test_a_presigned_url_ttl_beyond_seven_days_is_refused_naming_the_maximum(tmp_path):
     assert load_settings({"PRESIGNED_URL_TTL": "604800"}, dotenv_path=None).presigned_url_ttl == MAX_PRESIGNED_URL_TTL
     with pytest.raises(InvalidSetting, match="at most 604800"):

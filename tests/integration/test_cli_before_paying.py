@@ -83,3 +83,12 @@ def test_a_caption_model_that_cannot_load_is_found_before_any_prediction(embedde
 
     assert result.returncode == 1 and "CAPTION_MODEL" in result.stderr
     assert fake_replicate.created == []
+
+
+def test_a_refused_token_is_found_before_any_prediction_and_before_loading_models(embedded_env, fake_replicate):
+    env = {**embedded_env, "REPLICATE_API_TOKEN": "r8_not_the_right_token", "CAPTION_MODEL": "/no/such/model"}
+
+    result = run_cli("create", "--prompt", "a kite", env=env)
+
+    assert result.returncode == 1 and "REPLICATE_API_TOKEN" in result.stderr
+    assert fake_replicate.created == []

@@ -209,3 +209,26 @@ def test_postgresql_gets_a_trigram_index_that_search_queries_use(postgres_url: s
                 assert any(TRIGRAM_INDEX in line for line in plan), "\n".join(plan)
     finally:
         engine.dispose()
+
+
+def test_upgrading_a_saved_history_adopts_its_rows_unstarred_untagged_and_without_an_author(engine: Engine) -> None:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0002")
+        connection.execute(
+            text(
+                "INSERT INTO image_records (prompt, image_filename, description, created_at) "
+                "VALUES ('an old kite', 'k.webp', 'a kite', CURRENT_TIMESTAMP)"
+            )
+        )
+
+    migrate(engine)
+
+    repository = RecordRepository(engine)
+    (old,) = repository.search(query=HistoryQuery()).records
+    assert (old.starred, old.tags, old.created_by) == (False, (), None)
+    repository.add_tags(record_ids=[old.id], tags=["kite"])
+    repository.set_starred(record_ids=[old.id], starred=True)
+    assert [r.id for r in repository.search(query=HistoryQuery(tags=("kite",), starred=True)).records] == [old.id]

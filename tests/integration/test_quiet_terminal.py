@@ -79,9 +79,14 @@ def test_creating_from_the_command_line_writes_nothing_to_stderr(
 
 @pytest.mark.parametrize("token", [None, "r8_not_the_right_token"], ids=["missing", "rejected"])
 def test_command_line_token_errors_say_what_to_set_and_never_to_restart(
-    fake_replicate, tmp_path: Path, token: str | None
+    fake_replicate, tiny_blip_dir: Path, tmp_path: Path, token: str | None
 ) -> None:
-    env = {"REPLICATE_BASE_URL": fake_replicate.base_url, "DATA_DIR": str(tmp_path), "HF_HUB_OFFLINE": "1"}
+    env = {
+        "CAPTION_MODEL": str(tiny_blip_dir),  # create loads it before paying for an image
+        "REPLICATE_BASE_URL": fake_replicate.base_url,
+        "DATA_DIR": str(tmp_path),
+        "HF_HUB_OFFLINE": "1",
+    }
     if token:
         env["REPLICATE_API_TOKEN"] = token
 

@@ -8,12 +8,15 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from core.audio import decode_audio
+from core.config import load_settings
 from core.errors import ConfigError, ModelLoadError
 from core.ports import AudioClip, Transcriber
+from core.services import load_transcriber_for
 from core.speech import SPEECH_ENGINES, load_transcriber
 from tests.fixtures.models import speech_clips, word_error_rate
 
@@ -122,6 +125,43 @@ def test_four_threads_sharing_one_model_get_the_same_texts_as_one_at_a_time(tran
     # Any "Already borrowed" or other error from a shared tokenizer would have been raised by result().
     assert [transcript.text for transcript in at_once] == one_at_a_time
     assert len(set(one_at_a_time)) == 4
+
+
+class DecodingSpy:
+    """Wraps a real model's decoding call, remembering the beam width each call asked for, then decodes."""
+
+    def __init__(self, decode: Any, option: str) -> None:
+        self.decode, self.option, self.widths = decode, option, []
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        self.widths.append(kwargs.get(self.option))
+        return self.decode(*args, **kwargs)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize(("setting", "width"), [(None, 5), ("1", 1), ("3", 3)])
+def test_whisper_beam_size_setting_reaches_the_engines_decoder(
+    engine: str,
+    setting: str | None,
+    width: int,
+    real_whisper_transformers_dir: Path,
+    real_whisper_ct2_dir: Path,
+) -> None:
+    folder = real_whisper_transformers_dir if engine == "transformers" else real_whisper_ct2_dir
+    environ = {"SPEECH_ENGINE": engine, "WHISPER_MODEL": str(folder), "MODEL_DEVICE": "cpu", "MODEL_THREADS": "1"}
+    if setting is not None:
+        environ["WHISPER_BEAM_SIZE"] = setting
+    transcriber = load_transcriber_for(load_settings(environ, dotenv_path=None))
+    model = transcriber._model  # type: ignore[attr-defined]
+    method, option = ("generate", "num_beams") if engine == "transformers" else ("transcribe", "beam_size")
+    spy = DecodingSpy(getattr(model, method), option)
+    setattr(model, method, spy)
+
+    text = transcriber.transcribe(load_clip("house_16k_mono.wav")).text
+
+    assert spy.widths == [width]
+    assert word_error_rate(CLIPS["house_16k_mono.wav"]["text"], text) <= MAX_WORD_ERROR_RATE, text
 
 
 @pytest.mark.parametrize("engine", ENGINES)

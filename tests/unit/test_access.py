@@ -63,3 +63,24 @@ def test_a_right_password_does_not_spend_the_budget():
     for _ in range(10):
         assert throttle.try_attempt() == 0
         throttle.succeeded()
+
+
+def test_thirty_sessions_guessing_at_once_get_only_the_shared_budget():
+    import threading
+
+    throttle = FailureThrottle(max_attempts=10, window_s=60)
+    allowed: list[float] = []
+    start = threading.Barrier(30)
+
+    def guess() -> None:
+        start.wait()
+        for _ in range(5):
+            if throttle.try_attempt() == 0:
+                allowed.append(1)
+
+    threads = [threading.Thread(target=guess) for _ in range(30)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(allowed) == 10

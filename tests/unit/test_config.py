@@ -102,6 +102,18 @@ def test_invalid_values_say_what_is_allowed(name, value, expected):
         settings_from({name: value})
 
 
+def test_whisper_beam_size_defaults_to_beam_search_of_five_and_one_means_greedy():
+    assert settings_from({}).whisper_beam_size == 5
+    assert settings_from({"WHISPER_BEAM_SIZE": "1"}).whisper_beam_size == 1
+
+
+@pytest.mark.parametrize("value", ["0", "-2", "21", "wide"])
+def test_unusable_whisper_beam_size_is_refused_saying_what_to_set(value):
+    with pytest.raises(ConfigError) as error:
+        settings_from({"WHISPER_BEAM_SIZE": value})
+    assert "WHISPER_BEAM_SIZE" in str(error.value)
+
+
 def test_the_upload_limit_holds_the_longest_recording_and_not_much_more():
     # 300 s of a browser recording (16 kHz mono 16-bit WAV, 44-byte header) must fit...
     assert Settings.max_upload_mb * 2**20 >= Settings.max_audio_seconds * 16_000 * 2 + 44

@@ -223,3 +223,21 @@ def test_csv_export_and_record_shaping_work_without_streamlit() -> None:
 
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.strip() == "False"
+
+
+def test_gallery_filters_round_trip_through_a_link() -> None:
+    filters = HistoryFilters(starred=True, tags=("red", "team blue"), by="ana@example.com")
+
+    params = filters.to_params()
+
+    assert params == {"starred": "1", "tag": "red,team blue", "by": "ana@example.com"}
+    assert HistoryFilters.from_params(params) == filters
+    assert filters.narrows and filters.query().tags == ("red", "team blue")
+    assert filters.query().created_by == "ana@example.com" and filters.query().starred
+
+
+def test_hand_edited_tag_links_are_normalised_and_deduplicated() -> None:
+    read = HistoryFilters.from_params({"tag": " Red ,,red, " + "x" * 80 + ",Sky", "starred": "maybe"})
+
+    assert read.tags == ("red", "sky")  # empty and over-long tags dropped, case folded, once each
+    assert not read.starred

@@ -1,0 +1,78 @@
+"""History in a real browser: the detail dialog, a bulk ZIP download, and filters that outlive a page switch."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from tests.app.test_history_page import seed_records
+from tests.e2e.conftest import app_environment, launched_browser, running_streamlit
+from tests.e2e.test_browser import STEP_MS, assert_no_tracebacks, wait_until_idle
+
+pytestmark = pytest.mark.e2e
+
+
+def test_dialog_bulk_zip_and_kept_filters(
+    chromium_executable: str, artifacts: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from playwright.sync_api import expect
+
+    data_dir = tmp_path / "data"
+    monkeypatch.setenv("DATA_DIR", str(data_dir))
+    kite, boat, tower = seed_records(["a red kite", "a paper boat", "a stone tower"])
+    env = app_environment({}, data_dir)
+    with (
+        running_streamlit(env, tmp_path / "app", artifacts / "streamlit-history-gallery.log") as server,
+        launched_browser(chromium_executable, None) as browser,
+    ):
+        context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+        context.set_default_timeout(STEP_MS)
+        page = context.new_page()
+        main = page.get_by_test_id("stMain")
+        try:
+            page.goto(f"{server.url}/history?view=gallery")
+            expect(main.get_by_role("heading", name="History")).to_be_visible()
+            wait_until_idle(page)
+
+            # The detail opens over the results, not thousands of pixels below them.
+            page.locator(f".st-key-history_open_{tower.id} button").click()
+            dialog = page.get_by_role("dialog")
+            expect(dialog.get_by_role("heading", name=f"Image #{tower.id}")).to_be_visible()
+            box = dialog.bounding_box()
+            assert box is not None and box["y"] < 1000
+            dialog.get_by_role("button", name="Next ▶").click()
+            expect(dialog.get_by_role("heading", name=f"Image #{boat.id}")).to_be_visible()
+            page.screenshot(path=str(artifacts / "history-1-dialog.png"))
+            page.keyboard.press("Escape")
+            expect(page.get_by_role("dialog")).to_have_count(0)
+
+            # Two cards selected: one ZIP of their images and records.csv.
+            page.locator(f".st-key-history_pick_{tower.id} label").click()
+            page.locator(f".st-key-history_pick_{kite.id} label").click()
+            expect(main.get_by_text("2 selected")).to_be_visible()
+            with page.expect_download() as download_info:
+                main.get_by_role("button", name="⬇ ZIP").click()
+            saved = tmp_path / "selected.zip"
+            download_info.value.save_as(saved)
+            with zipfile.ZipFile(saved) as archive:
+                assert sorted(archive.namelist()) == sorted(
+                    [f"image-{tower.id}.png", f"image-{kite.id}.png", "records.csv"]
+                )
+            page.screenshot(path=str(artifacts / "history-2-bulk.png"))
+
+            # A filter survives a visit to another page.
+            search = main.get_by_label("Search")
+            search.fill("kite")
+            search.press("Enter")
+            expect(main.get_by_text("Showing 1–1 of 1")).to_be_visible()
+            page.get_by_role("link", name="Status", exact=True).click()
+            expect(main.get_by_role("heading", name="Status")).to_be_visible()
+            page.get_by_role("link", name="History", exact=True).click()
+            expect(main.get_by_label("Search")).to_have_value("kite")
+            expect(main.get_by_text("Showing 1–1 of 1")).to_be_visible()
+            assert "q=kite" in page.url
+        finally:
+            context.close()
+        assert_no_tracebacks(server)
