@@ -33,10 +33,7 @@ MASK = "***"
 MAX_AUDIO_SECONDS = 300
 MAX_UPLOAD_MB = 10
 MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 2**20
-
-
-# S3 (and so Spaces) refuses presigned URLs valid for longer than 7 days.
-MAX_PRESIGNED_URL_TTL = 604_800
+MAX_PRESIGNED_URL_TTL = 604_800  # S3 (and so Spaces) refuses presigned URLs valid for longer than 7 days
 SUPPORTED_DATABASES = ("postgresql", "sqlite")
 SUPPORTED_DRIVERS = ("postgresql+psycopg", "sqlite", "sqlite+pysqlite")  # what requirements.txt installs
 
@@ -120,16 +117,6 @@ class Settings:
     def database_description(self) -> str:
         """Where records go, with any password hidden."""
         return mask_database_url(self.database_url)
-
-    def speech_description(self) -> str:
-        if self.speech_engine == "replicate":
-            return f"{self.replicate_speech_model} on Replicate"
-        return f"{self.whisper_model} ({self.speech_engine} engine, device {self.model_device})"
-
-    def caption_description(self) -> str:
-        if self.caption_engine == "replicate":
-            return f"{self.replicate_caption_model} on Replicate"
-        return f"{self.caption_model} (device {self.model_device})"
 
     def storage_description(self) -> str:
         if self.spaces is None:
