@@ -116,16 +116,6 @@ class Settings:
         """Where records go, with any password hidden."""
         return mask_database_url(self.database_url)
 
-    def speech_description(self) -> str:
-        if self.speech_engine == "replicate":
-            return f"{self.replicate_speech_model} on Replicate"
-        return f"{self.whisper_model} ({self.speech_engine} engine, device {self.model_device})"
-
-    def caption_description(self) -> str:
-        if self.caption_engine == "replicate":
-            return f"{self.replicate_caption_model} on Replicate"
-        return f"{self.caption_model} (device {self.model_device})"
-
     def storage_description(self) -> str:
         if self.spaces is None:
             return f"local folder {self.images_dir}"

@@ -38,8 +38,8 @@ def configuration_facts(settings: Settings) -> list[tuple[str, str]]:
             "set" if settings.replicate_api_token else "not set: set REPLICATE_API_TOKEN to create images",
         ),
         ("Image model", settings.image_model),
-        ("Speech", settings.speech_description()),
-        ("Captions", settings.caption_description()),
+        ("Speech", speech_description(settings)),
+        ("Captions", caption_description(settings)),
         (
             "Access",
             "open to anyone who can reach this server (set APP_PASSWORD to require a password)"
@@ -118,3 +118,15 @@ def _latest_thumbnails(current: Services, latest: list[ImageRecordView]) -> None
             if url := thumbnail_url(current, thumbnail_key(record)):
                 st.image(url, width="stretch")
             st.caption(card_text(record, 60))
+
+
+def speech_description(settings: Settings) -> str:
+    if settings.speech_engine == "replicate":
+        return f"{settings.replicate_speech_model} on Replicate"
+    return f"{settings.whisper_model} ({settings.speech_engine} engine, device {settings.model_device})"
+
+
+def caption_description(settings: Settings) -> str:
+    if settings.caption_engine == "replicate":
+        return f"{settings.replicate_caption_model} on Replicate"
+    return f"{settings.caption_model} (device {settings.model_device})"

@@ -21,8 +21,6 @@ def test_remote_engines_build_replicate_adapters_for_the_default_models_without_
 
     assert isinstance(transcriber, ReplicateTranscriber) and transcriber.model_id == "openai/whisper"
     assert isinstance(captioner, ReplicateCaptioner) and captioner.model_id == "salesforce/blip"
-    assert remote.speech_description() == "openai/whisper on Replicate"
-    assert remote.caption_description() == "salesforce/blip on Replicate"
 
 
 def test_remote_models_can_be_chosen_and_pinned_to_a_version():
