@@ -16,8 +16,8 @@ from pathlib import Path
 
 from core import commands, gallery_cli
 from core.commands import BAD_INPUT, FAILURE
-from core.config import InvalidSetting, Secret, load_settings
-from core.errors import AppError, AudioError, InputError
+from core.config import Secret, load_settings
+from core.errors import AppError, AudioError, InputError, InvalidSetting
 from core.ports import ASPECT_RATIOS, MEGAPIXELS, OUTPUT_FORMATS
 from core.redaction import install_log_redaction, redact
 

@@ -7,15 +7,19 @@ configuration is an error naming what is missing, never a silent fall-back to th
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from dotenv import dotenv_values
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy.engine import URL
 
-from core.errors import ConfigError
+from core.database_url import checked_database_url, database_url_secrets, mask_database_url
+from core.errors import ConfigError, InvalidSetting
+from core.setting_values import choice as _choice
+from core.setting_values import flag as _flag
+from core.setting_values import optional_int as _optional_int
+from core.setting_values import positive_int as _positive_int
 
 DB_VARIABLES = ("DB_USER", "DB_PASSWORD", "DB_HOST", "DB_PORT", "DB_NAME")
 SPACES_VARIABLES = ("SPACES_KEY", "SPACES_SECRET", "SPACES_REGION", "SPACES_ENDPOINT", "SPACES_BUCKET")
@@ -23,9 +27,6 @@ SPEECH_ENGINES = ("transformers", "faster-whisper", "replicate")
 CAPTION_ENGINES = ("transformers", "replicate")
 MODEL_DEVICES = ("auto", "cpu", "cuda")
 MAX_BEAM_SIZE = 20  # wider beams cost time in proportion and no longer help Whisper
-# Query parameters of a database URL that carry credentials: password, sslpassword, tokens, keys...
-_SECRET_PARAMETER = re.compile(r"pass|pwd|secret|token|key|auth|credential", re.IGNORECASE)
-MASK = "***"
 # Limits on what a user may send; the defaults of MAX_AUDIO_SECONDS and MAX_UPLOAD_MB. Every upload,
 # from anyone, arrives before the password gate runs, so the upload limit is what 300 s of audio
 # needs: a 300 s browser recording (16 kHz mono 16-bit WAV) is 9.2 MB. .streamlit/config.toml's
@@ -33,13 +34,10 @@ MASK = "***"
 MAX_AUDIO_SECONDS = 300
 MAX_UPLOAD_MB = 10
 MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 2**20
-MAX_PRESIGNED_URL_TTL = 604_800  # S3 (and so Spaces) refuses presigned URLs valid for longer than 7 days
-SUPPORTED_DATABASES = ("postgresql", "sqlite")
-SUPPORTED_DRIVERS = ("postgresql+psycopg", "sqlite", "sqlite+pysqlite")  # what requirements.txt installs
 
 
-class InvalidSetting(ConfigError):
-    """A setting holds a value that can never work: bad input (exit 2), unlike a missing part."""
+# S3 (and so Spaces) refuses presigned URLs valid for longer than 7 days.
+MAX_PRESIGNED_URL_TTL = 604_800
 
 
 class Secret:
@@ -192,46 +190,9 @@ def _settings_from(values: dict[str, str]) -> Settings:
     )
 
 
-def database_url_secrets(url: str) -> list[str]:
-    """The password and every credential-like query parameter's value in a database URL."""
-    parsed = make_url(url)
-    found = [str(parsed.password)] if parsed.password else []
-    for name, value in parsed.query.items():
-        if _SECRET_PARAMETER.search(name):
-            found.extend(v for v in ((value,) if isinstance(value, str) else value) if v)
-    return found
-
-
-def mask_database_url(url: str) -> str:
-    """The URL to show: its password and credential-like query parameters replaced by a mask."""
-    parsed = make_url(url)
-    query = {name: MASK if _SECRET_PARAMETER.search(name) else value for name, value in parsed.query.items()}
-    # The mask is URL-quoted when rendered; shown as typed it reads as a mask, not as %2A%2A%2A.
-    return parsed.set(query=query).render_as_string(hide_password=True).replace("%2A%2A%2A", MASK)
-
-
 def _database_url(values: dict[str, str], data_dir: Path) -> str:
     if url := values.get("DATABASE_URL"):
-        try:
-            parsed = make_url(url)
-        except Exception:
-            raise InvalidSetting(
-                "DATABASE_URL is not a valid SQLAlchemy URL; use e.g. postgresql+psycopg://user:password@host/db."
-            ) from None
-        if parsed.drivername in ("postgresql", "postgres"):
-            # Plain postgresql:// would ask for psycopg2; the app ships psycopg 3.
-            parsed = parsed.set(drivername="postgresql+psycopg")
-        if parsed.get_backend_name() not in SUPPORTED_DATABASES:
-            raise InvalidSetting(
-                f"DATABASE_URL names an unsupported database ({parsed.get_backend_name()!r}): "
-                "use postgresql://user:password@host/db or sqlite:///path/to/app.db."
-            )
-        if parsed.drivername not in SUPPORTED_DRIVERS:
-            raise InvalidSetting(
-                f"DATABASE_URL asks for the driver {parsed.drivername!r}, which does not come with this app: "
-                "use postgresql://user:password@host/db (psycopg 3) or sqlite:///path/to/app.db."
-            )
-        return parsed.render_as_string(hide_password=False)
+        return checked_database_url(url)
     given = [name for name in DB_VARIABLES if values.get(name)]
     if not given:
         return f"sqlite:///{(data_dir / 'app.db').as_posix()}"
@@ -276,37 +237,6 @@ def _spaces_settings(values: dict[str, str]) -> SpacesSettings | None:
     )
 
 
-def _choice(values: dict[str, str], name: str, allowed: tuple[str, ...], default: str) -> str:
-    value = values.get(name, default).lower()
-    if value not in allowed:
-        raise InvalidSetting(f"{name}={value!r} is not supported: use one of {', '.join(allowed)}.")
-    return value
-
-
-def _positive_int(values: dict[str, str], name: str, default: int, *, allow_zero: bool = False) -> int:
-    raw = values.get(name)
-    if raw is None:
-        return default
-    try:
-        number = int(raw)
-    except ValueError:
-        raise InvalidSetting(f"{name} must be a whole number, got {raw!r}.") from None
-    if number < 0 or (number == 0 and not allow_zero):
-        raise InvalidSetting(f"{name} must be {'zero or more' if allow_zero else 'greater than zero'}, got {number}.")
-    return number
-
-
-def _flag(values: dict[str, str], name: str, default: bool) -> bool:
-    raw = values.get(name)
-    if raw is None:
-        return default
-    if raw.lower() in ("1", "true", "yes", "on"):
-        return True
-    if raw.lower() in ("0", "false", "no", "off"):
-        return False
-    raise InvalidSetting(f"{name} must be true or false, got {raw!r}.")
-
-
 def _beam_size(values: dict[str, str]) -> int:
     beam = _positive_int(values, "WHISPER_BEAM_SIZE", Settings.whisper_beam_size)
     if beam > MAX_BEAM_SIZE:
@@ -324,7 +254,3 @@ def _presigned_url_ttl(values: dict[str, str]) -> int:
             "(7 days). Set it to 604800 or less."
         )
     return ttl
-
-
-def _optional_int(values: dict[str, str], name: str) -> int | None:
-    return _positive_int(values, name, 0) if values.get(name) else None

@@ -13,6 +13,10 @@ class ConfigError(AppError):
     """Settings are missing, half-given or invalid."""
 
 
+class InvalidSetting(ConfigError):
+    """A setting holds a value that can never work: bad input (exit 2), unlike a missing or unreachable part."""
+
+
 class InputError(AppError):
     """Something the user typed or chose cannot be used (prompt, aspect ratio, ...)."""
 

@@ -6,7 +6,7 @@ once (a BitmapAnd of the tag GIN index and the trigram index) instead of checkin
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, TextClause, bindparam, text
+from sqlalchemy import ColumnElement, TextClause, exists, func, select, text
 
 from core.db import ImageRecord
 
@@ -26,12 +26,11 @@ def has_all_tags(dialect: str, tags: tuple[str, ...]) -> list[ColumnElement[bool
         return []
     if dialect == "postgresql":
         return [ImageRecord.tags.contains(list(tags))]  # tags @> ARRAY[...], served by the GIN index
-    return [
-        text(f"EXISTS (SELECT 1 FROM json_each(image_records.tags) WHERE json_each.value = :tag_{n})").bindparams(
-            bindparam(f"tag_{n}", tag)
-        )  # type: ignore[misc]
-        for n, tag in enumerate(tags)
-    ]
+    conditions: list[ColumnElement[bool]] = []
+    for tag in tags:
+        each = func.json_each(ImageRecord.tags).table_valued("value")
+        conditions.append(exists(select(1).select_from(each).where(each.c.value == tag)))
+    return conditions
 
 
 def tag_counts_statement(dialect: str) -> TextClause:

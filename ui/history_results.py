@@ -21,6 +21,7 @@ from ui.history import (
     open_record,
     step_page,
 )
+from ui.history_actions import toggle_star
 from ui.history_filters import HistoryFilters, page_count, showing_label
 from ui.record_display import card_text, history_frame, thumbnail_key, thumbnail_url
 
@@ -102,8 +103,6 @@ def results_table(current: Services, records: Sequence[ImageRecordView]) -> None
 
 def gallery(current: Services, records: Sequence[ImageRecordView], columns: int = 4) -> None:
     """The same page as a grid of thumbnails, each with a checkbox, a star and a button that opens it."""
-    from ui.history_actions import toggle_star  # the actions module imports this one's neighbours
-
     for start in range(0, len(records), columns):
         for cell, record in zip(st.columns(columns), records[start : start + columns], strict=False):
             with cell, st.container(border=True):

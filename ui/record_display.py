@@ -73,7 +73,7 @@ def history_frame(records: Sequence[ImageRecordView], thumbnail_url: Callable[[s
             "prompt": record.prompt,
             "caption": record.description,
             "tags": ", ".join(record.tags),
-            "created_by": record.created_by,
+            "created_by": record.created_by or "",
             "created_at": record.created_at,
             "total_s": round(sum(record.timings_ms.values()) / 1000, 2) if record.timings_ms else None,
         }

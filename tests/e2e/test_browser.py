@@ -261,7 +261,7 @@ def test_a_stranger_cannot_open_a_page_by_its_address_before_the_password(
         try:
             page.goto(f"{server.url}/history")
             main = page.get_by_test_id("stMain")
-            expect(main.get_by_role("heading").first).to_be_visible()
+            expect(main.get_by_role("heading").first).to_be_visible(timeout=STEP_MS)
             wait_until_idle(page)
             page.screenshot(path=str(artifacts / "gate-4-address-typed.png"), full_page=True)
             assert main.get_by_role("heading").all_inner_texts() == ["This app is private"]

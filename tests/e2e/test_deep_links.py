@@ -17,6 +17,9 @@ def test_first_visit_of_a_history_link_on_a_fresh_server_shows_navigation_and_th
 ) -> None:
     from playwright.sync_api import expect
 
+    # A fresh server's first visit runs the app twice (pages/ hands over to the navigation): be patient.
+    expect.set_options(timeout=STEP_MS)
+
     env = app_environment({}, tmp_path / "data")
     with (
         running_streamlit(env, tmp_path / "app", artifacts / "streamlit-deep-link.log") as server,
@@ -46,6 +49,9 @@ def test_signing_in_on_a_shared_link_lands_on_that_page_with_its_query(
     chromium_executable: str, artifacts: Path, tmp_path: Path
 ) -> None:
     from playwright.sync_api import expect
+
+    # A fresh server's first visit runs the app twice (pages/ hands over to the navigation): be patient.
+    expect.set_options(timeout=STEP_MS)
 
     env = app_environment({"APP_PASSWORD": PASSWORD}, tmp_path / "data")
     with (

@@ -19,6 +19,9 @@ def test_dialog_bulk_zip_and_kept_filters(
 ) -> None:
     from playwright.sync_api import expect
 
+    # A fresh server's first visit runs the app twice (pages/ hands over to the navigation): be patient.
+    expect.set_options(timeout=STEP_MS)
+
     data_dir = tmp_path / "data"
     monkeypatch.setenv("DATA_DIR", str(data_dir))
     kite, boat, tower = seed_records(["a red kite", "a paper boat", "a stone tower"])

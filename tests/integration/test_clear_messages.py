@@ -7,8 +7,8 @@ from datetime import date
 import pytest
 from sqlalchemy import Engine
 
-from core.config import MAX_PRESIGNED_URL_TTL, InvalidSetting, load_settings
-from core.errors import InputError
+from core.config import MAX_PRESIGNED_URL_TTL, load_settings
+from core.errors import InputError, InvalidSetting
 from core.records import HistoryQuery
 from core.repository import MAX_OFFSET, RecordRepository
 from tests.integration.test_cli import run_cli

@@ -6,7 +6,8 @@ import logging
 
 import pytest
 
-from core.config import load_settings, mask_database_url
+from core.config import load_settings
+from core.database_url import mask_database_url
 from tests.app.conftest import page, signed_in
 from tests.app.test_home_page import all_text
 from tests.integration.test_cli import run_cli
