@@ -21,7 +21,7 @@ from core.ports import GenerationRequest
 from core.records import HistoryQuery, ImageRecordView, NewRecord
 from core.repository import RecordRepository
 from core.services import Services, build_services
-from tests.app.conftest import page
+from tests.app.conftest import finish_runs, page
 from tests.fakes import FakeCaptioner, FakeGenerator, FakeTranscriber
 from tests.fixtures.postgres import POSTGRES_PORT
 from tests.fixtures.replicate_server import FakeReplicate
@@ -150,18 +150,21 @@ def test_create_page_with_the_database_down_at_start_still_generates_and_saves_o
     assert any("Saving is unavailable right now" in w.value for w in at.warning)
     at.text_area(key="prompt").set_value("a lighthouse on a cliff").run()
     at.button(key="generate").click().run()
+    finish_runs(at)  # Generate runs on a worker thread; its image shows on the rerun after it ends
     assert not at.exception
     assert len(at.image) == 1, "the image is shown although the database is down"
 
-    at.button(key="save_0").click().run()
+    save = f"save_{at.session_state['_runs'][0].id[:8]}_0"  # the first image of the newest run
+    at.button(key=save).click().run()
     assert not at.exception
     messages = [e.value for e in at.error]
     assert any("Cannot reach PostgreSQL" in m and "DB_HOST" in m for m in messages), messages
-    assert len(at.image) == 1 and at.button(key="save_0").value is False, "the draft is still there to save"
+    assert len(at.image) == 1 and at.button(key=save).label == "Save", "the draft is still there to save"
+    assert not any("Saved as" in s.value for s in at.success)
     assert bucket_keys(spaces_settings) == set()
 
     database_relay.start()
-    at.button(key="save_0").click().run()
+    at.button(key=save).click().run()
     assert not at.exception
     assert any("Saved as #1" in s.value for s in at.success)
     current = services_for(load_settings(dotenv_path=None))
