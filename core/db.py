@@ -93,6 +93,8 @@ class ImageRecord(Base):
     seed: Mapped[int | None] = mapped_column(BigInteger)
     aspect_ratio: Mapped[str | None] = mapped_column(String(16))
     output_format: Mapped[str | None] = mapped_column(String(16))
+    output_quality: Mapped[int | None] = mapped_column(Integer)
+    megapixels: Mapped[str | None] = mapped_column(String(16))
     image_model: Mapped[str | None] = mapped_column(String(255))
     caption_model: Mapped[str | None] = mapped_column(String(255))
     speech_model: Mapped[str | None] = mapped_column(String(255))

@@ -199,6 +199,8 @@ class Pipeline:
             seed=draft.request.seed,
             aspect_ratio=draft.request.aspect_ratio,
             output_format=draft.image.output_format,
+            output_quality=draft.request.output_quality,
+            megapixels=draft.request.megapixels,
             image_model=draft.image_model,
             caption_model=draft.caption_model,
             speech_model=draft.speech_model,

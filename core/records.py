@@ -29,6 +29,8 @@ class RecordFields:
     seed: int | None = None
     aspect_ratio: str | None = None
     output_format: str | None = None
+    output_quality: int | None = None  # None on rows saved before migration 0004
+    megapixels: str | None = None
     image_model: str | None = None
     caption_model: str | None = None
     speech_model: str | None = None

@@ -98,8 +98,8 @@ def record_settings(record: ImageRecordView, *, with_seed: bool) -> dict[str, An
         "prompt": record.prompt,
         "aspect_ratio": record.aspect_ratio,
         "output_format": record.output_format,
-        "output_quality": getattr(record, "output_quality", None),
-        "megapixels": getattr(record, "megapixels", None),
+        "output_quality": record.output_quality,
+        "megapixels": record.megapixels,
     }
     return chosen | ({"seed": record.seed} if with_seed and record.seed is not None else {})
 

@@ -100,6 +100,8 @@ def record_facts(record: ImageRecordView) -> list[tuple[str, str]]:
         ("File size", format_bytes(record.size_bytes) if record.size_bytes else ""),
         ("Format", record.output_format or ""),
         ("Aspect ratio", record.aspect_ratio or ""),
+        ("Quality", "" if record.output_quality is None else str(record.output_quality)),
+        ("Megapixels", record.megapixels or ""),
         ("Seed", "" if record.seed is None else str(record.seed)),
         ("Image model", record.image_model or ""),
         ("Caption model", record.caption_model or ""),

@@ -203,6 +203,24 @@ def test_reuse_settings_restores_prompt_options_and_optionally_the_seed(configur
     assert (at.slider(key="output_quality").value, at.selectbox(key="megapixels").value) == (55, "0.25")
     assert at.number_input(key="seed").value == seed
 
+    # Saved, the same settings come back through History's "Reuse settings".
+    at.button(key=card_key(at, "save")).click().run()
+    [saved] = saved_records().records
+    assert (saved.output_quality, saved.megapixels, saved.seed) == (55, "0.25", seed)
+    history = page("pages/history.py").run()
+    history.session_state["history_table"] = {"selection": {"rows": [0], "columns": []}}
+    history.run()
+    history.checkbox(key="history_reuse_seed").check().run()
+    history.button(key="history_reuse").click().run()
+    assert history.session_state["reuse_settings"] == {
+        "prompt": "a castle",
+        "aspect_ratio": "16:9",
+        "output_format": "png",
+        "output_quality": 55,
+        "megapixels": "0.25",
+        "seed": seed,
+    }
+
 
 def test_typed_prompt_works_without_any_audio(configured):
     at = page("pages/create.py", timeout=120).run()

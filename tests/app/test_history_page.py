@@ -27,8 +27,11 @@ HISTORY = "pages/history.py"
 DOWN_DATABASE_URL = "postgresql+psycopg://postgres@127.0.0.1:1/none"
 
 
-def seed_records(prompts: Iterable[str], *, transcript: str | None = None) -> list[ImageRecordView]:
-    """Save one real PNG and its WebP thumbnail per prompt, through the app's own store and repository."""
+def seed_records(prompts: Iterable[str], *, transcript: str | None = None, **options: object) -> list[ImageRecordView]:
+    """Save one real PNG and its WebP thumbnail per prompt, through the app's own store and repository.
+
+    `options` are further record fields (output_quality=55, seed=7, ...); left out, they are as an old row's.
+    """
     current = build_services(load_settings())
     saved = []
     for n, prompt in enumerate(prompts):
@@ -54,6 +57,7 @@ def seed_records(prompts: Iterable[str], *, transcript: str | None = None) -> li
             image_model="fake/flux",
             caption_model="fake/blip",
             timings_ms={"generate": 1500.0, "caption": 400.0, "upload": 30.0},
+            **options,  # type: ignore[arg-type]
         )
         saved.append(current.repository.add(record=record)[0])
     current.engine.dispose()
@@ -333,29 +337,54 @@ def test_failed_caption_is_explained_and_the_old_caption_kept(data_dir: Path) ->
 
 
 def test_reuse_settings_hands_the_prompt_and_options_to_create(data_dir: Path) -> None:
-    seed_records(["a castle made of *sand*"])
+    seed_records(["a castle made of *sand*"], output_quality=55, megapixels="0.25", seed=7)
 
     at = select_row(run_history(), 0)
     at.button(key="history_reuse").click().run()
 
     assert not at.exception
-    assert at.session_state["reuse_settings"]["prompt"] == "a castle made of *sand*"
-    assert "seed" not in at.session_state["reuse_settings"]  # the seed only when asked for
+    assert at.session_state["reuse_settings"] == {
+        "prompt": "a castle made of *sand*",
+        "aspect_ratio": "3:2",
+        "output_format": "png",
+        "output_quality": 55,
+        "megapixels": "0.25",
+    }  # the seed only when asked for
     # Run alone there is no Create page to switch to, so the page says where to go instead.
     assert "open the Create page" in at.info[0].value
 
 
 def test_use_this_prompt_again_switches_to_create_with_the_prompt_in_the_full_app(data_dir: Path) -> None:
-    seed_records(["a lantern on a jetty"])
+    seed_records(["a lantern on a jetty"], output_quality=55, megapixels="0.25", seed=7)
     at = page("Home.py").run()
     at.switch_page(HISTORY).run()
+
+    at = select_row(at, 0)
+    at.checkbox(key="history_reuse_seed").check().run()
+    at.button(key="history_reuse").click().run()
+
+    assert not at.exception
+    assert "Create" in at.title[0].value
+    assert at.text_area(key="prompt").value == "a lantern on a jetty"
+    assert (at.selectbox(key="aspect_ratio").value, at.selectbox(key="output_format").value) == ("3:2", "png")
+    assert (at.slider(key="output_quality").value, at.selectbox(key="megapixels").value) == (55, "0.25")
+    assert at.number_input(key="seed").value == 7
+
+
+def test_reusing_an_image_saved_without_quality_or_megapixels_keeps_creates_values(data_dir: Path) -> None:
+    seed_records(["an old lantern"])  # as rows saved before migration 0004: no quality, no megapixels
+    at = page("Home.py").run()
+    at.switch_page(HISTORY).run()
+    at.session_state["output_quality"] = 40  # Create's current choices
+    at.session_state["megapixels"] = "0.25"
 
     at = select_row(at, 0)
     at.button(key="history_reuse").click().run()
 
     assert not at.exception
-    assert "Create" in at.title[0].value
-    assert "a lantern on a jetty" in [area.value for area in at.text_area]
+    assert at.text_area(key="prompt").value == "an old lantern"
+    assert at.selectbox(key="aspect_ratio").value == "3:2"
+    assert (at.slider(key="output_quality").value, at.selectbox(key="megapixels").value) == (40, "0.25")
 
 
 def test_user_text_is_shown_literally_never_as_markdown(data_dir: Path) -> None:

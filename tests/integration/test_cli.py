@@ -50,12 +50,14 @@ def test_create_from_a_prompt_saves_to_postgres_and_spaces_and_prints_json(produ
     migrate = run_cli("migrate", env=env)
     assert migrate.returncode == 0, migrate.stderr
 
-    result = run_cli("create", "--prompt", "a red kite over the sea", "--aspect-ratio", "16:9", "--seed", "7", env=env)
+    options = ("--aspect-ratio", "16:9", "--seed", "7", "--output-quality", "55", "--megapixels", "0.25")
+    result = run_cli("create", "--prompt", "a red kite over the sea", *options, env=env)
     assert result.returncode == 0, result.stderr
     [line] = json_lines(result.stdout)
     for name in ("id", "prompt", "transcript", "description", "image_filename", "thumbnail_filename", "image_url"):
         assert name in line
     assert line["prompt"] == "a red kite over the sea" and line["description"]
+    assert (line["output_quality"], line["megapixels"], line["seed"]) == (55, "0.25", 7)
     assert set(line["timings_ms"]) == {"generate", "caption", "upload"}
     with urllib.request.urlopen(line["image_url"], timeout=10) as response:
         assert response.status == 200 and response.headers["Content-Type"] == "image/webp"

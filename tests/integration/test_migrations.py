@@ -1,4 +1,4 @@
-"""Alembic migrations on SQLite and PostgreSQL: fresh schema, adopting the Gradio table, search index."""
+"""Alembic migrations on SQLite and PostgreSQL: fresh schema, adopting the Gradio table, search index, upgrades."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from core.repository import RecordRepository
 
 SEED_COLUMNS = ["id", "prompt", "image_filename", "description", "created_at"]
 TRIGRAM_INDEX = "ix_image_records_search_trgm"
-HEAD_REVISION = "0003"
+HEAD_REVISION = "0004"
 
 
 @pytest.fixture
@@ -232,3 +232,29 @@ def test_upgrading_a_saved_history_adopts_its_rows_unstarred_untagged_and_withou
     repository.add_tags(record_ids=[old.id], tags=["kite"])
     repository.set_starred(record_ids=[old.id], starred=True)
     assert [r.id for r in repository.search(query=HistoryQuery(tags=("kite",), starred=True)).records] == [old.id]
+
+
+def test_upgrading_a_saved_history_adopts_its_rows_without_quality_or_megapixels(engine: Engine) -> None:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0003")
+        connection.execute(
+            text(
+                "INSERT INTO image_records (prompt, image_filename, description, created_at, aspect_ratio, seed) "
+                "VALUES ('an old kite', 'k.webp', 'a kite', CURRENT_TIMESTAMP, '3:2', 7)"
+            )
+        )
+
+    migrate(engine)
+
+    repository = RecordRepository(engine)
+    (old,) = repository.search(query=HistoryQuery()).records
+    assert (old.prompt, old.aspect_ratio, old.seed) == ("an old kite", "3:2", 7)
+    assert (old.output_quality, old.megapixels) == (None, None)
+    new, _ = repository.add(
+        record=NewRecord("a new kite", "n.webp", "a kite", "key-new", output_quality=55, megapixels="0.25")
+    )
+    assert (new.output_quality, new.megapixels) == (55, "0.25")
+    assert revision_of(engine) == HEAD_REVISION

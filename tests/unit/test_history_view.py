@@ -143,6 +143,13 @@ def test_facts_list_stage_times_in_pipeline_order_and_skip_unknowns() -> None:
     assert facts["Created"] == "2025-03-04 05:06:07 UTC"
     assert facts["File size"] == "146 KB"
     assert "Seed" not in facts and "Speech model" not in facts
+    assert "Quality" not in facts and "Megapixels" not in facts  # rows saved before migration 0004
+
+
+def test_facts_show_the_quality_and_megapixels_that_reuse_restores() -> None:
+    facts = dict(record_facts(view(output_quality=0, megapixels="0.25")))
+
+    assert (facts["Quality"], facts["Megapixels"]) == ("0", "0.25")
 
 
 @dataclass
