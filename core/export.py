@@ -23,7 +23,8 @@ CSV_BATCH = 500
 CSV_FIELDS = (
     "id", "created_at", "prompt", "description", "transcript", "image_filename", "thumbnail_filename",
     "content_type", "width", "height", "size_bytes", "seed", "aspect_ratio", "output_format",
-    "image_model", "caption_model", "speech_model", "total_ms", "starred", "tags", "created_by",
+    "output_quality", "megapixels", "image_model", "caption_model", "speech_model", "total_ms", "starred",
+    "tags", "created_by",
 )  # fmt: skip
 ZIP_FIELDS = (*CSV_FIELDS, "file_in_zip")
 

@@ -179,6 +179,8 @@ def add(repository: RecordRepository, count: int, prompt: str = "a fox number {n
             description=f"caption {n}",
             idempotency_key=f"{prompt}-{n}",
             timings_ms={"generate": 1000.0, "caption": 250.0},
+            output_quality=55,
+            megapixels="0.25",
         )
         repository.add(record=new)
 
@@ -199,6 +201,7 @@ def test_csv_holds_every_match_fetched_in_sql_pages(repository: RecordRepository
     assert len(rows) == 23 and all("fox" in row["prompt"] for row in rows)
     assert list(rows[0]) == list(CSV_FIELDS)
     assert rows[0]["total_ms"] == "1250.0" and rows[0]["description"]
+    assert (rows[0]["output_quality"], rows[0]["megapixels"]) == ("55", "0.25")  # what Reuse settings needs
     # Three SQL pages of at most 10 rows from the start, whatever page the screen showed.
     assert [(q.limit, q.offset) for q in spy.queries] == [(10, 0), (10, 10), (10, 20)]
 
