@@ -24,14 +24,13 @@ POLL_S = 0.5  # ui.create_results.POLL_S
 
 def run() -> list[dict[str, Any]]:
     sys.path.insert(0, str(ROOT))
-    from core.captioning import BlipCaptioner
     from core.imagegen import ReplicateGenerator
     from core.pipeline import Pipeline
     from core.ports import GenerationRequest
     from core.runs import CreateRun, RunInput
     from core.services import Lazy
     from tests.fakes import FakeRecords, FakeStore, FakeTranscriber
-    from tests.fixtures.models import blip_base_config, random_blip
+    from tests.fixtures.models import blip_base_size_captioner
     from tests.fixtures.replicate_server import TOKEN, start_fake_replicate
 
     class TimedRun(CreateRun):
@@ -44,17 +43,8 @@ def run() -> list[dict[str, Any]]:
             self.images_at = time.perf_counter()
             super().images_ready(drafts)
 
-    def build_captioner() -> BlipCaptioner:
-        model, processor = random_blip(blip_base_config())
-        captioner = BlipCaptioner(
-            model_id="random BLIP-base size",
-            model=model,
-            processor=processor,
-            device="cpu",
-            max_new_tokens=CAPTION_TOKENS,
-        )
-        captioner.warm_up()
-        return captioner
+    def build_captioner() -> Any:
+        return blip_base_size_captioner(max_new_tokens=CAPTION_TOKENS)
 
     fake, server = start_fake_replicate()
     rows = []

@@ -200,8 +200,8 @@ def _load_per_call_worker(engine: str, folder: str) -> dict[str, Any]:
 
 
 def _caption_worker(size: str, folder: str) -> dict[str, Any]:
-    from core.captioning import BlipCaptioner, load_captioner
-    from tests.fixtures.models import blip_base_config, random_blip, save_random_blip, tiny_blip_config
+    from core.captioning import load_captioner
+    from tests.fixtures.models import blip_base_size_captioner, save_random_blip, tiny_blip_config
 
     started = time.perf_counter()
     if size == "tiny":
@@ -210,16 +210,7 @@ def _caption_worker(size: str, folder: str) -> dict[str, Any]:
         captioner = load_captioner(model=str(Path(folder) / "tiny"), max_new_tokens=CAPTION_TOKENS)
         load_label = "load_ms"
     else:
-        # BLIP-base's real size with random weights, built in memory: saving ~1 GB to disk measures nothing useful.
-        model, processor = random_blip(blip_base_config())
-        captioner = BlipCaptioner(
-            model_id="random BLIP-base size",
-            model=model,
-            processor=processor,
-            device="cpu",
-            max_new_tokens=CAPTION_TOKENS,
-        )
-        captioner.warm_up()
+        captioner = blip_base_size_captioner(max_new_tokens=CAPTION_TOKENS)
         load_label = "build_and_warm_up_ms"
     load_ms = (time.perf_counter() - started) * 1000
     image = _test_image()

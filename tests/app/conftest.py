@@ -32,6 +32,17 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return folder
 
 
+@pytest.fixture
+def create_page_models(data_dir, fake_replicate, real_whisper_transformers_dir, tiny_blip_dir, monkeypatch):
+    """The Create page on the embedded defaults, with the fake Replicate, real tiny.en and a tiny BLIP."""
+    monkeypatch.setenv("REPLICATE_API_TOKEN", fake_replicate.token)
+    monkeypatch.setenv("REPLICATE_BASE_URL", fake_replicate.base_url)
+    monkeypatch.setenv("WHISPER_MODEL", str(real_whisper_transformers_dir))
+    monkeypatch.setenv("CAPTION_MODEL", str(tiny_blip_dir))
+    monkeypatch.setenv("MODEL_THREADS", "1")
+    return fake_replicate
+
+
 def page(relative_path: str, *, timeout: float = 60) -> AppTest:
     """An AppTest of one script of the app (Home.py or pages/<name>.py)."""
     return AppTest.from_file(str(ROOT / relative_path), default_timeout=timeout)

@@ -21,13 +21,9 @@ def as_wav(path: Path) -> bytes:
 
 
 @pytest.fixture
-def short_prompt_limit(data_dir, fake_replicate, real_whisper_transformers_dir, tiny_blip_dir, monkeypatch):
-    monkeypatch.setenv("REPLICATE_API_TOKEN", fake_replicate.token)
-    monkeypatch.setenv("REPLICATE_BASE_URL", fake_replicate.base_url)
-    monkeypatch.setenv("WHISPER_MODEL", str(real_whisper_transformers_dir))
-    monkeypatch.setenv("CAPTION_MODEL", str(tiny_blip_dir))
+def short_prompt_limit(create_page_models, monkeypatch):
     monkeypatch.setenv("MAX_PROMPT_CHARS", "20")
-    return fake_replicate
+    return create_page_models
 
 
 def test_a_transcript_over_the_prompt_limit_is_kept_whole_flagged_and_cannot_be_generated(short_prompt_limit):

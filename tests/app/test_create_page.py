@@ -20,13 +20,8 @@ SEA = (CLIPS / "sea.flac").read_bytes()
 
 
 @pytest.fixture
-def configured(data_dir, fake_replicate, real_whisper_transformers_dir, tiny_blip_dir, monkeypatch):
-    monkeypatch.setenv("REPLICATE_API_TOKEN", fake_replicate.token)
-    monkeypatch.setenv("REPLICATE_BASE_URL", fake_replicate.base_url)
-    monkeypatch.setenv("WHISPER_MODEL", str(real_whisper_transformers_dir))
-    monkeypatch.setenv("CAPTION_MODEL", str(tiny_blip_dir))
-    monkeypatch.setenv("MODEL_THREADS", "1")
-    return fake_replicate
+def configured(create_page_models):
+    return create_page_models
 
 
 def saved_records():
