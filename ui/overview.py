@@ -11,6 +11,7 @@ from core.records import HistoryStats, ImageRecordView
 from core.redaction import redact
 from core.services import Services
 from ui.feedback import attempt
+from ui.gate import access_mode
 from ui.history import database_advice
 from ui.navigation import CREATE_PAGE, HISTORY_PAGE, link_to_page
 from ui.record_display import card_text, escape_markdown, in_stage_order, thumbnail_key, thumbnail_url
@@ -23,6 +24,13 @@ ABOUT = (
     "FLUX.1 [schnell] on Replicate draws it, BLIP describes the result in a caption, and everything is kept "
     "so you can browse, search and reuse it later."
 )
+
+
+ACCESS_DESCRIPTIONS = {
+    "open": "open to anyone who can reach this server (set APP_PASSWORD to require a password)",
+    "password": "protected by a shared password (APP_PASSWORD)",
+    "login": "visitors sign in with the identity provider in the [auth] secrets (st.login)",
+}
 
 
 def configuration_facts(settings: Settings) -> list[tuple[str, str]]:
@@ -40,12 +48,7 @@ def configuration_facts(settings: Settings) -> list[tuple[str, str]]:
         ("Image model", settings.image_model),
         ("Speech", speech_description(settings)),
         ("Captions", caption_description(settings)),
-        (
-            "Access",
-            "open to anyone who can reach this server (set APP_PASSWORD to require a password)"
-            if settings.app_password is None
-            else "protected by a shared password (APP_PASSWORD)",
-        ),
+        ("Access", ACCESS_DESCRIPTIONS[access_mode(settings)]),
     ]
     # A secret that happens to sit inside a host name or path must still not be shown.
     return [(label, redact(value, settings.secret_values)) for label, value in facts]

@@ -67,13 +67,21 @@ def app_environment(overrides: Mapping[str, str], data_dir: Path) -> dict[str, s
 
 
 @contextmanager
-def running_streamlit(env: Mapping[str, str], workdir: Path, log_path: Path) -> Iterator[StreamlitServer]:
-    """`streamlit run Home.py` on a free loopback port; yields once /_stcore/health answers "ok"."""
-    port = free_port()
+def running_streamlit(
+    env: Mapping[str, str],
+    workdir: Path,
+    log_path: Path,
+    *,
+    secrets_file: Path | None = None,
+    port: int | None = None,
+) -> Iterator[StreamlitServer]:
+    """`streamlit run Home.py` on loopback (a free port unless given); yields once /_stcore/health answers "ok"."""
+    port = port if port is not None else free_port()
     workdir.mkdir(parents=True, exist_ok=True)
-    # An empty secrets file: a developer's .streamlit/secrets.toml must not configure the app under test.
-    no_secrets = workdir / "no-secrets.toml"
-    no_secrets.write_text("")
+    if secrets_file is None:
+        # An empty secrets file: a developer's .streamlit/secrets.toml must not configure the app under test.
+        secrets_file = workdir / "no-secrets.toml"
+        secrets_file.write_text("")
     command = [
         sys.executable, "-m", "streamlit", "run", str(ROOT / "Home.py"),
         "--server.port", str(port),
@@ -81,7 +89,7 @@ def running_streamlit(env: Mapping[str, str], workdir: Path, log_path: Path) -> 
         "--server.headless", "true",
         "--server.fileWatcherType", "none",
         "--browser.gatherUsageStats", "false",
-        "--secrets.files", str(no_secrets),
+        "--secrets.files", str(secrets_file),
     ]  # fmt: skip
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("wb") as log:

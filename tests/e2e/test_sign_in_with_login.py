@@ -1,0 +1,165 @@
+"""Streamlit's own login (`st.login`, an `[auth]` secrets section) signs a visitor in, end to end, in Chromium.
+
+The identity provider is `tests.fixtures.oidc`: a real OpenID Connect provider on loopback, so the browser
+really goes to its authorization endpoint and Streamlit really exchanges the code, checks PKCE, the nonce and
+the RS256 ID token against its JWKS, and sets its identity cookie.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.e2e.conftest import StreamlitServer, app_environment, free_port, launched_browser, running_streamlit
+from tests.e2e.test_browser import STEP_MS, assert_no_tracebacks, wait_until_idle
+from tests.fixtures.oidc import FakeOidcProvider, running_oidc_provider
+
+pytestmark = pytest.mark.e2e
+
+EMAIL = "ana@example.com"
+NAME = "Ana"
+CLIENT_ID = "speak-an-image-e2e"
+
+
+def auth_secrets(*, redirect_uri: str, client_id: str, client_secret: str, server_metadata_url: str) -> str:
+    """The `[auth]` section of a secrets file, for Streamlit's default (unnamed) login provider."""
+    values = {
+        "redirect_uri": redirect_uri,
+        "cookie_secret": secrets.token_urlsafe(32),
+        "client_id": client_id,
+        "client_secret": client_secret,
+        "server_metadata_url": server_metadata_url,
+    }
+    # Every value is URL-safe text, so TOML basic strings need no escaping.
+    return "[auth]\n" + "".join(f'{key} = "{value}"\n' for key, value in values.items())
+
+
+@dataclass
+class SignInApp:
+    server: StreamlitServer
+    provider: FakeOidcProvider
+    redirect_uri: str
+    context: Any  # a Playwright BrowserContext: one browser profile, its cookies shared by its tabs
+    page: Any
+    navigations: list[str]  # every top-level navigation of the page, redirects included
+
+
+@contextmanager
+def app_behind_login(chromium_executable: str, artifacts: Path, tmp_path: Path, name: str) -> Iterator[SignInApp]:
+    """A fresh `streamlit run` whose `[auth]` points at a fake OIDC provider, and a browser tab on it."""
+    port = free_port()
+    server_url = f"http://127.0.0.1:{port}"
+    redirect_uri = f"{server_url}/oauth2callback"
+    with running_oidc_provider(email=EMAIL, name=NAME, client_id=CLIENT_ID, redirect_uris=[redirect_uri]) as provider:
+        secrets_file = tmp_path / "secrets.toml"
+        secrets_file.write_text(
+            auth_secrets(
+                redirect_uri=redirect_uri,
+                client_id=provider.client_id,
+                client_secret=provider.client_secret,
+                server_metadata_url=provider.metadata_url,
+            )
+        )
+        env = app_environment({}, tmp_path / "data")
+        log = artifacts / f"streamlit-{name}.log"
+        with (
+            running_streamlit(env, tmp_path / "app", log, secrets_file=secrets_file, port=port) as server,
+            launched_browser(chromium_executable, None) as browser,
+        ):
+            context = browser.new_context(viewport={"width": 1400, "height": 900})
+            context.set_default_timeout(STEP_MS)
+            page = context.new_page()
+            navigations: list[str] = []
+            page.on("request", lambda request: _record_navigation(request, page, navigations))
+            try:
+                yield SignInApp(server, provider, redirect_uri, context, page, navigations)
+            finally:
+                context.close()
+            assert_no_tracebacks(server)
+        assert provider.rejections == []
+
+
+def sign_in_from(app: SignInApp, path: str) -> Any:
+    """Open `path` signed out, see only the sign-in page, and press Log in; returns the main area."""
+    from playwright.sync_api import expect
+
+    # A fresh server's first visit runs the app twice (pages/ hands over to the navigation): be patient.
+    expect.set_options(timeout=STEP_MS)
+    app.page.goto(f"{app.server.url}{path}")
+    main = app.page.get_by_test_id("stMain")
+    expect(main.get_by_role("heading", name="Sign in")).to_be_visible()
+    assert app.page.get_by_test_id("stTopNav").count() == 0, "no navigation before signing in"
+    main.get_by_role("button", name="Log in").click()
+    return main
+
+
+def test_log_in_button_signs_in_through_the_oidc_provider_and_lands_on_home_with_navigation(
+    chromium_executable: str, artifacts: Path, tmp_path: Path
+) -> None:
+    from playwright.sync_api import expect
+
+    with app_behind_login(chromium_executable, artifacts, tmp_path, "sign-in-login") as app:
+        main = sign_in_from(app, "/")
+        expect(main.get_by_role("heading", name="Speak an idea, get an image")).to_be_visible()
+        expect(app.page.get_by_test_id("stTopNav")).to_be_visible()
+        expect(main.get_by_text(f"Signed in as {EMAIL}.")).to_be_visible()
+        expect(main.get_by_text("visitors sign in with the identity provider")).to_be_visible()
+        wait_until_idle(app.page)
+        app.page.screenshot(path=str(artifacts / "sign-in-login-1-home.png"), full_page=True)
+
+        trail = "\n".join(app.navigations)
+        assert app.page.url.rstrip("/") == app.server.url, trail
+        assert any(url.startswith(f"{app.server.url}/auth/login?provider=") for url in app.navigations), trail
+        assert any(url.startswith(f"{app.provider.issuer}/authorize?") for url in app.navigations), trail
+        assert any(url.startswith(f"{app.redirect_uri}?code=") for url in app.navigations), trail
+        cookies = {cookie["name"]: cookie for cookie in app.context.cookies(app.server.url)}
+        assert cookies["_streamlit_user"]["httpOnly"], cookies.keys()
+        assert "speak_return_to" not in cookies, "the root needs no return address"
+
+    provider = app.provider
+    assert len(provider.authorize_requests) == 1, provider.authorize_requests
+    authorize = provider.authorize_requests[0]
+    assert authorize["client_id"] == CLIENT_ID
+    assert authorize["redirect_uri"] == app.redirect_uri
+    assert authorize["response_type"] == "code"
+    assert set(authorize["scope"].split()) == {"openid", "email", "profile"}
+    assert authorize.get("nonce") and authorize.get("state")
+    assert authorize.get("code_challenge") and authorize.get("code_challenge_method") == "S256"
+    assert provider.tokens_issued == 1
+
+
+def test_signing_in_on_a_shared_link_lands_on_that_page_with_its_query(
+    chromium_executable: str, artifacts: Path, tmp_path: Path
+) -> None:
+    from playwright.sync_api import expect
+
+    with app_behind_login(chromium_executable, artifacts, tmp_path, "sign-in-login-deep-link") as app:
+        main = sign_in_from(app, "/history?q=lighthouse&view=gallery")
+        expect(main.get_by_role("heading", name="History")).to_be_visible()
+        expect(main.get_by_label("Search")).to_have_value("lighthouse")
+        expect(app.page.get_by_test_id("stTopNav")).to_be_visible()
+        wait_until_idle(app.page)
+        app.page.screenshot(path=str(artifacts / "sign-in-login-2-deep-link.png"), full_page=True)
+        assert "/history" in app.page.url and "q=lighthouse" in app.page.url and "view=gallery" in app.page.url
+        trail = "\n".join(app.navigations)
+        assert any(url.startswith(f"{app.redirect_uri}?code=") for url in app.navigations), trail
+
+        # Used once: the return address is gone, so opening the root later stays on Home.
+        assert "speak_return_to" not in {cookie["name"] for cookie in app.context.cookies(app.server.url)}
+        app.page.goto(f"{app.server.url}/")
+        expect(main.get_by_role("heading", name="Speak an idea, get an image")).to_be_visible()
+        wait_until_idle(app.page)
+        assert app.page.url.rstrip("/") == app.server.url
+        expect(main.get_by_role("heading", name="History")).to_have_count(0)
+        assert app.provider.tokens_issued == 1, "still signed in: no second trip to the provider"
+
+
+def _record_navigation(request: Any, page: Any, navigations: list[str]) -> None:
+    if request.is_navigation_request() and request.frame == page.main_frame:
+        navigations.append(request.url)
