@@ -9,5 +9,5 @@ from ui.resources import settings
 st.set_page_config(page_title="Speak an image", page_icon="🎨", layout="wide")
 # Navigation first: it resolves the page the URL asks for, so signing in lands there, query included.
 page = app_navigation(show=has_access(settings()))
-guarded_settings()
+guarded_settings(requested=page)
 page.run()

@@ -1,13 +1,17 @@
-"""The optional shared-password gate: constant-time checks and a growing delay after failures."""
+"""The optional shared-password gate: constant-time checks, a growing delay after failures, signed passes."""
 
 from __future__ import annotations
 
+import base64
+import functools
 import hashlib
 import hmac
+import json
 import threading
 import time
 from collections import deque
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from core.config import Secret
 
@@ -70,3 +74,59 @@ class FailureThrottle:
         with self._lock:
             if self._attempts:
                 self._attempts.pop()
+
+
+# --- A signed pass, so one sign-in covers every tab and typed URL of the same browser -------------
+
+PASS_LIFETIME_S = 12 * 3600
+_PASS_SALT = b"speak-image access pass v1"
+_PASS_KDF_ROUNDS = 200_000
+
+
+@dataclass(frozen=True)
+class AccessPass:
+    """What a valid pass says: who signed in (the optional display name) and until when it holds."""
+
+    name: str | None
+    expires_at: int
+
+
+@functools.lru_cache(maxsize=4)
+def _pass_key(password: str) -> bytes:
+    # Slow on purpose: a pass held by a visitor must not become a fast offline oracle for the
+    # password. Derived from the password alone, so every replica agrees and changing the password
+    # voids every pass handed out with the old one.
+    return hashlib.pbkdf2_hmac("sha256", password.encode(), _PASS_SALT, _PASS_KDF_ROUNDS)
+
+
+def _b64(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def issue_pass(password: Secret, name: str | None, *, now: float, lifetime_s: float = PASS_LIFETIME_S) -> str:
+    """A cookie-safe token (base64url and one dot) proving the password was given, valid `lifetime_s`."""
+    payload = _b64(json.dumps({"n": name, "e": int(now + lifetime_s)}).encode())
+    signature = hmac.new(_pass_key(password.reveal()), payload.encode(), hashlib.sha256).digest()
+    return f"{payload}.{_b64(signature)}"
+
+
+def read_pass(token: str | None, password: Secret, *, now: float) -> AccessPass | None:
+    """The pass's contents if `token` was issued with this password and has not expired, else None."""
+    payload, dot, signature = (token or "").partition(".")
+    if not dot or len(token or "") > 2048:
+        return None
+    expected = hmac.new(_pass_key(password.reveal()), payload.encode(), hashlib.sha256).digest()
+    try:
+        if not hmac.compare_digest(_unb64(signature), expected):
+            return None
+        fields = json.loads(_unb64(payload))
+        name, expires_at = fields["n"], int(fields["e"])
+    except (ValueError, TypeError, KeyError):
+        return None
+    if expires_at <= now or not (name is None or isinstance(name, str)):
+        return None
+    return AccessPass(name=name, expires_at=expires_at)

@@ -4,13 +4,14 @@ import streamlit as st
 
 from ui import overview
 from ui.feedback import attempt
-from ui.gate import guarded_settings
+from ui.gate import guarded_settings, signed_in_bar
 from ui.model_status import show_model_status
 from ui.resources import services
 
 current_settings = guarded_settings()
 
 st.title("Speak an idea, get an image")
+signed_in_bar(current_settings)
 
 overview.about()
 overview.configuration(current_settings)

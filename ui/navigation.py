@@ -12,6 +12,14 @@ HOME_PAGE = "pages/home.py"
 CREATE_PAGE = "pages/create.py"
 HISTORY_PAGE = "pages/history.py"
 STATUS_PAGE = "pages/status.py"
+# Each page by its public path ("" is Home, the default page), with its navigation title and icon.
+_PAGES = {
+    "": (HOME_PAGE, "Home", "🏠"),
+    "create": (CREATE_PAGE, "Create", "🎨"),
+    "history": (HISTORY_PAGE, "History", "🗂️"),
+    "status": (STATUS_PAGE, "Status", "🩺"),
+}
+PAGE_BY_URL_PATH = {url_path: script for url_path, (script, _, _) in _PAGES.items()}
 
 
 _registered = False  # set once this process has called st.navigation, which ends the pages/ mode for good
@@ -23,10 +31,8 @@ def app_navigation(*, show: bool) -> StreamlitPage:
     _registered = True
     return st.navigation(
         [
-            st.Page(HOME_PAGE, title="Home", icon="🏠", default=True),
-            st.Page(CREATE_PAGE, title="Create", icon="🎨"),
-            st.Page(HISTORY_PAGE, title="History", icon="🗂️"),
-            st.Page(STATUS_PAGE, title="Status", icon="🩺"),
+            st.Page(script, title=title, icon=icon, default=url_path == "", url_path=url_path or None)
+            for url_path, (script, title, icon) in _PAGES.items()
         ],
         # Hidden until the visitor is let in, so a stranger sees no links.
         position="top" if show else "hidden",

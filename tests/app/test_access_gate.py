@@ -42,6 +42,9 @@ def test_signed_in_user_sees_the_app_without_a_password(home, monkeypatch):
     home.run()
     assert not home.exception
     assert "Speak an idea, get an image" in titles(home)
+    assert any("Signed in as ana@example.com" in c.value.replace("\\", "") for c in home.caption)
+    assert home.button(key="sign_out").label == "Sign out"
+    assert "sign in with the identity provider" in " ".join(m.value for m in home.markdown)
 
 
 def test_password_gate_lets_in_only_the_right_password(data_dir, monkeypatch):
@@ -83,3 +86,98 @@ def test_open_app_says_so_on_home(home):
     home.run()
     assert "Speak an idea, get an image" in titles(home)
     assert "open to anyone" in " ".join(m.value for m in home.markdown).lower()
+
+
+def _cookie_writes(at) -> list[str]:
+    """The document.cookie assignments the page asks the browser to run."""
+    return [html.proto.body for html in at.html if "document.cookie" in html.proto.body]
+
+
+def _pass_in(body: str) -> str:
+    import re
+
+    found = re.search(r"speak_access=([A-Za-z0-9._-]+);", body)
+    assert found, body
+    return found.group(1)
+
+
+def test_signing_in_with_the_password_hands_the_browser_a_pass_naming_the_visitor(data_dir, monkeypatch):
+    import time
+
+    from core.access import read_pass
+    from core.config import Secret
+
+    monkeypatch.setenv("APP_PASSWORD", "correct horse")
+    home = page("pages/home.py")
+    home.run()
+    assert not _cookie_writes(home)
+    home.text_input(key="access_password").input("correct horse")
+    home.text_input(key="access_name").input("Ana")
+    home.button[0].click().run()
+    writes = _cookie_writes(home)
+    assert len(writes) == 1 and "Max-Age=43200" in writes[0]
+    held = read_pass(_pass_in(writes[0]), Secret("correct horse"), now=time.time())
+    assert held is not None and held.name == "Ana"
+    home.run()
+    assert not _cookie_writes(home), "written once, not on every rerun"
+
+
+def _browser_sends(monkeypatch, cookies: dict[str, str]) -> None:
+    # AppTest has no browser: stand in for the cookies a browser sends when its session opens.
+    monkeypatch.setattr("ui.gate.read_cookie", cookies.get)
+
+
+def test_a_new_session_of_a_browser_holding_a_pass_skips_the_password(data_dir, monkeypatch):
+    import time
+
+    from core.access import issue_pass
+    from core.config import Secret
+
+    monkeypatch.setenv("APP_PASSWORD", "correct horse")
+    _browser_sends(monkeypatch, {"speak_access": issue_pass(Secret("correct horse"), "Ana", now=time.time())})
+    home = page("pages/home.py")
+    home.run()
+    assert "Speak an idea, get an image" in titles(home)
+    assert home.session_state["_created_by"] == "Ana"
+    assert any("Signed in as Ana" in c.value for c in home.caption)
+
+
+@pytest.mark.parametrize("held_with, issued_ago_s", [("old password", 0), ("correct horse", 13 * 3600)])
+def test_a_pass_from_an_old_password_or_past_its_time_asks_again_and_is_deleted(
+    data_dir, monkeypatch, held_with, issued_ago_s
+):
+    import time
+
+    from core.access import issue_pass
+    from core.config import Secret
+
+    monkeypatch.setenv("APP_PASSWORD", "correct horse")
+    token = issue_pass(Secret(held_with), "Ana", now=time.time() - issued_ago_s)
+    _browser_sends(monkeypatch, {"speak_access": token})
+    home = page("pages/home.py")
+    home.run()
+    assert titles(home) == ["This app is private"]
+    assert any("speak_access=; Path=/; Max-Age=0" in body for body in _cookie_writes(home))
+
+
+def test_signing_out_asks_for_the_password_again_even_though_the_browser_sent_a_pass(data_dir, monkeypatch):
+    import time
+
+    from core.access import issue_pass
+    from core.config import Secret
+
+    monkeypatch.setenv("APP_PASSWORD", "correct horse")
+    _browser_sends(monkeypatch, {"speak_access": issue_pass(Secret("correct horse"), None, now=time.time())})
+    home = page("pages/home.py")
+    home.run()
+    assert any("Signed in with the shared password" in c.value for c in home.caption)
+    home.button(key="sign_out").click().run()
+    assert titles(home) == ["This app is private"]
+    assert any("speak_access=; Path=/; Max-Age=0" in body for body in _cookie_writes(home))
+    home.run()
+    assert titles(home) == ["This app is private"], "the pass sent when the session opened no longer counts"
+
+
+def test_an_open_app_offers_no_sign_out(home):
+    home.run()
+    assert not [b for b in home.button if b.key == "sign_out"]

@@ -45,7 +45,7 @@ def test_first_visit_of_a_history_link_on_a_fresh_server_shows_navigation_and_th
         assert_no_tracebacks(server)
 
 
-def test_signing_in_on_a_shared_link_lands_on_that_page_with_its_query(
+def test_signing_in_on_a_shared_link_lands_on_that_page_and_covers_every_tab_until_signing_out(
     chromium_executable: str, artifacts: Path, tmp_path: Path
 ) -> None:
     from playwright.sync_api import expect
@@ -58,9 +58,11 @@ def test_signing_in_on_a_shared_link_lands_on_that_page_with_its_query(
         running_streamlit(env, tmp_path / "app", artifacts / "streamlit-deep-link-gate.log") as server,
         launched_browser(chromium_executable, None) as browser,
     ):
-        page = browser.new_page(viewport={"width": 1400, "height": 900})
-        page.set_default_timeout(STEP_MS)
+        # One browser profile: its tabs share cookies, as a visitor's own browser does.
+        context = browser.new_context(viewport={"width": 1400, "height": 900})
+        context.set_default_timeout(STEP_MS)
         try:
+            page = context.new_page()
             page.goto(f"{server.url}/history?q=lighthouse")
             main = page.get_by_test_id("stMain")
             expect(main.get_by_role("heading", name="This app is private")).to_be_visible()
@@ -75,6 +77,29 @@ def test_signing_in_on_a_shared_link_lands_on_that_page_with_its_query(
             wait_until_idle(page)
             page.screenshot(path=str(artifacts / "deep-link-2-after-sign-in.png"), full_page=True)
             assert "/history" in page.url and "q=lighthouse" in page.url
+            held = {cookie["name"]: cookie for cookie in context.cookies(server.url)}
+            assert PASSWORD not in held["speak_access"]["value"], "a signed pass, never the password"
+
+            # A URL typed in a new tab is a new Streamlit session: the browser's pass lets it in.
+            typed = context.new_page()
+            typed.goto(f"{server.url}/create")
+            typed_main = typed.get_by_test_id("stMain")
+            expect(typed_main.get_by_role("heading", name="Create")).to_be_visible()
+            expect(typed.get_by_test_id("stTopNav")).to_be_visible()
+            typed.goto(f"{server.url}/")
+            expect(typed_main.get_by_text("Signed in as Ana, with the shared password.")).to_be_visible()
+            wait_until_idle(typed)
+            typed.screenshot(path=str(artifacts / "deep-link-3-typed-url-in-a-new-tab.png"), full_page=True)
+
+            # Signing out ends it for the whole browser: the next typed URL asks again.
+            typed_main.get_by_role("button", name="Sign out").click()
+            expect(typed_main.get_by_role("heading", name="This app is private")).to_be_visible()
+            expect(typed.get_by_test_id("stTopNav")).to_have_count(0)
+            wait_until_idle(typed)
+            assert "speak_access" not in {cookie["name"] for cookie in context.cookies(server.url)}
+            again = context.new_page()
+            again.goto(f"{server.url}/history")
+            expect(again.get_by_test_id("stMain").get_by_role("heading", name="This app is private")).to_be_visible()
         finally:
-            page.close()
+            context.close()
         assert_no_tracebacks(server)

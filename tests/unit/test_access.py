@@ -1,4 +1,10 @@
-from core.access import FailureThrottle, password_matches
+import base64
+import json
+import re
+
+import pytest
+
+from core.access import FailureThrottle, issue_pass, password_matches, read_pass
 from core.config import Secret
 
 
@@ -84,3 +90,51 @@ def test_thirty_sessions_guessing_at_once_get_only_the_shared_budget():
     for thread in threads:
         thread.join()
     assert len(allowed) == 10
+
+
+PASSWORD = Secret("correct horse")
+
+
+def test_a_pass_carries_the_display_name_until_it_expires():
+    token = issue_pass(PASSWORD, "Ana Łopez", now=1_000, lifetime_s=600)
+    assert re.fullmatch(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+", token), "cookie-safe without quoting"
+    held = read_pass(token, PASSWORD, now=1_599)
+    assert held is not None and held.name == "Ana Łopez" and held.expires_at == 1_600
+    assert read_pass(token, PASSWORD, now=1_600) is None
+    anonymous = read_pass(issue_pass(PASSWORD, None, now=0), PASSWORD, now=1)
+    assert anonymous is not None and anonymous.name is None
+
+
+def test_a_pass_from_another_password_does_not_hold():
+    # Changing APP_PASSWORD signs every browser out.
+    token = issue_pass(PASSWORD, "Ana", now=0)
+    assert read_pass(token, Secret("battery staple"), now=1) is None
+
+
+def test_a_pass_with_a_changed_name_or_expiry_does_not_hold():
+    token = issue_pass(PASSWORD, "Ana", now=0, lifetime_s=60)
+    _, signature = token.split(".")
+    for forged in ({"n": "Boss", "e": 60}, {"n": "Ana", "e": 10**12}):
+        payload = base64.urlsafe_b64encode(json.dumps(forged).encode()).rstrip(b"=").decode()
+        assert read_pass(f"{payload}.{signature}", PASSWORD, now=1) is None
+
+
+@pytest.mark.parametrize(
+    "token",
+    [None, "", ".", "no-dot", "a.b", "!!!.###", "e30.e30", "x" * 5000 + ".y", "bnVsbA." + "A" * 43],
+)
+def test_garbage_is_not_a_pass(token):
+    assert read_pass(token, PASSWORD, now=0) is None
+
+
+@pytest.mark.parametrize("payload", [b"null", b"[1, 2]", b'"text"', b'{"n": 5, "e": 99}', b'{"e": 99}', b"\xff\xfe"])
+def test_a_correctly_signed_but_malformed_pass_does_not_hold(payload):
+    import hashlib
+    import hmac
+
+    from core.access import _pass_key
+
+    encoded = base64.urlsafe_b64encode(payload).rstrip(b"=").decode()
+    signature = hmac.new(_pass_key(PASSWORD.reveal()), encoded.encode(), hashlib.sha256).digest()
+    token = f"{encoded}.{base64.urlsafe_b64encode(signature).rstrip(b'=').decode()}"
+    assert read_pass(token, PASSWORD, now=0) is None
