@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Mapping
 
 import streamlit as st
 from streamlit.navigation.page import StreamlitPage
@@ -29,6 +30,12 @@ def login_configured() -> bool:
         return "auth" in st.secrets
     except Exception:  # no secrets file at all
         return False
+
+
+def named_login_providers() -> list[str]:
+    """The providers of `[auth.<name>]` sections, each with its own button; none for a single `[auth]`."""
+    section = st.secrets["auth"]
+    return [name for name in section if isinstance(section[name], Mapping) and "client_id" in section[name]]
 
 
 def access_mode(settings: Settings) -> str:
@@ -79,7 +86,12 @@ def require_access(settings: Settings, requested: StreamlitPage | None = None) -
         if not st.user.is_logged_in:
             st.title("Sign in")
             remember_return_address(requested)
-            st.button("Log in", key="login", on_click=st.login)
+            if providers := named_login_providers():
+                for provider in providers:
+                    label = f"Log in with {provider.replace('-', ' ').title()}"
+                    st.button(label, key=f"login_{provider}", on_click=st.login, args=(provider,))
+            else:
+                st.button("Log in", key="login", on_click=st.login)
             st.stop()
         return_after_sign_in(requested)
         return

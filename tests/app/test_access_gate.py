@@ -181,3 +181,13 @@ def test_signing_out_asks_for_the_password_again_even_though_the_browser_sent_a_
 def test_an_open_app_offers_no_sign_out(home):
     home.run()
     assert not [b for b in home.button if b.key == "sign_out"]
+
+
+def test_each_named_login_provider_gets_its_own_button(home):
+    shared = {key: AUTH[key] for key in ("redirect_uri", "cookie_secret")}
+    provider = {key: AUTH[key] for key in ("client_id", "client_secret", "server_metadata_url")}
+    home.secrets["auth"] = {**shared, "google": provider, "microsoft-entra": provider}
+    home.user = {"is_logged_in": False}
+    home.run()
+    assert not home.exception
+    assert [b.label for b in home.button] == ["Log in with Google", "Log in with Microsoft Entra"]

@@ -27,17 +27,20 @@ NAME = "Ana"
 CLIENT_ID = "speak-an-image-e2e"
 
 
-def auth_secrets(*, redirect_uri: str, client_id: str, client_secret: str, server_metadata_url: str) -> str:
-    """The `[auth]` section of a secrets file, for Streamlit's default (unnamed) login provider."""
-    values = {
-        "redirect_uri": redirect_uri,
-        "cookie_secret": secrets.token_urlsafe(32),
-        "client_id": client_id,
-        "client_secret": client_secret,
-        "server_metadata_url": server_metadata_url,
-    }
+def auth_secrets(
+    *, redirect_uri: str, client_id: str, client_secret: str, server_metadata_url: str, provider: str | None
+) -> str:
+    """The `[auth]` section of a secrets file: the default provider, or a named `[auth.<provider>]`."""
+    shared = {"redirect_uri": redirect_uri, "cookie_secret": secrets.token_urlsafe(32)}
+    client = {"client_id": client_id, "client_secret": client_secret, "server_metadata_url": server_metadata_url}
+
     # Every value is URL-safe text, so TOML basic strings need no escaping.
-    return "[auth]\n" + "".join(f'{key} = "{value}"\n' for key, value in values.items())
+    def section(header: str, values: dict[str, str]) -> str:
+        return f"[{header}]\n" + "".join(f'{key} = "{value}"\n' for key, value in values.items())
+
+    if provider is None:
+        return section("auth", shared | client)
+    return section("auth", shared) + section(f"auth.{provider}", client)
 
 
 @dataclass
@@ -51,7 +54,9 @@ class SignInApp:
 
 
 @contextmanager
-def app_behind_login(chromium_executable: str, artifacts: Path, tmp_path: Path, name: str) -> Iterator[SignInApp]:
+def app_behind_login(
+    chromium_executable: str, artifacts: Path, tmp_path: Path, name: str, *, provider_name: str | None = None
+) -> Iterator[SignInApp]:
     """A fresh `streamlit run` whose `[auth]` points at a fake OIDC provider, and a browser tab on it."""
     port = free_port()
     server_url = f"http://127.0.0.1:{port}"
@@ -64,6 +69,7 @@ def app_behind_login(chromium_executable: str, artifacts: Path, tmp_path: Path, 
                 client_id=provider.client_id,
                 client_secret=provider.client_secret,
                 server_metadata_url=provider.metadata_url,
+                provider=provider_name,
             )
         )
         env = app_environment({}, tmp_path / "data")
@@ -85,8 +91,8 @@ def app_behind_login(chromium_executable: str, artifacts: Path, tmp_path: Path, 
         assert provider.rejections == []
 
 
-def sign_in_from(app: SignInApp, path: str) -> Any:
-    """Open `path` signed out, see only the sign-in page, and press Log in; returns the main area."""
+def sign_in_from(app: SignInApp, path: str, button: str = "Log in") -> Any:
+    """Open `path` signed out, see only the sign-in page, and press `button`; returns the main area."""
     from playwright.sync_api import expect
 
     # A fresh server's first visit runs the app twice (pages/ hands over to the navigation): be patient.
@@ -95,7 +101,7 @@ def sign_in_from(app: SignInApp, path: str) -> Any:
     main = app.page.get_by_test_id("stMain")
     expect(main.get_by_role("heading", name="Sign in")).to_be_visible()
     assert app.page.get_by_test_id("stTopNav").count() == 0, "no navigation before signing in"
-    main.get_by_role("button", name="Log in").click()
+    main.get_by_role("button", name=button).click()
     return main
 
 
@@ -158,6 +164,21 @@ def test_signing_in_on_a_shared_link_lands_on_that_page_with_its_query(
         assert app.page.url.rstrip("/") == app.server.url
         expect(main.get_by_role("heading", name="History")).to_have_count(0)
         assert app.provider.tokens_issued == 1, "still signed in: no second trip to the provider"
+
+
+def test_a_named_provider_signs_in_from_its_own_button_and_returns_to_the_page(
+    chromium_executable: str, artifacts: Path, tmp_path: Path
+) -> None:
+    from playwright.sync_api import expect
+
+    with app_behind_login(
+        chromium_executable, artifacts, tmp_path, "sign-in-login-named", provider_name="company-sso"
+    ) as app:
+        main = sign_in_from(app, "/status", button="Log in with Company Sso")
+        expect(main.get_by_role("heading", name="Status")).to_be_visible()
+        wait_until_idle(app.page)
+        assert app.page.url.rstrip("/").endswith("/status")
+        assert app.provider.tokens_issued == 1
 
 
 def _record_navigation(request: Any, page: Any, navigations: list[str]) -> None:
