@@ -23,6 +23,7 @@ CREATOR_KEY = "_created_by"  # who this session saves images as
 PASS_TO_STORE_KEY = "_access_pass_to_store"  # a pass issued this run, for the browser to keep
 SIGNED_OUT_KEY = "_signed_out"  # this session signed out: the browser's pass no longer counts
 STALE_PASS_DELETED_KEY = "_stale_pass_deleted"
+FORGET_PASS_KEY = "_forget_pass"  # signed out: the next form deletes the browser's pass
 
 
 def login_configured() -> bool:
@@ -98,8 +99,9 @@ def require_access(settings: Settings, requested: StreamlitPage | None = None) -
     if mode == "open" or has_access(settings):
         return
     st.title("This app is private")
-    if read_cookie(ACCESS_PASS_COOKIE) and not st.session_state.get(STALE_PASS_DELETED_KEY):
-        # Expired, from an old password, or this session signed out: the browser should drop it.
+    signed_out_now = st.session_state.pop(FORGET_PASS_KEY, False)
+    if signed_out_now or (read_cookie(ACCESS_PASS_COOKIE) and not st.session_state.get(STALE_PASS_DELETED_KEY)):
+        # Signed out, or the pass the session opened with is expired or from an old password: drop it.
         st.session_state[STALE_PASS_DELETED_KEY] = True
         delete_cookie(ACCESS_PASS_COOKIE)
     with st.form("access", clear_on_submit=True):
@@ -155,6 +157,7 @@ def sign_out() -> None:
     for key in (GRANTED_KEY, CREATOR_KEY, PASS_TO_STORE_KEY):
         st.session_state.pop(key, None)
     st.session_state[SIGNED_OUT_KEY] = True
+    st.session_state[FORGET_PASS_KEY] = True  # the pass may have been written by this very session
 
 
 def signed_in_bar(settings: Settings) -> None:

@@ -191,3 +191,15 @@ def test_each_named_login_provider_gets_its_own_button(home):
     home.run()
     assert not home.exception
     assert [b.label for b in home.button] == ["Log in with Google", "Log in with Microsoft Entra"]
+
+
+def test_signing_out_deletes_the_pass_this_same_session_handed_out(data_dir, monkeypatch):
+    monkeypatch.setenv("APP_PASSWORD", "correct horse")
+    home = page("pages/home.py")
+    home.run()  # the browser sent no pass: this session signs in, gets one, and signs out
+    home.text_input(key="access_password").input("correct horse")
+    home.button[0].click().run()
+    assert any("speak_access=" in body and "Max-Age=43200" in body for body in _cookie_writes(home))
+    home.button(key="sign_out").click().run()
+    assert titles(home) == ["This app is private"]
+    assert any("speak_access=; Path=/; Max-Age=0" in body for body in _cookie_writes(home))

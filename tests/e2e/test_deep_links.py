@@ -91,11 +91,12 @@ def test_signing_in_on_a_shared_link_lands_on_that_page_and_covers_every_tab_unt
             wait_until_idle(typed)
             typed.screenshot(path=str(artifacts / "deep-link-3-typed-url-in-a-new-tab.png"), full_page=True)
 
-            # Signing out ends it for the whole browser: the next typed URL asks again.
-            typed_main.get_by_role("button", name="Sign out").click()
-            expect(typed_main.get_by_role("heading", name="This app is private")).to_be_visible()
-            expect(typed.get_by_test_id("stTopNav")).to_have_count(0)
-            wait_until_idle(typed)
+            # Signing out, in the very session that was handed the pass, ends it for the whole browser.
+            page.get_by_test_id("stTopNav").get_by_role("link", name="Home").click()
+            main.get_by_role("button", name="Sign out").click()
+            expect(main.get_by_role("heading", name="This app is private")).to_be_visible()
+            expect(page.get_by_test_id("stTopNav")).to_have_count(0)
+            wait_until_idle(page)
             assert "speak_access" not in {cookie["name"] for cookie in context.cookies(server.url)}
             again = context.new_page()
             again.goto(f"{server.url}/history")
