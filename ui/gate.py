@@ -22,6 +22,7 @@ GRANTED_KEY = "_access_granted"
 CREATOR_KEY = "_created_by"  # who this session saves images as
 PASS_TO_STORE_KEY = "_access_pass_to_store"  # a pass issued this run, for the browser to keep
 SIGNED_OUT_KEY = "_signed_out"  # this session signed out: the browser's pass no longer counts
+# Once per session: deleting again on a later form could drop a pass another tab has just been handed.
 STALE_PASS_DELETED_KEY = "_stale_pass_deleted"
 FORGET_PASS_KEY = "_forget_pass"  # signed out: the next form deletes the browser's pass
 

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import re
+import time
+
 import pytest
 
+from core.access import issue_pass, read_pass
+from core.config import Secret
 from tests.app.conftest import page
 
 AUTH = {
@@ -94,19 +99,12 @@ def _cookie_writes(at) -> list[str]:
 
 
 def _pass_in(body: str) -> str:
-    import re
-
     found = re.search(r"speak_access=([A-Za-z0-9._-]+);", body)
     assert found, body
     return found.group(1)
 
 
 def test_signing_in_with_the_password_hands_the_browser_a_pass_naming_the_visitor(data_dir, monkeypatch):
-    import time
-
-    from core.access import read_pass
-    from core.config import Secret
-
     monkeypatch.setenv("APP_PASSWORD", "correct horse")
     home = page("pages/home.py")
     home.run()
@@ -128,11 +126,6 @@ def _browser_sends(monkeypatch, cookies: dict[str, str]) -> None:
 
 
 def test_a_new_session_of_a_browser_holding_a_pass_skips_the_password(data_dir, monkeypatch):
-    import time
-
-    from core.access import issue_pass
-    from core.config import Secret
-
     monkeypatch.setenv("APP_PASSWORD", "correct horse")
     _browser_sends(monkeypatch, {"speak_access": issue_pass(Secret("correct horse"), "Ana", now=time.time())})
     home = page("pages/home.py")
@@ -146,11 +139,6 @@ def test_a_new_session_of_a_browser_holding_a_pass_skips_the_password(data_dir, 
 def test_a_pass_from_an_old_password_or_past_its_time_asks_again_and_is_deleted(
     data_dir, monkeypatch, held_with, issued_ago_s
 ):
-    import time
-
-    from core.access import issue_pass
-    from core.config import Secret
-
     monkeypatch.setenv("APP_PASSWORD", "correct horse")
     token = issue_pass(Secret(held_with), "Ana", now=time.time() - issued_ago_s)
     _browser_sends(monkeypatch, {"speak_access": token})
@@ -161,11 +149,6 @@ def test_a_pass_from_an_old_password_or_past_its_time_asks_again_and_is_deleted(
 
 
 def test_signing_out_asks_for_the_password_again_even_though_the_browser_sent_a_pass(data_dir, monkeypatch):
-    import time
-
-    from core.access import issue_pass
-    from core.config import Secret
-
     monkeypatch.setenv("APP_PASSWORD", "correct horse")
     _browser_sends(monkeypatch, {"speak_access": issue_pass(Secret("correct horse"), None, now=time.time())})
     home = page("pages/home.py")

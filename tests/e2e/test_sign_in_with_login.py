@@ -18,7 +18,7 @@ import pytest
 
 from tests.e2e.conftest import StreamlitServer, app_environment, free_port, launched_browser, running_streamlit
 from tests.e2e.test_browser import STEP_MS, assert_no_tracebacks, wait_until_idle
-from tests.fixtures.oidc import FakeOidcProvider, running_oidc_provider
+from tests.fixtures.oidc import FakeOidcProvider
 
 pytestmark = pytest.mark.e2e
 
@@ -61,7 +61,7 @@ def app_behind_login(
     port = free_port()
     server_url = f"http://127.0.0.1:{port}"
     redirect_uri = f"{server_url}/oauth2callback"
-    with running_oidc_provider(email=EMAIL, name=NAME, client_id=CLIENT_ID, redirect_uris=[redirect_uri]) as provider:
+    with FakeOidcProvider(email=EMAIL, name=NAME, client_id=CLIENT_ID, redirect_uris=[redirect_uri]) as provider:
         secrets_file = tmp_path / "secrets.toml"
         secrets_file.write_text(
             auth_secrets(
