@@ -54,10 +54,10 @@ def save_path(repeats: int = 20) -> dict[str, object]:
     import numpy as np
     from PIL import Image
 
-    from core.config import load_settings
-    from core.pipeline import Draft
-    from core.ports import GeneratedImage, GenerationRequest
-    from core.services import build_services
+    from core.app.pipeline import Draft
+    from core.app.services import build_services
+    from core.config.settings import load_settings
+    from core.domain.ports import GeneratedImage, GenerationRequest
 
     times = []
     with tempfile.TemporaryDirectory() as data_dir:

@@ -24,9 +24,9 @@ LATER_CALLS = 3
 _PROBE = """
 import json, statistics, sys, time
 started = time.perf_counter()
-from core.config import load_settings
-from core.preload import ModelPreloader
-from core.services import build_services
+from core.config.settings import load_settings
+from core.app.preload import ModelPreloader
+from core.app.services import build_services
 
 services = build_services(load_settings(dotenv_path=None), run_migrations=False)
 ModelPreloader({"speech": services.transcriber}, enabled=PRELOAD).start()

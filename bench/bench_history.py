@@ -20,9 +20,9 @@ from datetime import UTC, datetime, timedelta
 import pandas as pd
 from sqlalchemy import Engine, create_engine, make_url, text
 
-from core.db import create_engine_for, migrate
-from core.records import HistoryQuery
-from core.repository import RecordRepository
+from core.db.engine import create_engine_for, migrate
+from core.db.repository import RecordRepository
+from core.domain.records import HistoryQuery
 
 SIZES = (10_000, 100_000)
 PAGE_SIZE = 50

@@ -116,10 +116,10 @@ def _seed(records: int) -> None:
     """Records shaped like real ones: a 1024 px image, its 256 px WebP thumbnail, timings and models."""
     from PIL import Image, ImageDraw
 
-    from core.config import load_settings
-    from core.images import make_thumbnail, new_object_keys
-    from core.records import NewRecord
-    from core.services import build_services
+    from core.app.images import make_thumbnail, new_object_keys
+    from core.app.services import build_services
+    from core.config.settings import load_settings
+    from core.domain.records import NewRecord
 
     subjects = ("an old lighthouse", "a red fox", "a paper boat", "a robot gardener", "a glass teapot")
     current = build_services(load_settings())

@@ -1,8 +1,8 @@
 """Images first: time from Generate to the first image being available to the page vs to all captions done.
 
-The run is the app's own (core.runs.CreateRun on a worker thread, the real Replicate adapter against the
+The run is the app's own (core.app.runs.CreateRun on a worker thread, the real Replicate adapter against the
 local fake Replicate server on loopback, a captioner of BLIP-base's real size with random weights, loaded
-through a Lazy the way the app loads it). The page polls a running run every 0.5 s (ui.create_results), so an
+through a Lazy the way the app loads it). The page polls a running run every 0.5 s (ui.create.results), so an
 image is on screen at most that much after it is available here. Before this change the page showed images
 only once every caption was written: the "all captions" column is what a user waited then.
 Run from the repository root: `python -m bench.bench_images_first` (prints JSON).
@@ -19,16 +19,16 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 IMAGES = 4
 CAPTION_TOKENS = 15
-POLL_S = 0.5  # ui.create_results.POLL_S
+POLL_S = 0.5  # ui.create.results.POLL_S
 
 
 def run() -> list[dict[str, Any]]:
     sys.path.insert(0, str(ROOT))
-    from core.imagegen import ReplicateGenerator
-    from core.pipeline import Pipeline
-    from core.ports import GenerationRequest
-    from core.runs import CreateRun, RunInput
-    from core.services import Lazy
+    from core.app.pipeline import Pipeline
+    from core.app.runs import CreateRun, RunInput
+    from core.app.services import Lazy
+    from core.domain.ports import GenerationRequest
+    from core.replicate.flux import ReplicateGenerator
     from tests.fakes import FakeRecords, FakeStore, FakeTranscriber
     from tests.fixtures.models import blip_base_size_captioner
     from tests.fixtures.replicate_server import TOKEN, start_fake_replicate
@@ -49,7 +49,7 @@ def run() -> list[dict[str, Any]]:
     fake, server = start_fake_replicate()
     rows = []
     try:
-        from core.config import Secret
+        from core.config.settings import Secret
 
         flux = "black-forest-labs/flux-schnell"
         generator = ReplicateGenerator(api_token=Secret(TOKEN), model=flux, base_url=fake.base_url)

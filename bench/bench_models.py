@@ -113,7 +113,7 @@ def _peak_rss_mb() -> float:
 
 
 def _clips() -> dict[str, Any]:
-    from core.audio import decode_audio
+    from core.speech.audio import decode_audio
     from tests.fixtures.models import speech_clips
 
     return {c["file"]: (decode_audio(c["path"].read_bytes(), filename=c["file"]), c["text"]) for c in speech_clips()}
@@ -132,7 +132,7 @@ def _speech_function(variant: str, folder: str) -> Callable[[Any], str]:
             return str(recogniser(clip.samples, **options)["text"])
 
         return transcribe_untuned
-    from core.speech import load_transcriber
+    from core.speech.whisper import load_transcriber
 
     # Greedy unless the variant says otherwise: these rows compare engines; bench_speech_accuracy compares beams.
     transcriber = load_transcriber(
@@ -174,7 +174,7 @@ def _speech_worker(variant: str, folder: str) -> dict[str, Any]:
 
 
 def _load_per_call_worker(engine: str, folder: str) -> dict[str, Any]:
-    from core.speech import load_transcriber
+    from core.speech.whisper import load_transcriber
 
     clip = _clips()[SHORT_CLIP][0]
 
@@ -200,7 +200,7 @@ def _load_per_call_worker(engine: str, folder: str) -> dict[str, Any]:
 
 
 def _caption_worker(size: str, folder: str) -> dict[str, Any]:
-    from core.captioning import load_captioner
+    from core.captioning.blip import load_captioner
     from tests.fixtures.models import blip_base_size_captioner, save_random_blip, tiny_blip_config
 
     started = time.perf_counter()
@@ -246,7 +246,7 @@ def _threads(variant: str) -> int:
         import torch  # already imported by the engine; faster-whisper's process never imports it
 
         return torch.get_num_threads()
-    from core.models import default_thread_count
+    from core.models.runtime import default_thread_count
 
     return options.get("threads") or default_thread_count()
 

@@ -3,7 +3,7 @@
 Clips: the committed ones (tests/fixtures/audio, texts in clips.json) plus harder ones made here at bench
 time with espeak-ng (other voices and speeds) and sox (a copy mixed with pink noise at about 10 dB SNR).
 Nothing generated is kept in the repository. Each engine runs in its own subprocess, loaded once through the
-app's own loader (core.speech.load_transcriber) on the real Whisper tiny.en weights the tests use; each clip is
+app's own loader (core.speech.whisper.load_transcriber) on the real Whisper tiny.en weights the tests use; each clip is
 decoded with beam 1 and beam 5 in turn, so both widths meet the same load on a shared machine.
 Run from the repository root: `python -m bench.bench_speech_accuracy` (prints JSON).
 """
@@ -152,8 +152,8 @@ def _subprocess(job: dict[str, Any]) -> dict[str, Any]:
 
 def _worker(job: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """One engine loaded once; each clip decoded with every beam width in turn, so the pairs share the same load."""
-    from core.audio import decode_audio
-    from core.speech import load_transcriber
+    from core.speech.audio import decode_audio
+    from core.speech.whisper import load_transcriber
     from tests.fixtures.models import word_error_rate
 
     started = time.perf_counter()

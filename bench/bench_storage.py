@@ -16,10 +16,10 @@ from typing import Any
 
 from PIL import Image, ImageFilter
 
-from core.config import Secret, SpacesSettings
-from core.images import make_thumbnail, new_object_keys
-from core.storage import SpacesStore
-from core.url_cache import PresignedUrlCache
+from core.app.images import make_thumbnail, new_object_keys
+from core.config.settings import Secret, SpacesSettings
+from core.storage.spaces import SpacesStore
+from core.storage.url_cache import PresignedUrlCache
 
 URLS_PER_PAGE = 50  # thumbnails on one History page
 SIGN_REPEATS = 30

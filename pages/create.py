@@ -2,11 +2,11 @@
 
 import streamlit as st
 
-from core.ports import ASPECT_RATIOS, MEGAPIXELS, OUTPUT_FORMATS
-from ui import create_flow as flow
-from ui.create_results import show_results, show_transcription
+from core.domain.ports import ASPECT_RATIOS, MEGAPIXELS, OUTPUT_FORMATS
+from ui.access.gate import guarded_settings
+from ui.create import flow
+from ui.create.results import show_results, show_transcription
 from ui.feedback import attempt
-from ui.gate import guarded_settings
 from ui.model_status import show_model_status
 from ui.resources import database_problem, services
 
@@ -38,7 +38,7 @@ with record_tab:
     st.audio_input("Record a description", key=flow.RECORDING, on_change=flow.input_changed, args=(flow.RECORDING,))
     st.toggle("Transcribe when recording stops", key=flow.AUTO_TRANSCRIBE)
 with upload_tab:
-    # No `type=` filter: Streamlit would raise on other extensions; core.audio explains what to upload instead.
+    # No `type=` filter: Streamlit would raise on other extensions; core.speech.audio explains what to upload instead.
     st.file_uploader(
         f"Upload audio (WAV, FLAC, OGG or MP3, up to {settings.max_upload_mb} MB); it is transcribed when it arrives",
         key=flow.UPLOAD,

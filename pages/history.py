@@ -2,12 +2,9 @@
 
 import streamlit as st
 
-from ui import history as view
-from ui import history_actions as actions
-from ui import history_detail as detail
-from ui import history_results as results
+from ui.access.gate import current_creator, guarded_settings
 from ui.feedback import attempt
-from ui.gate import current_creator, guarded_settings
+from ui.history import actions, detail, results, view
 from ui.resources import database_problem, services
 
 secrets = guarded_settings().secret_values

@@ -11,9 +11,9 @@ from datetime import UTC, datetime
 
 from PIL import Image
 
-from core.errors import DatabaseError, GenerationError, StorageError
-from core.ports import AudioClip, GeneratedImage, GenerationRequest, StoredObject, Transcript
-from core.records import ImageRecordView, NewRecord
+from core.domain.errors import DatabaseError, GenerationError, StorageError
+from core.domain.ports import AudioClip, GeneratedImage, GenerationRequest, StoredObject, Transcript
+from core.domain.records import ImageRecordView, NewRecord
 
 
 def png_bytes(width: int = 64, height: int = 48, colour: tuple[int, int, int] = (200, 30, 30)) -> bytes:

@@ -8,9 +8,9 @@ from typing import TypeVar
 
 import streamlit as st
 
-from core.config import Secret
-from core.errors import AppError
-from core.redaction import redact
+from core.config.redaction import redact
+from core.config.settings import Secret
+from core.domain.errors import AppError
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

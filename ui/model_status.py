@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.preload import FAILED, LOADING, ON_FIRST_USE, READY, WAITING, ModelState
-from core.services import Services
+from core.app.preload import FAILED, LOADING, ON_FIRST_USE, READY, WAITING, ModelState
+from core.app.services import Services
 from ui.feedback import user_message
 from ui.resources import model_preloader
 

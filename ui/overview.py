@@ -5,14 +5,14 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core.config import Settings
-from core.ports import RecordReader
-from core.records import HistoryStats, ImageRecordView
-from core.redaction import redact
-from core.services import Services
+from core.app.services import Services
+from core.config.redaction import redact
+from core.config.settings import Settings
+from core.domain.ports import RecordReader
+from core.domain.records import HistoryStats, ImageRecordView
+from ui.access.gate import access_mode
 from ui.feedback import attempt
-from ui.gate import access_mode
-from ui.history import database_advice
+from ui.history.view import database_advice
 from ui.navigation import CREATE_PAGE, HISTORY_PAGE, link_to_page
 from ui.record_display import card_text, escape_markdown, in_stage_order, thumbnail_key, thumbnail_url
 from ui.resources import database_problem

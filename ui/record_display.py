@@ -9,15 +9,15 @@ from pathlib import PurePosixPath
 
 import pandas as pd
 
-from core.errors import AppError
-from core.records import ImageRecordView
-from core.services import Services
-from core.storage import content_type_for
+from core.app.services import Services
+from core.domain.errors import AppError
+from core.domain.ports import content_type_for
+from core.domain.records import ImageRecordView
 
 log = logging.getLogger(__name__)
 
 STAGE_ORDER = ("transcribe", "generate", "caption", "upload")
-# The History table's columns, in order; ui.history gives each one its st.column_config.
+# The History table's columns, in order; ui.history.view gives each one its st.column_config.
 # Only what fits beside a wide prompt without sideways scrolling; pixels, size and models are in the detail.
 TABLE_COLUMNS = ("starred", "id", "thumbnail", "prompt", "caption", "tags", "created_by", "created_at", "total_s")
 _MARKDOWN_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")

@@ -7,11 +7,11 @@ import time
 
 import streamlit as st
 
-from core.config import Settings, load_settings
-from core.errors import AppError, ConfigError
-from core.preload import ModelPreloader
-from core.redaction import install_log_redaction
-from core.services import Services, build_services
+from core.app.preload import ModelPreloader
+from core.app.services import Services, build_services
+from core.config.redaction import install_log_redaction
+from core.config.settings import Settings, load_settings
+from core.domain.errors import AppError, ConfigError
 from ui.feedback import user_message
 
 # After a failed migration (database down), wait this long before trying again on a rerun.
@@ -68,9 +68,7 @@ def model_preloader(current: Services) -> ModelPreloader:
 
 @st.cache_resource(show_spinner=False)
 def _migrated(fingerprint: str, _services: Services) -> bool:
-    from core.db import migrate
-
-    migrate(_services.engine)  # raising is not cached, so a later rerun tries again
+    _services.migrate()  # raising is not cached, so a later rerun tries again
     return True
 
 

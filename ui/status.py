@@ -1,4 +1,4 @@
-"""Rendering `core.health.check_all` for people."""
+"""Rendering `core.app.health.check_all` for people."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ from datetime import timedelta
 
 import streamlit as st
 
-from core.config import Settings
-from core.gc import DEFAULT_GRACE_MINUTES, Orphans, find_orphans
-from core.health import check_all
-from core.redaction import redact
+from core.app.gc import DEFAULT_GRACE_MINUTES, Orphans, find_orphans
+from core.app.health import check_all
+from core.config.redaction import redact
+from core.config.settings import Settings
 from ui.feedback import attempt
 from ui.resources import database_problem, services
 

@@ -50,7 +50,7 @@ def page(relative_path: str, *, timeout: float = 60) -> AppTest:
 
 def signed_in(at: AppTest) -> AppTest:
     """As if the visitor had typed APP_PASSWORD earlier in this session (every page checks it)."""
-    from ui.gate import GRANTED_KEY
+    from ui.access.gate import GRANTED_KEY
 
     at.session_state[GRANTED_KEY] = True
     return at
@@ -58,7 +58,7 @@ def signed_in(at: AppTest) -> AppTest:
 
 def finish_runs(at: AppTest, timeout: float = 120) -> AppTest:
     """Wait for the session's Generate / Do it all runs (worker threads) to end, then rerun the page."""
-    from ui.create_flow import RUNS
+    from ui.create.flow import RUNS
 
     try:
         runs = at.session_state[RUNS]

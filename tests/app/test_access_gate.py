@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from core.access import issue_pass, read_pass
-from core.config import Secret
+from core.access.password import issue_pass, read_pass
+from core.config.settings import Secret
 from tests.app.conftest import page
 
 AUTH = {
@@ -76,7 +76,7 @@ def test_a_signed_in_user_is_saved_as_their_email(monkeypatch):
     def script() -> None:
         import streamlit as st
 
-        from ui.gate import current_creator
+        from ui.access.gate import current_creator
 
         st.write(f"creator={current_creator()}")
 
@@ -122,7 +122,7 @@ def test_signing_in_with_the_password_hands_the_browser_a_pass_naming_the_visito
 
 def _browser_sends(monkeypatch, cookies: dict[str, str]) -> None:
     # AppTest has no browser: stand in for the cookies a browser sends when its session opens.
-    monkeypatch.setattr("ui.gate.read_cookie", cookies.get)
+    monkeypatch.setattr("ui.access.gate.read_cookie", cookies.get)
 
 
 def test_a_new_session_of_a_browser_holding_a_pass_skips_the_password(data_dir, monkeypatch):

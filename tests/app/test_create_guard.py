@@ -8,9 +8,9 @@ from collections.abc import Iterator
 import pytest
 import streamlit as st
 
-from core.pipeline import Pipeline
+from core.app.pipeline import Pipeline
 from tests.fakes import FakeCaptioner, FakeGenerator, FakeRecords, FakeStore, FakeTranscriber
-from ui import create_flow as flow
+from ui.create import flow
 
 
 @pytest.fixture

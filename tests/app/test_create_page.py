@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core.config import load_settings
-from core.records import HistoryQuery
-from core.services import build_services
+from core.app.services import build_services
+from core.config.settings import load_settings
+from core.domain.records import HistoryQuery
 from tests.app.conftest import finish_runs, page
 from tests.fakes import tone
 from tests.fixtures.replicate_server import Scenario

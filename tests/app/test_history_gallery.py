@@ -8,8 +8,8 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from core.config import load_settings
-from core.services import build_services
+from core.app.services import build_services
+from core.config.settings import load_settings
 from tests.app.test_history_page import prompts_shown, run_history, seed_records, select_row
 
 
@@ -52,7 +52,7 @@ def test_tag_filter_lists_tags_in_use_with_counts_and_needs_every_tag(data_dir: 
 def test_made_by_filter_offers_every_author_and_links_by_name(data_dir: Path) -> None:
     from sqlalchemy import update
 
-    from core.db import ImageRecord
+    from core.db.schema import ImageRecord
 
     kite, _boat = seed_records(["a kite", "a boat"])
     current = build_services(load_settings(), run_migrations=False)
@@ -153,7 +153,7 @@ def test_bulk_star_and_tag_act_on_the_selected_table_rows(data_dir: Path) -> Non
 
 
 def _starred():
-    from core.records import HistoryQuery
+    from core.domain.records import HistoryQuery
 
     return HistoryQuery(starred=True)
 
@@ -178,7 +178,7 @@ def test_bulk_delete_names_the_count_and_removes_rows_and_files(data_dir: Path) 
 
 
 def test_bulk_zip_holds_the_selected_images_and_records_csv(data_dir: Path) -> None:
-    from ui.history_actions import zip_of
+    from ui.history.actions import zip_of
     from ui.resources import services
 
     first, second = seed_records(["first", "second"])

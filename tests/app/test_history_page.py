@@ -14,12 +14,12 @@ from PIL import Image
 from sqlalchemy import update
 from streamlit.testing.v1 import AppTest
 
-from core.config import SpacesSettings, load_settings
-from core.db import ImageRecord
-from core.errors import ModelLoadError
-from core.images import make_thumbnail, new_object_keys
-from core.records import ImageRecordView, NewRecord
-from core.services import Services, build_services
+from core.app.images import make_thumbnail, new_object_keys
+from core.app.services import Services, build_services
+from core.config.settings import SpacesSettings, load_settings
+from core.db.schema import ImageRecord
+from core.domain.errors import ModelLoadError
+from core.domain.records import ImageRecordView, NewRecord
 from tests.app.conftest import model_libraries_imported_by, page
 from tests.fakes import FakeCaptioner
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 import time
 
-from core.images import new_object_keys
-from core.storage import LocalStore
+from core.app.images import new_object_keys
+from core.storage.local import LocalStore
 from tests.app.conftest import page
 
 

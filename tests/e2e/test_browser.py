@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, text
 
-from core.config import SpacesSettings
+from core.config.settings import SpacesSettings
 from tests.e2e.conftest import StreamlitServer, app_environment, launched_browser, running_streamlit
 from tests.fixtures.replicate_server import FakeReplicate, Scenario
 from tests.fixtures.s3 import spaces_env

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from core.config import SpacesSettings
+from core.config.settings import SpacesSettings
 from tests.e2e.conftest import app_environment, launched_browser, running_streamlit
 from tests.e2e.nginx import running_nginx, write_htpasswd
 from tests.fixtures.replicate_server import FakeReplicate

@@ -1,4 +1,4 @@
-"""BLIP captions load and run through core.captioning, with a tiny random BLIP saved by save_pretrained."""
+"""BLIP captions load and run through core.captioning.blip, with a tiny random BLIP saved by save_pretrained."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from core.captioning import BlipCaptioner, load_captioner
-from core.errors import ConfigError, ImageError, ModelLoadError
-from core.ports import Captioner
+from core.captioning.blip import BlipCaptioner, load_captioner
+from core.domain.errors import ConfigError, ImageError, ModelLoadError
+from core.domain.ports import Captioner
 from tests.fixtures.models import BLIP_WORD
 
 

@@ -7,10 +7,10 @@ from datetime import date
 import pytest
 from sqlalchemy import Engine
 
-from core.config import MAX_PRESIGNED_URL_TTL, load_settings
-from core.errors import InputError, InvalidSetting
-from core.records import HistoryQuery
-from core.repository import MAX_OFFSET, RecordRepository
+from core.config.settings import MAX_PRESIGNED_URL_TTL, load_settings
+from core.db.repository import MAX_OFFSET, RecordRepository
+from core.domain.errors import InputError, InvalidSetting
+from core.domain.records import HistoryQuery
 from tests.integration.test_cli import run_cli
 from tests.integration.test_repository import new_record
 

@@ -13,14 +13,14 @@ import psycopg
 import pytest
 import streamlit as st
 
-from core.config import Secret, Settings, SpacesSettings, load_settings
-from core.db import migrate
-from core.errors import DatabaseError, StorageError
-from core.pipeline import Draft
-from core.ports import GenerationRequest
-from core.records import HistoryQuery, ImageRecordView, NewRecord
-from core.repository import RecordRepository
-from core.services import Services, build_services
+from core.app.pipeline import Draft
+from core.app.services import Services, build_services
+from core.config.settings import Secret, Settings, SpacesSettings, load_settings
+from core.db.engine import migrate
+from core.db.repository import RecordRepository
+from core.domain.errors import DatabaseError, StorageError
+from core.domain.ports import GenerationRequest
+from core.domain.records import HistoryQuery, ImageRecordView, NewRecord
 from tests.app.conftest import finish_runs, page
 from tests.fakes import FakeCaptioner, FakeGenerator, FakeTranscriber
 from tests.fixtures.postgres import POSTGRES_PORT

@@ -10,15 +10,15 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import Engine
 
-from core.config import SpacesSettings
-from core.db import create_engine_for, migrate
-from core.errors import InputError
-from core.export import history_zip
-from core.pipeline import Draft, Pipeline
-from core.ports import GeneratedImage, GenerationRequest
-from core.records import HistoryQuery, ImageRecordView
-from core.repository import RecordRepository
-from core.storage import SpacesStore
+from core.app.export import history_zip
+from core.app.pipeline import Draft, Pipeline
+from core.config.settings import SpacesSettings
+from core.db.engine import create_engine_for, migrate
+from core.db.repository import RecordRepository
+from core.domain.errors import InputError
+from core.domain.ports import GeneratedImage, GenerationRequest
+from core.domain.records import HistoryQuery, ImageRecordView
+from core.storage.spaces import SpacesStore
 from tests.fakes import FakeCaptioner, FakeGenerator, FakeStore, FakeTranscriber, png_bytes
 from tests.fixtures.s3 import s3_client
 

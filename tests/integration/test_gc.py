@@ -12,13 +12,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from core.errors import StorageError
-from core.gc import collect_garbage, find_orphans
-from core.images import new_object_keys
-from core.pipeline import Draft, Pipeline
-from core.ports import GeneratedImage, GenerationRequest, ImageStore
-from core.repository import RecordRepository
-from core.storage import LocalStore, SpacesStore
+from core.app.gc import collect_garbage, find_orphans
+from core.app.images import new_object_keys
+from core.app.pipeline import Draft, Pipeline
+from core.db.repository import RecordRepository
+from core.domain.errors import StorageError
+from core.domain.ports import GeneratedImage, GenerationRequest, ImageStore
+from core.storage.local import LocalStore
+from core.storage.spaces import SpacesStore
 from tests.fakes import FakeCaptioner, FakeGenerator, FakeTranscriber, png_bytes
 from tests.integration.test_cli import run_cli
 from tests.integration.test_repository import new_record

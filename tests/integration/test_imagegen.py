@@ -8,10 +8,10 @@ import socket
 import pytest
 from PIL import Image
 
-from core.config import Secret
-from core.errors import ConfigError, GenerationError
-from core.imagegen import ReplicateGenerator
-from core.ports import GenerationRequest
+from core.config.settings import Secret
+from core.domain.errors import ConfigError, GenerationError
+from core.domain.ports import GenerationRequest
+from core.replicate.flux import ReplicateGenerator
 from tests.fakes import FakeClock
 from tests.fixtures.replicate_server import NSFW_ERROR, FakeReplicate, Scenario, make_image
 

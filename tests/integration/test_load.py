@@ -13,10 +13,10 @@ from typing import Any, TypeVar
 import pytest
 from sqlalchemy import text
 
-from core.config import Settings, SpacesSettings, load_settings
-from core.pipeline import Draft, Pipeline, SavedImage
-from core.ports import GeneratedImage, GenerationRequest
-from core.services import Services, build_services
+from core.app.pipeline import Draft, Pipeline, SavedImage
+from core.app.services import Services, build_services
+from core.config.settings import Settings, SpacesSettings, load_settings
+from core.domain.ports import GeneratedImage, GenerationRequest
 from tests.fakes import FakeCaptioner, FakeTranscriber, png_bytes
 from tests.fixtures.s3 import s3_client, spaces_env
 
@@ -139,7 +139,7 @@ class ModelOutputs:
 def test_four_sessions_transcribing_and_captioning_at_once_get_the_same_results_as_one_at_a_time(
     real_whisper_transformers_dir: Path, tiny_blip_dir: Path, tmp_path: Path
 ) -> None:
-    from core.services import load_captioner_for, load_transcriber_for
+    from core.app.services import load_captioner_for, load_transcriber_for
 
     settings: Settings = load_settings(
         {

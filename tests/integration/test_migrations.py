@@ -13,10 +13,11 @@ from alembic.config import Config
 from alembic.migration import MigrationContext
 from sqlalchemy import Column, DateTime, Engine, Integer, MetaData, String, Table, event, insert, inspect, text
 
-from core.db import MIGRATIONS_DIR, Base, create_engine_for, migrate
-from core.errors import DatabaseError
-from core.records import HistoryQuery, NewRecord
-from core.repository import RecordRepository
+from core.db.engine import MIGRATIONS_DIR, create_engine_for, migrate
+from core.db.repository import RecordRepository
+from core.db.schema import Base
+from core.domain.errors import DatabaseError
+from core.domain.records import HistoryQuery, NewRecord
 
 SEED_COLUMNS = ["id", "prompt", "image_filename", "description", "created_at"]
 TRIGRAM_INDEX = "ix_image_records_search_trgm"

@@ -9,14 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from core.ports import AudioClip
-from core.speech import load_transcriber
+from core.domain.ports import AudioClip
+from core.speech.whisper import load_transcriber
 from tests.fixtures.models import speech_clips
 from tests.integration.test_cli import json_lines, run_cli
 
 HOUSE = next(Path(clip["path"]) for clip in speech_clips() if Path(clip["path"]).name == "house_16k_mono.wav")
 # Printed by transformers 5.23's own WhisperForConditionalGeneration.generate, which passes suppress_tokens
-# next to its generation_config on every call; no caller can avoid it (see core/speech.py).
+# next to its generation_config on every call; no caller can avoid it (see core/speech/whisper.py).
 TRANSFORMERS_OWN_WHISPER_WARNING = "Passing `generation_config` together with generation-related arguments"
 NOISE = ("Loading weights", "it/s]", "forced_decoder_ids", "max_new_tokens", "max_length", "torchvision")
 

@@ -15,12 +15,12 @@ import numpy as np
 import pytest
 import soundfile
 
-from core.config import Secret
-from core.errors import ConfigError, InputError, RemoteModelError
-from core.ports import AudioClip
-from core.remote_captioning import CAPTION_TASK, ReplicateCaptioner
-from core.remote_speech import SPEECH_TASK, ReplicateTranscriber
-from core.replicate_api import ReplicateModel
+from core.captioning.blip_replicate import CAPTION_TASK, ReplicateCaptioner
+from core.config.settings import Secret
+from core.domain.errors import ConfigError, InputError, RemoteModelError
+from core.domain.ports import AudioClip
+from core.replicate.client import ReplicateModel
+from core.speech.whisper_replicate import SPEECH_TASK, ReplicateTranscriber
 from tests.fakes import FakeClock
 from tests.fixtures.replicate_server import FakeReplicate, Scenario, make_image
 

@@ -10,10 +10,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, update
 
-from core.db import ImageRecord, check_database, create_engine_for
-from core.errors import DatabaseError, InputError
-from core.records import HistoryQuery, ImageRecordView, NewRecord
-from core.repository import RecordRepository
+from core.db.engine import check_database, create_engine_for
+from core.db.repository import RecordRepository
+from core.db.schema import ImageRecord
+from core.domain.errors import DatabaseError, InputError
+from core.domain.records import HistoryQuery, ImageRecordView, NewRecord
 
 
 @pytest.fixture

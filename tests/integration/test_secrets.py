@@ -17,7 +17,7 @@ import streamlit as st
 from psycopg import sql
 from streamlit.testing.v1 import AppTest
 
-from core.config import SpacesSettings
+from core.config.settings import SpacesSettings
 from tests.app.conftest import ROOT, finish_runs, page, signed_in
 from tests.fixtures.postgres import POSTGRES_HOST, POSTGRES_PORT, create_database, drop_database
 from tests.fixtures.replicate_server import FakeReplicate

@@ -1,4 +1,4 @@
-"""Both Whisper engines transcribe real speech with OpenAI's tiny.en weights, loaded through core.speech."""
+"""Both Whisper engines transcribe real speech with OpenAI's tiny.en weights, loaded through core.speech.whisper."""
 
 from __future__ import annotations
 
@@ -12,12 +12,12 @@ from typing import Any
 
 import pytest
 
-from core.audio import decode_audio
-from core.config import load_settings
-from core.errors import ConfigError, ModelLoadError
-from core.ports import AudioClip, Transcriber
-from core.services import load_transcriber_for
-from core.speech import SPEECH_ENGINES, load_transcriber
+from core.app.services import load_transcriber_for
+from core.config.settings import load_settings
+from core.domain.errors import ConfigError, ModelLoadError
+from core.domain.ports import AudioClip, Transcriber
+from core.speech.audio import decode_audio
+from core.speech.whisper import SPEECH_ENGINES, load_transcriber
 from tests.fixtures.models import speech_clips, word_error_rate
 
 ENGINES = tuple(SPEECH_ENGINES)
@@ -237,7 +237,7 @@ def test_unknown_engine_is_a_config_error_listing_the_engines() -> None:
 
 def test_importing_speech_and_captioning_loads_no_model_library() -> None:
     heavy = ("torch", "transformers", "ctranslate2", "faster_whisper")
-    code = f"import sys, core.speech, core.captioning; print([m for m in {heavy!r} if m in sys.modules])"
+    code = f"import sys, core.speech.whisper, core.captioning.blip; print([m for m in {heavy!r} if m in sys.modules])"
 
     result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
 

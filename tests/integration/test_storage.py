@@ -15,9 +15,12 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from core.config import Secret, SpacesSettings, load_settings
-from core.errors import StorageError
-from core.storage import CACHE_CONTROL, LocalStore, SpacesStore, build_store, content_type_for
+from core.app.services import build_image_store
+from core.config.settings import Secret, SpacesSettings, load_settings
+from core.domain.errors import StorageError
+from core.domain.ports import content_type_for
+from core.storage.local import LocalStore
+from core.storage.spaces import CACHE_CONTROL, SpacesStore
 from tests.fixtures.s3 import moto_auth, s3_client, spaces_env
 
 PNG_BYTES = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 40
@@ -153,8 +156,8 @@ def test_local_store_check_names_data_dir_when_the_folder_cannot_be_made(tmp_pat
         store.put("images/a.png", PNG_BYTES, "image/png")
 
 
-def test_build_store_uses_the_data_folder_without_spaces_settings(tmp_path: Path) -> None:
-    store = build_store(load_settings({"DATA_DIR": str(tmp_path)}, dotenv_path=None))
+def test_build_image_store_uses_the_data_folder_without_spaces_settings(tmp_path: Path) -> None:
+    store = build_image_store(load_settings({"DATA_DIR": str(tmp_path)}, dotenv_path=None))
 
     assert isinstance(store, LocalStore)
     assert store.root == tmp_path / "images"
@@ -163,8 +166,8 @@ def test_build_store_uses_the_data_folder_without_spaces_settings(tmp_path: Path
 # ---- SpacesStore against moto -------------------------------------------------------------------
 
 
-def test_build_store_uses_spaces_when_spaces_variables_are_set(spaces_settings: SpacesSettings) -> None:
-    store = build_store(load_settings(spaces_env(spaces_settings), dotenv_path=None))
+def test_build_image_store_uses_spaces_when_spaces_variables_are_set(spaces_settings: SpacesSettings) -> None:
+    store = build_image_store(load_settings(spaces_env(spaces_settings), dotenv_path=None))
 
     assert isinstance(store, SpacesStore)
     assert store.check() == f"Spaces bucket '{spaces_settings.bucket}' at {spaces_settings.endpoint}"

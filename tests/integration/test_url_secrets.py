@@ -6,8 +6,8 @@ import logging
 
 import pytest
 
-from core.config import load_settings
-from core.database_url import mask_database_url
+from core.config.database_url import mask_database_url
+from core.config.settings import load_settings
 from tests.app.conftest import page, signed_in
 from tests.app.test_home_page import all_text
 from tests.integration.test_cli import run_cli
@@ -37,7 +37,7 @@ def test_the_database_description_masks_every_credential(url, shown):
 
 
 def test_query_string_credentials_are_secrets_that_logs_mask(caplog):
-    from core.redaction import install_log_redaction
+    from core.config.redaction import install_log_redaction
 
     settings = load_settings({"DATABASE_URL": QUERY_URL}, dotenv_path=None)
     install_log_redaction(settings.secret_values)

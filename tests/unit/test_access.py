@@ -4,8 +4,8 @@ import re
 
 import pytest
 
-from core.access import FailureThrottle, issue_pass, password_matches, read_pass
-from core.config import Secret
+from core.access.password import FailureThrottle, issue_pass, password_matches, read_pass
+from core.config.settings import Secret
 
 
 def test_only_the_exact_password_matches():
@@ -132,7 +132,7 @@ def test_a_correctly_signed_but_malformed_pass_does_not_hold(payload):
     import hashlib
     import hmac
 
-    from core.access import _pass_key
+    from core.access.password import _pass_key
 
     encoded = base64.urlsafe_b64encode(payload).rstrip(b"=").decode()
     signature = hmac.new(_pass_key(PASSWORD.reveal()), encoded.encode(), hashlib.sha256).digest()

@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from core.audio import decode_audio
-from core.errors import AudioError
+from core.domain.errors import AudioError
+from core.speech.audio import decode_audio
 from tests.fakes import tone
 
 

@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from core.audio import MAX_CHANNELS, decode_audio
-from core.errors import AudioError
+from core.domain.errors import AudioError
+from core.speech.audio import MAX_CHANNELS, decode_audio
 from tests.fixtures.hostile_audio import encode, silent_flac, tone_samples, with_last_ogg_granule
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -26,8 +26,8 @@ _MEASURE = textwrap.dedent(
     """
     import resource, sys
     resource.setrlimit(resource.RLIMIT_AS, ({limit}, {limit}))
-    from core.audio import decode_audio
-    from core.errors import AudioError
+    from core.speech.audio import decode_audio
+    from core.domain.errors import AudioError
     data = open(sys.argv[1], "rb").read()
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     try:

@@ -3,8 +3,8 @@ from pathlib import Path
 
 import pytest
 
-from core.config import MAX_UPLOAD_MB, Secret, Settings, load_settings
-from core.errors import ConfigError
+from core.config.settings import MAX_UPLOAD_MB, Secret, Settings, load_settings
+from core.domain.errors import ConfigError
 
 
 def settings_from(env: dict[str, str], **kwargs):

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from core.config import load_settings
-from core.health import PARTS, HealthReport, PartReport, check_all
-from core.services import build_services
+from core.app.health import PARTS, HealthReport, PartReport, check_all
+from core.app.services import build_services
+from core.config.settings import load_settings
 from tests.fakes import FakeGenerator
 
 

@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from core.db import create_engine_for, migrate
-from core.export import CSV_FIELDS, history_csv
-from core.records import HistoryPage, HistoryQuery, ImageRecordView, NewRecord
-from core.repository import RecordRepository
-from ui.history_filters import DEFAULT_PAGE_SIZE, HistoryFilters, page_count, showing_label
-from ui.history_results import COLUMN_CONFIG
+from core.app.export import CSV_FIELDS, history_csv
+from core.db.engine import create_engine_for, migrate
+from core.db.repository import RecordRepository
+from core.domain.records import HistoryPage, HistoryQuery, ImageRecordView, NewRecord
+from ui.history.filters import DEFAULT_PAGE_SIZE, HistoryFilters, page_count, showing_label
+from ui.history.results import COLUMN_CONFIG
 from ui.record_display import download_name, escape_markdown, history_frame, record_facts
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -227,7 +227,7 @@ def test_every_table_column_has_its_display_settings() -> None:
 
 
 def test_csv_export_and_record_shaping_work_without_streamlit() -> None:
-    script = "import sys, core.export, ui.history_filters, ui.record_display; print('streamlit' in sys.modules)"
+    script = "import sys, core.app.export, ui.history.filters, ui.record_display; print('streamlit' in sys.modules)"
 
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=60)
 

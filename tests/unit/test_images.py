@@ -8,8 +8,8 @@ import re
 import pytest
 from PIL import Image
 
-from core.errors import ImageError
-from core.images import ImageInfo, inspect_image, make_thumbnail, new_object_keys
+from core.app.images import ImageInfo, inspect_image, make_thumbnail, new_object_keys
+from core.domain.errors import ImageError
 
 UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"
 

@@ -1,9 +1,9 @@
 import pytest
 
-from core.errors import DatabaseError, GenerationError, InputError, StorageError
-from core.pipeline import Draft, Pipeline, SavedImage
-from core.ports import GenerationRequest
-from core.prompts import TranscriptTooLong
+from core.app.pipeline import Draft, Pipeline, SavedImage
+from core.domain.errors import DatabaseError, GenerationError, InputError, StorageError
+from core.domain.ports import GenerationRequest
+from core.domain.prompts import TranscriptTooLong
 from tests.fakes import FakeCaptioner, FakeGenerator, FakeRecords, FakeStore, FakeTranscriber, tone
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import threading
 
-from core.errors import ModelLoadError
-from core.preload import FAILED, LOADING, ON_FIRST_USE, READY, ModelPreloader
-from core.services import Lazy
+from core.app.preload import FAILED, LOADING, ON_FIRST_USE, READY, ModelPreloader
+from core.app.services import Lazy
+from core.domain.errors import ModelLoadError
 
 
 class SlowLoader:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from core.errors import InputError
-from core.ports import GenerationRequest
-from core.prompts import validate_prompt, validate_request
+from core.domain.errors import InputError
+from core.domain.ports import GenerationRequest
+from core.domain.prompts import validate_prompt, validate_request
 
 
 def test_emoji_and_right_to_left_prompt_passes_unchanged():

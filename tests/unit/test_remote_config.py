@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from core.config import CAPTION_ENGINES, SPEECH_ENGINES, ConfigError, load_settings
-from core.remote_captioning import ReplicateCaptioner
-from core.remote_speech import ReplicateTranscriber
-from core.services import CAPTION_LOADERS, SPEECH_LOADERS, load_captioner_for, load_transcriber_for
+from core.app.services import CAPTION_LOADERS, SPEECH_LOADERS, load_captioner_for, load_transcriber_for
+from core.captioning.blip_replicate import ReplicateCaptioner
+from core.config.settings import CAPTION_ENGINES, SPEECH_ENGINES, ConfigError, load_settings
+from core.speech.whisper_replicate import ReplicateTranscriber
 
 
 def settings(**values: str):

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import time
 
-from core.errors import GenerationError
-from core.pipeline import Pipeline
-from core.ports import GenerationRequest
-from core.progress import StageLog
-from core.prompts import MAX_SEED
-from core.runs import CreateRun, RunInput
-from core.services import Lazy
+from core.app.pipeline import Pipeline
+from core.app.runs import CreateRun, RunInput
+from core.app.services import Lazy
+from core.domain.errors import GenerationError
+from core.domain.ports import GenerationRequest
+from core.domain.progress import StageLog
+from core.domain.prompts import MAX_SEED
 from tests.fakes import FakeCaptioner, FakeGenerator, FakeRecords, FakeStore, FakeTranscriber, GatedCaptioner, tone
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ui.sign_in_return import parse_return_address, return_address
+from ui.access.sign_in_return import parse_return_address, return_address
 
 
 def test_a_page_and_its_query_round_trip():

@@ -7,7 +7,7 @@ from collections import Counter
 
 import pytest
 
-from core.url_cache import PresignedUrlCache, default_refresh_margin
+from core.storage.url_cache import PresignedUrlCache, default_refresh_margin
 
 
 class FakeClock:

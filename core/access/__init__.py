@@ -1,0 +1,1 @@
+"""The shared-password gate's rules: password checks, signed passes and the wrong-password budget."""

@@ -1,0 +1,1 @@
+"""The application: the create pipeline, runs, preload, gc, health, exports and the composition root."""

@@ -1,0 +1,127 @@
+"""`python -m core check` and the Status page: is each configured part reachable?"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+
+from core.config.settings import Settings
+from core.domain.errors import AppError
+from core.models.loading import ModelSource
+
+PARTS = ("database", "storage", "replicate", "speech_model", "caption_model")
+
+
+@dataclass(frozen=True)
+class PartReport:
+    """One part's answer; a part that is not configured (`configured=False`) does not make the report fail."""
+
+    ok: bool
+    detail: str
+    ms: float | None = None
+    configured: bool = True
+
+    @property
+    def failing(self) -> bool:
+        return self.configured and not self.ok
+
+
+@dataclass(frozen=True)
+class HealthReport:
+    database_url: str
+    storage_location: str
+    speech_engine: str
+    caption_engine: str
+    parts: dict[str, PartReport] = field(default_factory=dict)  # keyed by the names in PARTS
+
+    @property
+    def failing(self) -> list[str]:
+        return [name for name, part in self.parts.items() if part.failing]
+
+    @property
+    def ok(self) -> bool:
+        return not self.failing
+
+    def to_json(self) -> dict[str, object]:
+        """The shape `python -m core check` prints: summary keys, then one object per part."""
+        parts: dict[str, object] = {}
+        for name, part in self.parts.items():
+            data = asdict(part)
+            if part.ms is None:
+                del data["ms"]
+            if part.configured:
+                del data["configured"]  # said only when a part is deliberately not set up
+            parts[name] = data
+        return {
+            "ok": self.ok,
+            "failing": self.failing,
+            "database_url": self.database_url,
+            "storage_location": self.storage_location,
+            "speech_engine": self.speech_engine,
+            "caption_engine": self.caption_engine,
+            **parts,
+        }
+
+
+def _probe(probe: Callable[[], str]) -> PartReport:
+    started = time.perf_counter()
+    try:
+        detail = probe()
+        ok = True
+    except AppError as exc:
+        detail, ok = str(exc), False
+    return PartReport(ok=ok, detail=detail, ms=round((time.perf_counter() - started) * 1000, 1))
+
+
+def describe_source(source: ModelSource) -> str:
+    if source.is_folder:
+        return f"local folder {source.location}"
+    cached = "in the local cache" if source.local_files_only else "downloads on first use"
+    return f"hub id {source.location} ({cached})"
+
+
+def check_all(settings: Settings, *, load_models: bool = False) -> HealthReport:
+    """Probe every part; the report is not `ok` if any configured part is unreachable."""
+    from core.app.services import build_engine, build_generator, build_image_store, check_database
+
+    engine = build_engine(settings)
+    parts = {
+        "database": _probe(lambda: check_database(engine)),
+        "storage": _probe(lambda: build_image_store(settings).check()),
+    }
+    if settings.replicate_api_token is None:
+        parts["replicate"] = PartReport(ok=False, detail="REPLICATE_API_TOKEN is not set", configured=False)
+    else:
+        parts["replicate"] = _probe(lambda: build_generator(settings).check())
+    parts["speech_model"] = _probe(lambda: _speech_model(settings, load=load_models))
+    parts["caption_model"] = _probe(lambda: _caption_model(settings, load=load_models))
+    engine.dispose()
+    return HealthReport(
+        database_url=settings.database_description(),
+        storage_location=settings.storage_description(),
+        speech_engine=settings.speech_engine,
+        caption_engine=settings.caption_engine,
+        parts=parts,
+    )
+
+
+def _speech_model(settings: Settings, *, load: bool) -> str:
+    """A remote engine asks Replicate for its model; a local one says where it loads from (or loads it)."""
+    from core.app.services import load_transcriber_for, remote_transcriber, speech_model_source
+
+    if settings.speech_engine == "replicate":  # the account, the model and its latest version
+        return f"on Replicate: {remote_transcriber(settings).check()}"
+    if load:
+        return load_transcriber_for(settings).model_id
+    return describe_source(speech_model_source(settings))
+
+
+def _caption_model(settings: Settings, *, load: bool) -> str:
+    from core.app.services import caption_model_source, load_captioner_for, remote_captioner
+
+    if settings.caption_engine == "replicate":
+        return f"on Replicate: {remote_captioner(settings).check()}"
+    if load:
+        return load_captioner_for(settings).model_id
+    return describe_source(caption_model_source(settings))

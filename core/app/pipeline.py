@@ -1,0 +1,273 @@
+"""The create flow as separate, timed steps: transcribe, generate, caption, save; and `create` for all."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Callable, Collection
+from dataclasses import replace
+from typing import TypeVar
+
+from core.app.images import inspect_image, make_thumbnail, new_object_keys
+from core.config.settings import MAX_AUDIO_SECONDS, MAX_UPLOAD_BYTES
+from core.domain.drafts import DeleteOutcome, Draft, SavedImage, TimedTranscript
+from core.domain.errors import AppError, AudioError, DatabaseError
+from core.domain.ports import (
+    Captioner,
+    GenerationRequest,
+    ImageGenerator,
+    ImageStore,
+    Records,
+    Transcriber,
+)
+from core.domain.progress import (
+    CAPTION,
+    GENERATE,
+    LOAD_CAPTION_MODEL,
+    LOAD_SPEECH_MODEL,
+    TRANSCRIBE,
+    UPLOAD,
+    Progress,
+    StageLog,
+    timed_stage,
+)
+from core.domain.prompts import MAX_SEED, check_transcript_length, validate_prompt, validate_request
+from core.domain.records import ImageRecordView, NewRecord
+from core.speech.audio import decode_audio
+
+log = logging.getLogger(__name__)
+M = TypeVar("M")
+
+
+def random_seed() -> int:
+    """A seed for a request that gave none, so the image it makes can be made again."""
+    return secrets.randbelow(MAX_SEED + 1)
+
+
+class Pipeline:
+    """Runs each stage against the ports; models are fetched lazily so listing history never loads one."""
+
+    def __init__(
+        self,
+        *,
+        store: ImageStore,
+        repository: Records,
+        generator: ImageGenerator,
+        transcriber: Callable[[], Transcriber],
+        captioner: Callable[[], Captioner],
+        max_prompt_chars: int = 1000,
+        max_audio_seconds: float = MAX_AUDIO_SECONDS,
+        max_audio_bytes: int = MAX_UPLOAD_BYTES,
+    ) -> None:
+        self.store = store
+        self.repository = repository
+        self.generator = generator
+        self._transcriber = transcriber
+        self._captioner = captioner
+        self.max_prompt_chars = max_prompt_chars
+        self.max_audio_seconds = max_audio_seconds
+        self.max_audio_bytes = max_audio_bytes
+
+    def transcribe(
+        self, audio: bytes, *, filename: str | None = None, progress: Progress | None = None
+    ) -> TimedTranscript:
+        """Decode and transcribe; an empty transcript is an error the user can act on."""
+        progress = progress or StageLog()
+        timings: dict[str, float] = {}
+        clip = decode_audio(
+            audio, filename=filename, max_seconds=self.max_audio_seconds, max_bytes=self.max_audio_bytes
+        )
+        transcriber = self._model(self._transcriber, LOAD_SPEECH_MODEL, progress)
+        with timed_stage(timings, TRANSCRIBE, progress):
+            transcript = transcriber.transcribe(clip)
+        if not transcript.text.strip():
+            raise AudioError("No speech was recognised. Speak closer to the microphone and record again.")
+        timed = TimedTranscript(transcript, transcriber.model_id, timings[TRANSCRIBE])
+        progress.transcribed(timed)
+        return timed
+
+    def generate(
+        self,
+        request: GenerationRequest,
+        *,
+        transcript: TimedTranscript | None = None,
+        progress: Progress | None = None,
+    ) -> list[Draft]:
+        """Validate the request, give it a seed if it has none, and draw its images; each becomes a Draft."""
+        progress = progress or StageLog()
+        request = validate_request(request, max_chars=self.max_prompt_chars)
+        if request.seed is None:
+            request = replace(request, seed=random_seed())
+        timings: dict[str, float] = {}
+        if transcript is not None:
+            timings[TRANSCRIBE] = transcript.ms
+        with timed_stage(timings, GENERATE, progress):
+            images = self.generator.generate(request)
+        drafts = [
+            Draft(
+                image=image,
+                request=request,
+                image_model=self.generator.model_id,
+                transcript=transcript.transcript.text if transcript else None,
+                speech_model=transcript.model_id if transcript else None,
+                timings_ms=dict(timings),
+            )
+            for image in images
+        ]
+        progress.images_ready(drafts)
+        return drafts
+
+    def caption(self, draft: Draft, *, progress: Progress | None = None, index: int = 0) -> Draft:
+        """Caption the draft's image (again, if it had a caption); `index` says which image of its run it is."""
+        progress = progress or StageLog()
+        timings = {k: v for k, v in draft.timings_ms.items() if k != CAPTION}
+        captioner = self._model(self._captioner, LOAD_CAPTION_MODEL, progress)
+        with timed_stage(timings, CAPTION, progress, index + 1):
+            text = captioner.caption(draft.image.data)
+        captioned = replace(draft, caption=text, caption_model=captioner.model_id, timings_ms=timings)
+        progress.captioned(index, captioned)
+        return captioned
+
+    def create(
+        self,
+        request: GenerationRequest,
+        *,
+        audio: bytes | None = None,
+        filename: str | None = None,
+        transcript: TimedTranscript | None = None,
+        save: bool = True,
+        created_by: str | None = None,
+        progress: Progress | None = None,
+    ) -> list[Draft | SavedImage]:
+        """Do it all: transcribe (with audio, its transcript becomes the prompt), generate, caption, save.
+
+        `transcript` is an earlier transcript the (possibly edited) prompt came from; it is stored beside it.
+        `progress` hears of each stage and result as it happens, so a page can show images before captions.
+        """
+        progress = progress or StageLog()
+        if audio is not None:
+            transcript = self.transcribe(audio, filename=filename, progress=progress)
+            check_transcript_length(transcript.transcript.text, max_chars=self.max_prompt_chars)
+            request = replace(request, prompt=transcript.transcript.text)
+        request = replace(request, prompt=validate_prompt(request.prompt, max_chars=self.max_prompt_chars))
+        drafts = self.generate(request, transcript=transcript, progress=progress)
+        drafts = [self.caption(draft, progress=progress, index=i) for i, draft in enumerate(drafts)]
+        if not save:
+            return list(drafts)
+        return [self.save(draft, progress=progress, index=i, created_by=created_by) for i, draft in enumerate(drafts)]
+
+    @staticmethod
+    def _model(provider: Callable[[], M], stage: str, progress: Progress) -> M:
+        """Fetch a model; when it is not loaded yet (or another thread is loading it), time the wait as a stage."""
+        if getattr(provider, "loaded", True):
+            return provider()
+        timings: dict[str, float] = {}
+        with timed_stage(timings, stage, progress):
+            return provider()
+
+    def save(
+        self, draft: Draft, *, progress: Progress | None = None, index: int = 0, created_by: str | None = None
+    ) -> SavedImage:
+        """Upload image and thumbnail, then insert the row; undo the uploads if the insert fails."""
+        progress = progress or StageLog()
+        existing = self.repository.find_by_idempotency_key(key=draft.idempotency_key)
+        if existing is not None:
+            progress.saved(index, SavedImage(existing, created=False))
+            return SavedImage(existing, created=False)
+        timings = dict(draft.timings_ms)
+        with timed_stage(timings, UPLOAD, progress, index + 1):
+            info = inspect_image(draft.image.data)
+            thumbnail = make_thumbnail(draft.image.data)
+            image_key, thumbnail_key = new_object_keys(draft.image.output_format)
+            self.store.put(image_key, draft.image.data, draft.image.content_type)
+            try:
+                self.store.put(thumbnail_key, thumbnail, "image/webp")
+            except BaseException:
+                self._remove_quietly(image_key)
+                raise
+        new = NewRecord(
+            prompt=draft.request.prompt,
+            image_filename=image_key,
+            description=draft.caption or "",
+            idempotency_key=draft.idempotency_key,
+            transcript=draft.transcript,
+            thumbnail_filename=thumbnail_key,
+            content_type=draft.image.content_type,
+            width=info.width,
+            height=info.height,
+            size_bytes=len(draft.image.data),
+            seed=draft.request.seed,
+            aspect_ratio=draft.request.aspect_ratio,
+            output_format=draft.image.output_format,
+            output_quality=draft.request.output_quality,
+            megapixels=draft.request.megapixels,
+            image_model=draft.image_model,
+            caption_model=draft.caption_model,
+            speech_model=draft.speech_model,
+            timings_ms=timings,
+            created_by=created_by,
+        )
+        try:
+            record, created = self.repository.add(record=new)
+        except BaseException:
+            self._remove_quietly(image_key, thumbnail_key)
+            raise
+        if not created:  # another save of the same image won the race: keep only its objects
+            self._remove_quietly(image_key, thumbnail_key)
+        progress.saved(index, SavedImage(record, created))
+        return SavedImage(record, created)
+
+    def delete(self, record: ImageRecordView) -> None:
+        """Remove the objects first, then the row, so a failure never leaves unreachable objects."""
+        for key in (record.image_filename, record.thumbnail_filename):
+            if key:
+                self.store.delete(key)
+        if not self.repository.delete(record_id=record.id):
+            raise DatabaseError(f"Record {record.id} was already deleted.")
+
+    def delete_many(self, record_ids: Collection[int]) -> DeleteOutcome:
+        """Objects first, then rows: a record whose files could not be removed keeps its row, so nothing is orphaned."""
+        records = self.repository.get_many(record_ids=record_ids)
+        removed: list[int] = []
+        kept: list[int] = []
+        for record in records:
+            try:
+                for key in (record.image_filename, record.thumbnail_filename):
+                    if key:
+                        self.store.delete(key)
+            except AppError as exc:
+                log.warning("Kept record %s: its files could not be removed: %s", record.id, exc)
+                kept.append(record.id)
+            else:
+                removed.append(record.id)
+        if removed:
+            self.repository.delete_many(record_ids=removed)
+        missing = sorted(set(record_ids) - {record.id for record in records})
+        return DeleteOutcome(deleted=removed, kept=kept, missing=missing, keys=_keys_of(records, removed))
+
+    def recaption(self, record: ImageRecordView) -> ImageRecordView:
+        """Caption a saved image again and store the new description."""
+        captioner = self._captioner()
+        text = captioner.caption(self.store.get(record.image_filename))
+        updated = self.repository.update_description(record_id=record.id, description=text)
+        if updated is None:
+            raise DatabaseError(f"Record {record.id} no longer exists.")
+        return updated
+
+    def _remove_quietly(self, *keys: str) -> None:
+        for key in keys:
+            try:
+                self.store.delete(key)
+            except AppError as exc:  # the original failure matters more; log what may be left behind
+                log.warning("Could not remove %s after a failed save: %s", key, exc)
+
+
+def _keys_of(records: list[ImageRecordView], record_ids: list[int]) -> list[str]:
+    chosen = set(record_ids)
+    return [
+        key
+        for record in records
+        if record.id in chosen
+        for key in (record.image_filename, record.thumbnail_filename)
+        if key
+    ]

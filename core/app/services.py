@@ -1,0 +1,228 @@
+"""The composition root: real adapters built from Settings, models loaded lazily and once.
+
+The only module that builds adapters; `core.app.health` and `core.cli.commands` take theirs from here too.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Generic, TypeVar
+
+from sqlalchemy.engine import Engine
+
+from core.app.pipeline import Pipeline
+from core.config.settings import Settings
+from core.db.engine import create_engine_for, migrate
+from core.db.repository import RecordRepository
+from core.domain.ports import Captioner, ImageGenerator, ImageStore, Transcriber
+from core.models.loading import ModelSource
+from core.replicate.client import ReplicateModel
+from core.replicate.flux import ReplicateGenerator
+from core.replicate.task import ModelTask
+from core.storage.local import LocalStore
+from core.storage.spaces import SpacesStore
+from core.storage.url_cache import PresignedUrlCache
+
+if TYPE_CHECKING:
+    from core.captioning.blip_replicate import ReplicateCaptioner
+    from core.speech.whisper_replicate import ReplicateTranscriber
+
+T = TypeVar("T")
+
+
+class Lazy(Generic[T]):
+    """Builds a value on first call, once, even when several sessions ask at the same moment."""
+
+    def __init__(self, build: Callable[[], T]) -> None:
+        self._build = build
+        self._value: T | None = None
+        self._lock = threading.Lock()
+
+    def __call__(self) -> T:
+        if self._value is None:
+            with self._lock:
+                if self._value is None:
+                    self._value = self._build()
+        return self._value
+
+    @property
+    def loaded(self) -> bool:
+        """Whether the value is built: the pipeline times a wait for an unbuilt model as its loading stage,
+        and the preloader reports a model some click loaded first as ready."""
+        return self._value is not None
+
+
+def build_engine(settings: Settings) -> Engine:
+    return create_engine_for(settings.database_url)
+
+
+def migrate_database(settings: Settings) -> None:
+    """`python -m core migrate`: bring the configured database's schema up to date."""
+    engine = build_engine(settings)
+    try:
+        migrate(engine)
+    finally:
+        engine.dispose()
+
+
+def check_database(engine: Engine) -> str:
+    """One line naming the reachable database, or a DatabaseError saying what to do."""
+    from core.db.engine import check_database as describe_database
+
+    return describe_database(engine)
+
+
+def speech_model_source(settings: Settings) -> ModelSource:
+    """Where the local speech engine's WHISPER_MODEL loads from, without loading it."""
+    from core.speech.whisper import locate_speech_model
+
+    return locate_speech_model(settings.speech_engine, settings.whisper_model)
+
+
+def caption_model_source(settings: Settings) -> ModelSource:
+    """Where CAPTION_MODEL loads from, without loading it."""
+    from core.captioning.blip import locate_caption_model
+
+    return locate_caption_model(settings.caption_model)
+
+
+def build_image_store(settings: Settings) -> ImageStore:
+    """Spaces when SPACES_* are set, otherwise the folder DATA_DIR/images."""
+    if settings.spaces is not None:
+        return SpacesStore(settings.spaces)
+    return LocalStore(settings.images_dir)
+
+
+def _local_transcriber(settings: Settings) -> Transcriber:
+    from core.speech.whisper import load_transcriber  # torch or CTranslate2 come in only here
+
+    return load_transcriber(
+        engine=settings.speech_engine,
+        model=settings.whisper_model,
+        device=settings.model_device,
+        threads=settings.model_threads,
+        beam_size=settings.whisper_beam_size,
+    )
+
+
+def _local_captioner(settings: Settings) -> Captioner:
+    from core.captioning.blip import load_captioner  # torch and transformers come in only here
+
+    return load_captioner(
+        model=settings.caption_model,
+        device=settings.model_device,
+        max_new_tokens=settings.caption_max_tokens,
+        threads=settings.model_threads,
+    )
+
+
+def _remote_model(settings: Settings, model: str, task: ModelTask) -> ReplicateModel:
+    return ReplicateModel(
+        api_token=settings.replicate_api_token,
+        model=model,
+        task=task,
+        by_version=True,  # community models run by version: their latest one, asked once per process
+        base_url=settings.replicate_base_url,
+        timeout_s=settings.replicate_timeout_s,
+        max_retries=settings.replicate_max_retries,
+    )
+
+
+def remote_transcriber(settings: Settings) -> ReplicateTranscriber:
+    from core.speech.whisper_replicate import SPEECH_TASK, ReplicateTranscriber
+
+    return ReplicateTranscriber(_remote_model(settings, settings.replicate_speech_model, SPEECH_TASK))
+
+
+def remote_captioner(settings: Settings) -> ReplicateCaptioner:
+    from core.captioning.blip_replicate import CAPTION_TASK, ReplicateCaptioner
+
+    return ReplicateCaptioner(_remote_model(settings, settings.replicate_caption_model, CAPTION_TASK))
+
+
+# SPEECH_ENGINE and CAPTION_ENGINE name one of these loaders (config.py lists the same names).
+SPEECH_LOADERS: dict[str, Callable[[Settings], Transcriber]] = {
+    "transformers": _local_transcriber,
+    "faster-whisper": _local_transcriber,
+    "replicate": remote_transcriber,
+}
+CAPTION_LOADERS: dict[str, Callable[[Settings], Captioner]] = {
+    "transformers": _local_captioner,
+    "replicate": remote_captioner,
+}
+
+
+def load_transcriber_for(settings: Settings) -> Transcriber:
+    """The configured speech engine, ready to transcribe (a local model is loaded and warmed up)."""
+    return SPEECH_LOADERS[settings.speech_engine](settings)
+
+
+def load_captioner_for(settings: Settings) -> Captioner:
+    """The configured caption engine, ready to caption (a local model is loaded and warmed up)."""
+    return CAPTION_LOADERS[settings.caption_engine](settings)
+
+
+def build_generator(settings: Settings) -> ReplicateGenerator:
+    return ReplicateGenerator(
+        api_token=settings.replicate_api_token,
+        model=settings.image_model,
+        base_url=settings.replicate_base_url,
+        timeout_s=settings.replicate_timeout_s,
+        max_retries=settings.replicate_max_retries,
+    )
+
+
+@dataclass
+class Services:
+    """Everything a page or a command needs, wired once per process."""
+
+    settings: Settings
+    engine: Engine
+    store: ImageStore
+    repository: RecordRepository
+    generator: ImageGenerator
+    transcriber: Callable[[], Transcriber]
+    captioner: Callable[[], Captioner]
+    urls: PresignedUrlCache = field(init=False)
+    pipeline: Pipeline = field(init=False)  # built once here; dataclasses.replace builds a new one
+
+    def migrate(self) -> None:
+        """Bring the database schema up to date (safe to call from several processes at once)."""
+        migrate(self.engine)
+
+    def __post_init__(self) -> None:
+        self.urls = PresignedUrlCache(self.store, self.settings.presigned_url_ttl)
+        self.pipeline = Pipeline(
+            store=self.store,
+            repository=self.repository,
+            generator=self.generator,
+            transcriber=self.transcriber,
+            captioner=self.captioner,
+            max_prompt_chars=self.settings.max_prompt_chars,
+            max_audio_seconds=self.settings.max_audio_seconds,
+            max_audio_bytes=self.settings.max_upload_bytes,
+        )
+
+
+def build_services(
+    settings: Settings,
+    *,
+    transcriber: Callable[[], Transcriber] | None = None,
+    captioner: Callable[[], Captioner] | None = None,
+    run_migrations: bool = True,
+) -> Services:
+    """Wire real adapters; callers (the UI's resource cache) may pass their own model providers."""
+    engine = build_engine(settings)
+    if run_migrations:
+        migrate(engine)
+    return Services(
+        settings=settings,
+        engine=engine,
+        store=build_image_store(settings),
+        repository=RecordRepository(engine),
+        generator=build_generator(settings),
+        transcriber=transcriber or Lazy(lambda: load_transcriber_for(settings)),
+        captioner=captioner or Lazy(lambda: load_captioner_for(settings)),
+    )

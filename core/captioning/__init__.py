@@ -1,0 +1,1 @@
+"""Image captions: BLIP through transformers, or on Replicate."""

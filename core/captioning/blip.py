@@ -1,0 +1,122 @@
+"""Image captions with BLIP through transformers, behind core.domain.ports.Captioner.
+
+Shaped like a transformers pipeline: decode and preprocess, one locked generate, then clean the text.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import threading
+from typing import Any
+
+from core.domain.errors import ConfigError, ImageError
+from core.domain.ports import Captioner
+from core.models.loading import ModelSource, load_pretrained, locate_model
+from core.models.runtime import inference_mode
+
+SETTING = "CAPTION_MODEL"
+EXAMPLE = "Salesforce/blip-image-captioning-base"
+MAX_NEW_TOKENS_LIMIT = 100  # BLIP captions are a sentence; more tokens only cost time
+WARMUP_TOKENS = 3
+# BLIP (large especially) sometimes opens with these non-words, learned from noisy alt texts.
+_BLIP_ARTIFACTS = re.compile(r"^(?:arafed|araffe|araffed|arafe)\s+", re.IGNORECASE)
+
+
+class BlipCaptioner:
+    """BLIP (BlipForConditionalGeneration + BlipProcessor) writing one short caption per image."""
+
+    def __init__(self, *, model_id: str, model: Any, processor: Any, device: str, max_new_tokens: int) -> None:
+        self.model_id = model_id
+        self._model = model
+        self._processor = processor
+        self._device = device
+        self._max_new_tokens = max_new_tokens
+        self._lock = threading.Lock()
+
+    @classmethod
+    def load(
+        cls, model: str, *, device: str = "auto", max_new_tokens: int = 30, threads: int | None = None
+    ) -> BlipCaptioner:
+        """Load a hub id or a saved folder, then warm it up."""
+        if not 1 <= max_new_tokens <= MAX_NEW_TOKENS_LIMIT:
+            raise ConfigError(
+                f"CAPTION_MAX_TOKENS={max_new_tokens} is out of range: use 1 to {MAX_NEW_TOKENS_LIMIT} (30 is plenty)."
+            )
+        loaded = load_pretrained(
+            locate_caption_model(model),
+            processor_class="BlipProcessor",
+            network_class="BlipForConditionalGeneration",
+            device=device,
+            threads=threads,
+            setting=SETTING,
+            model=model,
+            example=EXAMPLE,
+            # Pillow preprocessing: the torchvision backend needs torchvision, which the app does not install,
+            # and asking for it means a fall-back warning on every load.
+            processor_options={"backend": "pil"},
+        )
+        captioner = cls(
+            model_id=model,
+            model=loaded.network,
+            processor=loaded.processor,
+            device=loaded.device,
+            max_new_tokens=max_new_tokens,
+        )
+        captioner.warm_up()
+        return captioner
+
+    def caption(self, image: bytes) -> str:
+        pixels = self._preprocess(_decode_image(image))
+        with self._lock, inference_mode():
+            token_ids = self._model.generate(pixel_values=pixels, max_new_tokens=self._max_new_tokens)
+        return self._postprocess(token_ids)
+
+    def warm_up(self) -> None:
+        """One short caption of a blank image, so the first user is not the one paying for lazy set-up."""
+        from PIL import Image
+
+        pixels = self._preprocess(Image.new("RGB", (64, 64), (128, 128, 128)))
+        with self._lock, inference_mode():
+            self._model.generate(pixel_values=pixels, max_new_tokens=WARMUP_TOKENS)
+
+    def _preprocess(self, picture: Any) -> Any:
+        inputs = self._processor(images=picture, return_tensors="pt")
+        return inputs["pixel_values"].to(self._device, dtype=self._model.dtype)
+
+    def _postprocess(self, token_ids: Any) -> str:
+        texts = self._processor.batch_decode(token_ids, skip_special_tokens=True)
+        return _clean(texts[0] if texts else "")
+
+
+def locate_caption_model(model: str) -> ModelSource:
+    """Where CAPTION_MODEL loads from, without loading it (also used by `check`)."""
+    return locate_model(model, setting=SETTING, example=EXAMPLE)
+
+
+def load_captioner(
+    *, model: str, device: str = "auto", max_new_tokens: int = 30, threads: int | None = None
+) -> Captioner:
+    """Load BLIP from CAPTION_MODEL (hub id or folder); raise ModelLoadError naming it if that fails."""
+    return BlipCaptioner.load(model, device=device, max_new_tokens=max_new_tokens, threads=threads)
+
+
+def _decode_image(data: bytes) -> Any:
+    from PIL import Image, UnidentifiedImageError
+
+    if not data:
+        raise ImageError("The image to caption is empty (0 bytes). Generate the image again.")
+    try:
+        with Image.open(io.BytesIO(data)) as opened:
+            opened.load()  # decode now: a truncated file fails here, not inside the model call
+            return opened.convert("RGB")
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
+        raise ImageError(
+            "The image could not be read for captioning: it is not a valid PNG, JPEG or WebP file, or it is "
+            "damaged. Generate the image again."
+        ) from exc
+
+
+def _clean(text: str) -> str:
+    text = re.sub(r"\s+", " ", text).strip()
+    return _BLIP_ARTIFACTS.sub("", text).strip()

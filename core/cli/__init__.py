@@ -1,0 +1,1 @@
+"""`python -m core`: the argument parser, the commands and the team-gallery commands."""

@@ -1,0 +1,94 @@
+"""The `image_records` table: its columns, the UTC timestamp type and the tag-list type of both databases."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Dialect, Index, Integer, String, Text, TypeDecorator, false
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from core.domain.records import RECORD_FIELDS
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A timestamp stored as UTC and always read back timezone-aware, SQLite included."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("created_at must be timezone-aware")
+        # SQLite drops the offset when storing, so everything must already be UTC to compare as text.
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+# The tags column: a text[] on PostgreSQL, a JSON list on SQLite (core/db/tags.py says why).
+TAG_LIST = ARRAY(String(64)).with_variant(JSON(), "sqlite")
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class ImageRecord(Base):
+    """One saved image: the seed columns of the Gradio app under their seed names, then extras."""
+
+    __tablename__ = "image_records"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    prompt: Mapped[str] = mapped_column(Text)
+    image_filename: Mapped[str] = mapped_column(String(255))
+    description: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now, index=True)
+    transcript: Mapped[str | None] = mapped_column(Text)
+    thumbnail_filename: Mapped[str | None] = mapped_column(String(255))
+    content_type: Mapped[str | None] = mapped_column(String(64))
+    width: Mapped[int | None] = mapped_column(Integer)
+    height: Mapped[int | None] = mapped_column(Integer)
+    size_bytes: Mapped[int | None] = mapped_column(BigInteger)
+    seed: Mapped[int | None] = mapped_column(BigInteger)
+    aspect_ratio: Mapped[str | None] = mapped_column(String(16))
+    output_format: Mapped[str | None] = mapped_column(String(16))
+    output_quality: Mapped[int | None] = mapped_column(Integer)
+    megapixels: Mapped[str | None] = mapped_column(String(16))
+    image_model: Mapped[str | None] = mapped_column(String(255))
+    caption_model: Mapped[str | None] = mapped_column(String(255))
+    speech_model: Mapped[str | None] = mapped_column(String(255))
+    timings_ms: Mapped[dict[str, float] | None] = mapped_column(JSON(none_as_null=True))
+    idempotency_key: Mapped[str | None] = mapped_column(String(64))
+    created_by: Mapped[str | None] = mapped_column(String(255))
+    starred: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Sorted, distinct, normalized (core.domain.records.normalize_tags); see core/db/tags.py for why an array.
+    tags: Mapped[list[str]] = mapped_column(TAG_LIST, default=list, nullable=False)
+
+    # A unique index rather than a constraint: SQLite can add one to an adopted seed table in place.
+    # The other indexes (migration 0003) serve "starred" and "made by" filters in the History order.
+    __table_args__ = (
+        Index("ix_image_records_idempotency_key", "idempotency_key", unique=True),
+        Index("ix_image_records_starred_created_at", "starred", "created_at"),
+        Index("ix_image_records_created_by_created_at", "created_by", "created_at"),
+        Index("ix_image_records_tags", "tags", postgresql_using="gin"),
+    )
+
+
+def _check_mapping() -> None:
+    """The ORM maps every field of core.domain.records.RecordFields: the record's shape is defined there, once."""
+    mapped = set(ImageRecord.__table__.columns.keys()) - {"id", "created_at", "tags"}
+    if mapped != set(RECORD_FIELDS):
+        raise RuntimeError(f"image_records columns and RecordFields differ: {sorted(mapped ^ set(RECORD_FIELDS))}")
+
+
+_check_mapping()

@@ -1,0 +1,200 @@
+"""The outside world as small protocols, and the plain values that cross them."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import PurePosixPath
+from typing import Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+from core.domain.records import HistoryPage, HistoryQuery, HistoryStats, ImageRecordView, NewRecord
+
+ASPECT_RATIOS = ("1:1", "16:9", "21:9", "3:2", "2:3", "4:5", "5:4", "3:4", "4:3", "9:16", "9:21")
+OUTPUT_FORMATS = ("webp", "jpg", "png")
+MEGAPIXELS = ("1", "0.25")
+CONTENT_TYPES = {"webp": "image/webp", "jpg": "image/jpeg", "png": "image/png"}  # by output format
+FORMAT_ALIASES = {"jpeg": "jpg"}  # other spellings of an output format (file extensions, user input)
+PILLOW_FORMATS = {"WEBP": "webp", "JPEG": "jpg", "PNG": "png"}  # Pillow's format names -> output formats
+SAMPLE_RATE = 16_000  # Whisper hears 16 kHz mono; every AudioClip is at this rate
+
+
+def content_type_of(output_format: str) -> str:
+    """The media type of an output format (or a file extension such as "jpeg"); unknown ones are octet-stream."""
+    name = output_format.lower().lstrip(".")
+    return CONTENT_TYPES.get(FORMAT_ALIASES.get(name, name), "application/octet-stream")
+
+
+def content_type_for(key: str) -> str:
+    """The media type a storage key's extension stands for."""
+    return content_type_of(PurePosixPath(key).suffix)
+
+
+@dataclass(frozen=True)
+class AudioClip:
+    """Mono float32 speech at 16 kHz, ready for Whisper."""
+
+    samples: npt.NDArray[np.float32]
+    sample_rate: int = SAMPLE_RATE
+
+    @property
+    def duration_s(self) -> float:
+        return len(self.samples) / self.sample_rate
+
+
+@dataclass(frozen=True)
+class Transcript:
+    text: str
+    language: str | None
+    duration_s: float
+
+
+@dataclass(frozen=True)
+class GenerationRequest:
+    """Inputs of one FLUX.1 [schnell] prediction; validated by `core.domain.prompts.validate_request`."""
+
+    prompt: str
+    aspect_ratio: str = "1:1"
+    num_outputs: int = 1
+    seed: int | None = None
+    output_format: str = "webp"
+    output_quality: int = 80
+    num_inference_steps: int = 4
+    go_fast: bool = True
+    megapixels: str = "1"
+
+    def replicate_input(self) -> dict[str, object]:
+        payload: dict[str, object] = {
+            "prompt": self.prompt,
+            "aspect_ratio": self.aspect_ratio,
+            "num_outputs": self.num_outputs,
+            "output_format": self.output_format,
+            "output_quality": self.output_quality,
+            "num_inference_steps": self.num_inference_steps,
+            "go_fast": self.go_fast,
+            "megapixels": self.megapixels,
+        }
+        if self.seed is not None:
+            payload["seed"] = self.seed
+        return payload
+
+
+@dataclass(frozen=True)
+class GeneratedImage:
+    data: bytes
+    output_format: str  # webp | jpg | png
+    source_url: str | None = None
+
+    @property
+    def content_type(self) -> str:
+        return content_type_of(self.output_format)
+
+
+class Transcriber(Protocol):
+    model_id: str
+
+    def transcribe(self, clip: AudioClip) -> Transcript: ...
+
+
+class ImageGenerator(Protocol):
+    model_id: str
+
+    def generate(self, request: GenerationRequest) -> list[GeneratedImage]: ...
+
+    def check(self) -> str:
+        """Raise if the generator cannot be used (no token, a refused token); free, no prediction is made."""
+        ...
+
+
+class Captioner(Protocol):
+    model_id: str
+
+    def caption(self, image: bytes) -> str: ...
+
+
+@dataclass(frozen=True)
+class StoredObject:
+    """One object in an ImageStore, as a listing shows it."""
+
+    key: str
+    last_modified: datetime  # timezone-aware
+    size: int
+
+
+class ImageStore(Protocol):
+    """Private object storage addressed by keys the app makes."""
+
+    def put(self, key: str, data: bytes, content_type: str) -> None: ...
+
+    def get(self, key: str) -> bytes: ...
+
+    def delete(self, key: str) -> None:
+        """Remove `key`; removing a key that is not there is not an error."""
+        ...
+
+    def exists(self, key: str) -> bool: ...
+
+    def url(self, key: str, ttl_s: int) -> str:
+        """A URL a browser can fetch for `ttl_s` seconds (presigned for S3)."""
+        ...
+
+    def check(self) -> str:
+        """Raise StorageError if unusable; return a short description otherwise."""
+        ...
+
+    def list_objects(self, prefix: str) -> Iterator[StoredObject]:
+        """Every object whose key starts with `prefix` (a folder such as "images/"), in no set order."""
+        ...
+
+
+class KeyReferences(Protocol):
+    """Which stored objects saved records still use: all that gc needs to know of the database."""
+
+    def referenced_keys(self, *, keys: Collection[str]) -> set[str]: ...
+
+
+class Records(Protocol):
+    """The `image_records` table, as the pipeline uses it."""
+
+    def add(self, *, record: NewRecord) -> tuple[ImageRecordView, bool]:
+        """Insert, or return the row that already has this idempotency key (and False)."""
+        ...
+
+    def find_by_idempotency_key(self, *, key: str) -> ImageRecordView | None: ...
+
+    def delete(self, *, record_id: int) -> bool: ...
+
+    def update_description(self, *, record_id: int, description: str) -> ImageRecordView | None: ...
+
+    def get_many(self, *, record_ids: Collection[int]) -> list[ImageRecordView]: ...
+
+    def delete_many(self, *, record_ids: Collection[int]) -> int: ...
+
+
+class RecordReader(Protocol):
+    """The read side of `image_records`: what History, Home and exports need, and nothing that writes."""
+
+    def search(self, *, query: HistoryQuery) -> HistoryPage: ...
+
+    def get(self, *, record_id: int) -> ImageRecordView | None: ...
+
+    def tag_counts(self) -> list[tuple[str, int]]: ...
+
+    def creators(self) -> list[str]: ...
+
+    def stats(self, *, days: int = 30) -> HistoryStats: ...
+
+    def latest(self, *, limit: int) -> list[ImageRecordView]: ...
+
+
+class RecordCurator(Protocol):
+    """What a team does to saved records besides reading them: stars and tags, many at a time."""
+
+    def set_starred(self, *, record_ids: Collection[int], starred: bool) -> int: ...
+
+    def add_tags(self, *, record_ids: Collection[int], tags: Sequence[str]) -> int: ...
+
+    def remove_tags(self, *, record_ids: Collection[int], tags: Sequence[str]) -> int: ...

@@ -1,0 +1,68 @@
+"""Where inference runs: CPU threads, the device, inference mode, quiet progress bars (torch imported lazily)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+
+from core.config.settings import MODEL_DEVICES
+from core.domain.errors import ConfigError
+
+
+def default_thread_count() -> int:
+    """CPU cores this process may run on (respects container and taskset limits)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def configure_torch_threads(threads: int | None) -> int:
+    """Set torch's intra-op threads (process-wide) to `threads`, or to the number of cores; return the count."""
+    import torch
+
+    count = threads if threads and threads > 0 else default_thread_count()
+    if torch.get_num_threads() != count:
+        torch.set_num_threads(count)
+    return count
+
+
+def resolve_device(device: str, *, has_cuda: bool) -> str:
+    """Turn MODEL_DEVICE (auto, cpu, cuda) into the device to load on; refuse cuda without a GPU."""
+    wanted = device.lower()
+    if wanted not in MODEL_DEVICES:
+        raise ConfigError(f"MODEL_DEVICE={device!r} is not supported: use one of {', '.join(MODEL_DEVICES)}.")
+    if wanted == "cuda" and not has_cuda:
+        raise ConfigError("MODEL_DEVICE=cuda but no CUDA GPU is visible here. Set MODEL_DEVICE=auto or cpu.")
+    if wanted == "auto":
+        return "cuda" if has_cuda else "cpu"
+    return wanted
+
+
+def torch_has_cuda() -> bool:
+    """Whether torch can use a CUDA GPU."""
+    import torch
+
+    return bool(torch.cuda.is_available())
+
+
+def hide_progress_bars() -> None:
+    """No "Loading weights" or download bars: they flood a terminal or a server log, and say nothing to users.
+
+    Process-wide, and set before each load, because transformers and the hub client each keep their own switch.
+    """
+    import huggingface_hub.utils
+    import transformers
+
+    transformers.utils.logging.disable_progress_bar()
+    huggingface_hub.utils.disable_progress_bars()
+
+
+@contextlib.contextmanager
+def inference_mode() -> Iterator[None]:
+    """torch.inference_mode: no autograd bookkeeping, so calls are faster and use less memory."""
+    import torch
+
+    with torch.inference_mode():
+        yield

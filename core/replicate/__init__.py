@@ -1,0 +1,1 @@
+"""Replicate: the one client every paid call goes through, its rules, and FLUX image generation."""

@@ -1,0 +1,143 @@
+"""FLUX.1 [schnell] (or another Replicate model) behind the ImageGenerator port, with retries and time-outs."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import io
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+from core.config.settings import Secret
+from core.domain.errors import GenerationError
+from core.domain.ports import PILLOW_FORMATS, GeneratedImage, GenerationRequest
+from core.replicate.client import ReplicateModel
+from core.replicate.task import ModelTask
+
+log = logging.getLogger(__name__)
+
+MAX_IMAGE_BYTES = 50 * 1024 * 1024
+
+
+def _error_for_failure(error: str) -> GenerationError:
+    if "nsfw" in error.lower():
+        return GenerationError(
+            "Replicate's safety filter flagged the image as NSFW. Rephrase the prompt and try again."
+        )
+    return GenerationError(f"The image model failed: {error}. Try again, or change the prompt.")
+
+
+IMAGE_TASK = ModelTask(
+    setting="IMAGE_MODEL",
+    product="the image",
+    action="generate images",
+    error=GenerationError,
+    explain_failure=_error_for_failure,
+)
+
+
+class ReplicateGenerator:
+    """Draws images with a Replicate model (`owner/name` or `owner/name:version`)."""
+
+    def __init__(
+        self,
+        *,
+        api_token: Secret | None,
+        model: str = "black-forest-labs/flux-schnell",
+        base_url: str | None = None,
+        timeout_s: float = 120,
+        max_retries: int = 3,
+        sleep: Callable[[float], None] = time.sleep,
+        poll_interval_s: float = 0.5,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._model = ReplicateModel(
+            api_token=api_token,
+            model=model,
+            task=IMAGE_TASK,
+            base_url=base_url,
+            timeout_s=timeout_s,
+            max_retries=max_retries,
+            sleep=sleep,
+            poll_interval_s=poll_interval_s,
+            clock=clock,
+        )
+        self.model_id = model
+
+    def generate(self, request: GenerationRequest) -> list[GeneratedImage]:
+        """Run one prediction and return its images, or raise GenerationError saying what to do."""
+        output = self._model.run(request.replicate_input())
+        return [self._image(item, request) for item in _output_items(output)]
+
+    def check(self) -> str:
+        """Ask Replicate who the token belongs to; raise GenerationError if it is refused or unreachable."""
+        return self._model.check()
+
+    def _image(self, item: object, request: GenerationRequest) -> GeneratedImage:
+        url = getattr(item, "url", item)  # a FileOutput if the client ever hands one over
+        if not isinstance(url, str):
+            raise GenerationError(f"{self.model_id} returned something that is not an image; choose an image model.")
+        if url.startswith("data:"):
+            data = _decode_data_url(url)
+        elif url.startswith(("https://", "http://")):
+            data = self._download(url)
+        else:
+            raise GenerationError(f"{self.model_id} returned text instead of an image; choose an image model.")
+        return GeneratedImage(data=data, output_format=_image_format(data, request), source_url=_short(url))
+
+    def _download(self, url: str) -> bytes:
+        """Fetch an output URL; no Authorization header, as they are pre-signed and the token stays with the API."""
+        import httpx
+
+        try:
+            with httpx.stream("GET", url, timeout=30.0, follow_redirects=True) as response:
+                response.raise_for_status()
+                data = bytearray()
+                for chunk in response.iter_bytes():
+                    data.extend(chunk)
+                    if len(data) > MAX_IMAGE_BYTES:
+                        raise GenerationError("Replicate returned an image over 50 MB; try fewer megapixels.")
+                return bytes(data)
+        except httpx.HTTPError:
+            raise GenerationError("The finished image could not be downloaded from Replicate. Try again.") from None
+
+
+def _output_items(output: Any) -> list[Any]:
+    items = output if isinstance(output, list) else [output] if output else []
+    if not items:
+        raise GenerationError("Replicate finished without returning an image. Try again.")
+    return items
+
+
+def _decode_data_url(url: str) -> bytes:
+    header, _, encoded = url.partition(",")
+    try:
+        return base64.b64decode(encoded, validate=True) if header.endswith(";base64") else encoded.encode()
+    except (binascii.Error, ValueError):
+        raise GenerationError("Replicate returned a damaged image. Try again.") from None
+
+
+def _image_format(data: bytes, request: GenerationRequest) -> str:
+    """The output format actually found in the bytes; Pillow proves they are an image."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            image.verify()
+            found = PILLOW_FORMATS.get(image.format or "")
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        raise GenerationError(
+            "Replicate returned something that is not an image. Try again, or check IMAGE_MODEL."
+        ) from None
+    if found is None:
+        raise GenerationError("Replicate returned an image in a format the app cannot store; choose webp, jpg or png.")
+    if found != request.output_format:
+        log.warning("Asked Replicate for %s, got %s", request.output_format, found)
+    return found
+
+
+def _short(url: str) -> str:
+    """Data URLs are the image itself: keep only their header as the source."""
+    return url.split(",", 1)[0] + ",..." if url.startswith("data:") else url

@@ -1,0 +1,1 @@
+"""Speech to text: audio decoding, and Whisper through transformers, faster-whisper or Replicate."""

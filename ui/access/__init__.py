@@ -1,0 +1,1 @@
+"""Who may use the app: the password gate, browser cookies and the return address after signing in."""

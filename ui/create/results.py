@@ -1,0 +1,177 @@
+"""The Create page's results: newest run on top, its images as soon as they arrive, captions as they come.
+
+While a run is going, a fragment redraws only this part of the page twice a second from what the run's
+worker thread has reported; when the run ends, one full rerun re-enables the buttons. Earlier drafts of the
+session that are neither saved nor discarded stay below, collapsed, with their prompts.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import streamlit as st
+
+from core.app.pipeline import Draft, Pipeline
+from core.app.runs import CreateRun
+from core.config.settings import Settings
+from core.domain.progress import StageLog
+from ui.access.gate import current_creator
+from ui.create import flow
+from ui.feedback import user_message
+from ui.navigation import HISTORY_PAGE, link_to_page
+
+POLL_S = 0.5
+STAGE_LABELS = {
+    "load_speech_model": "Loading speech model",
+    "transcribe": "Transcribe",
+    "generate": "Generate",
+    "load_caption_model": "Loading caption model",
+    "caption": "Caption image {image}",
+    "upload": "Save image {image}",
+}
+
+
+def stage_label(name: str, image: int | None = None) -> str:
+    return STAGE_LABELS.get(name, name).format(image=image)
+
+
+def stage_lines(stages: StageLog) -> list[str]:
+    """One line per stage with the time the pipeline measured (the only time shown for it anywhere)."""
+    lines = [f"✅ {stage_label(s.name, s.image)} — {s.ms / 1000:.2f} s" for s in stages.stages]
+    if isinstance(stages, CreateRun) and not stages.done and stages.current is not None:
+        lines.append(f"⏳ {stage_label(*stages.current)}…")
+    return lines
+
+
+def show_transcription(settings: Settings) -> None:
+    """How the last transcription went, under the inputs."""
+    last: flow.Transcription | None = st.session_state.get(flow.LAST_TRANSCRIPTION)
+    if last is None:
+        return
+    if last.error:
+        failed = stage_label(*(last.stages.current or ("transcribe", None)))
+        st.error(f"{failed}: {last.error}", icon="⚠️")
+    for line in stage_lines(last.stages):
+        st.caption(line)
+
+
+def show_results(pipeline: Pipeline, settings: Settings, *, buttons_disabled: bool) -> None:
+    """The results; `buttons_disabled` says whether the page drew Generate and Do it all disabled this time."""
+    if notice := st.session_state.pop(flow.NOTICE, None):
+        st.info(notice, icon="✋")
+    if not flow.runs():
+        return
+    st.subheader("3. Results")
+
+    @st.fragment(run_every=POLL_S if buttons_disabled or flow.busy() else None)
+    def results() -> None:
+        runs = flow.runs()
+        if not runs:
+            return
+        newest, *earlier = runs
+        _run_status(newest, settings)
+        _drafts(pipeline, settings, newest, columns=2)
+        for run in earlier:
+            if flow.has_unsettled_drafts(run):
+                with st.expander(f"Earlier, not saved: “{_short(run.prompt)}”", expanded=False):
+                    _drafts(pipeline, settings, run, columns=4)
+        if any(run.saved_ids for run in runs):
+            link_to_page(HISTORY_PAGE, "See everything in History", icon="🗂️")
+        if buttons_disabled and not flow.busy():
+            st.rerun(scope="app")  # the run ended: enable the buttons, show a transcript in the prompt box
+
+    results()
+
+
+def _run_status(run: CreateRun, settings: Settings) -> None:
+    total = sum(stage.ms for stage in run.stages)
+    state: Literal["running", "complete", "error"]
+    if run.error is not None:
+        failed = stage_label(*(run.failed_stage or ("generate", None)))
+        label, state = f"{failed} failed", "error"
+    elif run.done:
+        label, state = f"Done in {total / 1000:.1f} s", "complete"
+    else:
+        label, state = ("Working…" if not run.current else f"{stage_label(*run.current)}…"), "running"
+    with st.status(label, state=state, expanded=run.error is not None):
+        if run.error is not None:
+            st.error(f"{label}: {user_message(run.error, settings.secret_values)}")
+        for line in stage_lines(run):
+            st.write(line)
+    st.caption(f"Prompt: “{run.prompt}”")
+
+
+def _drafts(pipeline: Pipeline, settings: Settings, run: CreateRun, *, columns: int) -> None:
+    cells = st.columns(columns)
+    shown = [i for i in range(len(run.drafts)) if (run.id, i) not in flow.discarded_drafts()]
+    for position, index in enumerate(shown):
+        with cells[position % columns].container(border=True):
+            _card(pipeline, settings, run, index)
+
+
+def _card(pipeline: Pipeline, settings: Settings, run: CreateRun, index: int) -> None:
+    draft = run.drafts[index]
+    key = f"{run.id[:8]}_{index}"
+    st.image(draft.image.data, width="stretch")
+    if draft.caption is not None:
+        st.text(draft.caption)
+    else:
+        st.caption("✍️ Writing a caption…" if not run.done else "(no caption: try Caption again)")
+    st.caption(_times(draft) + (f" · seed {draft.request.seed}" if draft.request.seed is not None else ""))
+    if problem := _problems().pop((run.id, index), None):
+        st.error(problem, icon="⚠️")
+    caption_col, save_col, more_col = st.columns(3)
+    # Callbacks run before the redraw, so the card below already shows their outcome.
+    action = (pipeline, settings, run, index)
+    label = "Caption again" if draft.caption else "Caption"
+    caption_col.button(label, key=f"caption_{key}", disabled=not run.done, on_click=_recaption, args=action)
+    if index in run.saved_ids:
+        save_col.success(f"Saved as #{run.saved_ids[index]}")
+    else:
+        save_col.button(
+            "Save", key=f"save_{key}", type="primary", disabled=not run.captions_done, on_click=_save, args=action
+        )
+        save_col.button(
+            "Discard",
+            key=f"discard_{key}",
+            disabled=not run.done,
+            on_click=flow.discarded_drafts().add,
+            args=((run.id, index),),
+        )
+    with more_col.popover("Reuse settings"):
+        with_seed = st.checkbox(f"Same seed ({draft.request.seed})", key=f"reuse_seed_{key}")
+        if st.button("Use these settings", key=f"reuse_{key}"):
+            st.session_state[flow.REUSE] = flow.request_settings(draft.request, with_seed=with_seed)
+            st.rerun(scope="app")  # the prompt box and options sit outside this fragment
+
+
+def _times(draft: Draft) -> str:
+    """The stage times stored with the image (the figures of the run's status lines)."""
+    names = {"upload": "save"}
+    return " · ".join(f"{names.get(name, name)} {ms / 1000:.2f} s" for name, ms in draft.timings_ms.items())
+
+
+def _problems() -> dict[tuple[str, int], str]:
+    problems: dict[tuple[str, int], str] = st.session_state.setdefault("_draft_problems", {})
+    return problems
+
+
+def _recaption(pipeline: Pipeline, settings: Settings, run: CreateRun, index: int) -> None:
+    stages = StageLog()
+    try:
+        run.replace_draft(index, pipeline.caption(run.drafts[index], progress=stages, index=index))
+    except Exception as exc:
+        _problems()[(run.id, index)] = f"Caption image {index + 1}: {user_message(exc, settings.secret_values)}"
+
+
+def _save(pipeline: Pipeline, settings: Settings, run: CreateRun, index: int) -> None:
+    try:
+        saved = pipeline.save(run.drafts[index], index=index, created_by=current_creator())
+    except Exception as exc:
+        _problems()[(run.id, index)] = f"Save image {index + 1}: {user_message(exc, settings.secret_values)}"
+        return
+    run.mark_saved(index, saved.record.id)
+
+
+def _short(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -1,0 +1,146 @@
+"""What can be done to saved images from History: star, tag, delete and download, one or many at a time."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Sequence
+
+import streamlit as st
+
+from core.app.export import records_zip
+from core.app.services import Services
+from core.domain.errors import InputError, StorageError
+from core.domain.records import ImageRecordView
+from ui.feedback import user_message
+from ui.history.filters import parse_tags
+from ui.history.view import clear_selection, close_detail, forget_tag_counts
+
+FLASH_KEY = "history_flash"
+BULK_CONFIRM_KEY = "history_bulk_confirm"
+BULK_TAGS_KEY = "history_bulk_tags"
+
+
+def remember_outcome(current: Services, action: Callable[[], str]) -> None:
+    """Run a button's action and keep what to tell the user, to show after the rerun it causes."""
+    try:
+        st.session_state[FLASH_KEY] = ("success", action())
+    except Exception as exc:
+        st.session_state[FLASH_KEY] = ("error", user_message(exc, current.settings.secret_values))
+
+
+def show_flash() -> None:
+    if flash := st.session_state.pop(FLASH_KEY, None):
+        level, message = flash
+        (st.success if level == "success" else st.error)(message, icon="✅" if level == "success" else "⚠️")
+
+
+def _images(count: int) -> str:
+    return f"{count} image{'s' if count != 1 else ''}"
+
+
+def toggle_star(current: Services, record_id: int, starred: bool) -> None:
+    def action() -> str:
+        current.repository.set_starred(record_ids=[record_id], starred=starred)
+        return f"{'Starred' if starred else 'Unstarred'} image #{record_id}."
+
+    remember_outcome(current, action)
+
+
+def star_many(current: Services, record_ids: Sequence[int], starred: bool) -> None:
+    def action() -> str:
+        count = current.repository.set_starred(record_ids=record_ids, starred=starred)
+        return f"{'Starred' if starred else 'Unstarred'} {_images(count)}."
+
+    remember_outcome(current, action)
+    clear_selection()
+
+
+def change_tags(current: Services, record_ids: Sequence[int], text_key: str, *, add: bool) -> None:
+    """Add or remove the comma-separated tags typed into the text box `text_key`."""
+
+    def action() -> str:
+        tags = parse_tags(st.session_state.get(text_key) or "")
+        if not tags:
+            raise InputError("Type one or more tags, separated by commas, then choose Add or Remove.")
+        listed = ", ".join(tags)
+        if add:
+            count = current.repository.add_tags(record_ids=record_ids, tags=tags)
+            return f"Tagged {_images(count)} with {listed}."
+        removed = current.repository.remove_tags(record_ids=record_ids, tags=tags)
+        return f"Removed {listed} ({removed} tag{'s' if removed != 1 else ''} in all)."
+
+    remember_outcome(current, action)
+    forget_tag_counts()
+    st.session_state[text_key] = ""
+
+
+def delete_many(current: Services, record_ids: Sequence[int]) -> None:
+    def action() -> str:
+        outcome = current.pipeline.delete_many(record_ids)
+        for key in outcome.keys:
+            current.urls.forget(key)
+        if outcome.kept:
+            raise StorageError(outcome.summary())
+        return outcome.summary()
+
+    remember_outcome(current, action)
+    forget_tag_counts()
+    st.session_state.pop(BULK_CONFIRM_KEY, None)
+    clear_selection()
+    close_detail()
+
+
+def zip_of(current: Services, records: Sequence[ImageRecordView]) -> Callable[[], bytes]:
+    """The ZIP, built only when the button is clicked (never on every rerun)."""
+
+    def build() -> bytes:
+        buffer = io.BytesIO()
+        records_zip(records, store=current.store, out=buffer)
+        return buffer.getvalue()
+
+    return build
+
+
+def bulk_bar(current: Services, selected: Sequence[ImageRecordView]) -> None:
+    """Actions on the selected records of this page: star, tag, delete (confirmed), download as ZIP."""
+    ids = [record.id for record in selected]
+    with st.container(border=True):
+        count, star, unstar, tags, add, remove, download, delete = st.columns(
+            [1.3, 0.9, 1, 2.4, 0.8, 1, 1.4, 1], vertical_alignment="bottom"
+        )
+        count.markdown(f"**{len(ids)} selected**")
+        star.button("★ Star", key="history_bulk_star", on_click=star_many, args=(current, ids, True))
+        unstar.button("☆ Unstar", key="history_bulk_unstar", on_click=star_many, args=(current, ids, False))
+        tags.text_input("Tags", key=BULK_TAGS_KEY, placeholder="poster, team red", label_visibility="collapsed")
+        for column, label, key, adding in (
+            (add, "Add tags", "history_bulk_tag_add", True),
+            (remove, "Remove tags", "history_bulk_tag_remove", False),
+        ):
+            column.button(
+                label, key=key, on_click=change_tags, args=(current, ids, BULK_TAGS_KEY), kwargs={"add": adding}
+            )
+        download.download_button(
+            "⬇ ZIP",
+            data=zip_of(current, list(selected)),
+            file_name="images.zip",
+            mime="application/zip",
+            key="history_bulk_zip",
+            on_click="ignore",
+            help="The selected images and a records.csv describing them.",
+        )
+        delete.button(
+            "Delete…", key="history_bulk_delete", on_click=lambda: st.session_state.update({BULK_CONFIRM_KEY: ids})
+        )
+    if st.session_state.get(BULK_CONFIRM_KEY) == ids:
+        st.warning(f"Delete {_images(len(ids))}, their files and thumbnails for good? This cannot be undone.")
+        yes, no = st.columns(2)
+        yes.button(
+            f"Yes, delete {_images(len(ids))}",
+            key="history_bulk_delete_confirm",
+            type="primary",
+            on_click=delete_many,
+            args=(current, ids),
+        )
+        no.button(
+            "Cancel", key="history_bulk_delete_cancel", on_click=lambda: st.session_state.pop(BULK_CONFIRM_KEY, None)
+        )

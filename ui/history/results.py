@@ -1,0 +1,140 @@
+"""History results: the pager, the table (multi-row selection) and the gallery (checkboxes, stars), CSV export."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import streamlit as st
+
+from core.app.export import CSV_ROW_CAP, history_csv
+from core.app.services import Services
+from core.domain.ports import RecordReader
+from core.domain.records import ImageRecordView
+from ui.history.actions import toggle_star
+from ui.history.filters import HistoryFilters, page_count, showing_label
+from ui.history.view import (
+    OPEN_KEY,
+    PAGE_KEY,
+    PICK_PREFIX,
+    PREVIOUS_ROWS_KEY,
+    TABLE_KEY,
+    clear_selection,
+    close_detail,
+    open_record,
+    step_page,
+)
+from ui.record_display import card_text, history_frame, thumbnail_key, thumbnail_url
+
+ROW_HEIGHT = 64
+# Narrow columns first; prompt and caption take what is left, so nothing needs a sideways scroll.
+COLUMN_CONFIG = {
+    "starred": st.column_config.TextColumn("★", width=32, help="Starred"),
+    "id": st.column_config.NumberColumn("#", format="%d", width=56),
+    "thumbnail": st.column_config.ImageColumn("Image", width=72),
+    "prompt": st.column_config.TextColumn("Prompt", width="large"),
+    "caption": st.column_config.TextColumn("Caption", width="medium"),
+    "tags": st.column_config.TextColumn("Tags", width="small"),
+    "created_by": st.column_config.TextColumn("By", width="small"),
+    "created_at": st.column_config.DatetimeColumn(
+        "Created (UTC)", format="YYYY-MM-DD HH:mm", timezone="UTC", width=130
+    ),
+    "total_s": st.column_config.NumberColumn("Total (s)", format="%.1f", width=72),
+}
+
+
+def pager(filters: HistoryFilters, total: int, shown: int) -> None:
+    last = page_count(total, filters.page_size)
+    label, previous, number, following = st.columns([4, 1, 1.4, 1], vertical_alignment="bottom")
+    label.caption(f"{showing_label(filters, total, shown)} · page {filters.page} of {last}")
+    previous.button("◀ Previous", key="history_previous", disabled=filters.page <= 1, on_click=step_page, args=(-1,))
+    number.number_input(
+        "Page",
+        min_value=1,
+        max_value=last,
+        step=1,
+        key=PAGE_KEY,
+        on_change=_new_page,
+        label_visibility="collapsed",
+        persist_state="session",
+    )
+    following.button("Next ▶", key="history_next", disabled=filters.page >= last, on_click=step_page, args=(1,))
+
+
+def _new_page() -> None:
+    clear_selection()
+    close_detail()
+
+
+def table_selection(records: Sequence[ImageRecordView]) -> list[ImageRecordView]:
+    """The records of the selected table rows; selecting a single row (from none or another) opens it."""
+    rows = [row for row in _selected_rows(st.session_state.get(TABLE_KEY)) if 0 <= row < len(records)]
+    if len(rows) == 1 and rows != st.session_state.get(PREVIOUS_ROWS_KEY):
+        open_record(records[rows[0]].id)
+    st.session_state[PREVIOUS_ROWS_KEY] = rows
+    return [records[row] for row in rows]
+
+
+def _selected_rows(state: object) -> list[int]:
+    try:
+        # Streamlit types the dataframe's state as a plain object; its shape is checked by the except below.
+        return [int(row) for row in state["selection"]["rows"]]  # type: ignore[index]
+    except (KeyError, TypeError):
+        return []
+
+
+def gallery_selection(records: Sequence[ImageRecordView]) -> list[ImageRecordView]:
+    return [record for record in records if st.session_state.get(f"{PICK_PREFIX}{record.id}")]
+
+
+def results_table(current: Services, records: Sequence[ImageRecordView]) -> None:
+    """The page as a table as tall as its rows (no inner box to scroll); select rows to act on them."""
+    frame = history_frame(records, lambda key: thumbnail_url(current, key))
+    st.dataframe(
+        frame,
+        key=TABLE_KEY,
+        on_select="rerun",
+        selection_mode="multi-row",
+        hide_index=True,
+        column_config=COLUMN_CONFIG,
+        row_height=ROW_HEIGHT,
+        height="content",
+    )
+
+
+def gallery(current: Services, records: Sequence[ImageRecordView], columns: int = 4) -> None:
+    """The same page as a grid of thumbnails, each with a checkbox, a star and a button that opens it."""
+    for start in range(0, len(records), columns):
+        for cell, record in zip(st.columns(columns), records[start : start + columns], strict=False):
+            with cell, st.container(border=True):
+                if url := thumbnail_url(current, thumbnail_key(record)):
+                    st.image(url, width="stretch")
+                st.caption(card_text(record, 120))
+                pick, star, open_ = st.columns([2, 1, 1.4], vertical_alignment="center")
+                pick.checkbox("Select", key=f"{PICK_PREFIX}{record.id}")
+                star.button(
+                    "★" if record.starred else "☆",
+                    key=f"history_star_{record.id}",
+                    help="Unstar" if record.starred else "Star",
+                    on_click=toggle_star,
+                    args=(current, record.id, not record.starred),
+                    type="tertiary",
+                )
+                open_.button("Open", key=f"history_open_{record.id}", on_click=open_record, args=(record.id,))
+
+
+def opened_id() -> int | None:
+    value = st.session_state.get(OPEN_KEY)
+    return int(value) if value is not None else None
+
+
+def csv_download(reader: RecordReader, filters: HistoryFilters, total: int) -> None:
+    query = filters.query()
+    st.download_button(
+        f"Download {min(total, CSV_ROW_CAP)} matching rows as CSV",
+        data=lambda: history_csv(repository=reader, query=query),  # built only when clicked
+        file_name="history.csv",
+        mime="text/csv",
+        key="history_csv",
+        on_click="ignore",
+        help=f"Everything the filters match, up to {CSV_ROW_CAP:,} rows; without the images.",
+    )
