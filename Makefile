@@ -11,7 +11,7 @@ REMOTE_VENV ?= .venv-remote
 REMOTE_BIN := $(REMOTE_VENV)/bin
 REMOTE_STAMP := $(REMOTE_VENV)/.remote-installed
 
-.PHONY: run run-remote test lint typecheck format bench check migrate services clean
+.PHONY: run run-remote test lint typecheck format bench screenshots check migrate services clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -72,6 +72,11 @@ services:
 
 bench: $(DEV_STAMP) services
 	$(BIN)/python -m bench
+
+# docs/create.png and docs/history.png, from Chromium against a fresh server (the local stand-in for Replicate).
+screenshots: $(DEV_STAMP) services
+	@fc-list | grep -qi 'color emoji' || ! command -v apt-get >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-color-emoji >/dev/null)
+	$(BIN)/python scripts/screenshots.py
 
 check: $(RUN_STAMP)
 	$(BIN)/python -m core check
