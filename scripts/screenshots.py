@@ -55,60 +55,61 @@ def landscape(*, aspect_ratio: str, output_format: str, seed: int, megapixels: s
     for shade, level in ((0.55, 0.62), (0.35, 0.75)):
         hill = tuple(round(c * shade) for c in (rng.randrange(60, 200), rng.randrange(90, 200), rng.randrange(60, 160)))
         peak = rng.randrange(width)
-        draw.polygon([(0, height), (0, round(height * level)), (peak, round(height * (level - 0.2))), (width, round(height * level)), (width, height)], fill=hill)  # fmt: skip
+        ridge = [(0, round(height * level)), (peak, round(height * (level - 0.2))), (width, round(height * level))]
+        draw.polygon([(0, height), *ridge, (width, height)], fill=hill)
     buffer = io.BytesIO()
     pillow_format, _ = replicate_server.OUTPUT_FORMATS[output_format]
     image.save(buffer, format=pillow_format, **({} if output_format == "png" else {"quality": quality}))
     return buffer.getvalue()
 
 
-def main() -> int:
+def shoot(url: str) -> None:
+    """Create with two results, then the History gallery, each as one PNG in docs/."""
     from playwright.sync_api import expect, sync_playwright
 
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=chromium_arguments(None))
+        page = browser.new_page(viewport={"width": 1280, "height": 1860}, device_scale_factor=1)
+        page.set_default_timeout(STEP_MS)
+        page.goto(f"{url}/create")
+        page.get_by_role("textbox", name="Prompt").fill(CREATE_PROMPT)
+        page.get_by_role("textbox", name="Prompt").press("Control+Enter")
+        page.get_by_text("Generation options").click()
+        page.get_by_role("slider", name="Number of images").focus()
+        page.keyboard.press("ArrowRight")  # two images, side by side
+        page.get_by_text("Generation options").click()
+        page.get_by_role("button", name="Generate", exact=True).click()
+        expect(page.get_by_test_id("stImage").locator("img").nth(1)).to_be_visible()
+        expect(page.get_by_text("a painting of a sun over the hills").nth(1)).to_be_visible()
+        page.wait_for_timeout(1000)
+        page.screenshot(path=str(DOCS / "create.png"))
+        page.goto(f"{url}/history?view=gallery")
+        expect(page.get_by_role("heading", name="History")).to_be_visible()
+        expect(page.get_by_test_id("stImage").locator("img").first).to_be_visible()
+        page.wait_for_timeout(2000)
+        page.set_viewport_size({"width": 1280, "height": 1100})
+        page.screenshot(path=str(DOCS / "history.png"))
+        browser.close()
+
+
+def main() -> int:
     replicate_server.make_image = landscape  # the stand-in's painter, for pictures worth looking at
     fake, server = replicate_server.start_fake_replicate()
     fake.community.blip.caption = "Caption: a painting of a sun over the hills"  # what BLIP says of such a picture
     try:
         with tempfile.TemporaryDirectory(prefix="screenshots-") as scratch:
-            data = Path(scratch) / "data"
-            env = app_environment(
-                {
-                    "REPLICATE_API_TOKEN": replicate_server.TOKEN,
-                    "REPLICATE_BASE_URL": fake.base_url,
-                    "SPEECH_ENGINE": "replicate",
-                    "CAPTION_ENGINE": "replicate",
-                },
-                data,
-            )
-            for number, prompt in enumerate(HISTORY_PROMPTS):
+            settings = {
+                "REPLICATE_API_TOKEN": replicate_server.TOKEN,
+                "REPLICATE_BASE_URL": fake.base_url,
+                "SPEECH_ENGINE": "replicate",
+                "CAPTION_ENGINE": "replicate",
+            }
+            env = app_environment(settings, Path(scratch) / "data")
+            for number, prompt in enumerate(HISTORY_PROMPTS):  # History's gallery, saved as `create` saves
                 command = [sys.executable, "-m", "core", "create", "--prompt", prompt, "--seed", str(number * 7 + 3)]
                 subprocess.run(command, cwd=ROOT, env=env, check=True, capture_output=True, timeout=120)
             with running_streamlit(env, Path(scratch) / "run", Path(scratch) / "streamlit.log") as app:
-                with sync_playwright() as playwright:
-                    browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=chromium_arguments(None))
-                    page = browser.new_page(viewport={"width": 1280, "height": 1860}, device_scale_factor=1)
-                    page.set_default_timeout(STEP_MS)
-                    page.goto(f"{app.url}/create")
-                    page.get_by_role("textbox", name="Prompt").fill(CREATE_PROMPT)
-                    page.get_by_role("textbox", name="Prompt").press("Control+Enter")
-                    page.get_by_text("Generation options").click()
-                    page.get_by_role("slider", name="Number of images").focus()
-                    page.keyboard.press("ArrowRight")  # two images, side by side
-                    page.get_by_text("Generation options").click()
-                    page.get_by_role("button", name="Generate", exact=True).click()
-                    expect(page.get_by_role("heading", name="3. Results")).to_be_visible()
-                    expect(page.get_by_test_id("stImage").locator("img").nth(1)).to_be_visible()
-                    expect(page.get_by_text("a painting of a sun over the hills").nth(1)).to_be_visible()
-                    page.get_by_role("heading", name="2. Edit the prompt").scroll_into_view_if_needed()
-                    page.wait_for_timeout(1000)
-                    page.screenshot(path=str(DOCS / "create.png"))
-                    page.goto(f"{app.url}/history?view=gallery")
-                    expect(page.get_by_role("heading", name="History")).to_be_visible()
-                    expect(page.get_by_test_id("stImage").locator("img").first).to_be_visible()
-                    page.wait_for_timeout(2000)
-                    page.set_viewport_size({"width": 1280, "height": 1100})
-                    page.screenshot(path=str(DOCS / "history.png"))
-                    browser.close()
+                shoot(app.url)
     finally:
         server.shutdown()
     print(f"wrote {DOCS / 'create.png'} and {DOCS / 'history.png'}")
