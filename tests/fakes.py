@@ -81,6 +81,7 @@ class FakeRecords:
     rows: dict[int, ImageRecordView] = field(default_factory=dict)
     fail_add: bool = False
     lookups_miss: bool = False  # simulates another process inserting between lookup and insert
+    recorded_keys: set[str] = field(default_factory=set)
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
 
     def add(self, *, record: NewRecord) -> tuple[ImageRecordView, bool]:
@@ -104,8 +105,14 @@ class FakeRecords:
     def get_many(self, *, record_ids: Collection[int]) -> list[ImageRecordView]:
         return [self.rows[record_id] for record_id in sorted(set(record_ids), reverse=True) if record_id in self.rows]
 
-    def delete_many(self, *, record_ids: Collection[int]) -> int:
-        return sum(self.rows.pop(record_id, None) is not None for record_id in set(record_ids))
+    def delete_many(self, *, record_ids: Collection[int]) -> list[int]:
+        return sorted(record_id for record_id in set(record_ids) if self.rows.pop(record_id, None) is not None)
+
+    def record_keys(self, *, keys: Collection[str]) -> None:
+        self.recorded_keys.update(keys)
+
+    def forget_keys(self, *, keys: Collection[str]) -> None:
+        self.recorded_keys.difference_update(keys)
 
     def update_description(self, *, record_id: int, description: str) -> ImageRecordView | None:
         if record_id not in self.rows:

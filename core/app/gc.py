@@ -1,9 +1,14 @@
-"""`python -m core gc`: remove stored objects that no record points to, once they are old enough.
+"""`python -m core gc`: remove stored objects this database wrote and no record uses, once old enough.
 
-A save uploads the image and its thumbnail before inserting the row, so a fresh object without a
-record may be a save in progress: only objects older than a grace period are collected. Only keys
-the app makes (`images/<uuid>.<ext>`, `thumbnails/<uuid>.webp`, and a local store's unfinished
-`.upload-*.part` files) are considered, so objects others keep in a shared bucket are never touched.
+The invariant: gc deletes an object only if its key is in this database's ledger (`stored_objects`,
+written before every upload; core/db/ledger.py) and no record uses it. An object the ledger does not
+know is someone else's (another deployment sharing the bucket) or older than the ledger, and stays.
+A database that knows no object at all while the bucket holds app-made ones is the wrong database
+(say, DATABASE_URL forgotten, so a fresh SQLite file): gc refuses rather than reporting nothing to do.
+
+A save notes its keys and uploads before inserting the row, so a fresh object without a record may be a
+save in progress: only objects older than a grace period are collected. A local store's unfinished
+`.upload-*.part` files are never in the ledger (they are renamed into place) and are collected by age.
 """
 
 from __future__ import annotations
@@ -13,15 +18,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from core.domain.ports import ImageStore, KeyReferences, StoredObject
+from core.domain.errors import InputError
+from core.domain.ports import ImageStore, ObjectLedger, StoredObject
 
 DEFAULT_GRACE_MINUTES = 60
 PREFIXES = ("images/", "thumbnails/")
-_APP_KEY = re.compile(
-    r"(images/[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}\.(webp|jpg|png)"
-    r"|thumbnails/[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}\.webp"
-    r"|(images|thumbnails)/\.upload-[^/]+\.part)"
-)
+_UUID = r"[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}"
+_APP_KEY = re.compile(rf"images/{_UUID}\.(webp|jpg|png)|thumbnails/{_UUID}\.webp")
+_UNFINISHED_UPLOAD = re.compile(r"(images|thumbnails)/\.upload-[^/]+\.part")
 BATCH = 1000  # keys looked up in the database at a time, so memory stays flat on a big bucket
 
 
@@ -30,45 +34,62 @@ class Orphans:
     objects: list[StoredObject]
     scanned: int
     complete: bool  # False when the scan stopped at its limit
+    unrecorded: int = 0  # app-made objects this database never wrote: left alone
 
 
 def find_orphans(
     store: ImageStore,
-    repository: KeyReferences,
+    ledger: ObjectLedger,
     *,
     older_than: timedelta,
     now: datetime | None = None,
     max_scanned: int | None = None,
 ) -> Orphans:
-    """App-made objects older than `older_than` that no record uses as image or thumbnail."""
+    """Objects older than `older_than` that this database wrote and no record uses."""
     cutoff = (now or datetime.now(UTC)) - older_than
     found: list[StoredObject] = []
-    scanned = 0
+    scanned = unrecorded = 0
     batch: list[StoredObject] = []
-    for stored in _app_objects(store):
+
+    def settle() -> None:
+        nonlocal unrecorded
+        status = ledger.key_status(keys=[s.key for s in batch]) if batch else {}
+        unrecorded += sum(s.key not in status for s in batch)
+        found.extend(s for s in batch if s.key in status and not status[s.key] and s.last_modified < cutoff)
+        batch.clear()
+
+    for stored in _candidates(store):
         if max_scanned is not None and scanned >= max_scanned:
-            found.extend(_unreferenced(repository, batch))
-            return Orphans(found, scanned, complete=False)
+            settle()
+            return Orphans(found, scanned, complete=False, unrecorded=unrecorded)
         scanned += 1
-        if stored.last_modified < cutoff:
-            batch.append(stored)
+        if _UNFINISHED_UPLOAD.fullmatch(stored.key):
+            if stored.last_modified < cutoff:
+                found.append(stored)
+            continue
+        batch.append(stored)
         if len(batch) >= BATCH:
-            found.extend(_unreferenced(repository, batch))
-            batch = []
-    found.extend(_unreferenced(repository, batch))
-    return Orphans(found, scanned, complete=True)
+            settle()
+    settle()
+    return Orphans(found, scanned, complete=True, unrecorded=unrecorded)
 
 
 def collect_garbage(
-    store: ImageStore, repository: KeyReferences, *, older_than: timedelta, dry_run: bool
+    store: ImageStore, ledger: ObjectLedger, *, older_than: timedelta, dry_run: bool
 ) -> dict[str, object]:
-    """Find orphans and (unless `dry_run`) delete them; a JSON-ready report."""
-    orphans = find_orphans(store, repository, older_than=older_than)
+    """Find orphans and (unless `dry_run`) delete them; a JSON-ready report. Refuses on the wrong database."""
+    orphans = find_orphans(store, ledger, older_than=older_than)
+    if orphans.unrecorded and ledger.recorded_key_count() == 0:
+        raise InputError(
+            f"This database has no record of any of the {orphans.unrecorded} images in the storage, so it is "
+            "not the database that stored them: check DATABASE_URL or the DB_* variables. Nothing was deleted."
+        )
     removed = 0
     if not dry_run:
         for stored in orphans.objects:
             store.delete(stored.key)
             removed += 1
+        ledger.forget_keys(keys=[o.key for o in orphans.objects if not _UNFINISHED_UPLOAD.fullmatch(o.key)])
     return {
         "dry_run": dry_run,
         "older_than_minutes": older_than.total_seconds() / 60,
@@ -78,18 +99,12 @@ def collect_garbage(
         ],
         "removed": removed,
         "bytes": sum(o.size for o in orphans.objects),
+        "unrecorded": orphans.unrecorded,
     }
 
 
-def _app_objects(store: ImageStore) -> Iterator[StoredObject]:
+def _candidates(store: ImageStore) -> Iterator[StoredObject]:
     for prefix in PREFIXES:
         for stored in store.list_objects(prefix):
-            if _APP_KEY.fullmatch(stored.key):
+            if _APP_KEY.fullmatch(stored.key) or _UNFINISHED_UPLOAD.fullmatch(stored.key):
                 yield stored
-
-
-def _unreferenced(repository: KeyReferences, batch: list[StoredObject]) -> list[StoredObject]:
-    if not batch:
-        return []
-    used = repository.referenced_keys(keys=[s.key for s in batch])
-    return [s for s in batch if s.key not in used]

@@ -179,6 +179,8 @@ class Pipeline:
             info = inspect_image(draft.image.data)
             thumbnail = make_thumbnail(draft.image.data)
             image_key, thumbnail_key = new_object_keys(draft.image.output_format)
+            # Noted before uploading: an upload the insert never follows is then this database's to collect.
+            self.repository.record_keys(keys=[image_key, thumbnail_key])
             self.store.put(image_key, draft.image.data, draft.image.content_type)
             try:
                 self.store.put(thumbnail_key, thumbnail, "image/webp")
@@ -219,11 +221,12 @@ class Pipeline:
 
     def delete(self, record: ImageRecordView) -> None:
         """Remove the objects first, then the row, so a failure never leaves unreachable objects."""
-        for key in (record.image_filename, record.thumbnail_filename):
-            if key:
-                self.store.delete(key)
+        keys = [key for key in (record.image_filename, record.thumbnail_filename) if key]
+        for key in keys:
+            self.store.delete(key)
         if not self.repository.delete(record_id=record.id):
             raise DatabaseError(f"Record {record.id} was already deleted.")
+        self.repository.forget_keys(keys=keys)
 
     def delete_many(self, record_ids: Collection[int]) -> DeleteOutcome:
         """Objects first, then rows: a record whose files could not be removed keeps its row, so nothing is orphaned."""
@@ -240,10 +243,13 @@ class Pipeline:
                 kept.append(record.id)
             else:
                 removed.append(record.id)
-        if removed:
-            self.repository.delete_many(record_ids=removed)
-        missing = sorted(set(record_ids) - {record.id for record in records})
-        return DeleteOutcome(deleted=removed, kept=kept, missing=missing, keys=_keys_of(records, removed))
+        # Only what this call's DELETE removed is reported: a concurrent delete of the same ids reports the rest.
+        deleted = self.repository.delete_many(record_ids=removed) if removed else []
+        keys = _keys_of(records, removed)  # their files are gone, whichever call removed the rows
+        if keys:
+            self.repository.forget_keys(keys=keys)
+        missing = sorted(set(record_ids) - set(deleted) - set(kept))
+        return DeleteOutcome(deleted=deleted, kept=kept, missing=missing, keys=keys)
 
     def recaption(self, record: ImageRecordView) -> ImageRecordView:
         """Caption a saved image again and store the new description."""

@@ -43,6 +43,7 @@ def add_gallery_commands(commands: argparse._SubParsersAction[argparse.ArgumentP
 
     export = commands.add_parser("export", help="write matching images and records.csv into a ZIP file")
     export.add_argument("--zip", type=Path, required=True, metavar="PATH")
+    export.add_argument("--force", action="store_true", help="replace PATH if it exists")
     export.add_argument("--search", help="words that must appear in prompt, caption or transcript")
     export.add_argument("--since", type=date.fromisoformat, metavar="YYYY-MM-DD")
     export.add_argument("--until", type=date.fromisoformat, metavar="YYYY-MM-DD")
@@ -97,7 +98,8 @@ def _delete(args: argparse.Namespace, services: Services) -> int:
     if not args.yes:
         raise InputError("delete removes the records, their images and thumbnails for good: add --yes to confirm.")
     outcome = services.pipeline.delete_many(_existing(args.ids, services))
-    _emit({"deleted": sorted(outcome.deleted), "kept": sorted(outcome.kept)})
+    # "missing": checked a moment ago, but another call deleted them first; this call deleted only "deleted".
+    _emit({"deleted": sorted(outcome.deleted), "kept": sorted(outcome.kept), "missing": sorted(outcome.missing)})
     return FAILURE if outcome.kept else 0
 
 
@@ -108,6 +110,8 @@ def _export(args: argparse.Namespace, services: Services) -> int:
         raise InputError(f"{target} is a folder: give a file name such as {target / 'history.zip'}.")
     if not target.parent.is_dir():
         raise InputError(f"The folder {target.parent} does not exist: create it or choose another path.")
+    if target.exists() and not args.force:
+        raise InputError(f"{target} already exists: add --force to replace it, or choose another path.")
     # Written beside the target and renamed at the end, so a failure never leaves half a ZIP under its name.
     handle, partial = tempfile.mkstemp(dir=target.parent, prefix=".export-", suffix=".zip")
     try:

@@ -17,6 +17,8 @@ from core.domain.errors import DatabaseError
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 5000
+# Execution option asking SQLite for the write lock at BEGIN (see `_sqlite_engine`); PostgreSQL ignores it.
+WRITE_TRANSACTION = "write_transaction"
 POSTGRES_CONNECT_TIMEOUT_S = 5
 _migrate_lock = threading.Lock()
 
@@ -55,6 +57,9 @@ def _sqlite_engine(url: URL) -> Engine:
 
     @event.listens_for(engine, "connect")
     def _configure(dbapi_connection: Any, _record: object) -> None:
+        # SQLAlchemy, not the driver, starts transactions (in `_begin` below): the driver's own BEGIN is
+        # deferred and comes only before the first write, so a read-modify-write could read stale data.
+        dbapi_connection.isolation_level = None
         # SQLite's own lower() only folds ASCII; Python's makes ILIKE case-insensitive for any letter.
         dbapi_connection.create_function("lower", 1, _unicode_lower, deterministic=True)
         cursor = dbapi_connection.cursor()
@@ -63,6 +68,13 @@ def _sqlite_engine(url: URL) -> Engine:
         if database and database != ":memory:":
             cursor.execute("PRAGMA journal_mode = WAL")
         cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection: Any) -> None:
+        # A write transaction takes SQLite's write lock before its first read (BEGIN IMMEDIATE), so two
+        # writers queue on the busy timeout instead of both reading and one overwriting the other's change.
+        immediate = connection.get_execution_options().get(WRITE_TRANSACTION, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine
 

@@ -9,7 +9,8 @@ from sqlalchemy import ColumnElement, Text, literal_column
 
 from core.db.schema import ImageRecord
 from core.db.tags import has_all_tags
-from core.domain.records import HistoryQuery, normalize_tags
+from core.domain.records import HistoryQuery
+from core.domain.tags import normalize_tags
 
 # Identical to the expression of the trigram index made by migration 0002, so PostgreSQL can use it.
 SEARCH_TEXT_SQL = "(coalesce(prompt, '') || ' ' || coalesce(description, '') || ' ' || coalesce(transcript, ''))"

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, bindparam, delete, func, or_, select, text, update
+from sqlalchemy import Engine, bindparam, delete, func, select, text, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
+from core.db import ledger
+from core.db.engine import WRITE_TRANSACTION
 from core.db.error_messages import database_errors
 from core.db.history_filters import history_conditions
 from core.db.schema import ImageRecord, UtcDateTime, utc_now
-from core.db.tags import tag_counts_statement
+from core.db.tags import retag, tag_counts_statement
 from core.domain.errors import InputError
 from core.domain.records import (
     RECORD_FIELDS,
@@ -23,14 +26,13 @@ from core.domain.records import (
     ImageRecordView,
     NewRecord,
     normalize_creator,
-    normalize_tags,
 )
+from core.domain.tags import normalize_tags
 
 MAX_PAGE_SIZE = 1000
-MAX_BULK_IDS = 1000  # one bulk action; also keeps IN (...) lists well below every driver's parameter limit
+ID_BATCH = 500  # ids per statement: any number of ids, in IN (...) lists below every driver's parameter limit
 # Far beyond any history, and within every integer type the databases (and SQLite's driver) accept.
 MAX_OFFSET = 10**9
-KEY_BATCH = 500
 
 _SQLITE_AVERAGES = """
 SELECT j.key, avg(j.value) FROM image_records AS r, json_each(r.timings_ms) AS j
@@ -84,20 +86,20 @@ class RecordRepository:
 
     def get_many(self, *, record_ids: Collection[int]) -> list[ImageRecordView]:
         """The records with these ids that exist, newest first."""
-        ids = _checked_ids(record_ids)
-        statement = select(ImageRecord).where(ImageRecord.id.in_(ids)).order_by(*_ORDER_NEWEST)
+        rows: list[ImageRecord] = []
         with database_errors(self._engine, "reading saved images"), self._sessions() as session:
-            return [_view(row) for row in session.scalars(statement)]
+            for batch in _id_batches(record_ids):
+                rows.extend(session.scalars(select(ImageRecord).where(ImageRecord.id.in_(batch))))
+        rows.sort(key=lambda row: (row.created_at, row.id), reverse=True)
+        return [_view(row) for row in rows]
 
     def delete(self, *, record_id: int) -> bool:
-        """Remove one record; False if there was none with that id."""
-        with database_errors(self._engine, "deleting a saved image"), self._sessions.begin() as session:
-            result = session.execute(delete(ImageRecord).where(ImageRecord.id == record_id))
-            return bool(getattr(result, "rowcount", 0))
+        """Remove one record; False if there was none with that id (or another call deleted it first)."""
+        return bool(self.delete_many(record_ids=[record_id]))
 
     def update_description(self, *, record_id: int, description: str) -> ImageRecordView | None:
         """Replace the caption of one record; None if there was none with that id."""
-        with database_errors(self._engine, "updating a description"), self._sessions.begin() as session:
+        with database_errors(self._engine, "updating a description"), self._writing() as session:
             row = session.get(ImageRecord, record_id)
             if row is None:
                 return None
@@ -105,40 +107,65 @@ class RecordRepository:
             session.flush()
             return _view(row)
 
-    def delete_many(self, *, record_ids: Collection[int]) -> int:
-        """Remove these rows (their tags go with them); returns how many existed."""
-        ids = _checked_ids(record_ids)
-        with database_errors(self._engine, "deleting saved images"), self._sessions.begin() as session:
-            result = session.execute(delete(ImageRecord).where(ImageRecord.id.in_(ids)))
-            return int(getattr(result, "rowcount", 0) or 0)
+    def delete_many(self, *, record_ids: Collection[int]) -> list[int]:
+        """Remove these rows (their tags go with them) in one transaction; the ids this call deleted.
+
+        Two calls deleting the same ids at once each get only the rows they removed (DELETE ... RETURNING).
+        """
+        deleted: list[int] = []
+        with database_errors(self._engine, "deleting saved images"), self._writing() as session:
+            for batch in _id_batches(record_ids):
+                statement = delete(ImageRecord).where(ImageRecord.id.in_(batch)).returning(ImageRecord.id)
+                deleted.extend(session.scalars(statement))
+        return sorted(deleted)
 
     def set_starred(self, *, record_ids: Collection[int], starred: bool) -> int:
-        """Star or unstar these records; returns how many exist."""
-        ids = _checked_ids(record_ids)
-        statement = update(ImageRecord).where(ImageRecord.id.in_(ids)).values(starred=starred)
-        with database_errors(self._engine, "starring images"), self._sessions.begin() as session:
-            return int(getattr(session.execute(statement), "rowcount", 0) or 0)
+        """Star or unstar these records (one UPDATE per batch, one transaction); returns how many exist."""
+        changed = 0
+        with database_errors(self._engine, "starring images"), self._writing() as session:
+            for batch in _id_batches(record_ids):
+                statement = update(ImageRecord).where(ImageRecord.id.in_(batch)).values(starred=starred)
+                changed += int(getattr(session.execute(statement), "rowcount", 0) or 0)
+        return changed
 
     def add_tags(self, *, record_ids: Collection[int], tags: Sequence[str]) -> int:
         """Put every tag on every existing record (already there is fine); returns how many records exist."""
         wanted = set(normalize_tags(list(tags)))
-        return self._retag(_checked_ids(record_ids), lambda have: have | wanted, "tagging images")[0]
+        with database_errors(self._engine, "tagging images"), self._writing() as session:
+            return retag(session, _id_batches(record_ids), lambda have: have | wanted)[0]
 
     def remove_tags(self, *, record_ids: Collection[int], tags: Sequence[str]) -> int:
         """Take these tags off these records; returns how many tags were removed."""
         unwanted = set(normalize_tags(list(tags)))
-        return self._retag(_checked_ids(record_ids), lambda have: have - unwanted, "removing tags")[1]
+        with database_errors(self._engine, "removing tags"), self._writing() as session:
+            return retag(session, _id_batches(record_ids), lambda have: have - unwanted)[1]
 
-    def _retag(self, ids: list[int], change: Callable[[set[str]], set[str]], action: str) -> tuple[int, int]:
-        """Apply `change` to each record's tags; (records found, tags removed). Rows stay locked until done."""
-        found = select(ImageRecord.id, ImageRecord.tags).where(ImageRecord.id.in_(ids)).with_for_update()
-        with database_errors(self._engine, action), self._sessions.begin() as session:
-            rows = session.execute(found).all()
-            changes = [(record_id, set(have or []), change(set(have or []))) for record_id, have in rows]
-            updates = [{"id": record_id, "tags": sorted(new)} for record_id, old, new in changes if new != old]
-            if updates:
-                session.execute(update(ImageRecord), updates)
-            return len(rows), sum(len(old - new) for _, old, new in changes)
+    def record_keys(self, *, keys: Collection[str]) -> None:
+        """Note object keys before uploading them, so gc knows this database wrote them."""
+        with database_errors(self._engine, "noting the image files about to be stored"), self._writing() as session:
+            ledger.record_keys(session, keys)
+
+    def forget_keys(self, *, keys: Collection[str]) -> None:
+        """Drop keys whose objects were deleted."""
+        with database_errors(self._engine, "forgetting deleted image files"), self._writing() as session:
+            ledger.forget_keys(session, keys)
+
+    def key_status(self, *, keys: Collection[str]) -> dict[str, bool]:
+        """For those of `keys` this database wrote, whether a record uses it; gc may delete only the unused."""
+        with database_errors(self._engine, "looking up stored images"), self._sessions() as session:
+            return ledger.key_status(session, keys)
+
+    def recorded_key_count(self) -> int:
+        """How many uploaded objects this database knows of (none: it is not the bucket's database)."""
+        with database_errors(self._engine, "counting stored images"), self._sessions() as session:
+            return ledger.recorded_key_count(session)
+
+    @contextmanager
+    def _writing(self) -> Iterator[Session]:
+        """A transaction that holds the write lock from its first statement on (BEGIN IMMEDIATE on SQLite)."""
+        with self._sessions.begin() as session:
+            session.connection(execution_options={WRITE_TRANSACTION: True})
+            yield session
 
     def tag_counts(self) -> list[tuple[str, int]]:
         """Every tag in use with how many records carry it, most used first."""
@@ -175,21 +202,6 @@ class RecordRepository:
                 total = session.execute(count).scalar_one()
         return HistoryPage(records=records, total=total)
 
-    def referenced_keys(self, *, keys: Collection[str]) -> set[str]:
-        """Those of `keys` that some record uses as its image or thumbnail."""
-        found: set[str] = set()
-        wanted = sorted(set(keys))
-        with database_errors(self._engine, "looking up stored images"), self._sessions() as session:
-            for start in range(0, len(wanted), KEY_BATCH):  # bounded IN lists, whatever the count
-                batch = wanted[start : start + KEY_BATCH]
-                batch_set = set(batch)
-                query = select(ImageRecord.image_filename, ImageRecord.thumbnail_filename).where(
-                    or_(ImageRecord.image_filename.in_(batch), ImageRecord.thumbnail_filename.in_(batch))
-                )
-                for image, thumbnail in session.execute(query):
-                    found.update(key for key in (image, thumbnail) if key in batch_set)
-        return found
-
     def latest(self, *, limit: int) -> list[ImageRecordView]:
         """The newest records, newest first."""
         return self.search(query=HistoryQuery(limit=limit)).records
@@ -223,13 +235,13 @@ class RecordRepository:
 _ORDER_NEWEST = (ImageRecord.created_at.desc(), ImageRecord.id.desc())
 
 
-def _checked_ids(record_ids: Collection[int]) -> list[int]:
+def _id_batches(record_ids: Collection[int]) -> Iterator[list[int]]:
+    """The ids, once each and in order, in batches of ID_BATCH; none at all is an InputError."""
     ids = sorted({int(record_id) for record_id in record_ids})
     if not ids:
         raise InputError("Select at least one image first.")
-    if len(ids) > MAX_BULK_IDS:
-        raise InputError(f"Act on at most {MAX_BULK_IDS} images at a time; select fewer.")
-    return ids
+    for start in range(0, len(ids), ID_BATCH):
+        yield ids[start : start + ID_BATCH]
 
 
 def _check_paging(limit: int, offset: int) -> None:

@@ -4,7 +4,21 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Dialect, Index, Integer, String, Text, TypeDecorator, false
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Dialect,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+    false,
+)
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -71,7 +85,7 @@ class ImageRecord(Base):
     idempotency_key: Mapped[str | None] = mapped_column(String(64))
     created_by: Mapped[str | None] = mapped_column(String(255))
     starred: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
-    # Sorted, distinct, normalized (core.domain.records.normalize_tags); see core/db/tags.py for why an array.
+    # Sorted, distinct, normalized (core.domain.tags.normalize_tags); see core/db/tags.py for why an array.
     tags: Mapped[list[str]] = mapped_column(TAG_LIST, default=list, nullable=False)
 
     # A unique index rather than a constraint: SQLite can add one to an adopted seed table in place.
@@ -81,7 +95,20 @@ class ImageRecord(Base):
         Index("ix_image_records_starred_created_at", "starred", "created_at"),
         Index("ix_image_records_created_by_created_at", "created_by", "created_at"),
         Index("ix_image_records_tags", "tags", postgresql_using="gin"),
+        # gc asks whether any record uses a key (core/db/ledger.py, migration 0005).
+        Index("ix_image_records_image_filename", "image_filename"),
+        Index("ix_image_records_thumbnail_filename", "thumbnail_filename"),
     )
+
+
+# Every key the app uploaded, noted before the upload (core/db/ledger.py says why). A Core table: nothing
+# reads it as objects.
+stored_objects = Table(
+    "stored_objects",
+    Base.metadata,
+    Column("key", String(255), primary_key=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+)
 
 
 def _check_mapping() -> None:

@@ -6,9 +6,14 @@ once (a BitmapAnd of the tag GIN index and the trigram index) instead of checkin
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, TextClause, exists, func, select, text
+from collections.abc import Callable, Iterable
+
+from sqlalchemy import ColumnElement, TextClause, exists, func, select, text, update
+from sqlalchemy.orm import Session
 
 from core.db.schema import ImageRecord
+from core.domain.errors import InputError
+from core.domain.tags import MAX_TAGS_PER_RECORD
 
 _POSTGRES_COUNTS = """
 SELECT tag, count(*) FROM image_records, unnest(image_records.tags) AS tag
@@ -35,3 +40,28 @@ def has_all_tags(dialect: str, tags: tuple[str, ...]) -> list[ColumnElement[bool
 
 def tag_counts_statement(dialect: str) -> TextClause:
     return text(_POSTGRES_COUNTS if dialect == "postgresql" else _SQLITE_COUNTS)
+
+
+def retag(session: Session, id_batches: Iterable[list[int]], change: Callable[[set[str]], set[str]]) -> tuple[int, int]:
+    """Apply `change` to each record's tags; (records found, tags removed).
+
+    Atomic as long as `session` is a write transaction: on PostgreSQL the rows are locked as they are read
+    (FOR UPDATE); on SQLite the transaction began IMMEDIATE, holding the database's write lock. Either way a
+    concurrent change waits and then sees this one's result, so no tag is lost. A record that would end up
+    with more than MAX_TAGS_PER_RECORD tags refuses the whole change.
+    """
+    changes: list[tuple[int, set[str], set[str]]] = []
+    for batch in id_batches:
+        found = select(ImageRecord.id, ImageRecord.tags).where(ImageRecord.id.in_(batch)).with_for_update()
+        for record_id, have in session.execute(found):
+            changes.append((record_id, set(have or ()), change(set(have or ()))))
+    if crowded := [record_id for record_id, old, new in changes if len(new) > max(len(old), MAX_TAGS_PER_RECORD)]:
+        listed = ", ".join(f"#{record_id}" for record_id in crowded[:10]) + (" …" if len(crowded) > 10 else "")
+        raise InputError(
+            f"An image carries at most {MAX_TAGS_PER_RECORD} tags, and this would give {listed} more: "
+            "remove some tags first. Nothing was changed."
+        )
+    updates = [{"id": record_id, "tags": sorted(new)} for record_id, old, new in changes if new != old]
+    if updates:
+        session.execute(update(ImageRecord), updates)
+    return len(changes), sum(len(old - new) for _, old, new in changes)

@@ -150,10 +150,20 @@ class ImageStore(Protocol):
         ...
 
 
-class KeyReferences(Protocol):
-    """Which stored objects saved records still use: all that gc needs to know of the database."""
+class ObjectLedger(Protocol):
+    """What gc needs to know of the database: which stored objects it wrote and no record uses any more."""
 
-    def referenced_keys(self, *, keys: Collection[str]) -> set[str]: ...
+    def key_status(self, *, keys: Collection[str]) -> dict[str, bool]:
+        """For those of `keys` this database noted before uploading them: whether a record still uses it."""
+        ...
+
+    def recorded_key_count(self) -> int:
+        """How many uploaded objects this database knows of."""
+        ...
+
+    def forget_keys(self, *, keys: Collection[str]) -> None:
+        """Drop keys whose objects were deleted."""
+        ...
 
 
 class Records(Protocol):
@@ -171,7 +181,15 @@ class Records(Protocol):
 
     def get_many(self, *, record_ids: Collection[int]) -> list[ImageRecordView]: ...
 
-    def delete_many(self, *, record_ids: Collection[int]) -> int: ...
+    def delete_many(self, *, record_ids: Collection[int]) -> list[int]:
+        """Delete these rows; the ids this call deleted (not those a concurrent call deleted first)."""
+        ...
+
+    def record_keys(self, *, keys: Collection[str]) -> None:
+        """Note object keys before uploading them (the ledger gc reads)."""
+        ...
+
+    def forget_keys(self, *, keys: Collection[str]) -> None: ...
 
 
 class RecordReader(Protocol):

@@ -5,10 +5,6 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, fields
 from datetime import date, datetime
 
-from core.domain.errors import InputError
-
-MAX_TAG_CHARS = 40
-MAX_TAGS_PER_ACTION = 20
 MAX_CREATOR_CHARS = 120
 
 
@@ -91,26 +87,6 @@ class HistoryStats:
     total: int
     images_per_day: list[tuple[date, int]]
     average_stage_ms: dict[str, float]
-
-
-def normalize_tag(text: str) -> str:
-    """A tag as stored: words separated by one space, lower case; an empty or long tag is an InputError."""
-    tag = " ".join(str(text).split()).lower()
-    if not tag:
-        raise InputError("A tag cannot be empty: type a word such as 'poster'.")
-    if "," in tag:
-        raise InputError(f"The tag '{tag}' holds a comma: commas separate tags, so give them one by one.")
-    if len(tag) > MAX_TAG_CHARS:
-        raise InputError(f"The tag '{tag[:MAX_TAG_CHARS]}…' is too long: use at most {MAX_TAG_CHARS} characters.")
-    return tag
-
-
-def normalize_tags(texts: tuple[str, ...] | list[str]) -> tuple[str, ...]:
-    """Distinct normalized tags, sorted; more than MAX_TAGS_PER_ACTION at once is an InputError."""
-    tags = tuple(sorted({normalize_tag(text) for text in texts}))
-    if len(tags) > MAX_TAGS_PER_ACTION:
-        raise InputError(f"Give at most {MAX_TAGS_PER_ACTION} tags at a time.")
-    return tags
 
 
 def normalize_creator(text: str | None) -> str | None:

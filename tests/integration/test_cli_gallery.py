@@ -77,7 +77,7 @@ def test_delete_removes_rows_images_and_thumbnails(env, spaces_settings):
     result = run_cli("delete", str(kite["id"]), "--yes", env=env)
 
     assert result.returncode == 0, result.stderr
-    assert json_lines(result.stdout) == [{"deleted": [kite["id"]], "kept": []}]
+    assert json_lines(result.stdout) == [{"deleted": [kite["id"]], "kept": [], "missing": []}]
     assert ids(run_cli("history", env=env)) == [boat["id"]]
     listing = s3_client(spaces_settings).list_objects_v2(Bucket=spaces_settings.bucket)
     assert {item["Key"] for item in listing["Contents"]} == {boat["image_filename"], boat["thumbnail_filename"]}

@@ -294,7 +294,7 @@ def test_check_database_describes_the_schema_and_the_image_count(
 
     description = check_database(migrated_engine)
 
-    assert "revision 0004" in description
+    assert "revision 0005" in description
     assert "1 images" in description
 
 

@@ -11,8 +11,8 @@ from core.app.export import records_zip
 from core.app.services import Services
 from core.domain.errors import InputError, StorageError
 from core.domain.records import ImageRecordView
+from core.domain.tags import parse_tag_input
 from ui.feedback import user_message
-from ui.history.filters import parse_tags
 from ui.history.view import clear_selection, close_detail, forget_tag_counts
 
 FLASH_KEY = "history_flash"
@@ -59,7 +59,7 @@ def change_tags(current: Services, record_ids: Sequence[int], text_key: str, *, 
     """Add or remove the comma-separated tags typed into the text box `text_key`."""
 
     def action() -> str:
-        tags = parse_tags(st.session_state.get(text_key) or "")
+        tags = parse_tag_input(st.session_state.get(text_key) or "")
         if not tags:
             raise InputError("Type one or more tags, separated by commas, then choose Add or Remove.")
         listed = ", ".join(tags)

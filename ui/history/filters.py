@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from core.domain.errors import InputError
-from core.domain.records import MAX_CREATOR_CHARS, HistoryQuery, normalize_tag
+from core.domain.records import MAX_CREATOR_CHARS, HistoryQuery
+from core.domain.tags import parse_linked_tags
 
 PAGE_SIZES = (10, 25, 50, 100)
 DEFAULT_PAGE_SIZE = 25
@@ -70,35 +70,35 @@ class HistoryFilters:
         return {name: value for name, value in params.items() if value}
 
     @classmethod
-    def from_params(cls, params: Mapping[str, str]) -> HistoryFilters:
-        """Read query parameters, replacing anything unusable (hand-edited links) by its default."""
-        size = _whole_number(params.get("size"))
-        view = params.get("view", "")
+    def from_params(cls, params: Mapping[str, str | Sequence[str]]) -> HistoryFilters:
+        """Read query parameters, replacing anything unusable (hand-edited links) by its default.
+
+        A value may be every value of a repeated parameter (`st.query_params.get_all`): each `tag=`
+        counts (all must match, like the tag picker); for the others the last one wins, as browsers do.
+        """
+
+        def last(name: str) -> str:
+            value = params.get(name, "")
+            return str(value if isinstance(value, str) else (value[-1] if value else ""))
+
+        tag_values = params.get("tag", [])
+        size = _whole_number(last("size"))
+        view = last("view")
         return cls(
-            search=" ".join(str(params.get("q", "")).split())[:MAX_SEARCH_CHARS],
-            since=_day(params.get("since")),
-            until=_day(params.get("until")),
-            newest_first=params.get("sort") != "oldest",
+            search=" ".join(last("q").split())[:MAX_SEARCH_CHARS],
+            since=_day(last("since")),
+            until=_day(last("until")),
+            newest_first=last("sort") != "oldest",
             page_size=size if size in PAGE_SIZES else DEFAULT_PAGE_SIZE,
-            page=min(max(_whole_number(params.get("page")) or 1, 1), MAX_PAGE),
+            page=min(max(_whole_number(last("page")) or 1, 1), MAX_PAGE),
             view=view if view in VIEWS else "table",
-            starred=params.get("starred", "") in ("1", "true", "yes"),
-            tags=parse_tags(str(params.get("tag", "")))[:MAX_FILTER_TAGS],
-            by=" ".join(str(params.get("by", "")).split())[:MAX_CREATOR_CHARS],
+            starred=last("starred") in ("1", "true", "yes"),
+            tags=parse_linked_tags(
+                [tag_values] if isinstance(tag_values, str) else [str(v) for v in tag_values[:MAX_FILTER_TAGS]],
+                limit=MAX_FILTER_TAGS,
+            ),
+            by=" ".join(last("by").split())[:MAX_CREATOR_CHARS],
         )
-
-
-def parse_tags(text: str) -> tuple[str, ...]:
-    """Comma-separated tags as typed or linked, normalized, unusable ones dropped, in order, once each."""
-    tags: list[str] = []
-    for part in text.split(","):
-        try:
-            tag = normalize_tag(part)
-        except InputError:
-            continue
-        if tag not in tags:
-            tags.append(tag)
-    return tuple(tags)
 
 
 def _day(value: str | None) -> date | None:

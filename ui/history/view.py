@@ -38,7 +38,7 @@ KEEP: Final = "session"
 
 def filter_state_from_url() -> None:
     """Seed the filter widgets from the URL the first time they appear in this session."""
-    start = HistoryFilters.from_params(st.query_params.to_dict())
+    start = HistoryFilters.from_params({name: st.query_params.get_all(name) for name in st.query_params})
     seeds = {
         Q_KEY: start.search,
         SINCE_KEY: start.since,
