@@ -4,7 +4,20 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Dialect, Index, Integer, String, Text, TypeDecorator, false
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Dialect,
+    Float,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    false,
+)
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -82,6 +95,37 @@ class ImageRecord(Base):
         Index("ix_image_records_created_by_created_at", "created_by", "created_at"),
         Index("ix_image_records_tags", "tags", postgresql_using="gin"),
     )
+
+
+# --- The shared-password budget and revoked passes (core/db/access_ledger.py), one for every replica ---
+
+
+class SignInBudget(Base):
+    """The one row (id 1) every password check locks first, so checks from all replicas take turns."""
+
+    __tablename__ = "sign_in_budget"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    locked_until: Mapped[float] = mapped_column(Float, default=0.0)  # Unix time; 0 when never locked
+    lock_level: Mapped[int] = mapped_column(Integer, default=0)  # how often the lock doubled lately
+
+
+class SignInAttempt(Base):
+    """A password check within the current window (older rows are deleted by the next check)."""
+
+    __tablename__ = "sign_in_attempts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    attempted_at: Mapped[float] = mapped_column(Float, index=True)
+
+
+class RevokedPass(Base):
+    """A pass signed out before it expired; kept until then, so no replica lets it in again."""
+
+    __tablename__ = "revoked_passes"
+
+    pass_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[float] = mapped_column(Float, index=True)
 
 
 def _check_mapping() -> None:
