@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 
 from core.db.error_messages import database_errors
+from core.db.family import family_ids, orphan_children
 from core.db.history_filters import history_conditions
 from core.db.schema import ImageRecord, UtcDateTime, utc_now
 from core.db.tags import tag_counts_statement
@@ -89,9 +90,24 @@ class RecordRepository:
         with database_errors(self._engine, "reading saved images"), self._sessions() as session:
             return [_view(row) for row in session.scalars(statement)]
 
+    def family_ids(self, *, record_id: int) -> list[int]:
+        """Ids of the family of `record_id` (first image, then each generation of edits); [] if unknown."""
+        with database_errors(self._engine, "reading a family of edits"), self._sessions() as session:
+            return family_ids(session, record_id)
+
+    def family(self, *, record_id: int) -> list[ImageRecordView]:
+        """The whole family of `record_id`, from any member, oldest first; [] if there is no such record."""
+        ids = self.family_ids(record_id=record_id)
+        if not ids:
+            return []
+        statement = select(ImageRecord).where(ImageRecord.id.in_(ids)).order_by(ImageRecord.created_at, ImageRecord.id)
+        with database_errors(self._engine, "reading a family of edits"), self._sessions() as session:
+            return [_view(row) for row in session.scalars(statement)]
+
     def delete(self, *, record_id: int) -> bool:
         """Remove one record; False if there was none with that id."""
         with database_errors(self._engine, "deleting a saved image"), self._sessions.begin() as session:
+            orphan_children(session, [record_id])
             result = session.execute(delete(ImageRecord).where(ImageRecord.id == record_id))
             return bool(getattr(result, "rowcount", 0))
 
@@ -109,6 +125,7 @@ class RecordRepository:
         """Remove these rows (their tags go with them); returns how many existed."""
         ids = _checked_ids(record_ids)
         with database_errors(self._engine, "deleting saved images"), self._sessions.begin() as session:
+            orphan_children(session, ids)
             result = session.execute(delete(ImageRecord).where(ImageRecord.id.in_(ids)))
             return int(getattr(result, "rowcount", 0) or 0)
 
@@ -163,6 +180,8 @@ class RecordRepository:
         if query.since and query.until and query.since > query.until:
             raise InputError(f"The 'since' day {query.since} is after the 'until' day {query.until}: swap them.")
         conditions = history_conditions(query, self._engine.dialect.name)
+        if query.family is not None:
+            conditions.append(ImageRecord.id.in_(self.family_ids(record_id=query.family) or [-1]))
         order = _ORDER_NEWEST if query.newest_first else (ImageRecord.created_at.asc(), ImageRecord.id.asc())
         page = select(ImageRecord).where(*conditions).order_by(*order).limit(query.limit).offset(query.offset)
         with database_errors(self._engine, "searching the history"), self._sessions() as session:
