@@ -22,6 +22,7 @@ MAX_TAG_INPUT_CHARS = MAX_TAGS_PER_ACTION * (MAX_TAG_CHARS + 2)
 
 def normalize_tag(text: str) -> str:
     """A tag as stored: NFC, case-folded, words separated by one space; an empty or long tag is an InputError."""
+    # NFC again after folding: casefold() can leave a decomposed sequence behind.
     tag = unicodedata.normalize("NFC", unicodedata.normalize("NFC", " ".join(str(text).split())).casefold())
     if not tag:
         raise InputError("A tag cannot be empty: type a word such as 'poster'.")

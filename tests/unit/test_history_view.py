@@ -251,3 +251,12 @@ def test_hand_edited_tag_links_are_normalised_and_deduplicated() -> None:
 
     assert read.tags == ("red", "sky")  # empty and over-long tags dropped, case folded, once each
     assert not read.starred
+
+
+def test_every_repeated_tag_parameter_filters_whatever_its_order() -> None:
+    one_way = HistoryFilters.from_params({"tag": ["poster", "zzz"], "view": ["table", "gallery"]})
+    other_way = HistoryFilters.from_params({"tag": ["zzz", "poster"]})
+
+    assert one_way.tags == ("poster", "zzz") and other_way.tags == ("zzz", "poster")
+    assert one_way.query().tags == ("poster", "zzz")  # all must match, like the tag picker
+    assert one_way.view == "gallery"  # a repeated single-valued parameter: the last one wins

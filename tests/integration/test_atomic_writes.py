@@ -1,0 +1,57 @@
+"""Tags and stars changed at once by many threads and processes on one record: nothing lost, on both databases."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+from sqlalchemy import Engine
+
+from core.db.repository import RecordRepository
+from tests.integration.test_cli import run_cli
+from tests.integration.test_repository import new_record
+
+WRITERS = 10
+
+
+def test_concurrent_threads_adding_tags_to_one_record_keep_every_tag(migrated_engine: Engine) -> None:
+    repository = RecordRepository(migrated_engine)  # shared, as Streamlit sessions share it
+    record, _ = repository.add(record=new_record())
+
+    def tag(n: int) -> int:
+        return repository.add_tags(record_ids=[record.id], tags=[f"thread{n}"])
+
+    with ThreadPoolExecutor(max_workers=WRITERS) as pool:
+        assert list(pool.map(tag, range(WRITERS))) == [1] * WRITERS
+
+    saved = repository.get(record_id=record.id)
+    assert saved is not None and saved.tags == tuple(sorted(f"thread{n}" for n in range(WRITERS)))
+
+
+def test_concurrent_threads_starring_and_tagging_one_record_lose_neither(migrated_engine: Engine) -> None:
+    repository = RecordRepository(migrated_engine)
+    record, _ = repository.add(record=new_record())
+
+    def change(n: int) -> int:
+        if n % 2:
+            return repository.set_starred(record_ids=[record.id], starred=True)
+        return repository.add_tags(record_ids=[record.id], tags=[f"t{n}"])
+
+    with ThreadPoolExecutor(max_workers=WRITERS) as pool:
+        list(pool.map(change, range(WRITERS)))
+
+    saved = repository.get(record_id=record.id)
+    assert saved is not None and saved.starred
+    assert saved.tags == tuple(sorted(f"t{n}" for n in range(0, WRITERS, 2)))
+
+
+def test_concurrent_tag_commands_on_one_record_keep_every_tag(migrated_engine: Engine, database_url: str) -> None:
+    repository = RecordRepository(migrated_engine)
+    record, _ = repository.add(record=new_record())
+    env = {"DATABASE_URL": database_url, "HF_HUB_OFFLINE": "1"}
+
+    with ThreadPoolExecutor(max_workers=WRITERS) as pool:
+        runs = list(pool.map(lambda n: run_cli("tag", str(record.id), "--add", f"proc{n}", env=env), range(WRITERS)))
+
+    assert [run.returncode for run in runs] == [0] * WRITERS, [run.stderr for run in runs if run.returncode]
+    saved = repository.get(record_id=record.id)
+    assert saved is not None and saved.tags == tuple(sorted(f"proc{n}" for n in range(WRITERS)))
