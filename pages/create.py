@@ -8,6 +8,7 @@ from ui.create import flow
 from ui.create.results import show_results, show_transcription
 from ui.feedback import attempt
 from ui.model_status import show_model_status
+from ui.record_display import escape_markdown
 from ui.resources import database_problem, services
 
 app = attempt(services, guarded_settings().secret_values)
@@ -60,7 +61,10 @@ prompt = st.text_area(
 )
 prompt_too_long = flow.prompt_length_notice(prompt or "", settings)
 if (spoken := flow.transcript()) is not None:
-    st.caption(f"Transcribed by {spoken.model_id} in {spoken.ms / 1000:.2f} s: “{spoken.transcript.text}”")
+    st.caption(
+        f"Transcribed by {escape_markdown(spoken.model_id)} in {spoken.ms / 1000:.2f} s: "
+        f"“{escape_markdown(spoken.transcript.text)}”"
+    )
 st.info(flow.input_in_use(), icon="👉")
 
 with st.expander("Generation options"):

@@ -21,11 +21,16 @@ STAGE_ORDER = ("transcribe", "generate", "caption", "upload")
 # Only what fits beside a wide prompt without sideways scrolling; pixels, size and models are in the detail.
 TABLE_COLUMNS = ("starred", "id", "thumbnail", "prompt", "caption", "tags", "created_by", "created_at", "total_s")
 _MARKDOWN_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
+# Streamlit's markdown (GFM) turns bare URLs, "www." names and e-mail addresses into links even when
+# every punctuation mark is escaped. An invisible word joiner (U+2060) inside each breaks the pattern.
+_AUTOLINK_STARTS = re.compile(r"(://|(?<![^\W_])www(?=\.)|@)", re.IGNORECASE)
+_WORD_JOINER = "\u2060"
 
 
 def escape_markdown(text: str) -> str:
-    """User text made inert for st.markdown: every ASCII punctuation mark backslash-escaped."""
-    return _MARKDOWN_PUNCTUATION.sub(r"\\\1", text)
+    """User text made inert for st.markdown: every ASCII punctuation mark escaped, no bare link left."""
+    unlinked = _AUTOLINK_STARTS.sub(lambda match: match.group(0)[:1] + _WORD_JOINER + match.group(0)[1:], text)
+    return _MARKDOWN_PUNCTUATION.sub(r"\\\1", unlinked)
 
 
 def format_ms(milliseconds: float) -> str:

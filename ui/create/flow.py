@@ -23,6 +23,7 @@ from core.domain.progress import StageLog
 from core.domain.records import ImageRecordView
 from ui.access.gate import current_creator
 from ui.feedback import user_message
+from ui.record_display import escape_markdown
 
 PROMPT = "prompt"
 RECORDING = "rec"
@@ -140,7 +141,8 @@ def input_in_use() -> str:
     """One sentence saying which input Generate and Do it all will use."""
     audio = active_audio()
     if audio is not None:
-        name = "the recording" if st.session_state.get(ACTIVE_INPUT) == RECORDING else f"the upload {audio.name}"
+        recorded = st.session_state.get(ACTIVE_INPUT) == RECORDING
+        name = "the recording" if recorded else f"the upload {escape_markdown(audio.name)}"
         if untranscribed_audio() is not None:
             return (
                 f"In use: {name}, not transcribed yet. Generate and Do it all transcribe it first, "

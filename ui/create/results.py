@@ -19,6 +19,7 @@ from ui.access.gate import current_creator
 from ui.create import flow
 from ui.feedback import user_message
 from ui.navigation import HISTORY_PAGE, link_to_page
+from ui.record_display import escape_markdown
 
 POLL_S = 0.5
 STAGE_LABELS = {
@@ -73,7 +74,7 @@ def show_results(pipeline: Pipeline, settings: Settings, *, buttons_disabled: bo
         _drafts(pipeline, settings, newest, columns=2)
         for run in earlier:
             if flow.has_unsettled_drafts(run):
-                with st.expander(f"Earlier, not saved: “{_short(run.prompt)}”", expanded=False):
+                with st.expander(f"Earlier, not saved: “{escape_markdown(_short(run.prompt))}”", expanded=False):
                     _drafts(pipeline, settings, run, columns=4)
         if any(run.saved_ids for run in runs):
             link_to_page(HISTORY_PAGE, "See everything in History", icon="🗂️")
@@ -98,7 +99,7 @@ def _run_status(run: CreateRun, settings: Settings) -> None:
             st.error(f"{label}: {user_message(run.error, settings.secret_values)}")
         for line in stage_lines(run):
             st.write(line)
-    st.caption(f"Prompt: “{run.prompt}”")
+    st.caption(f"Prompt: “{escape_markdown(run.prompt)}”")
 
 
 def _drafts(pipeline: Pipeline, settings: Settings, run: CreateRun, *, columns: int) -> None:

@@ -14,6 +14,7 @@ from core.domain.records import ImageRecordView
 from core.domain.tags import parse_tag_input
 from ui.feedback import user_message
 from ui.history.view import clear_selection, close_detail, forget_tag_counts
+from ui.record_display import escape_markdown
 
 FLASH_KEY = "history_flash"
 BULK_CONFIRM_KEY = "history_bulk_confirm"
@@ -25,7 +26,8 @@ def remember_outcome(current: Services, action: Callable[[], str]) -> None:
     try:
         st.session_state[FLASH_KEY] = ("success", action())
     except Exception as exc:
-        st.session_state[FLASH_KEY] = ("error", user_message(exc, current.settings.secret_values))
+        # Escaped: a refused tag is named in the message, and tags are user text.
+        st.session_state[FLASH_KEY] = ("error", escape_markdown(user_message(exc, current.settings.secret_values)))
 
 
 def show_flash() -> None:
@@ -62,7 +64,7 @@ def change_tags(current: Services, record_ids: Sequence[int], text_key: str, *, 
         tags = parse_tag_input(st.session_state.get(text_key) or "")
         if not tags:
             raise InputError("Type one or more tags, separated by commas, then choose Add or Remove.")
-        listed = ", ".join(tags)
+        listed = escape_markdown(", ".join(tags))
         if add:
             count = current.repository.add_tags(record_ids=record_ids, tags=tags)
             return f"Tagged {_images(count)} with {listed}."
