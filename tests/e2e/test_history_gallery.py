@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from core.app.services import build_services
+from core.config.settings import load_settings
 from tests.app.test_history_page import seed_records
 from tests.e2e.conftest import app_environment, launched_browser, running_streamlit
 from tests.e2e.test_browser import STEP_MS, assert_no_tracebacks, wait_until_idle
@@ -78,4 +80,44 @@ def test_dialog_bulk_zip_and_kept_filters(
             assert "q=kite" in page.url
         finally:
             context.close()
+        assert_no_tracebacks(server)
+
+
+def test_every_repeated_tag_link_parameter_filters_in_any_order(
+    chromium_executable: str, artifacts: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=STEP_MS)
+    data_dir = tmp_path / "data"
+    monkeypatch.setenv("DATA_DIR", str(data_dir))
+    poster, zoo, _untagged = seed_records(["a red poster", "a red poster at the zoo", "an untagged boat"])
+    current = build_services(load_settings())
+    current.repository.add_tags(record_ids=[poster.id, zoo.id], tags=["poster"])
+    current.repository.add_tags(record_ids=[zoo.id], tags=["zzz"])
+    current.engine.dispose()
+    env = app_environment({}, data_dir)
+    with (
+        running_streamlit(env, tmp_path / "app", artifacts / "streamlit-history-tags.log") as server,
+        launched_browser(chromium_executable, None) as browser,
+    ):
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.set_default_timeout(STEP_MS)
+        main = page.get_by_test_id("stMain")
+        try:
+            for query, shown in (
+                ("tag=poster", 2),
+                ("tag=poster&tag=zzz", 1),  # all must match, whichever comes first
+                ("tag=zzz&tag=poster", 1),
+                ("tag=poster&tag=nothing-has-this", 0),
+            ):
+                page.goto(f"{server.url}/history?{query}")
+                expect(main.get_by_role("heading", name="History")).to_be_visible()
+                wait_until_idle(page)
+                if shown:
+                    expect(main.get_by_text(f"Showing 1–{shown} of {shown}")).to_be_visible()
+                else:
+                    expect(main.get_by_text("No saved image matches these filters")).to_be_visible()
+        finally:
+            page.close()
         assert_no_tracebacks(server)
