@@ -101,3 +101,17 @@ def test_export_zip_holds_the_filtered_images_and_records_csv(env, tmp_path):
     assert boat["id"] not in [int(r["id"]) for r in rows]
     bad = run_cli("export", "--zip", str(tmp_path / "no" / "such" / "x.zip"), env=env)
     assert bad.returncode == 2 and "does not exist" in bad.stderr
+
+
+def test_export_zip_refuses_to_replace_an_existing_file_unless_forced(env, tmp_path):
+    create(env, "a boat", 1)
+    target = tmp_path / "kept.zip"
+    target.write_bytes(b"someone's earlier export")
+
+    refused = run_cli("export", "--zip", str(target), env=env)
+
+    assert refused.returncode == 2 and "already exists: add --force" in refused.stderr
+    assert target.read_bytes() == b"someone's earlier export"
+    forced = run_cli("export", "--zip", str(target), "--force", env=env)
+    assert forced.returncode == 0, forced.stderr
+    assert zipfile.is_zipfile(target)
