@@ -121,6 +121,20 @@ class ReplicateModel:
             raise self.task.error(UNAVAILABLE) from None
         return f"Replicate account '{account.username}', model {self._owner_name}{version}"
 
+    def check_model(self) -> str:
+        """Ask Replicate whether the model exists for this token (a free GET); raise `task.error` if not."""
+        token = self.require_token()
+        import httpx
+        from replicate.exceptions import ReplicateError
+
+        try:
+            model = self._replicate_client(token).models.get(self._owner_name)
+        except ReplicateError as exc:
+            raise self._refusal(exc) from None
+        except httpx.HTTPError:
+            raise self.task.error(UNAVAILABLE) from None
+        return f"model {model.owner}/{model.name}"
+
     def require_token(self) -> Secret:
         if self._token is None or not self._token.reveal().strip():
             raise self.task.error(NO_TOKEN)
