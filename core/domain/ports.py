@@ -234,6 +234,10 @@ class RecordReader(Protocol):
 
     def latest(self, *, limit: int) -> list[ImageRecordView]: ...
 
+    def family(self, *, record_id: int) -> list[ImageRecordView]:
+        """The whole edit family of a record, from any member, oldest first; [] for an unknown id."""
+        ...
+
 
 class RecordCurator(Protocol):
     """What a team does to saved records besides reading them: stars and tags, many at a time."""
