@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Generic, TypeVar
 
 from sqlalchemy.engine import Engine
 
+from core.app.edit import Editing
 from core.app.pipeline import Pipeline
 from core.config.settings import Settings
 from core.db.engine import create_engine_for, migrate
@@ -208,6 +209,7 @@ class Services:
     captioner: Callable[[], Captioner]
     urls: PresignedUrlCache = field(init=False)
     pipeline: Pipeline = field(init=False)  # built once here; dataclasses.replace builds a new one
+    editing: Editing = field(init=False)  # "Change this image", through the same pipeline
 
     def migrate(self) -> None:
         """Bring the database schema up to date (safe to call from several processes at once)."""
@@ -225,6 +227,7 @@ class Services:
             max_audio_seconds=self.settings.max_audio_seconds,
             max_audio_bytes=self.settings.max_upload_bytes,
         )
+        self.editing = Editing(pipeline=self.pipeline, editor=build_editor(self.settings))
 
 
 def build_services(
