@@ -5,8 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from core.app.edit import Editing
-from core.app.services import Services, build_editor, require_replicate_token
+from core.app.services import Services, require_replicate_token
 from core.domain.drafts import SavedImage
 from core.domain.errors import InputError
 from core.domain.ports import EDIT_OUTPUT_FORMATS
@@ -27,7 +26,7 @@ def add_edit_command(commands: argparse._SubParsersAction[argparse.ArgumentParse
 def run_edit(args: argparse.Namespace, services: Services, emit: object) -> int:
     """Everything free is checked first (id, instruction, token), so a bad call exits 2 having paid nothing."""
     require_replicate_token(services.settings)
-    editing = Editing(pipeline=services.pipeline, editor=build_editor(services.settings))
+    editing = services.editing
     source = editing.source(args.id)
     transcript = speech_model = None
     instruction = args.instruction

@@ -15,6 +15,7 @@ from core.domain.records import HistoryQuery, ImageRecordView
 from tests.app.conftest import page
 from tests.app.test_history_page import HISTORY, page_services_with, seed_records
 from tests.fakes import FakeCaptioner
+from tests.fixtures.replicate_server import Scenario
 
 HOSTILE = "**x** [a](http://example.com) ![t](http://example.com/t.png)"
 
@@ -185,3 +186,32 @@ def test_selected_images_open_in_compare(data_dir: Path) -> None:
     ids = list(at.dataframe[0].value["id"])
     assert at.query_params["compare"] in (f"{ids[0]},{ids[2]}", [f"{ids[0]},{ids[2]}"])
     assert any(m.value == f"**#{ids[0]}**" for m in at.markdown)
+
+
+@pytest.mark.parametrize(
+    ("scenario", "setting", "advice"),
+    [
+        (Scenario("status_429", retry_after=120), {}, "limiting how often this account can edit images"),
+        (Scenario("status_422"), {}, "refused the request as invalid"),
+        (Scenario("slow"), {"REPLICATE_TIMEOUT": "2"}, "did not finish the edited image within"),
+        (None, {"IMAGE_EDIT_MODEL": "someone/nothing"}, "check IMAGE_EDIT_MODEL"),
+    ],
+)
+def test_each_failed_edit_tells_the_page_what_to_do(
+    edit_ready, monkeypatch: pytest.MonkeyPatch, scenario: Scenario | None, setting: dict[str, str], advice: str
+) -> None:
+    for name, value in setting.items():
+        monkeypatch.setenv(name, value)
+    if scenario is not None:
+        edit_ready.queue(scenario)
+    (source,) = seed_records(["a lighthouse at noon"])
+    at = opened(source.id)
+    page_services_with(FakeCaptioner())
+    at.run()
+    key = f"history_edit_{source.id}"
+    at.text_area(key=f"{key}_text").set_value("make it night")
+    at.button(key=f"{key}_go").click().run()
+    finish_edit(at, key)
+
+    assert any(advice in e.value for e in at.error), [e.value for e in at.error]
+    assert len(edit_ready.created) <= 1 and len(all_records()) == 1
