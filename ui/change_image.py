@@ -14,13 +14,13 @@ import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from core.app.edit_run import EditInput, EditRun
-from core.app.services import Services
+from core.app.services import Services, require_replicate_token
 from core.domain.drafts import TimedTranscript
 from ui.access.gate import current_creator
 from ui.feedback import user_message
 
 RUNS = "_edit_runs"  # panel key -> its newest EditRun
-NOTICES = "_edit_notices"  # panel key -> a message for the next draw of that panel
+NOTICES = "_edit_notices"  # panel key -> (level, message) for the next draw of that panel
 SPOKEN = "_edit_spoken"  # panel key -> the TimedTranscript its instruction box was filled from
 POLL_S = 0.5
 EMPTY = "Say, upload or type what to change first, e.g. “make it night”."
@@ -53,8 +53,8 @@ def busy() -> bool:
     return any(not run.done for run in runs().values())
 
 
-def _notices() -> dict[str, str]:
-    kept: dict[str, str] = st.session_state.setdefault(NOTICES, {})
+def _notices() -> dict[str, tuple[str, str]]:
+    kept: dict[str, tuple[str, str]] = st.session_state.setdefault(NOTICES, {})
     return kept
 
 
@@ -108,16 +108,17 @@ def change_button(current: Services, key: str, source_id: Callable[[], int], *, 
 def start_edit(current: Services, key: str, source_id: Callable[[], int]) -> None:
     """Button callback: refuses while an edit is going or with nothing to say; else starts one edit."""
     if busy():
-        _notices()[key] = BUSY
+        _notices()[key] = ("info", BUSY)
         return
     instruction = (st.session_state.get(text_key(key)) or "").strip()
     if not instruction:
-        _notices()[key] = EMPTY
+        _notices()[key] = ("info", EMPTY)
         return
     try:
+        require_replicate_token(current.settings)  # before source_id(), which may save a Create result
         record_id = source_id()
     except Exception as exc:
-        _notices()[key] = user_message(exc, current.settings.secret_values)
+        _notices()[key] = ("error", f"Change this image: {user_message(exc, current.settings.secret_values)}")
         return
     spoken: TimedTranscript | None = st.session_state.get(SPOKEN, {}).get(key)
     run = EditRun(
@@ -136,7 +137,8 @@ def start_edit(current: Services, key: str, source_id: Callable[[], int]) -> Non
 def show_edit(current: Services, key: str, source_image: bytes | str | None) -> None:
     """The source and its newest edit side by side; redrawn twice a second while the edit is being made."""
     if notice := _notices().pop(key, None):
-        st.info(notice, icon="✋")
+        level, message = notice
+        (st.error if level == "error" else st.info)(message, icon="⚠️" if level == "error" else "✋")
     if key not in runs():
         return
     drawn_busy = not runs()[key].done
@@ -172,7 +174,7 @@ def _edited(current: Services, key: str, run: EditRun) -> None:
     st.caption("Instruction:")
     st.text(run.input.instruction)
     if problem := _notices().pop(f"{key}_save", None):
-        st.error(problem, icon="⚠️")
+        st.error(problem[1], icon="⚠️")
     if run.saved_id is not None:
         st.success(f"Saved as #{run.saved_id}, edited from #{run.input.record_id}")
         return
@@ -189,7 +191,7 @@ def _save(current: Services, key: str, run: EditRun) -> None:
     try:
         run.save(created_by=current_creator())
     except Exception as exc:
-        _notices()[f"{key}_save"] = f"Save the edit: {user_message(exc, current.settings.secret_values)}"
+        _notices()[f"{key}_save"] = ("error", f"Save the edit: {user_message(exc, current.settings.secret_values)}")
 
 
 def change_panel(current: Services, key: str, source_id: Callable[[], int], source_image: bytes | str | None) -> None:

@@ -55,7 +55,7 @@ def show_panel(current: Services) -> None:
             st.info("That image is no longer saved: pick another result.")
             st.session_state.pop(TARGET, None)
             return
-        change_panel(current, KEY, lambda: record.id, current.store.get(record.image_filename))
+        change_panel(current, KEY, lambda: record.id, current.urls.url(record.image_filename))
     edit = runs().get(KEY)
     if edit is not None and edit.saved_id is not None and st.button("Keep changing the edit", key=f"{KEY}_continue"):
         st.session_state[TARGET] = ("record", edit.saved_id)
