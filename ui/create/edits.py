@@ -47,7 +47,8 @@ def show_panel(current: Services) -> None:
             return
         index = target[2]
         image: bytes | str | None = run.drafts[index].image.data
-        st.caption("Not saved yet? Changing it saves it first, so the edit can point back at it.")
+        if index not in run.saved_ids:
+            st.caption("Not saved yet: changing it saves it first, so the edit can point back at it.")
         change_panel(current, KEY, lambda: _draft_source(current, run, index), image)
     else:
         record = current.repository.get(record_id=int(target[1]))
