@@ -104,3 +104,15 @@ def test_old_rows_are_adopted_as_first_images(database_url: str) -> None:
         assert [r.id for r in repository.family(record_id=edit)] == [old.id, edit]
     finally:
         engine.dispose()
+
+
+def test_a_new_image_never_inherits_the_children_of_a_deleted_one(repository: RecordRepository) -> None:
+    first = save(repository)
+    night = save(repository, first, "make it night")
+    kite = save(repository, night, "add a red kite")
+    assert repository.delete_many(record_ids=[kite, night, 424_242]) == [night, kite]  # the newest rows, batched
+
+    newcomer = save(repository)  # SQLite hands out the deleted highest id again; PostgreSQL does not
+
+    assert [r.id for r in repository.family(record_id=newcomer)] == [newcomer]
+    assert [r.id for r in repository.family(record_id=first)] == [first]
