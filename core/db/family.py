@@ -4,10 +4,12 @@ A family is gathered from any member: up the `parent_id` chain to its first imag
 level (one `parent_id IN (...)` query per generation, served by ix_image_records_parent_id).
 
 Deleting a record sets its children's `parent_id` to NULL, in the same transaction as the delete, rather
-than leaving them pointing at a record that is gone. SQLite reuses the highest row id once that row is
-deleted (the table has no AUTOINCREMENT), so a kept pointer could later name an unrelated new image and
-History would show a stranger as the parent. The children keep their `edit_instruction`, so what was asked
-is not lost; they become first images of their own families.
+than leaving them pointing at a record that is gone: every `parent_id` then names a record that exists, so
+"Edited from #N" always opens something, a family gathered from any member is whole, and exports never
+carry a dangling number (nor one that a later import or restore could give to a different image). The
+children keep their `edit_instruction`, so what was asked is not lost; they become first images of their
+own families. (A kept pointer could not be captured by SQLite's reuse of the highest row id while the
+child exists, since a child is always newer than its parent; that is not the reason.)
 """
 
 from __future__ import annotations

@@ -56,8 +56,7 @@ def test_a_spoken_edit_is_saved_beside_its_source_and_history_shows_its_family_a
             page.goto(server.url)
             page.get_by_test_id("stTopNav").get_by_role("link", name="Create", exact=True).click()
             expect(page.get_by_role("heading", name="Create")).to_be_visible()
-            expect(page.get_by_text("Speech model: ready")).to_be_visible(timeout=MODEL_STEP_MS)
-            expect(page.get_by_text("Caption model: ready")).to_be_visible(timeout=MODEL_STEP_MS)
+            # No wait for the models: typing needs none, and each step below waits for its own result.
 
             page.get_by_role("textbox", name="Prompt").fill("a lighthouse on a cliff")
             page.get_by_role("textbox", name="Prompt").press("Control+Enter")
@@ -115,6 +114,23 @@ def test_a_spoken_edit_is_saved_beside_its_source_and_history_shows_its_family_a
             expect(main.get_by_text(link, exact=True)).to_be_visible()
             page.wait_for_function(f"() => ({LOADED_IMAGES})('[data-testid=stMain]') >= 2")
             page.screenshot(path=str(artifacts / "edit-4-compare.png"), full_page=True)
+
+            # History's detail changes an image too (typed this time): the edit of the edit continues the chain.
+            page.goto(f"{server.url}/history?view=gallery")
+            page.locator(f".st-key-history_open_{child} button").click()
+            dialog = page.get_by_role("dialog")
+            dialog.get_by_text("Change this image").first.click()  # the expander
+            typed = dialog.get_by_role("textbox", name="What to change")
+            typed.fill("add a red kite")
+            typed.press("Control+Enter")
+            wait_until_idle(page)
+            dialog.locator(f".st-key-history_edit_{child}_go button").click()
+            save_in_dialog = dialog.locator(f".st-key-history_edit_{child}_save button")
+            expect(save_in_dialog).to_be_visible(timeout=MODEL_STEP_MS)  # polled in, inside the dialog
+            save_in_dialog.click()
+            grandchild_note = dialog.get_by_text(re.compile(rf"Saved as #\d+, edited from #{child}"))
+            expect(grandchild_note).to_be_visible()
+            page.screenshot(path=str(artifacts / "edit-5-from-history.png"), full_page=True)
             assert_no_tracebacks(server)
         except Exception:
             page.screenshot(path=str(artifacts / "edit-failure.png"), full_page=True)
