@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -15,9 +16,14 @@ from tests.fixtures.replicate_server import FakeReplicate
 pytestmark = pytest.mark.e2e
 
 LOADED_IMAGES = (
-    "(selector) => [...document.querySelectorAll(selector + ' [data-testid=stImage] img')]"
-    ".filter(img => img.complete && img.naturalWidth > 0).length"
+    "([selector, count]) => [...document.querySelectorAll(selector + ' [data-testid=stImage] img')]"
+    ".filter(img => img.complete && img.naturalWidth > 0).length >= count"
 )
+
+
+def wait_for_images(page: Any, selector: str, count: int) -> None:
+    """Until `count` images under `selector` have been fetched and decoded."""
+    page.wait_for_function(LOADED_IMAGES, arg=[selector, count], timeout=STEP_MS)
 
 
 @pytest.mark.slow
@@ -85,7 +91,7 @@ def test_a_spoken_edit_is_saved_beside_its_source_and_history_shows_its_family_a
             save = page.locator(".st-key-create_edit_save button")
             expect(save).to_be_visible(timeout=MODEL_STEP_MS)
             # The source and the edit, side by side, both loaded.
-            assert page.evaluate(LOADED_IMAGES, "[data-testid=stHorizontalBlock]:has(.st-key-create_edit_save)") >= 2
+            wait_for_images(page, "[data-testid=stHorizontalBlock]:has(.st-key-create_edit_save)", 2)
             page.screenshot(path=str(artifacts / "edit-2-beside-its-source.png"), full_page=True)
             save.click()
             saved = page.get_by_text(re.compile(r"Saved as #\d+, edited from #\d+"))
@@ -112,7 +118,7 @@ def test_a_spoken_edit_is_saved_beside_its_source_and_history_shows_its_family_a
             expect(main.get_by_text(spoken.strip(), exact=True).first).to_be_visible()
             expect(main.get_by_text("Instruction differs").first).to_be_visible()
             expect(main.get_by_text(link, exact=True)).to_be_visible()
-            page.wait_for_function(f"() => ({LOADED_IMAGES})('[data-testid=stMain]') >= 2")
+            wait_for_images(page, "[data-testid=stMain]", 2)
             page.screenshot(path=str(artifacts / "edit-4-compare.png"), full_page=True)
 
             # History's detail changes an image too (typed this time): the edit of the edit continues the chain.
