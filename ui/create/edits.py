@@ -12,7 +12,7 @@ import streamlit as st
 from core.app.runs import CreateRun
 from core.app.services import Services
 from ui.access.gate import current_creator
-from ui.change_image import change_panel, runs
+from ui.change_image import SPOKEN, change_panel, runs
 from ui.create import flow
 
 KEY = "create_edit"
@@ -61,4 +61,5 @@ def show_panel(current: Services) -> None:
     if edit is not None and edit.saved_id is not None and st.button("Keep changing the edit", key=f"{KEY}_continue"):
         st.session_state[TARGET] = ("record", edit.saved_id)
         runs().pop(KEY, None)
+        st.session_state.get(SPOKEN, {}).pop(KEY, None)  # the next instruction is said or typed afresh
         st.rerun()
