@@ -19,6 +19,7 @@ PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 def _suites() -> dict[str, Callable[[], list[dict]]]:
     from bench import (
         bench_app,
+        bench_edit,
         bench_first_click,
         bench_history,
         bench_history_page,
@@ -39,6 +40,7 @@ def _suites() -> dict[str, Callable[[], list[dict]]]:
         "history": lambda: bench_history.run(PG_ADMIN_URL),
         "history_page": bench_history_page.run,
         "remote": bench_remote.run,
+        "edit": bench_edit.run,
     }
 
 

@@ -4,7 +4,7 @@ import streamlit as st
 
 from core.domain.ports import ASPECT_RATIOS, MEGAPIXELS, OUTPUT_FORMATS
 from ui.access.gate import guarded_settings
-from ui.create import flow
+from ui.create import compare, edits, flow
 from ui.create.results import show_results, show_transcription
 from ui.feedback import attempt
 from ui.model_status import show_model_status
@@ -95,3 +95,5 @@ all_col.button(
     args=(pipeline, True),
 )
 show_results(pipeline, settings, buttons_disabled=busy)
+edits.show_panel(app)
+compare.show_compare()

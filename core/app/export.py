@@ -24,7 +24,7 @@ CSV_FIELDS = (
     "id", "created_at", "prompt", "description", "transcript", "image_filename", "thumbnail_filename",
     "content_type", "width", "height", "size_bytes", "seed", "aspect_ratio", "output_format",
     "output_quality", "megapixels", "image_model", "caption_model", "speech_model", "total_ms", "starred",
-    "tags", "created_by",
+    "tags", "created_by", "parent_id", "edit_instruction",
 )  # fmt: skip
 ZIP_FIELDS = (*CSV_FIELDS, "file_in_zip")
 

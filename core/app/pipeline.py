@@ -208,6 +208,8 @@ class Pipeline:
             speech_model=draft.speech_model,
             timings_ms=timings,
             created_by=created_by,
+            parent_id=draft.parent_id,
+            edit_instruction=draft.edit_instruction,
         )
         try:
             record, created = self.repository.add(record=new)

@@ -12,15 +12,16 @@ from typing import TYPE_CHECKING, Generic, TypeVar
 
 from sqlalchemy.engine import Engine
 
+from core.app.edit import Editing
 from core.app.pipeline import Pipeline
 from core.config.settings import Settings
 from core.db.engine import create_engine_for, migrate
 from core.db.repository import RecordRepository
-from core.domain.ports import Captioner, ImageGenerator, ImageStore, Transcriber
+from core.domain.ports import Captioner, ImageEditor, ImageGenerator, ImageStore, Transcriber
 from core.models.loading import ModelSource
 from core.replicate.client import ReplicateModel
 from core.replicate.flux import ReplicateGenerator
-from core.replicate.task import ModelTask
+from core.replicate.task import NO_TOKEN, ModelTask
 from core.storage.local import LocalStore
 from core.storage.spaces import SpacesStore
 from core.storage.url_cache import PresignedUrlCache
@@ -174,6 +175,27 @@ def build_generator(settings: Settings) -> ReplicateGenerator:
     )
 
 
+def require_replicate_token(settings: Settings) -> None:
+    """A missing token is a setting to give (exit 2 on the command line), found before anything is paid."""
+    from core.domain.errors import InvalidSetting
+
+    token = settings.replicate_api_token
+    if token is None or not token.reveal().strip():
+        raise InvalidSetting(NO_TOKEN)
+
+
+def build_editor(settings: Settings) -> ImageEditor:
+    from core.replicate.kontext import ReplicateEditor
+
+    return ReplicateEditor(
+        api_token=settings.replicate_api_token,
+        model=settings.image_edit_model,
+        base_url=settings.replicate_base_url,
+        timeout_s=settings.replicate_timeout_s,
+        max_retries=settings.replicate_max_retries,
+    )
+
+
 @dataclass
 class Services:
     """Everything a page or a command needs, wired once per process."""
@@ -187,6 +209,7 @@ class Services:
     captioner: Callable[[], Captioner]
     urls: PresignedUrlCache = field(init=False)
     pipeline: Pipeline = field(init=False)  # built once here; dataclasses.replace builds a new one
+    editing: Editing = field(init=False)  # "Change this image", through the same pipeline
 
     def migrate(self) -> None:
         """Bring the database schema up to date (safe to call from several processes at once)."""
@@ -204,6 +227,7 @@ class Services:
             max_audio_seconds=self.settings.max_audio_seconds,
             max_audio_bytes=self.settings.max_upload_bytes,
         )
+        self.editing = Editing(pipeline=self.pipeline, editor=build_editor(self.settings))
 
 
 def build_services(

@@ -37,6 +37,10 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "transcribe":
         return _transcribe(args, settings)
     services = build_services(settings)
+    if args.command == "edit":
+        from core.cli.edit import run_edit
+
+        return run_edit(args, services, emit)
     handlers = {"create": _create, "history": _history, "gc": _gc, **gallery_cli.HANDLERS}
     return handlers[args.command](args, services)
 

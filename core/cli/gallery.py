@@ -24,6 +24,7 @@ def add_history_filters(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--starred", action="store_true", help="only starred records")
     parser.add_argument("--tag", action="append", default=[], metavar="NAME", help="has this tag (repeat: all must)")
     parser.add_argument("--by", metavar="WHO", help="made by this person (exact name or email)")
+    parser.add_argument("--family", type=int, metavar="ID", help="the whole family of edits of ID, from any member")
 
 
 def add_gallery_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -64,6 +65,7 @@ def history_query(args: argparse.Namespace, *, limit: int, offset: int = 0) -> H
         starred=args.starred,
         tags=tuple(args.tag),
         created_by=args.by,
+        family=getattr(args, "family", None),
     )
 
 

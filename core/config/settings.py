@@ -80,6 +80,7 @@ class Settings:
     replicate_api_token: Secret | None = None
     replicate_base_url: str | None = None
     image_model: str = "black-forest-labs/flux-schnell"
+    image_edit_model: str = "black-forest-labs/flux-kontext-pro"
     speech_engine: str = "transformers"
     whisper_model: str = "openai/whisper-base"
     whisper_beam_size: int = 5
@@ -168,6 +169,7 @@ def _settings_from(values: dict[str, str]) -> Settings:
         replicate_api_token=Secret(token) if token else None,
         replicate_base_url=values.get("REPLICATE_BASE_URL"),
         image_model=values.get("IMAGE_MODEL", Settings.image_model),
+        image_edit_model=values.get("IMAGE_EDIT_MODEL", Settings.image_edit_model),
         speech_engine=_choice(values, "SPEECH_ENGINE", SPEECH_ENGINES, Settings.speech_engine),
         whisper_model=values.get("WHISPER_MODEL", Settings.whisper_model),
         whisper_beam_size=_beam_size(values),

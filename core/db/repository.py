@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from core.db import ledger
 from core.db.engine import WRITE_TRANSACTION
 from core.db.error_messages import database_errors
+from core.db.family import family_ids, orphan_children
 from core.db.history_filters import history_conditions
 from core.db.schema import ImageRecord, UtcDateTime, utc_now
 from core.db.tags import retag, tag_counts_statement
@@ -93,6 +94,20 @@ class RecordRepository:
         rows.sort(key=lambda row: (row.created_at, row.id), reverse=True)
         return [_view(row) for row in rows]
 
+    def family_ids(self, *, record_id: int) -> list[int]:
+        """Ids of the family of `record_id` (first image, then each generation of edits); [] if unknown."""
+        with database_errors(self._engine, "reading a family of edits"), self._sessions() as session:
+            return family_ids(session, record_id)
+
+    def family(self, *, record_id: int) -> list[ImageRecordView]:
+        """The whole family of `record_id`, from any member, oldest first; [] if there is no such record."""
+        ids = self.family_ids(record_id=record_id)
+        if not ids:
+            return []
+        statement = select(ImageRecord).where(ImageRecord.id.in_(ids)).order_by(ImageRecord.created_at, ImageRecord.id)
+        with database_errors(self._engine, "reading a family of edits"), self._sessions() as session:
+            return [_view(row) for row in session.scalars(statement)]
+
     def delete(self, *, record_id: int) -> bool:
         """Remove one record; False if there was none with that id (or another call deleted it first)."""
         return bool(self.delete_many(record_ids=[record_id]))
@@ -115,6 +130,7 @@ class RecordRepository:
         deleted: list[int] = []
         with database_errors(self._engine, "deleting saved images"), self._writing() as session:
             for batch in _id_batches(record_ids):
+                orphan_children(session, batch)
                 statement = delete(ImageRecord).where(ImageRecord.id.in_(batch)).returning(ImageRecord.id)
                 deleted.extend(session.scalars(statement))
         return sorted(deleted)
@@ -190,6 +206,8 @@ class RecordRepository:
         if query.since and query.until and query.since > query.until:
             raise InputError(f"The 'since' day {query.since} is after the 'until' day {query.until}: swap them.")
         conditions = history_conditions(query, self._engine.dialect.name)
+        if query.family is not None:
+            conditions.append(ImageRecord.id.in_(self.family_ids(record_id=query.family) or [-1]))
         order = _ORDER_NEWEST if query.newest_first else (ImageRecord.created_at.asc(), ImageRecord.id.asc())
         page = select(ImageRecord).where(*conditions).order_by(*order).limit(query.limit).offset(query.offset)
         with database_errors(self._engine, "searching the history"), self._sessions() as session:

@@ -87,6 +87,10 @@ class ImageRecord(Base):
     starred: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # Sorted, distinct, normalized (core.domain.tags.normalize_tags); see core/db/tags.py for why an array.
     tags: Mapped[list[str]] = mapped_column(TAG_LIST, default=list, nullable=False)
+    # No foreign key: deleting a parent sets its children's parent_id to NULL in the same transaction
+    # (core/db/family.py says why), which the repository does on both databases alike.
+    parent_id: Mapped[int | None] = mapped_column(Integer)
+    edit_instruction: Mapped[str | None] = mapped_column(Text)
 
     # A unique index rather than a constraint: SQLite can add one to an adopted seed table in place.
     # The other indexes (migration 0003) serve "starred" and "made by" filters in the History order.
@@ -98,6 +102,7 @@ class ImageRecord(Base):
         # gc asks whether any record uses a key (core/db/ledger.py, migration 0005).
         Index("ix_image_records_image_filename", "image_filename"),
         Index("ix_image_records_thumbnail_filename", "thumbnail_filename"),
+        Index("ix_image_records_parent_id", "parent_id"),
     )
 
 

@@ -21,6 +21,8 @@ class Draft:
     caption: str | None = None
     caption_model: str | None = None
     timings_ms: dict[str, float] = field(default_factory=dict)
+    parent_id: int | None = None  # an edit: the saved record it was made from
+    edit_instruction: str | None = None
 
     @property
     def idempotency_key(self) -> str:

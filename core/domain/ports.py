@@ -93,6 +93,21 @@ class GeneratedImage:
         return content_type_of(self.output_format)
 
 
+EDIT_OUTPUT_FORMATS = ("jpg", "png")  # all an image-editing model such as FLUX.1 Kontext makes
+
+
+@dataclass(frozen=True)
+class EditRequest:
+    """One instruction-based edit of an existing image: the image itself goes with it, never a link to it."""
+
+    instruction: str
+    image: bytes
+    content_type: str  # of `image`: image/webp, image/jpeg or image/png
+    seed: int
+    output_format: str = "jpg"  # jpg | png
+    safety_tolerance: int = 2  # the most Kontext allows when an input image is given
+
+
 class Transcriber(Protocol):
     model_id: str
 
@@ -106,6 +121,18 @@ class ImageGenerator(Protocol):
 
     def check(self) -> str:
         """Raise if the generator cannot be used (no token, a refused token); free, no prediction is made."""
+        ...
+
+
+class ImageEditor(Protocol):
+    """Changes an image as an instruction says (one paid prediction per call)."""
+
+    model_id: str
+
+    def edit(self, request: EditRequest) -> GeneratedImage: ...
+
+    def check(self) -> str:
+        """Raise if the token or the edit model cannot be used; free, no prediction is made."""
         ...
 
 
@@ -206,6 +233,10 @@ class RecordReader(Protocol):
     def stats(self, *, days: int = 30) -> HistoryStats: ...
 
     def latest(self, *, limit: int) -> list[ImageRecordView]: ...
+
+    def family(self, *, record_id: int) -> list[ImageRecordView]:
+        """The whole edit family of a record, from any member, oldest first; [] for an unknown id."""
+        ...
 
 
 class RecordCurator(Protocol):

@@ -33,6 +33,8 @@ class RecordFields:
     timings_ms: dict[str, float] = field(default_factory=dict)
     created_by: str | None = None  # who saved it: a signed-in email, a display name or an OS user
     starred: bool = False
+    parent_id: int | None = None  # the record this one was edited from; None for a first image (or a deleted parent)
+    edit_instruction: str | None = None  # what was asked of the edit model; None for a first image
 
 
 # The ORM mapping (core.db) and the repository read and write exactly these names.
@@ -72,6 +74,7 @@ class HistoryQuery:
     starred: bool = False  # only starred records
     tags: tuple[str, ...] = ()  # every one of them must be on the record
     created_by: str | None = None  # exact match
+    family: int | None = None  # only the family (edit tree) of this record, from any member
 
 
 @dataclass(frozen=True)

@@ -107,19 +107,30 @@ class ReplicateModel:
 
     def check(self) -> str:
         """Ask Replicate who the token belongs to (and the model's version); raise `task.error` if refused."""
+
+        def ask(client: Client) -> str:
+            account = client.accounts.current()
+            version = f", version {self._version_id(client)[:12]}" if self._by_version else ""
+            return f"Replicate account '{account.username}', model {self._owner_name}{version}"
+
+        return self._ask(ask)
+
+    def _ask(self, question: Callable[[Client], str]) -> str:
+        """A free request (no prediction) whose refusal or failure becomes `task.error`."""
         token = self.require_token()
         import httpx
         from replicate.exceptions import ReplicateError
 
         try:
-            client = self._replicate_client(token)
-            account = client.accounts.current()
-            version = f", version {self._version_id(client)[:12]}" if self._by_version else ""
+            return question(self._replicate_client(token))
         except ReplicateError as exc:
             raise self._refusal(exc) from None
         except httpx.HTTPError:
             raise self.task.error(UNAVAILABLE) from None
-        return f"Replicate account '{account.username}', model {self._owner_name}{version}"
+
+    def check_model(self) -> str:
+        """Ask Replicate whether the model exists for this token (a free GET); raise `task.error` if not."""
+        return self._ask(lambda client: "model " + str(client.models.get(self._owner_name).name))
 
     def require_token(self) -> Secret:
         if self._token is None or not self._token.reveal().strip():

@@ -69,39 +69,45 @@ class ReplicateGenerator:
     def generate(self, request: GenerationRequest) -> list[GeneratedImage]:
         """Run one prediction and return its images, or raise GenerationError saying what to do."""
         output = self._model.run(request.replicate_input())
-        return [self._image(item, request) for item in _output_items(output)]
+        return [
+            read_output_image(item, model_id=self.model_id, output_format=request.output_format, setting="IMAGE_MODEL")
+            for item in _output_items(output)
+        ]
 
     def check(self) -> str:
         """Ask Replicate who the token belongs to; raise GenerationError if it is refused or unreachable."""
         return self._model.check()
 
-    def _image(self, item: object, request: GenerationRequest) -> GeneratedImage:
-        url = getattr(item, "url", item)  # a FileOutput if the client ever hands one over
-        if not isinstance(url, str):
-            raise GenerationError(f"{self.model_id} returned something that is not an image; choose an image model.")
-        if url.startswith("data:"):
-            data = _decode_data_url(url)
-        elif url.startswith(("https://", "http://")):
-            data = self._download(url)
-        else:
-            raise GenerationError(f"{self.model_id} returned text instead of an image; choose an image model.")
-        return GeneratedImage(data=data, output_format=_image_format(data, request), source_url=_short(url))
 
-    def _download(self, url: str) -> bytes:
-        """Fetch an output URL; no Authorization header, as they are pre-signed and the token stays with the API."""
-        import httpx
+def read_output_image(item: object, *, model_id: str, output_format: str, setting: str) -> GeneratedImage:
+    """One output of an image model (a URL, a data URL or a FileOutput) as image bytes Pillow can read."""
+    url = getattr(item, "url", item)  # a FileOutput if the client ever hands one over
+    if not isinstance(url, str):
+        raise GenerationError(f"{model_id} returned something that is not an image; choose an image model.")
+    if url.startswith("data:"):
+        data = _decode_data_url(url)
+    elif url.startswith(("https://", "http://")):
+        data = _download(url)
+    else:
+        raise GenerationError(f"{model_id} returned text instead of an image; choose an image model.")
+    return GeneratedImage(data=data, output_format=_image_format(data, output_format, setting), source_url=_short(url))
 
-        try:
-            with httpx.stream("GET", url, timeout=30.0, follow_redirects=True) as response:
-                response.raise_for_status()
-                data = bytearray()
-                for chunk in response.iter_bytes():
-                    data.extend(chunk)
-                    if len(data) > MAX_IMAGE_BYTES:
-                        raise GenerationError("Replicate returned an image over 50 MB; try fewer megapixels.")
-                return bytes(data)
-        except httpx.HTTPError:
-            raise GenerationError("The finished image could not be downloaded from Replicate. Try again.") from None
+
+def _download(url: str) -> bytes:
+    """Fetch an output URL; no Authorization header, as they are pre-signed and the token stays with the API."""
+    import httpx
+
+    try:
+        with httpx.stream("GET", url, timeout=30.0, follow_redirects=True) as response:
+            response.raise_for_status()
+            data = bytearray()
+            for chunk in response.iter_bytes():
+                data.extend(chunk)
+                if len(data) > MAX_IMAGE_BYTES:
+                    raise GenerationError("Replicate returned an image over 50 MB; try fewer megapixels.")
+            return bytes(data)
+    except httpx.HTTPError:
+        raise GenerationError("The finished image could not be downloaded from Replicate. Try again.") from None
 
 
 def _output_items(output: Any) -> list[Any]:
@@ -119,7 +125,7 @@ def _decode_data_url(url: str) -> bytes:
         raise GenerationError("Replicate returned a damaged image. Try again.") from None
 
 
-def _image_format(data: bytes, request: GenerationRequest) -> str:
+def _image_format(data: bytes, requested: str, setting: str) -> str:
     """The output format actually found in the bytes; Pillow proves they are an image."""
     from PIL import Image, UnidentifiedImageError
 
@@ -129,12 +135,12 @@ def _image_format(data: bytes, request: GenerationRequest) -> str:
             found = PILLOW_FORMATS.get(image.format or "")
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
         raise GenerationError(
-            "Replicate returned something that is not an image. Try again, or check IMAGE_MODEL."
+            f"Replicate returned something that is not an image. Try again, or check {setting}."
         ) from None
     if found is None:
         raise GenerationError("Replicate returned an image in a format the app cannot store; choose webp, jpg or png.")
-    if found != request.output_format:
-        log.warning("Asked Replicate for %s, got %s", request.output_format, found)
+    if found != requested:
+        log.warning("Asked Replicate for %s, got %s", requested, found)
     return found
 
 

@@ -16,7 +16,7 @@ from core.app.runs import CreateRun
 from core.config.settings import Settings
 from core.domain.progress import StageLog
 from ui.access.gate import current_creator
-from ui.create import flow
+from ui.create import edits, flow
 from ui.feedback import user_message
 from ui.navigation import HISTORY_PAGE, link_to_page
 from ui.record_display import escape_markdown
@@ -144,6 +144,7 @@ def _card(pipeline: Pipeline, settings: Settings, run: CreateRun, index: int) ->
         if st.button("Use these settings", key=f"reuse_{key}"):
             st.session_state[flow.REUSE] = flow.request_settings(draft.request, with_seed=with_seed)
             st.rerun(scope="app")  # the prompt box and options sit outside this fragment
+    edits.pick_button(run, index, disabled=not run.captions_done)
 
 
 def _times(draft: Draft) -> str:

@@ -9,9 +9,11 @@ from streamlit.errors import StreamlitAPIException
 from core.app.services import Services
 from core.domain.errors import AppError, DatabaseError
 from core.domain.records import ImageRecordView
+from ui.change_image import change_panel, runs
 from ui.create.flow import REUSE, record_settings
 from ui.feedback import user_message
 from ui.history.actions import change_tags, remember_outcome, show_flash, toggle_star
+from ui.history.family import lineage
 from ui.history.view import CONFIRM_KEY, OPEN_KEY, PAGE_IDS_KEY, close_detail, open_record
 from ui.navigation import CREATE_PAGE
 from ui.record_display import download_name, escape_markdown, record_facts
@@ -91,7 +93,23 @@ def detail_view(current: Services, record: ImageRecordView) -> None:
     else:
         transcript.caption("Typed, not spoken: there is no transcript.")
     st.markdown(f"**Caption:** {escape_markdown(record.description) or '_none_'}")
+    lineage(current, record)
     _actions(current, record, image_bytes, missing)
+    _change(current, record, image_bytes, missing)
+
+
+def _change(current: Services, record: ImageRecordView, image_bytes: bytes | None, missing: str | None) -> None:
+    """ "Change this image": the edit appears beside this one; once saved, it opens like any other image."""
+    key = f"history_edit_{record.id}"
+    with st.expander("✏️ Change this image", expanded=key in runs()):
+        if missing is not None:
+            st.warning(f"{missing} It cannot be changed.", icon="🖼️")
+            return
+        source = image_bytes if image_bytes is not None else current.urls.url(record.image_filename)
+        change_panel(current, key, lambda: record.id, source)
+        edit = runs().get(key)
+        if edit is not None and edit.saved_id is not None:
+            st.button(f"Open #{edit.saved_id}", key=f"{key}_open", on_click=open_record, args=(edit.saved_id,))
 
 
 def _step(ids: list[int], index: int) -> None:

@@ -17,7 +17,7 @@ MAX_SEARCH_CHARS = 200
 MAX_PAGE = 1_000_000
 EARLIEST_DAY, LATEST_DAY = date(2000, 1, 1), date(2100, 12, 31)
 MAX_FILTER_TAGS = 10
-URL_PARAMS = ("q", "since", "until", "sort", "size", "page", "view", "starred", "tag", "by")
+URL_PARAMS = ("q", "since", "until", "sort", "size", "page", "view", "starred", "tag", "by", "family")
 
 
 @dataclass(frozen=True)
@@ -34,11 +34,14 @@ class HistoryFilters:
     starred: bool = False
     tags: tuple[str, ...] = ()  # all must be on a record
     by: str = ""  # created_by, exactly
+    family: int | None = None  # the whole family of edits of this record, from any member
 
     @property
     def narrows(self) -> bool:
         """True when some filter hides records (sort, size and view never do)."""
-        return bool(self.search.strip() or self.since or self.until or self.starred or self.tags or self.by)
+        return bool(
+            self.search.strip() or self.since or self.until or self.starred or self.tags or self.by or self.family
+        )
 
     def query(self) -> HistoryQuery:
         return HistoryQuery(
@@ -51,6 +54,7 @@ class HistoryFilters:
             starred=self.starred,
             tags=self.tags,
             created_by=self.by or None,
+            family=self.family,
         )
 
     def to_params(self) -> dict[str, str]:
@@ -66,6 +70,7 @@ class HistoryFilters:
             "starred": "1" if self.starred else "",
             "tag": ",".join(self.tags),  # tags never hold commas: commas separate them everywhere
             "by": self.by,
+            "family": "" if self.family is None else str(self.family),
         }
         return {name: value for name, value in params.items() if value}
 
@@ -83,6 +88,7 @@ class HistoryFilters:
 
         tag_values = params.get("tag", [])
         size = _whole_number(last("size"))
+        family = _whole_number(last("family"))
         view = last("view")
         return cls(
             search=" ".join(last("q").split())[:MAX_SEARCH_CHARS],
@@ -98,6 +104,7 @@ class HistoryFilters:
                 limit=MAX_FILTER_TAGS,
             ),
             by=" ".join(last("by").split())[:MAX_CREATOR_CHARS],
+            family=family if family is not None and family > 0 else None,
         )
 
 

@@ -27,6 +27,7 @@ from ui.navigation import CREATE_PAGE, link_to_page
 Q_KEY, SINCE_KEY, UNTIL_KEY = "history_q", "history_since", "history_until"
 SORT_KEY, SIZE_KEY, PAGE_KEY, VIEW_KEY = "history_sort", "history_size", "history_page", "history_view"
 STARRED_KEY, TAGS_KEY, BY_KEY = "history_starred", "history_tags", "history_by"
+FAMILY_KEY = "history_family"  # not a widget: set by a link (?family=N) or a family strip's "List the family"
 TABLE_KEY, OPEN_KEY, CONFIRM_KEY = "history_table", "history_open_id", "history_confirm_delete"
 PICK_PREFIX = "history_pick_"  # + record id: a gallery checkbox
 PAGE_IDS_KEY, PREVIOUS_ROWS_KEY = "_history_page_ids", "_history_previous_rows"
@@ -50,6 +51,7 @@ def filter_state_from_url() -> None:
         STARRED_KEY: start.starred,
         TAGS_KEY: list(start.tags),
         BY_KEY: start.by,
+        FAMILY_KEY: start.family,
     }
     for key, value in seeds.items():
         st.session_state.setdefault(key, value)
@@ -68,6 +70,7 @@ def current_filters() -> HistoryFilters:
         starred=bool(state[STARRED_KEY]),
         tags=tuple(state[TAGS_KEY] or ()),
         by=state[BY_KEY] or "",
+        family=state.get(FAMILY_KEY),
     )
 
 
@@ -101,7 +104,9 @@ def restart_paging() -> None:
 
 
 def clear_filters() -> None:
-    st.session_state.update({Q_KEY: "", SINCE_KEY: None, UNTIL_KEY: None, STARRED_KEY: False, TAGS_KEY: [], BY_KEY: ""})
+    st.session_state.update(
+        {Q_KEY: "", SINCE_KEY: None, UNTIL_KEY: None, STARRED_KEY: False, TAGS_KEY: [], BY_KEY: "", FAMILY_KEY: None}
+    )
     restart_paging()
 
 

@@ -1,0 +1,71 @@
+"""Comparing 2 to 4 images: the facts shown for each, which of them differ, and the ids a compare link names."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from core.domain.drafts import Draft
+from core.domain.errors import InputError
+from core.domain.records import ImageRecordView
+
+MIN_COMPARED, MAX_COMPARED = 2, 4
+FIELDS = ("Prompt", "Instruction", "Seed", "Aspect ratio", "Model", "Date")
+
+
+@dataclass(frozen=True)
+class FactRow:
+    """One fact across the compared images, and whether they disagree on it."""
+
+    label: str
+    values: tuple[str, ...]
+    differs: bool
+
+
+def record_facts(record: ImageRecordView) -> dict[str, str]:
+    return {
+        "Prompt": record.prompt,
+        "Instruction": record.edit_instruction or "",
+        "Seed": "" if record.seed is None else str(record.seed),
+        "Aspect ratio": record.aspect_ratio or "",
+        "Model": record.image_model or "",
+        "Date": record.created_at.strftime("%Y-%m-%d %H:%M UTC"),
+    }
+
+
+def draft_facts(draft: Draft) -> dict[str, str]:
+    """A result not saved yet has no date."""
+    return {
+        "Prompt": draft.request.prompt,
+        "Instruction": draft.edit_instruction or "",
+        "Seed": "" if draft.request.seed is None else str(draft.request.seed),
+        "Aspect ratio": draft.request.aspect_ratio,
+        "Model": draft.image_model,
+        "Date": "not saved yet",
+    }
+
+
+def fact_rows(facts: Sequence[Mapping[str, str]]) -> list[FactRow]:
+    """Every field for every image, in FIELDS order; a field differs when any two images disagree on it."""
+    rows = []
+    for label in FIELDS:
+        values = tuple(fact.get(label, "") for fact in facts)
+        rows.append(FactRow(label, values, differs=len(set(values)) > 1))
+    return rows
+
+
+def parse_compare_ids(text: str) -> list[int]:
+    """The ids of a compare link (`3,7`), in the given order, each once; 2 to 4 of them or an InputError."""
+    ids: list[int] = []
+    for part in text.replace(" ", "").split(","):
+        if not part:
+            continue
+        if not part.isdigit() or int(part) < 1:
+            raise InputError(f"A compare link lists image numbers separated by commas, like 3,7; {part!r} is not one.")
+        if int(part) not in ids:
+            ids.append(int(part))
+    if not MIN_COMPARED <= len(ids) <= MAX_COMPARED:
+        raise InputError(
+            f"Compare {MIN_COMPARED} to {MAX_COMPARED} different images at a time; this link names {len(ids)}."
+        )
+    return ids

@@ -1,0 +1,144 @@
+"""A real browser on a fresh server: a spoken instruction changes a result, the edit appears beside its source
+and is saved; History lists the family and a compare link shows both side by side."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.e2e.conftest import app_environment, launched_browser, running_streamlit
+from tests.e2e.test_browser import MODEL_STEP_MS, RECORDING_CLOCK, STEP_MS, assert_no_tracebacks, wait_until_idle
+from tests.fixtures.replicate_server import FakeReplicate
+
+pytestmark = pytest.mark.e2e
+
+LOADED_IMAGES = (
+    "([selector, count]) => [...document.querySelectorAll(selector + ' [data-testid=stImage] img')]"
+    ".filter(img => img.complete && img.naturalWidth > 0).length >= count"
+)
+
+
+def wait_for_images(page: Any, selector: str, count: int) -> None:
+    """Until `count` images under `selector` have been fetched and decoded."""
+    page.wait_for_function(LOADED_IMAGES, arg=[selector, count], timeout=STEP_MS)
+
+
+@pytest.mark.slow
+def test_a_spoken_edit_is_saved_beside_its_source_and_history_shows_its_family_and_a_working_compare_link(
+    chromium_executable: str,
+    fake_microphone: Path,
+    artifacts: Path,
+    fake_replicate: FakeReplicate,
+    real_whisper_transformers_dir: Path,
+    tiny_blip_dir: Path,
+    tmp_path: Path,
+) -> None:
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=STEP_MS)
+    env = app_environment(
+        {
+            "REPLICATE_API_TOKEN": fake_replicate.token,
+            "REPLICATE_BASE_URL": fake_replicate.base_url,
+            "WHISPER_MODEL": str(real_whisper_transformers_dir),
+            "CAPTION_MODEL": str(tiny_blip_dir),
+            "SPEECH_ENGINE": "transformers",
+            "MODEL_DEVICE": "cpu",
+        },
+        tmp_path / "data",
+    )
+    with (
+        running_streamlit(env, tmp_path / "app", artifacts / "streamlit-edit.log") as server,
+        launched_browser(chromium_executable, fake_microphone) as browser,
+    ):
+        context = browser.new_context(permissions=["microphone"], viewport={"width": 1400, "height": 1000})
+        context.set_default_timeout(STEP_MS)
+        page = context.new_page()
+        main = page.get_by_test_id("stMain")
+        try:
+            page.goto(server.url)
+            page.get_by_test_id("stTopNav").get_by_role("link", name="Create", exact=True).click()
+            expect(page.get_by_role("heading", name="Create")).to_be_visible()
+            # No wait for the models: typing needs none, and each step below waits for its own result.
+
+            page.get_by_role("textbox", name="Prompt").fill("a lighthouse on a cliff")
+            page.get_by_role("textbox", name="Prompt").press("Control+Enter")
+            wait_until_idle(page)
+            page.get_by_role("button", name="Generate", exact=True).click()
+            pick = page.get_by_role("button", name="✏️ Change this image")
+            expect(pick).to_be_enabled(timeout=MODEL_STEP_MS)  # enabled once the caption is written
+            pick.click()
+            expect(page.get_by_role("heading", name="4. Change this image")).to_be_visible()
+
+            recorder = page.locator(".st-key-create_edit_rec")
+            recorder.get_by_role("button", name="Record", exact=True).click()
+            expect(recorder.get_by_test_id("stAudioInputWaveformTimeCode")).to_have_text(
+                RECORDING_CLOCK, timeout=15_000
+            )
+            recorder.get_by_role("button", name="Stop recording").click()
+            instruction = page.get_by_role("textbox", name="What to change")
+            expect(instruction).to_have_value(re.compile(r"house", re.IGNORECASE), timeout=MODEL_STEP_MS)
+            spoken = instruction.input_value()
+            page.screenshot(path=str(artifacts / "edit-1-instruction.png"), full_page=True)
+
+            page.locator(".st-key-create_edit_go button").click()
+            source_note = page.get_by_text(re.compile(r"^Source #\d+$"))
+            expect(source_note).to_be_visible(timeout=MODEL_STEP_MS)
+            parent = int(source_note.inner_text().split("#")[1])
+            save = page.locator(".st-key-create_edit_save button")
+            expect(save).to_be_visible(timeout=MODEL_STEP_MS)
+            # The source and the edit, side by side, both loaded.
+            wait_for_images(page, "[data-testid=stHorizontalBlock]:has(.st-key-create_edit_save)", 2)
+            page.screenshot(path=str(artifacts / "edit-2-beside-its-source.png"), full_page=True)
+            save.click()
+            saved = page.get_by_text(re.compile(r"Saved as #\d+, edited from #\d+"))
+            expect(saved).to_be_visible()
+            child = int(re.findall(r"#(\d+)", saved.inner_text())[0])
+            assert len([r for r in fake_replicate.created if "flux-kontext" in r.path]) == 1
+
+            page.goto(f"{server.url}/history?view=gallery&family={parent}")
+            expect(main.get_by_text(f"family of edits of image #{parent}")).to_be_visible()
+            expect(page.locator(".st-key-history_open_" + str(child))).to_be_visible()
+            expect(page.locator(".st-key-history_open_" + str(parent))).to_be_visible()
+            page.locator(f".st-key-history_open_{child} button").click()
+            dialog = page.get_by_role("dialog")
+            expect(dialog.get_by_text(f"Edited from #{parent}")).to_be_visible()
+            expect(dialog.get_by_text(f"#{parent} · edited from")).to_be_visible()
+            page.screenshot(path=str(artifacts / "edit-3-family.png"), full_page=True)
+            dialog.locator(f".st-key-history_family_open_{parent} button").click()
+            expect(dialog.get_by_role("heading", name=f"Image #{parent}")).to_be_visible()
+            page.keyboard.press("Escape")
+
+            link = f"/history?compare={parent},{child}"
+            page.goto(server.url + link)  # as a shared link opens: a fresh page load
+            expect(main.get_by_role("heading", name="Compare")).to_be_visible()
+            expect(main.get_by_text(spoken.strip(), exact=True).first).to_be_visible()
+            expect(main.get_by_text("Instruction differs").first).to_be_visible()
+            expect(main.get_by_text(link, exact=True)).to_be_visible()
+            wait_for_images(page, "[data-testid=stMain]", 2)
+            page.screenshot(path=str(artifacts / "edit-4-compare.png"), full_page=True)
+
+            # History's detail changes an image too (typed this time): the edit of the edit continues the chain.
+            page.goto(f"{server.url}/history?view=gallery")
+            page.locator(f".st-key-history_open_{child} button").click()
+            dialog = page.get_by_role("dialog")
+            dialog.get_by_text("Change this image").first.click()  # the expander
+            typed = dialog.get_by_role("textbox", name="What to change")
+            typed.fill("add a red kite")
+            typed.press("Control+Enter")
+            wait_until_idle(page)
+            dialog.locator(f".st-key-history_edit_{child}_go button").click()
+            save_in_dialog = dialog.locator(f".st-key-history_edit_{child}_save button")
+            expect(save_in_dialog).to_be_visible(timeout=MODEL_STEP_MS)  # polled in, inside the dialog
+            save_in_dialog.click()
+            grandchild_note = dialog.get_by_text(re.compile(rf"Saved as #\d+, edited from #{child}"))
+            expect(grandchild_note).to_be_visible()
+            page.screenshot(path=str(artifacts / "edit-5-from-history.png"), full_page=True)
+            assert_no_tracebacks(server)
+        except Exception:
+            page.screenshot(path=str(artifacts / "edit-failure.png"), full_page=True)
+            print(server.log_tail())
+            raise
