@@ -12,14 +12,17 @@ from typing import TYPE_CHECKING, Generic, TypeVar
 
 from sqlalchemy.engine import Engine
 
+from core.app.assist import PromptAssistant
 from core.app.pipeline import Pipeline
 from core.config.settings import Settings
 from core.db.engine import create_engine_for, migrate
 from core.db.repository import RecordRepository
-from core.domain.ports import Captioner, ImageGenerator, ImageStore, Transcriber
+from core.domain.assist import default_template
+from core.domain.ports import Captioner, ImageGenerator, ImageStore, PromptModel, Transcriber
 from core.models.loading import ModelSource
 from core.replicate.client import ReplicateModel
 from core.replicate.flux import ReplicateGenerator
+from core.replicate.prompt_model import PROMPT_TASK, ReplicatePromptModel
 from core.replicate.task import ModelTask
 from core.storage.local import LocalStore
 from core.storage.spaces import SpacesStore
@@ -174,6 +177,30 @@ def build_generator(settings: Settings) -> ReplicateGenerator:
     )
 
 
+def build_prompt_model(settings: Settings) -> ReplicatePromptModel:
+    """PROMPT_MODEL: an official model, so run by name (no version lookup), like the image model."""
+    return ReplicatePromptModel(
+        ReplicateModel(
+            api_token=settings.replicate_api_token,
+            model=settings.prompt_model,
+            task=PROMPT_TASK,
+            base_url=settings.replicate_base_url,
+            timeout_s=settings.replicate_timeout_s,
+            max_retries=settings.replicate_max_retries,
+        )
+    )
+
+
+def build_assistant(settings: Settings, model: PromptModel | None = None) -> PromptAssistant:
+    """Translation and prompt improvement with PROMPT_MODEL, PROMPT_TEMPLATE and TRANSLATE_PROMPTS."""
+    return PromptAssistant(
+        model=model or build_prompt_model(settings),
+        template=settings.prompt_template or default_template(),
+        max_prompt_chars=settings.max_prompt_chars,
+        auto_translate=settings.translate_prompts == "auto",
+    )
+
+
 @dataclass
 class Services:
     """Everything a page or a command needs, wired once per process."""
@@ -185,7 +212,9 @@ class Services:
     generator: ImageGenerator
     transcriber: Callable[[], Transcriber]
     captioner: Callable[[], Captioner]
+    prompt_model: PromptModel | None = None  # None: PROMPT_MODEL on Replicate
     urls: PresignedUrlCache = field(init=False)
+    assistant: PromptAssistant = field(init=False)
     pipeline: Pipeline = field(init=False)  # built once here; dataclasses.replace builds a new one
 
     def migrate(self) -> None:
@@ -194,6 +223,7 @@ class Services:
 
     def __post_init__(self) -> None:
         self.urls = PresignedUrlCache(self.store, self.settings.presigned_url_ttl)
+        self.assistant = build_assistant(self.settings, self.prompt_model)
         self.pipeline = Pipeline(
             store=self.store,
             repository=self.repository,
