@@ -24,6 +24,7 @@ def _suites() -> dict[str, Callable[[], list[dict]]]:
         bench_history_page,
         bench_images_first,
         bench_models,
+        bench_prompts,
         bench_remote,
         bench_speech_accuracy,
         bench_storage,
@@ -39,6 +40,7 @@ def _suites() -> dict[str, Callable[[], list[dict]]]:
         "history": lambda: bench_history.run(PG_ADMIN_URL),
         "history_page": bench_history_page.run,
         "remote": bench_remote.run,
+        "prompts": bench_prompts.run,
     }
 
 
