@@ -7,8 +7,8 @@ connection) is reported apart from the median of the rest. A create's pipeline o
 (fake models everywhere) is compared with the same create without them.
 
 Language detection: real whisper-base (the default WHISPER_MODEL) on the committed German, Spanish and
-French espeak-ng clips, through both local engines (faster-whisper's folder and its transformers rebuild),
-loaded by the app's own loader; whether the detected language is the spoken one, and the first words heard.
+French espeak-ng clips, through faster-whisper (beam 5, int8), loaded by the app's own loader: whether the
+detected language is the spoken one, and the first words heard.
 Run from the repository root: `python -m bench prompts`.
 """
 
@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 REPEATS = 25
-CREATES = 15
+CREATES = 20
 TEXT = "Ein roter Fuchs schläft im tiefen Schnee."
 
 
@@ -79,7 +79,9 @@ def _step_latency() -> list[dict[str, Any]]:
 
 
 def _create_overhead() -> list[dict[str, Any]]:
-    """Median create (fake transcriber and captioner, fake Replicate, SQLite, local folder) with and without steps."""
+    """Median create (fake transcriber and captioner, fake Replicate, no save) with and without the steps.
+
+    The variants take turns, round after round, so a busy machine slows each of them alike."""
     from core.app.assist import PromptSteps
     from core.app.services import build_services
     from core.domain.ports import GenerationRequest
@@ -88,7 +90,6 @@ def _create_overhead() -> list[dict[str, Any]]:
 
     fake, server = start_fake_replicate()
     audio = tone(1.0)
-    rows = []
     try:
         with tempfile.TemporaryDirectory() as scratch:
             transcriber = FakeTranscriber(text=TEXT, language="de")
@@ -99,33 +100,40 @@ def _create_overhead() -> list[dict[str, Any]]:
                 "translate": PromptSteps(services.assistant, translate=True),
                 "translate + improve": PromptSteps(services.assistant, translate=True, improve=True),
             }
-            for seed_base, (name, steps) in enumerate(variants.items()):
-                times = []
-                for i in range(CREATES + 1):
-                    request = GenerationRequest(prompt="", seed=seed_base * 1000 + i)
+            times: dict[str, list[float]] = {name: [] for name in variants}
+            for round_number in range(CREATES + 1):
+                for index, (name, steps) in enumerate(variants.items()):
+                    request = GenerationRequest(prompt="", seed=round_number * 10 + index)
                     started = time.perf_counter()
                     services.pipeline.create(request, audio=audio, steps=steps, save=False)
-                    if i:  # the first create of a variant warms its code paths
-                        times.append(_ms(started))
-                rows.append({"benchmark": "create_with_prompt_steps", "variant": name,
-                             "median_create_ms": round(statistics.median(times), 1), "creates": CREATES})  # fmt: skip
+                    if round_number:  # the first round warms every code path up
+                        times[name].append(_ms(started))
             services.engine.dispose()
     finally:
         server.shutdown()
         server.server_close()
-    base = rows[0]["median_create_ms"]
-    for row in rows:
-        row["added_ms"] = round(row["median_create_ms"] - base, 1)
-    return rows
+    base = statistics.median(times["no prompt steps"])
+    return [
+        {
+            "benchmark": "create_with_prompt_steps",
+            "variant": name,
+            "median_create_ms": round(statistics.median(values), 1),
+            "added_ms": round(statistics.median(values) - base, 1),
+            "creates": len(values),
+        }
+        for name, values in times.items()
+    ]
 
 
 def _language_detection() -> list[dict[str, Any]]:
     from core.speech.audio import decode_audio
     from core.speech.whisper import load_transcriber
     from tests.fixtures.models import multilingual_clips
-    from tests.fixtures.whisper_base import faster_whisper_base_dir, transformers_whisper_base_dir
+    from tests.fixtures.whisper_base import faster_whisper_base_dir
 
-    folders = {"faster-whisper": faster_whisper_base_dir(), "transformers": transformers_whisper_base_dir()}
+    # faster-whisper only: through transformers the same weights heard fr_forest as Thai and repeated one word
+    # until the 448-token limit, which took 727 s on a busy 2-core machine (docs/benchmarks.md).
+    folders = {"faster-whisper": faster_whisper_base_dir()}
     rows: list[dict[str, Any]] = []
     summary = []
     for engine, folder in folders.items():

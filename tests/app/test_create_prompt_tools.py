@@ -113,3 +113,19 @@ def test_a_failed_improvement_says_why_and_leaves_the_prompt_alone(multilingual)
     assert prompt(at) == "a fox in the snow"
     assert any("Improving the prompt failed" in e.value for e in at.error)
     assert multilingual.token not in " ".join(e.value for e in at.error)
+
+
+def test_do_it_all_on_untranscribed_german_draws_from_the_english_and_offers_undo(multilingual):
+    at = page("pages/create.py", timeout=180).run()
+    at.toggle(key="auto_transcribe").set_value(False).run()
+    record(at, GERMAN)
+    assert prompt(at) == ""  # not transcribed yet: Do it all will
+
+    at.button(key="run_all").click().run()
+    finish_runs(at)
+    [saved] = build_services(load_settings()).repository.search(query=HistoryQuery()).records
+    assert saved.language == "de" and saved.transcript == transcript(at)
+    assert saved.prompt == translation_of(transcript(at)) == prompt(at)
+    assert "translate" in saved.timings_ms
+    at.button(key="undo_prompt").click().run()
+    assert prompt(at) == transcript(at)
