@@ -15,6 +15,7 @@ from core.db.repository import RecordRepository
 from core.db.schema import ImageRecord
 from core.domain.errors import DatabaseError, InputError
 from core.domain.records import HistoryQuery, ImageRecordView, NewRecord
+from tests.integration.test_migrations import HEAD_REVISION
 
 
 @pytest.fixture
@@ -294,7 +295,7 @@ def test_check_database_describes_the_schema_and_the_image_count(
 
     description = check_database(migrated_engine)
 
-    assert "revision 0005" in description
+    assert f"revision {HEAD_REVISION}" in description
     assert "1 images" in description
 
 
