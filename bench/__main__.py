@@ -25,6 +25,7 @@ def _suites() -> dict[str, Callable[[], list[dict]]]:
         bench_history_page,
         bench_images_first,
         bench_models,
+        bench_prompts,
         bench_remote,
         bench_speech_accuracy,
         bench_storage,
@@ -41,6 +42,7 @@ def _suites() -> dict[str, Callable[[], list[dict]]]:
         "history_page": bench_history_page.run,
         "remote": bench_remote.run,
         "edit": bench_edit.run,
+        "prompts": bench_prompts.run,
     }
 
 

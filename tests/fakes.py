@@ -148,10 +148,33 @@ class FakeTranscriber:
     text: str = "a red apple on a wooden table"
     model_id: str = "fake/whisper"
     clips: list[AudioClip] = field(default_factory=list)
+    language: str | None = "en"
 
     def transcribe(self, clip: AudioClip) -> Transcript:
         self.clips.append(clip)
-        return Transcript(text=self.text, language="en", duration_s=clip.duration_s)
+        return Transcript(text=self.text, language=self.language, duration_s=clip.duration_s)
+
+
+@dataclass
+class FakePromptModel:
+    """Answers `reply` (or an upper-cased echo) and records every call; `error` makes each call fail."""
+
+    reply: str | None = None
+    model_id: str = "fake/llama"
+    calls: list[dict[str, object]] = field(default_factory=list)
+    error: Exception | None = None
+
+    def complete(self, *, prompt: str, system_prompt: str, max_new_tokens: int, temperature: float) -> str:
+        self.calls.append(
+            {"prompt": prompt, "system_prompt": system_prompt, "max_new_tokens": max_new_tokens,
+             "temperature": temperature}
+        )  # fmt: skip
+        if self.error is not None:
+            raise self.error
+        return self.reply if self.reply is not None else prompt.upper()
+
+    def check(self) -> str:
+        return "fake prompt model"
 
 
 @dataclass

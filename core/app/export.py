@@ -21,7 +21,7 @@ CSV_ROW_CAP = 10_000
 ZIP_RECORD_CAP = 1_000  # images in one ZIP; a bigger archive is a job for `python -m core export` in pages
 CSV_BATCH = 500
 CSV_FIELDS = (
-    "id", "created_at", "prompt", "description", "transcript", "image_filename", "thumbnail_filename",
+    "id", "created_at", "prompt", "description", "transcript", "language", "image_filename", "thumbnail_filename",
     "content_type", "width", "height", "size_bytes", "seed", "aspect_ratio", "output_format",
     "output_quality", "megapixels", "image_model", "caption_model", "speech_model", "total_ms", "starred",
     "tags", "created_by", "parent_id", "edit_instruction",

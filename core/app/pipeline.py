@@ -8,10 +8,12 @@ from collections.abc import Callable, Collection
 from dataclasses import replace
 from typing import TypeVar
 
+from core.app.assist import PromptSteps
 from core.app.images import inspect_image, make_thumbnail, new_object_keys
 from core.config.settings import MAX_AUDIO_SECONDS, MAX_UPLOAD_BYTES
 from core.domain.drafts import DeleteOutcome, Draft, SavedImage, TimedTranscript
 from core.domain.errors import AppError, AudioError, DatabaseError
+from core.domain.languages import language_code
 from core.domain.ports import (
     Captioner,
     GenerationRequest,
@@ -92,8 +94,11 @@ class Pipeline:
         *,
         transcript: TimedTranscript | None = None,
         progress: Progress | None = None,
+        earlier_ms: dict[str, float] | None = None,
     ) -> list[Draft]:
-        """Validate the request, give it a seed if it has none, and draw its images; each becomes a Draft."""
+        """Validate the request, give it a seed if it has none, and draw its images; each becomes a Draft.
+
+        `earlier_ms` are the times of stages before this one (the prompt steps), kept with the drafts."""
         progress = progress or StageLog()
         request = validate_request(request, max_chars=self.max_prompt_chars)
         if request.seed is None:
@@ -101,6 +106,7 @@ class Pipeline:
         timings: dict[str, float] = {}
         if transcript is not None:
             timings[TRANSCRIBE] = transcript.ms
+        timings.update(earlier_ms or {})
         with timed_stage(timings, GENERATE, progress):
             images = self.generator.generate(request)
         drafts = [
@@ -110,6 +116,7 @@ class Pipeline:
                 image_model=self.generator.model_id,
                 transcript=transcript.transcript.text if transcript else None,
                 speech_model=transcript.model_id if transcript else None,
+                language=language_code(transcript.transcript.language) if transcript else None,
                 timings_ms=dict(timings),
             )
             for image in images
@@ -138,11 +145,13 @@ class Pipeline:
         save: bool = True,
         created_by: str | None = None,
         progress: Progress | None = None,
+        steps: PromptSteps | None = None,
     ) -> list[Draft | SavedImage]:
         """Do it all: transcribe (with audio, its transcript becomes the prompt), generate, caption, save.
 
         `transcript` is an earlier transcript the (possibly edited) prompt came from; it is stored beside it.
         `progress` hears of each stage and result as it happens, so a page can show images before captions.
+        `steps` (translate, improve) rewrite the prompt before the image is paid for; a failed step stops the run.
         """
         progress = progress or StageLog()
         if audio is not None:
@@ -150,7 +159,12 @@ class Pipeline:
             check_transcript_length(transcript.transcript.text, max_chars=self.max_prompt_chars)
             request = replace(request, prompt=transcript.transcript.text)
         request = replace(request, prompt=validate_prompt(request.prompt, max_chars=self.max_prompt_chars))
-        drafts = self.generate(request, transcript=transcript, progress=progress)
+        step_ms: dict[str, float] = {}
+        if steps is not None:
+            language = transcript.transcript.language if transcript else None
+            prompt = steps.apply(request.prompt, language=language, timings=step_ms, progress=progress)
+            request = replace(request, prompt=prompt)
+        drafts = self.generate(request, transcript=transcript, progress=progress, earlier_ms=step_ms)
         drafts = [self.caption(draft, progress=progress, index=i) for i, draft in enumerate(drafts)]
         if not save:
             return list(drafts)
@@ -206,6 +220,7 @@ class Pipeline:
             image_model=draft.image_model,
             caption_model=draft.caption_model,
             speech_model=draft.speech_model,
+            language=draft.language,
             timings_ms=timings,
             created_by=created_by,
             parent_id=draft.parent_id,

@@ -11,6 +11,7 @@ import threading
 import uuid
 from dataclasses import dataclass
 
+from core.app.assist import PromptSteps
 from core.app.pipeline import Draft, Pipeline, SavedImage, TimedTranscript
 from core.domain.ports import GenerationRequest
 from core.domain.progress import StageLog
@@ -26,6 +27,11 @@ class RunInput:
     transcript: TimedTranscript | None = None
     save: bool = False
     created_by: str | None = None  # who the saved images are recorded as made by
+    steps: PromptSteps | None = None  # prompt steps between transcript and image (translate, improve)
+
+    @property
+    def steps_model(self) -> str | None:
+        return self.steps.assistant.model.model_id if self.steps else None
 
 
 class CreateRun(StageLog):
@@ -77,6 +83,7 @@ class CreateRun(StageLog):
                 save=given.save,
                 created_by=given.created_by,
                 progress=self,
+                steps=given.steps,
             )
         except Exception as exc:  # kept for the page to explain; the images made so far stay in `drafts`
             self.error, self.failed_stage = exc, self.current

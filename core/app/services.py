@@ -12,15 +12,18 @@ from typing import TYPE_CHECKING, Generic, TypeVar
 
 from sqlalchemy.engine import Engine
 
+from core.app.assist import PromptAssistant
 from core.app.edit import Editing
 from core.app.pipeline import Pipeline
 from core.config.settings import Settings
 from core.db.engine import create_engine_for, migrate
 from core.db.repository import RecordRepository
-from core.domain.ports import Captioner, ImageEditor, ImageGenerator, ImageStore, Transcriber
+from core.domain.assist import default_template
+from core.domain.ports import Captioner, ImageEditor, ImageGenerator, ImageStore, PromptModel, Transcriber
 from core.models.loading import ModelSource
 from core.replicate.client import ReplicateModel
 from core.replicate.flux import ReplicateGenerator
+from core.replicate.prompt_model import PROMPT_TASK, ReplicatePromptModel
 from core.replicate.task import NO_TOKEN, ModelTask
 from core.storage.local import LocalStore
 from core.storage.spaces import SpacesStore
@@ -196,6 +199,30 @@ def build_editor(settings: Settings) -> ImageEditor:
     )
 
 
+def build_prompt_model(settings: Settings) -> ReplicatePromptModel:
+    """PROMPT_MODEL: an official model, so run by name (no version lookup), like the image model."""
+    return ReplicatePromptModel(
+        ReplicateModel(
+            api_token=settings.replicate_api_token,
+            model=settings.prompt_model,
+            task=PROMPT_TASK,
+            base_url=settings.replicate_base_url,
+            timeout_s=settings.replicate_timeout_s,
+            max_retries=settings.replicate_max_retries,
+        )
+    )
+
+
+def build_assistant(settings: Settings, model: PromptModel | None = None) -> PromptAssistant:
+    """Translation and prompt improvement with PROMPT_MODEL, PROMPT_TEMPLATE and TRANSLATE_PROMPTS."""
+    return PromptAssistant(
+        model=model or build_prompt_model(settings),
+        template=settings.prompt_template or default_template(),
+        max_prompt_chars=settings.max_prompt_chars,
+        auto_translate=settings.translate_prompts == "auto",
+    )
+
+
 @dataclass
 class Services:
     """Everything a page or a command needs, wired once per process."""
@@ -207,7 +234,9 @@ class Services:
     generator: ImageGenerator
     transcriber: Callable[[], Transcriber]
     captioner: Callable[[], Captioner]
+    prompt_model: PromptModel | None = None  # None: PROMPT_MODEL on Replicate
     urls: PresignedUrlCache = field(init=False)
+    assistant: PromptAssistant = field(init=False)
     pipeline: Pipeline = field(init=False)  # built once here; dataclasses.replace builds a new one
     editing: Editing = field(init=False)  # "Change this image", through the same pipeline
 
@@ -217,6 +246,7 @@ class Services:
 
     def __post_init__(self) -> None:
         self.urls = PresignedUrlCache(self.store, self.settings.presigned_url_ttl)
+        self.assistant = build_assistant(self.settings, self.prompt_model)
         self.pipeline = Pipeline(
             store=self.store,
             repository=self.repository,

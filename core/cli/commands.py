@@ -9,8 +9,9 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
+from core.app.assist import PromptSteps
 from core.app.pipeline import Draft, SavedImage
-from core.app.services import Services, build_services, load_transcriber_for, migrate_database
+from core.app.services import Services, build_assistant, build_services, load_transcriber_for, migrate_database
 from core.cli import gallery as gallery_cli
 from core.config.settings import Settings
 from core.domain.errors import AudioError, InputError
@@ -35,7 +36,16 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         emit(report.to_json())
         return 0 if report.ok else FAILURE
     if args.command == "transcribe":
+        if args.translate:
+            require_prompt_model(settings, "--translate")
         return _transcribe(args, settings)
+    if args.command == "create" and (args.translate or args.improve_prompt):
+        asked = [
+            name
+            for name, given in (("--translate", args.translate), ("--improve-prompt", args.improve_prompt))
+            if given
+        ]
+        require_prompt_model(settings, " and ".join(asked))
     services = build_services(settings)
     if args.command == "edit":
         from core.cli.edit import run_edit
@@ -43,6 +53,15 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         return run_edit(args, services, emit)
     handlers = {"create": _create, "history": _history, "gc": _gc, **gallery_cli.HANDLERS}
     return handlers[args.command](args, services)
+
+
+def require_prompt_model(settings: Settings, options: str) -> None:
+    """Refuse (exit 2, nothing paid for) an option that needs the prompt model when Replicate has no token."""
+    if settings.replicate_api_token is None or not settings.replicate_api_token.reveal().strip():
+        raise InputError(
+            f"{options} runs the prompt model {settings.prompt_model} on Replicate: set REPLICATE_API_TOKEN "
+            "(from replicate.com/account/api-tokens), or leave the option out."
+        )
 
 
 def emit(obj: object) -> None:
@@ -83,6 +102,7 @@ def _create(args: argparse.Namespace, services: Services) -> int:
             filename=args.audio.name if args.audio else None,
             save=not args.no_save,
             created_by=gallery_cli.creator(args),
+            steps=PromptSteps(services.assistant, translate=args.translate, improve=args.improve_prompt),
         )
     except TranscriptTooLong as exc:
         # The whole transcript goes to stdout, so the user can shorten it and pass it back.
@@ -123,6 +143,7 @@ def _draft_json(draft: Draft, output_dir: Path | None) -> dict[str, object]:
         "id": None,
         "prompt": draft.request.prompt,
         "transcript": draft.transcript,
+        "language": draft.language,
         "description": draft.caption,
         "image_filename": None,
         "thumbnail_filename": None,
@@ -186,9 +207,15 @@ def _transcribe(args: argparse.Namespace, settings: Settings) -> int:
     timings["transcribe"] = _ms_since(started)
     if not transcript.text.strip():
         raise AudioError("No speech was recognised in this file. Check that it holds clear speech.")
+    english = None
+    if args.translate:  # English speech is never sent: translate() answers None for it
+        english = build_assistant(settings).translate(transcript.text, language=transcript.language)
+        if english is not None:
+            timings["translate"] = english.ms
     emit(
         {
-            "text": transcript.text,
+            "text": english.after if english else transcript.text,
+            **({"original_text": transcript.text} if args.translate else {}),
             "language": transcript.language,
             "duration_s": round(transcript.duration_s, 3),
             "model": transcriber.model_id,

@@ -41,6 +41,8 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--no-save", action="store_true", help="do not store; write the images to --output-dir")
     create.add_argument("--output-dir", type=Path, help="also write each image file here")
     create.add_argument("--by", metavar="WHO", help="who made it (default: the operating-system user)")
+    create.add_argument("--translate", action="store_true", help="speech in another language: draw from its English")
+    create.add_argument("--improve-prompt", action="store_true", help="rewrite the prompt in detail (PROMPT_TEMPLATE)")
 
     history = commands.add_parser("history", help="saved records, newest first")
     history.add_argument("--search", help="words that must appear in prompt, caption or transcript")
@@ -53,6 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     transcribe = commands.add_parser("transcribe", help="print the transcript of an audio file")
     transcribe.add_argument("path", type=Path)
+    transcribe.add_argument("--translate", action="store_true", help="also print the English (PROMPT_MODEL)")
 
     check = commands.add_parser("check", help="report on database, storage, Replicate and models")
     check.add_argument("--load-models", action="store_true", help="load the models too (slow)")

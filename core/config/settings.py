@@ -26,6 +26,7 @@ SPACES_VARIABLES = ("SPACES_KEY", "SPACES_SECRET", "SPACES_REGION", "SPACES_ENDP
 SPEECH_ENGINES = ("transformers", "faster-whisper", "replicate")
 CAPTION_ENGINES = ("transformers", "replicate")
 MODEL_DEVICES = ("auto", "cpu", "cuda")
+TRANSLATE_MODES = ("auto", "off")
 MAX_BEAM_SIZE = 20  # wider beams cost time in proportion and no longer help Whisper
 # Limits on what a user may send; the defaults of MAX_AUDIO_SECONDS and MAX_UPLOAD_MB. Every upload,
 # from anyone, arrives before the password gate runs, so the upload limit is what 300 s of audio
@@ -88,6 +89,9 @@ class Settings:
     caption_model: str = "Salesforce/blip-image-captioning-base"
     replicate_speech_model: str = "openai/whisper"
     replicate_caption_model: str = "salesforce/blip"
+    prompt_model: str = "meta/meta-llama-3-8b-instruct"
+    translate_prompts: str = "auto"  # auto: a transcript in another language is translated to English by itself
+    prompt_template: str | None = None  # the improvement instruction; None: core/domain/prompt_template.txt
     model_device: str = "auto"
     model_threads: int | None = None
     preload_models: bool = True
@@ -177,6 +181,9 @@ def _settings_from(values: dict[str, str]) -> Settings:
         caption_model=values.get("CAPTION_MODEL", Settings.caption_model),
         replicate_speech_model=values.get("REPLICATE_SPEECH_MODEL", Settings.replicate_speech_model),
         replicate_caption_model=values.get("REPLICATE_CAPTION_MODEL", Settings.replicate_caption_model),
+        prompt_model=values.get("PROMPT_MODEL", Settings.prompt_model),
+        translate_prompts=_choice(values, "TRANSLATE_PROMPTS", TRANSLATE_MODES, Settings.translate_prompts),
+        prompt_template=_prompt_template(values),
         model_device=_choice(values, "MODEL_DEVICE", MODEL_DEVICES, Settings.model_device),
         model_threads=_optional_int(values, "MODEL_THREADS"),
         preload_models=_flag(values, "PRELOAD_MODELS", Settings.preload_models),
@@ -237,6 +244,28 @@ def _spaces_settings(values: dict[str, str]) -> SpacesSettings | None:
         region=region,
         endpoint=endpoint.rstrip("/"),
     )
+
+
+def _prompt_template(values: dict[str, str]) -> str | None:
+    """PROMPT_TEMPLATE as text: the variable itself, or the file it names (read now, so a typo stops the start)."""
+    given = values.get("PROMPT_TEMPLATE")
+    if given is None:
+        return None
+    path = Path(given).expanduser()
+    looks_like_path = "\n" not in given and (given.endswith((".txt", ".md")) or given.startswith(("/", "./", "~")))
+    if not looks_like_path:
+        return given
+    try:
+        text = path.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = getattr(exc, "strerror", None) or type(exc).__name__
+        raise InvalidSetting(
+            f"PROMPT_TEMPLATE names the file {given}, which cannot be read ({reason}): fix the path, give the "
+            "instruction itself as text, or unset it for the default."
+        ) from None
+    if not text:
+        raise InvalidSetting(f"PROMPT_TEMPLATE names the file {given}, which is empty: write the instruction in it.")
+    return text
 
 
 def _beam_size(values: dict[str, str]) -> int:

@@ -18,6 +18,7 @@ class Draft:
     image_model: str
     transcript: str | None = None
     speech_model: str | None = None
+    language: str | None = None  # of the transcript, as the speech model detected it
     caption: str | None = None
     caption_model: str | None = None
     timings_ms: dict[str, float] = field(default_factory=dict)

@@ -47,3 +47,7 @@ class DatabaseError(AppError):
 
 class RemoteModelError(AppError):
     """A speech or caption model run on Replicate refused or failed."""
+
+
+class PromptError(AppError):
+    """The prompt model (translation, prompt improvement) refused, failed or answered with nothing usable."""

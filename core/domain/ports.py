@@ -142,6 +142,18 @@ class Captioner(Protocol):
     def caption(self, image: bytes) -> str: ...
 
 
+class PromptModel(Protocol):
+    """A text model that follows an instruction (the system prompt) about a piece of text (the prompt)."""
+
+    model_id: str
+
+    def complete(self, *, prompt: str, system_prompt: str, max_new_tokens: int, temperature: float) -> str: ...
+
+    def check(self) -> str:
+        """Raise if the model cannot be used (no token, a refused token); free, no prediction is made."""
+        ...
+
+
 @dataclass(frozen=True)
 class StoredObject:
     """One object in an ImageStore, as a listing shows it."""

@@ -17,6 +17,7 @@ class RecordFields:
     description: str
     idempotency_key: str | None = None
     transcript: str | None = None
+    language: str | None = None  # the transcript's language as detected ("de"); None for typed prompts and old rows
     thumbnail_filename: str | None = None
     content_type: str | None = None
     width: int | None = None

@@ -11,6 +11,7 @@ import re
 from typing import Any
 
 from core.domain.errors import RemoteModelError
+from core.domain.languages import language_code
 from core.domain.ports import AudioClip, Transcript
 from core.replicate.client import ReplicateModel
 from core.replicate.task import FileInput, ModelTask
@@ -50,8 +51,10 @@ class ReplicateTranscriber:
                 f"{self.model_id} did not answer with a transcription: set REPLICATE_SPEECH_MODEL to a Whisper "
                 f"model such as {DEFAULT_MODEL}."
             )
+        # Replicate's Whisper names the language ("german"); the local engines and the records use codes ("de").
         language = output.get("detected_language")
-        return re.sub(r"\s+", " ", output["transcription"]).strip(), language if isinstance(language, str) else None
+        code = language_code(language) if isinstance(language, str) else None
+        return re.sub(r"\s+", " ", output["transcription"]).strip(), code
 
 
 def wav_bytes(clip: AudioClip) -> bytes:

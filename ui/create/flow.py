@@ -15,9 +15,11 @@ from typing import Any
 import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
+from core.app.assist import PromptSteps
 from core.app.pipeline import Pipeline, TimedTranscript
 from core.app.runs import CreateRun, RunInput
 from core.config.settings import Settings
+from core.domain.assist import TRANSLATE, Rewrite
 from core.domain.ports import ASPECT_RATIOS, MEGAPIXELS, OUTPUT_FORMATS, GenerationRequest
 from core.domain.progress import StageLog
 from core.domain.records import ImageRecordView
@@ -39,6 +41,7 @@ AUTO_PENDING = "_auto_transcribe_pending"
 LAST_TRANSCRIPTION = "_last_transcription"
 RUNS = "_runs"  # newest first
 NOTICE = "_notice"
+UNDO = "_prompt_undo"  # the last translation or improvement of the prompt box (a Rewrite), for its Undo button
 OPTION_DEFAULTS: dict[str, Any] = {
     "aspect_ratio": ASPECT_RATIOS[0],
     "num_outputs": 1,
@@ -222,8 +225,10 @@ def busy() -> bool:
     return any(not run.done for run in runs())
 
 
-def start_run(pipeline: Pipeline, save: bool) -> None:
-    """Button callback for Generate (save=False) and Do it all (save=True); refuses while a run is going."""
+def start_run(pipeline: Pipeline, save: bool, steps: PromptSteps | None = None) -> None:
+    """Button callback for Generate (save=False) and Do it all (save=True); refuses while a run is going.
+
+    `steps` rewrite the words of audio the run transcribes itself (TRANSLATE_PROMPTS=auto translates them)."""
     if busy():
         st.session_state[NOTICE] = (
             "Still working on your last request: that click was ignored, so nothing is made or paid for twice."
@@ -242,6 +247,7 @@ def start_run(pipeline: Pipeline, save: bool) -> None:
         transcript=transcript() if audio is None and request.prompt.strip() else None,
         save=save,
         created_by=current_creator(),
+        steps=steps if audio is not None else None,
     )
     run = CreateRun(pipeline, run_input)
     st.session_state[RUNS] = [run, *(r for r in runs() if has_unsettled_drafts(r))]
@@ -271,3 +277,8 @@ def settle_finished_runs() -> None:
         st.session_state.pop("_run_audio_fingerprint")
     if run is not None and run.done and run.input.audio is not None and run.transcript is not None:
         remember_transcript(run.transcript, audio_fingerprint)
+        spoken = run.transcript.transcript.text
+        if run.drafts and run.prompt != spoken:  # translated on the way: the box shows what was drawn, with Undo
+            st.session_state[PROMPT] = run.prompt
+            ms = run.drafts[0].timings_ms.get(TRANSLATE, 0.0)
+            st.session_state[UNDO] = Rewrite(TRANSLATE, spoken, run.prompt, run.input.steps_model or "", ms)

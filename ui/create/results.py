@@ -25,6 +25,8 @@ POLL_S = 0.5
 STAGE_LABELS = {
     "load_speech_model": "Loading speech model",
     "transcribe": "Transcribe",
+    "translate": "Translate to English",
+    "improve_prompt": "Improve prompt",
     "generate": "Generate",
     "load_caption_model": "Loading caption model",
     "caption": "Caption image {image}",

@@ -8,6 +8,7 @@ from streamlit.errors import StreamlitAPIException
 
 from core.app.services import Services
 from core.domain.errors import AppError, DatabaseError
+from core.domain.languages import language_name
 from core.domain.records import ImageRecordView
 from ui.change_image import change_panel, runs
 from ui.create.flow import REUSE, record_settings
@@ -87,7 +88,8 @@ def detail_view(current: Services, record: ImageRecordView) -> None:
     prompt, transcript = st.columns(2)
     prompt.markdown("**Prompt**")
     prompt.code(record.prompt, language=None, wrap_lines=True)
-    transcript.markdown("**Transcript**")
+    spoken_in = f" ({language_name(record.language)})" if record.language else ""
+    transcript.markdown(f"**Transcript**{spoken_in}")
     if record.transcript:
         transcript.code(record.transcript, language=None, wrap_lines=True)
     else:

@@ -1,0 +1,128 @@
+"""Create's prompt tools: the transcript's language, "Translate to English", "Improve prompt", and one-click undo.
+
+Both tools replace the prompt box's text and keep what it held, so Undo puts it back; the transcript stays
+as spoken (it is saved with the record beside the prompt the image was drawn from). With
+TRANSLATE_PROMPTS=auto a transcript in another language is translated as soon as it arrives, once.
+English speech is never sent for translation. The buttons run their (paid, short) prompt-model call in
+their callback, which Streamlit runs before the page script, so the prompt box is redrawn with the answer.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from core.app.assist import PromptAssistant, PromptSteps
+from core.app.services import Services
+from core.config.settings import Settings
+from core.domain.assist import IMPROVE, Rewrite
+from core.domain.languages import language_name
+from ui.create import flow
+from ui.feedback import user_message
+
+ERROR = "_assist_error"
+AUTO_DONE = "_auto_translated"  # the transcript TRANSLATE_PROMPTS=auto translated, so it happens once
+UNDO_LABELS = {IMPROVE: "↩️ Undo improvement"}
+
+
+def transcript_language() -> str | None:
+    spoken = flow.transcript()
+    return spoken.transcript.language if spoken is not None else None
+
+
+def _holds_transcript() -> bool:
+    """Whether the prompt box still holds the transcript exactly as spoken (not translated, not edited)."""
+    spoken = flow.transcript()
+    return spoken is not None and (st.session_state.get(flow.PROMPT) or "").strip() == spoken.transcript.text.strip()
+
+
+def _replace_prompt(rewrite: Rewrite) -> None:
+    st.session_state[flow.PROMPT] = rewrite.after
+    st.session_state[flow.UNDO] = rewrite
+
+
+def _translate(assistant: PromptAssistant, settings: Settings) -> None:
+    """Button callback: the prompt box's text in English."""
+    st.session_state.pop(ERROR, None)
+    try:
+        rewrite = assistant.translate(st.session_state.get(flow.PROMPT) or "", language=transcript_language())
+    except Exception as exc:
+        st.session_state[ERROR] = f"Translation failed: {user_message(exc, settings.secret_values)}"
+        return
+    if rewrite is not None:
+        _replace_prompt(rewrite)
+
+
+def _improve(assistant: PromptAssistant, settings: Settings) -> None:
+    """Button callback: the prompt box's text as a detailed image prompt."""
+    st.session_state.pop(ERROR, None)
+    try:
+        _replace_prompt(assistant.improve(st.session_state.get(flow.PROMPT) or ""))
+    except Exception as exc:
+        st.session_state[ERROR] = f"Improving the prompt failed: {user_message(exc, settings.secret_values)}"
+
+
+def _undo() -> None:
+    """Button callback: put back what the last translation or improvement replaced."""
+    rewrite: Rewrite | None = st.session_state.pop(flow.UNDO, None)
+    if rewrite is not None:
+        st.session_state[flow.PROMPT] = rewrite.before
+
+
+def auto_translate(app: Services) -> None:
+    """TRANSLATE_PROMPTS=auto: translate a newly arrived transcript in another language (before the box is drawn)."""
+    spoken = flow.transcript()
+    assistant = app.assistant
+    if spoken is None or not assistant.auto_translate or app.settings.replicate_api_token is None:
+        return
+    if st.session_state.get(AUTO_DONE) is spoken or not assistant.needs_translation(spoken.transcript.language):
+        return
+    st.session_state[AUTO_DONE] = spoken
+    if not _holds_transcript():
+        return
+    with st.spinner(f"Translating from {language_name(spoken.transcript.language)} to English…"):
+        _translate(assistant, app.settings)
+
+
+def run_steps(app: Services) -> PromptSteps | None:
+    """What a run that transcribes audio itself (Generate or Do it all) does to the words: translate them, in auto."""
+    if app.assistant.auto_translate and app.settings.replicate_api_token is not None:
+        return PromptSteps(app.assistant, translate=True)
+    return None
+
+
+def show_prompt_tools(app: Services, *, disabled: bool) -> None:
+    """Under the prompt box: the language heard, Translate, Improve and Undo, and what went wrong last."""
+    assistant, settings = app.assistant, app.settings
+    language = transcript_language()
+    if flow.transcript() is not None:
+        code = f" ({language})" if language else ""
+        st.caption(f"🗣️ Heard in {language_name(language)}{code}; the transcript is kept as spoken.")
+    no_token = settings.replicate_api_token is None
+    prompt = (st.session_state.get(flow.PROMPT) or "").strip()
+    columns = st.columns(3)
+    if assistant.needs_translation(language) and _holds_transcript():
+        columns[0].button(
+            "🌐 Translate to English",
+            key="translate",
+            disabled=disabled or no_token,
+            on_click=_translate,
+            args=(assistant, settings),
+            help=f"Through {assistant.model.model_id} on Replicate",
+        )
+    columns[1].button(
+        "✨ Improve prompt",
+        key="improve",
+        disabled=disabled or no_token or not prompt,
+        on_click=_improve,
+        args=(assistant, settings),
+        help=f"Rewrite it as a detailed image prompt through {assistant.model.model_id} (PROMPT_TEMPLATE)",
+    )
+    rewrite: Rewrite | None = st.session_state.get(flow.UNDO)
+    if rewrite is not None and prompt == rewrite.after.strip():
+        columns[2].button(
+            UNDO_LABELS.get(rewrite.kind, "↩️ Undo translation"), key="undo_prompt", disabled=disabled, on_click=_undo
+        )
+        st.caption(f"{'Improved' if rewrite.kind == IMPROVE else 'Translated'} by {rewrite.model_id} in "
+                   f"{rewrite.ms / 1000:.2f} s. Before: “{rewrite.before}”")  # fmt: skip
+    if error := st.session_state.get(ERROR):
+        st.error(error, icon="⚠️")
