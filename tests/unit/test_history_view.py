@@ -102,7 +102,9 @@ def test_markdown_in_user_text_is_escaped_so_it_shows_literally() -> None:
     escaped = escape_markdown(hostile)
 
     assert "![" not in escaped and "](" not in escaped and "**" not in escaped and "<b>" not in escaped
-    assert escaped.replace("\\", "") == hostile.replace("\\", "")
+    # What a person sees: the text as typed, a bare link broken by an invisible word joiner (U+2060).
+    assert escaped.replace("\\", "").replace("\u2060", "") == hostile.replace("\\", "")
+    assert "://" not in escaped.replace("\\", "")
     assert escape_markdown("plain words 42") == "plain words 42"
 
 
