@@ -14,9 +14,10 @@ from sqlalchemy.engine import Engine
 
 from core.app.pipeline import Pipeline
 from core.config.settings import Settings
+from core.db.access_ledger import SqlAccessLedger
 from core.db.engine import create_engine_for, migrate
 from core.db.repository import RecordRepository
-from core.domain.ports import Captioner, ImageGenerator, ImageStore, Transcriber
+from core.domain.ports import AccessLedger, Captioner, ImageGenerator, ImageStore, Transcriber
 from core.models.loading import ModelSource
 from core.replicate.client import ReplicateModel
 from core.replicate.flux import ReplicateGenerator
@@ -186,6 +187,7 @@ class Services:
     transcriber: Callable[[], Transcriber]
     captioner: Callable[[], Captioner]
     urls: PresignedUrlCache = field(init=False)
+    access: AccessLedger = field(init=False)  # the shared-password budget and signed-out passes
     pipeline: Pipeline = field(init=False)  # built once here; dataclasses.replace builds a new one
 
     def migrate(self) -> None:
@@ -194,6 +196,7 @@ class Services:
 
     def __post_init__(self) -> None:
         self.urls = PresignedUrlCache(self.store, self.settings.presigned_url_ttl)
+        self.access = SqlAccessLedger(self.engine)
         self.pipeline = Pipeline(
             store=self.store,
             repository=self.repository,
