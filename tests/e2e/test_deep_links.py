@@ -45,9 +45,12 @@ def test_first_visit_of_a_history_link_on_a_fresh_server_shows_navigation_and_th
         assert_no_tracebacks(server)
 
 
-def test_signing_in_on_a_shared_link_lands_on_that_page_and_covers_every_tab_until_signing_out(
+def test_in_development_mode_signing_in_on_a_shared_link_lands_on_that_page_and_covers_every_tab_until_signing_out(
     chromium_executable: str, artifacts: Path, tmp_path: Path
 ) -> None:
+    """`streamlit run Home.py` (no app.py): the in-page form and its script-written pass still work.
+
+    Served through app.py the same story is told by tests/e2e/test_gate.py with the HTTP form."""
     from playwright.sync_api import expect
 
     # A fresh server's first visit runs the app twice (pages/ hands over to the navigation): be patient.
@@ -55,7 +58,9 @@ def test_signing_in_on_a_shared_link_lands_on_that_page_and_covers_every_tab_unt
 
     env = app_environment({"APP_PASSWORD": PASSWORD}, tmp_path / "data")
     with (
-        running_streamlit(env, tmp_path / "app", artifacts / "streamlit-deep-link-gate.log") as server,
+        running_streamlit(
+            env, tmp_path / "app", artifacts / "streamlit-deep-link-gate.log", script="Home.py"
+        ) as server,
         launched_browser(chromium_executable, None) as browser,
     ):
         # One browser profile: its tabs share cookies, as a visitor's own browser does.
