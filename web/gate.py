@@ -3,7 +3,7 @@
 An ASGI middleware (app.py puts it before Streamlit's own), so it sees plain HTTP and the websocket
 handshake alike and answers before Streamlit reads a byte of an upload. With APP_PASSWORD only the
 sign-in form, the health checks and the static bundle (the same for everyone) are open; with st.login,
-uploads and media need Streamlit's signed login cookie, while the login flow itself stays open.
+uploads, media and the agent API need Streamlit's signed login cookie, while the login flow itself stays open.
 """
 
 from __future__ import annotations
@@ -25,7 +25,9 @@ SIGN_IN, SIGN_OUT, READY = "/sign-in", "/sign-out", "/readyz"
 OPEN_PATHS = frozenset({SIGN_IN, SIGN_OUT, READY, "/_stcore/health", "/_stcore/script-health-check"})
 # Streamlit's own endpoints; each needs a pass. Anything else without a dot is a page of the app.
 STREAMLIT_PREFIXES = ("/_stcore/", "/media/", "/component/", "/auth/", "/oauth2callback")
-FILE_PREFIXES = ("/_stcore/upload_file/", "/media/")
+# With st.login, what needs Streamlit's login cookie before Streamlit sees the request: files go in and out
+# here before any page code could check st.user, and the agent API (when turned on) drives the script.
+LOGIN_PREFIXES = ("/_stcore/upload_file/", "/media/", "/_stcore/agent/")
 
 
 def is_open(path: str) -> bool:
@@ -57,7 +59,7 @@ class AccessGate:
             else:
                 await self._refuse(scope, send, path)
             return
-        if mode.name == "login" and path.startswith(FILE_PREFIXES) and not has_login_cookie(self._cookies(scope)):
+        if mode.name == "login" and path.startswith(LOGIN_PREFIXES) and not has_login_cookie(self._cookies(scope)):
             await self._refuse(scope, send, path)
             return
         await self.app(scope, receive, send)
