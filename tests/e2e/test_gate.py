@@ -251,3 +251,53 @@ def test_readyz_goes_from_503_to_200_with_no_page_view_as_the_models_load_at_sta
         last_status, last_body = seen[-1]
         assert last_status == 200 and last_body["ready"] and not last_body["not_ready"], seen[-3:]
         assert_no_tracebacks(server)
+
+
+def test_hardening_settings_hold_for_a_signed_in_visitor_xsrf_cors_agent_api_off_and_allowed_hosts(
+    artifacts: Path, tmp_path: Path
+) -> None:
+    env = app_environment({"APP_PASSWORD": PASSWORD}, tmp_path / "data")
+    extra = ["--server.allowedHosts", "127.0.0.1"]  # as a deployment names its host (docs/security.md)
+    with running_streamlit(env, tmp_path / "app", artifacts / "streamlit-hardening.log", extra_args=extra) as server:
+        status, headers, _ = post_form(f"{server.url}/sign-in", {"password": PASSWORD, "next": "/"})
+        assert status == 303
+        cookie = headers["set-cookie"].split(";", 1)[0]
+        signed_in = {"Cookie": cookie}
+
+        # Past the gate, Streamlit's own XSRF check still refuses an upload without its token.
+        upload = urllib.request.Request(
+            f"{server.url}/_stcore/upload_file/s/f", data=b"x" * 64, method="PUT", headers=signed_in
+        )
+        assert _status(upload) == 403
+        # The agent API is off: even a signed-in caller cannot drive the script over HTTP.
+        agent = urllib.request.Request(
+            f"{server.url}/_stcore/agent/interact", data=b"{}", method="POST", headers=signed_in
+        )
+        assert _status(agent) == 403
+        # CORS: another site's page gets no permission to read the app's answers.
+        probe = urllib.request.Request(f"{server.url}/_stcore/health", headers={"Origin": "https://evil.example"})
+        with urllib.request.urlopen(probe, timeout=10) as response:
+            assert response.headers.get("Access-Control-Allow-Origin") in (None, server.url)
+
+        # The pass opens the websocket on a named host, and a DNS-rebound host is refused.
+        host = urlsplit(server.url).netloc
+        for name, expected in ((host, "HTTP/1.1 101"), ("attacker.example", "HTTP/1.1 403")):
+            handshake = raw_exchange(
+                server,
+                f"GET /_stcore/stream HTTP/1.1\r\nHost: {name}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                f"Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n{cookie_line(cookie)}\r\n",
+            )
+            assert handshake.startswith(expected), (name, handshake)
+        assert_no_tracebacks(server)
+
+
+def cookie_line(cookie: str) -> str:
+    return f"Cookie: {cookie}\r\n"
+
+
+def _status(request: urllib.request.Request) -> int:
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as answer:
+        return answer.code

@@ -23,3 +23,20 @@ def test_nginx_upgrades_the_streamlit_websocket_and_keeps_sessions_sticky():
     assert "location /_stcore/stream" in site
     assert "proxy_set_header Upgrade $http_upgrade;" in site
     assert re.search(r"^\s*hash \$speak_replica_key consistent;", site, re.M)
+
+
+def test_streamlit_config_keeps_xsrf_and_cors_protection_on_and_the_agent_api_off():
+    server = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())["server"]
+
+    assert server["enableXsrfProtection"] is True
+    assert server["enableCORS"] is True
+    assert "*" not in server.get("corsAllowedOrigins", [])
+    assert server["enableAgentApi"] is False
+    assert "*" not in server.get("allowedHosts", [])
+
+
+def test_security_docs_name_every_hardening_setting():
+    security = (ROOT / "docs" / "security.md").read_text()
+
+    for setting in ("enableXsrfProtection", "enableCORS", "enableAgentApi", "allowedHosts"):
+        assert f"server.{setting}" in security, setting
