@@ -40,3 +40,15 @@ def test_security_docs_name_every_hardening_setting():
 
     for setting in ("enableXsrfProtection", "enableCORS", "enableAgentApi", "allowedHosts"):
         assert f"server.{setting}" in security, setting
+
+
+def test_replicas_serve_app_py_and_nginx_leaves_readiness_and_liveness_open_to_probes():
+    site = (ROOT / "deploy" / "nginx.conf").read_text()
+    makefile = (ROOT / "Makefile").read_text()
+
+    assert "streamlit run app.py" in site and "streamlit run Home.py" not in site
+    for probe in ("/readyz", "/_stcore/health"):
+        block = re.search(rf"location = {re.escape(probe)} \{{(.*?)\}}", site, re.S)
+        assert block is not None and "auth_basic off;" in block.group(1), probe
+    runs = re.findall(r"^\t.*streamlit run (\S+)", makefile, re.M)  # the recipes, not the comments
+    assert runs and set(runs) == {"app.py"}, runs
