@@ -17,6 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from core.domain.errors import ConfigError
 from ui.access.browser_cookies import ACCESS_PASS_COOKIE
+from ui.query_limits import marked_address, query_would_be_dropped
 from web.access import AccessMode, current_mode, has_login_cookie, parse_cookies, valid_pass
 
 log = logging.getLogger(__name__)
@@ -48,6 +49,10 @@ class AccessGate:
             await self.app(scope, receive, send)
             return
         path: str = scope["path"]
+        if scope["type"] == "http" and self._query_dropped_by_streamlit(scope, path):
+            # Streamlit would silently drop the whole query and show everything; the page says so instead.
+            await _answer(send, 303, b"", [(b"location", marked_address(path).encode())])
+            return
         try:
             mode = await run_in_threadpool(current_mode)
         except ConfigError:
@@ -63,6 +68,12 @@ class AccessGate:
             await self._refuse(scope, send, path)
             return
         await self.app(scope, receive, send)
+
+    @staticmethod
+    def _query_dropped_by_streamlit(scope: Scope, path: str) -> bool:
+        if scope["method"] not in ("GET", "HEAD") or is_open(path) or path.startswith(STREAMLIT_PREFIXES):
+            return False
+        return query_would_be_dropped(scope.get("query_string", b"").decode("latin-1"))
 
     @staticmethod
     def _cookies(scope: Scope) -> dict[str, str]:

@@ -285,14 +285,11 @@ def test_hardening_settings_hold_for_a_signed_in_visitor_xsrf_cors_agent_api_off
             handshake = raw_exchange(
                 server,
                 f"GET /_stcore/stream HTTP/1.1\r\nHost: {name}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                f"Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n{cookie_line(cookie)}\r\n",
+                "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                f"Cookie: {cookie}\r\n\r\n",
             )
             assert handshake.startswith(expected), (name, handshake)
         assert_no_tracebacks(server)
-
-
-def cookie_line(cookie: str) -> str:
-    return f"Cookie: {cookie}\r\n"
 
 
 def _status(request: urllib.request.Request) -> int:
