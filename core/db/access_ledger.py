@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import cast
 
 from sqlalchemy import Engine, Table, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -19,9 +20,10 @@ from core.db.error_messages import database_errors
 from core.db.schema import RevokedPass, SignInAttempt, SignInBudget
 from core.domain.ports import BudgetAttempt
 
-_BUDGET: Table = SignInBudget.__table__  # type: ignore[assignment]
-_ATTEMPTS: Table = SignInAttempt.__table__  # type: ignore[assignment]
-_REVOKED: Table = RevokedPass.__table__  # type: ignore[assignment]
+# Declarative classes expose `__table__` as a FromClause; these are plain Tables (Core statements below).
+_BUDGET = cast(Table, SignInBudget.__table__)
+_ATTEMPTS = cast(Table, SignInAttempt.__table__)
+_REVOKED = cast(Table, RevokedPass.__table__)
 _ROW = 1
 
 

@@ -1,7 +1,7 @@
 """The shared-password budget and revoked passes, in the database so every replica shares them.
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 Create Date: 2026-12-04
 """
 
