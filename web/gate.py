@@ -53,13 +53,16 @@ class AccessGate:
             # Streamlit would silently drop the whole query and show everything; the page says so instead.
             await _answer(send, 303, b"", [(b"location", marked_address(path).encode())])
             return
+        if is_open(path):  # open in every mode: no settings to read for the static bundle's many files
+            await self.app(scope, receive, send)
+            return
         try:
             mode = await run_in_threadpool(current_mode)
         except ConfigError:
             # The pages say what to fix; the gate must not open because the configuration is broken.
             mode = None
         if mode is None or mode.name == "password":
-            if is_open(path) or (mode is not None and await self._holds_pass(scope, mode)):
+            if mode is not None and await self._holds_pass(scope, mode):
                 await self.app(scope, receive, send)
             else:
                 await self._refuse(scope, send, path)

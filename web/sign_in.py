@@ -48,7 +48,11 @@ def _is_https(request: Request) -> bool:
 def _same_origin(request: Request) -> bool:
     """A form posted from another site (its Origin header names it) is not ours to answer."""
     origin = request.headers.get("origin")
-    return origin is None or origin == "null" or urlsplit(origin).netloc == request.headers.get("host", "")
+    if origin is None or origin == "null":
+        return True
+    # Host names, not ports: nginx passes `Host: $host`, which drops the port the browser's Origin keeps.
+    host = urlsplit(f"//{request.headers.get('host', '')}").hostname
+    return host is not None and urlsplit(origin).hostname == host
 
 
 def sign_in_page(next_path: str, *, error: str | None = None) -> str:

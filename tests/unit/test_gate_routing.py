@@ -59,3 +59,34 @@ def test_only_the_sign_in_form_health_checks_and_static_files_are_open_paths() -
     assert all(is_open(path) for path in ("/sign-in", "/readyz", "/_stcore/health", "/static/x.js", "/favicon.png"))
     closed = ("/", "/history", "/_stcore/stream", "/_stcore/upload_file/s/f", "/media/a.png", "/_stcore/agent/mcp")
     assert not any(is_open(path) for path in closed)
+
+
+def test_sign_in_follows_only_the_apps_own_paths_with_their_query() -> None:
+    from web.sign_in import safe_next
+
+    assert safe_next("/history?q=lighthouse&view=gallery") == "/history?q=lighthouse&view=gallery"
+    for elsewhere in ("https://evil.example/", "//evil.example/x", "/\\evil.example", "history", "/sign-in", None):
+        assert safe_next(elsewhere) == "/", elsewhere
+
+
+@pytest.fixture
+def sign_in_client(tmp_path, monkeypatch: pytest.MonkeyPatch) -> TestClient:
+    from web.sign_in import ROUTES
+
+    monkeypatch.setenv("DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("APP_PASSWORD", "right")
+    return TestClient(Starlette(routes=ROUTES), base_url="http://speak.example:8080", follow_redirects=False)
+
+
+def test_a_sign_in_posted_from_another_site_is_refused_but_one_through_a_proxy_that_drops_the_port_is_not(
+    sign_in_client: TestClient,
+) -> None:
+    form = {"password": "right", "next": "/history"}
+
+    foreign = sign_in_client.post("/sign-in", data=form, headers={"Origin": "https://evil.example"})
+    assert foreign.status_code == 403 and "set-cookie" not in foreign.headers
+    proxied = sign_in_client.post(
+        "/sign-in", data=form, headers={"Origin": "https://speak.example:8443", "Host": "speak.example"}
+    )
+    assert proxied.status_code == 303 and proxied.headers["location"] == "/history"
+    assert "HttpOnly" in proxied.headers["set-cookie"]
