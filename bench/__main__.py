@@ -23,6 +23,7 @@ def _suites() -> dict[str, Callable[[], list[dict]]]:
         bench_history,
         bench_history_page,
         bench_images_first,
+        bench_load,
         bench_models,
         bench_remote,
         bench_speech_accuracy,
@@ -39,6 +40,7 @@ def _suites() -> dict[str, Callable[[], list[dict]]]:
         "history": lambda: bench_history.run(PG_ADMIN_URL),
         "history_page": bench_history_page.run,
         "remote": bench_remote.run,
+        "load": bench_load.run,
     }
 
 
