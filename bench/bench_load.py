@@ -72,10 +72,12 @@ def _measure(scratch: Path, fake: Any, levels: tuple[int, ...]) -> list[dict[str
             idle = _rss_mb(process.pid)
             database = scratch / "data" / "app.db"
             for sessions in levels:
-                before = _row_count(database)
+                before, cpu_before = _row_count(database), _cpu_s(process.pid)
                 latencies, errors = asyncio.run(_level(url, sessions))
                 saved = _row_count(database) - before
                 rows.append(_row(sessions, latencies, errors, saved, idle, _rss_mb(process.pid)))
+                # The server's own CPU time for the level: on a shared 2-core box, what the browsers did not use.
+                rows[-1]["server_cpu_s"] = round(_cpu_s(process.pid) - cpu_before, 1)
                 print(rows[-1], file=sys.stderr, flush=True)
             rows[-1]["peak_rss_mb"] = _peak_rss_mb(process.pid)
         finally:
@@ -108,6 +110,12 @@ def _percentile(ordered: list[float], fraction: float) -> float:
     """Nearest-rank percentile: with 20 samples, p95 is the 19th."""
     rank = max(1, round(fraction * len(ordered) + 0.4999))
     return ordered[min(rank, len(ordered)) - 1]
+
+
+def _cpu_s(pid: int) -> float:
+    """User plus system CPU seconds of the server process so far (/proc/<pid>/stat, fields 14 and 15)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _row_count(database: Path) -> int:
