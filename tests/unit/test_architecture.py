@@ -74,3 +74,20 @@ def test_no_module_grows_past_three_hundred_lines() -> None:
     sizes = {name: len(path.read_text().splitlines()) for name, path in app_modules().items()}
 
     assert {name: lines for name, lines in sizes.items() if lines > MODULE_LINE_LIMIT} == {}
+
+
+def test_importing_app_py_loads_no_model_library_so_the_server_answers_before_the_models_load(tmp_path) -> None:
+    import subprocess
+    import sys
+
+    probe = "import sys, app; print(sorted(m for m in ('torch', 'transformers', 'faster_whisper') if m in sys.modules))"
+    done = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=ROOT,
+        env={"PATH": "/usr/bin:/bin", "DATA_DIR": str(tmp_path), "HF_HUB_OFFLINE": "1"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "[]"
