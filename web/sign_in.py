@@ -94,10 +94,24 @@ async def _mode_or_none(request: Request) -> AccessMode | None:
         return None
 
 
+async def _broken_configuration() -> Response:
+    """The gate stays shut on a broken configuration; say what to fix rather than loop back to the form."""
+    try:
+        await run_in_threadpool(current_mode)
+        problem = "The app's configuration could not be read."
+    except AppError as exc:  # names the missing or invalid settings, never their values
+        problem = str(exc)
+    body = "<!doctype html><title>Not configured</title><h1>The app is not configured</h1>"
+    body += f"<p>{html.escape(problem)}</p>"
+    return HTMLResponse(body, status_code=503, headers={"Cache-Control": "no-store"})
+
+
 async def show_form(request: Request) -> Response:
     next_path = safe_next(request.query_params.get("next"))
     mode = await _mode_or_none(request)
-    if mode is None or mode.name != "password":
+    if mode is None:
+        return await _broken_configuration()
+    if mode.name != "password":
         return RedirectResponse(next_path, status_code=303)  # nothing to sign in to (or st.login does it)
     token = request.cookies.get(ACCESS_PASS_COOKIE)
     if token and await run_in_threadpool(valid_pass, mode.settings, token) is not None:
@@ -123,7 +137,9 @@ async def submit(request: Request) -> Response:
         return PlainTextResponse("That form is too large.", status_code=413)
     next_path = safe_next(form.get("next"))
     mode = await _mode_or_none(request)
-    if mode is None or mode.name != "password" or mode.settings.app_password is None:
+    if mode is None:
+        return await _broken_configuration()
+    if mode.name != "password" or mode.settings.app_password is None:
         return RedirectResponse(next_path, status_code=303)
     given = form.get("password", "")
     if not given:

@@ -90,3 +90,19 @@ def test_a_sign_in_posted_from_another_site_is_refused_but_one_through_a_proxy_t
     )
     assert proxied.status_code == 303 and proxied.headers["location"] == "/history"
     assert "HttpOnly" in proxied.headers["set-cookie"]
+
+
+def test_a_half_given_configuration_keeps_the_gate_shut_and_the_form_says_what_to_fix_without_a_loop(
+    tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from web.sign_in import ROUTES
+
+    monkeypatch.setenv("DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("DB_HOST", "db.example")  # without DB_NAME and the rest: an error, never a fall-back
+    inner = Starlette(routes=[*ROUTES, Route("/{path:path}", _streamlit)])
+    client = TestClient(AccessGate(inner), follow_redirects=False)
+
+    assert client.get("/history").headers["location"] == "/sign-in?next=%2Fhistory"
+    form = client.get("/sign-in?next=%2Fhistory")
+    assert form.status_code == 503 and "DB_NAME" in form.text
+    assert client.put("/_stcore/upload_file/s/f", content=b"x").status_code == 401
