@@ -52,3 +52,9 @@ def test_replicas_serve_app_py_and_nginx_leaves_readiness_and_liveness_open_to_p
         assert block is not None and "auth_basic off;" in block.group(1), probe
     runs = re.findall(r"^\t.*streamlit run (\S+)", makefile, re.M)  # the recipes, not the comments
     assert runs and set(runs) == {"app.py"}, runs
+
+
+def test_streamlit_does_not_force_a_full_garbage_collection_after_every_script_run():
+    runner = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())["runner"]
+
+    assert runner["postScriptGC"] is False
