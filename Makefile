@@ -25,11 +25,13 @@ $(DEV_STAMP): requirements.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	touch $@ $(RUN_STAMP)
 
+# app.py serves Home.py's pages behind the access gate, with /sign-in and /readyz (docs/security.md).
 # No file watching when just running: watching the repository (with .venv) floods the terminal with
-# "Inotify queue overflowed" and helps nobody; `streamlit run Home.py` alone still reloads on save.
+# "Inotify queue overflowed" and helps nobody; `streamlit run Home.py` (development, no gate in front
+# of Streamlit's endpoints) still reloads on save.
 run: $(RUN_STAMP)
 	$(BIN)/python -m core migrate
-	$(BIN)/streamlit run Home.py --server.fileWatcherType none
+	$(BIN)/streamlit run app.py --server.fileWatcherType none
 
 $(REMOTE_BIN)/python:
 	$(PYTHON) -m venv $(REMOTE_VENV)
@@ -44,7 +46,7 @@ run-remote: export SPEECH_ENGINE = replicate
 run-remote: export CAPTION_ENGINE = replicate
 run-remote: $(REMOTE_STAMP)
 	$(REMOTE_BIN)/python -m core migrate
-	$(REMOTE_BIN)/python -m streamlit run Home.py --server.fileWatcherType none
+	$(REMOTE_BIN)/python -m streamlit run app.py --server.fileWatcherType none
 
 test: $(DEV_STAMP) services
 	$(BIN)/ruff check .
@@ -58,7 +60,7 @@ lint: $(DEV_STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 
-# core/, ui/, pages/ and Home.py, as configured in pyproject.toml's [tool.mypy].
+# core/, ui/, pages/, web/, Home.py and app.py, as configured in pyproject.toml's [tool.mypy].
 typecheck: $(DEV_STAMP)
 	$(BIN)/mypy
 

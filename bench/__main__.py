@@ -24,6 +24,7 @@ def _suites() -> dict[str, Callable[[], list[dict]]]:
         bench_history,
         bench_history_page,
         bench_images_first,
+        bench_load,
         bench_models,
         bench_prompts,
         bench_remote,
@@ -43,6 +44,7 @@ def _suites() -> dict[str, Callable[[], list[dict]]]:
         "remote": bench_remote.run,
         "edit": bench_edit.run,
         "prompts": bench_prompts.run,
+        "load": bench_load.run,
     }
 
 

@@ -5,11 +5,13 @@ import streamlit as st
 from ui.access.gate import current_creator, guarded_settings
 from ui.feedback import attempt
 from ui.history import actions, compare, detail, family, results, view
+from ui.query_limits import warn_if_link_was_dropped
 from ui.resources import database_problem, services
 
 secrets = guarded_settings().secret_values
 
 st.title("History")
+warn_if_link_was_dropped()
 current = attempt(services, secrets)  # fails on e.g. a database driver or Spaces endpoint that cannot be used
 if current is None:
     st.stop()

@@ -25,6 +25,15 @@ def _streamlit_secrets() -> dict[str, object]:
         return {}
 
 
+def load_current_settings() -> Settings:
+    """Current settings from the environment, .env and Streamlit's secrets; raises ConfigError.
+
+    For app.py's HTTP routes and middleware, which run outside any page and answer errors themselves."""
+    resolved = load_settings(secrets=_streamlit_secrets())
+    install_log_redaction(resolved.secret_values)
+    return resolved
+
+
 def settings() -> Settings:
     """Current settings; a configuration error stops the page with a message naming what to fix."""
     try:
@@ -48,7 +57,11 @@ def _services(fingerprint: str, _settings: Settings) -> Services:
 
 def services() -> Services:
     """The process's services; the first call also starts loading the models in the background."""
-    resolved = settings()
+    return services_for(settings())
+
+
+def services_for(resolved: Settings) -> Services:
+    """The services `services()` gives a page, for these settings: app.py's warm-up and routes share them."""
     fingerprint = _fingerprint(resolved)
     current = _services(fingerprint, resolved)
     _preloader(fingerprint, current)
@@ -70,6 +83,11 @@ def model_preloader(current: Services) -> ModelPreloader:
 def _migrated(fingerprint: str, _services: Services) -> bool:
     _services.migrate()  # raising is not cached, so a later rerun tries again
     return True
+
+
+def migrate_once(current: Services) -> None:
+    """Migrate this process's database once (raises AppError; a later call tries again)."""
+    _migrated(_fingerprint(current.settings), current)
 
 
 def database_problem(current: Services) -> str | None:

@@ -16,10 +16,19 @@ from core.app.assist import PromptAssistant
 from core.app.edit import Editing
 from core.app.pipeline import Pipeline
 from core.config.settings import Settings
+from core.db.access_ledger import SqlAccessLedger
 from core.db.engine import create_engine_for, migrate
 from core.db.repository import RecordRepository
 from core.domain.assist import default_template
-from core.domain.ports import Captioner, ImageEditor, ImageGenerator, ImageStore, PromptModel, Transcriber
+from core.domain.ports import (
+    AccessLedger,
+    Captioner,
+    ImageEditor,
+    ImageGenerator,
+    ImageStore,
+    PromptModel,
+    Transcriber,
+)
 from core.models.loading import ModelSource
 from core.replicate.client import ReplicateModel
 from core.replicate.flux import ReplicateGenerator
@@ -237,6 +246,7 @@ class Services:
     prompt_model: PromptModel | None = None  # None: PROMPT_MODEL on Replicate
     urls: PresignedUrlCache = field(init=False)
     assistant: PromptAssistant = field(init=False)
+    access: AccessLedger = field(init=False)  # the shared-password budget and signed-out passes
     pipeline: Pipeline = field(init=False)  # built once here; dataclasses.replace builds a new one
     editing: Editing = field(init=False)  # "Change this image", through the same pipeline
 
@@ -247,6 +257,7 @@ class Services:
     def __post_init__(self) -> None:
         self.urls = PresignedUrlCache(self.store, self.settings.presigned_url_ttl)
         self.assistant = build_assistant(self.settings, self.prompt_model)
+        self.access = SqlAccessLedger(self.engine)
         self.pipeline = Pipeline(
             store=self.store,
             repository=self.repository,

@@ -11,6 +11,7 @@ from sqlalchemy import (
     Column,
     DateTime,
     Dialect,
+    Float,
     Index,
     Integer,
     String,
@@ -115,6 +116,37 @@ stored_objects = Table(
     Column("key", String(255), primary_key=True),
     Column("created_at", UtcDateTime(), nullable=False),
 )
+
+
+# --- The shared-password budget and revoked passes (core/db/access_ledger.py), one for every replica ---
+
+
+class SignInBudget(Base):
+    """The one row (id 1) every password check locks first, so checks from all replicas take turns."""
+
+    __tablename__ = "sign_in_budget"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    locked_until: Mapped[float] = mapped_column(Float, default=0.0)  # Unix time; 0 when never locked
+    lock_level: Mapped[int] = mapped_column(Integer, default=0)  # how often the lock doubled lately
+
+
+class SignInAttempt(Base):
+    """A password check within the current window (older rows are deleted by the next check)."""
+
+    __tablename__ = "sign_in_attempts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    attempted_at: Mapped[float] = mapped_column(Float, index=True)
+
+
+class RevokedPass(Base):
+    """A pass signed out before it expired; kept until then, so no replica lets it in again."""
+
+    __tablename__ = "revoked_passes"
+
+    pass_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[float] = mapped_column(Float, index=True)
 
 
 def _check_mapping() -> None:

@@ -259,3 +259,27 @@ class RecordCurator(Protocol):
     def add_tags(self, *, record_ids: Collection[int], tags: Sequence[str]) -> int: ...
 
     def remove_tags(self, *, record_ids: Collection[int], tags: Sequence[str]) -> int: ...
+
+
+@dataclass(frozen=True)
+class BudgetAttempt:
+    """`wait_s == 0`: a password may be checked now (counted as `attempt_id`); else how long until one may."""
+
+    wait_s: float
+    attempt_id: int | None = None
+
+    @property
+    def allowed(self) -> bool:
+        return self.wait_s <= 0
+
+
+class AccessLedger(Protocol):
+    """The shared-password budget and the signed-out passes, one for every replica and process."""
+
+    def try_attempt(self) -> BudgetAttempt: ...
+
+    def forgive(self, attempt: BudgetAttempt) -> None: ...
+
+    def revoke(self, pass_id: str, *, expires_at: float) -> None: ...
+
+    def is_revoked(self, pass_id: str) -> bool: ...

@@ -186,3 +186,21 @@ def test_signing_out_deletes_the_pass_this_same_session_handed_out(data_dir, mon
     home.button(key="sign_out").click().run()
     assert titles(home) == ["This app is private"]
     assert any("speak_access=; Path=/; Max-Age=0" in body for body in _cookie_writes(home))
+
+
+def test_served_by_app_py_a_page_without_a_pass_sends_to_the_http_form_and_writes_no_cookie(data_dir, monkeypatch):
+    import ui.access.http_sign_in as http_sign_in
+
+    monkeypatch.setattr(http_sign_in, "_enabled", True)  # what app.py's http_sign_in.enable() does
+    monkeypatch.setenv("APP_PASSWORD", "correct horse")
+    at = page("pages/history.py")
+    at.query_params["q"] = "lighthouse"
+    at.run()
+
+    assert titles(at) == ["This app is private"]
+    assert not at.text_input, "no password box in the page: the form is app.py's /sign-in"
+    said = " ".join(m.value for m in at.markdown)
+    # AppTest runs the page without Home.py's navigation, so its path is the root's; the query is kept.
+    assert "(/sign-in?next=%2F%3Fq%3Dlighthouse)" in said
+    scripts = " ".join(str(element.proto) for element in at.get("html"))
+    assert "document.cookie" not in scripts and "window.location.assign" in scripts

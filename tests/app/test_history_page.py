@@ -22,6 +22,7 @@ from core.domain.errors import ModelLoadError
 from core.domain.records import ImageRecordView, NewRecord
 from tests.app.conftest import model_libraries_imported_by, page
 from tests.fakes import FakeCaptioner
+from ui.query_limits import WARNING
 
 HISTORY = "pages/history.py"
 DOWN_DATABASE_URL = "postgresql+psycopg://postgres@127.0.0.1:1/none"
@@ -439,3 +440,15 @@ def test_since_from_the_link_leaves_older_records_out(data_dir: Path) -> None:
     at = run_history(since=(date.today() - timedelta(days=30)).isoformat())
 
     assert "No saved image matches" in at.info[0].value
+
+
+def test_a_link_whose_parameters_streamlit_dropped_says_so_instead_of_silently_showing_everything(
+    data_dir: Path,
+) -> None:
+    seed_records(["a red fox", "a blue whale"])
+
+    at = run_history(too_many_params="1")
+
+    assert [warning.value for warning in at.warning] == [WARNING]
+    assert sorted(prompts_shown(at)) == ["a blue whale", "a red fox"]
+    assert not run_history(q="fox").warning, "an ordinary link gets no warning"

@@ -1,4 +1,4 @@
-"""Browser harness: `streamlit run` as a subprocess, Debian's Chromium through Playwright, a fake microphone."""
+"""Browser harness: `streamlit run app.py` as a subprocess, Debian's Chromium through Playwright, a fake microphone."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -74,8 +74,13 @@ def running_streamlit(
     *,
     secrets_file: Path | None = None,
     port: int | None = None,
+    script: str = "app.py",
+    extra_args: Sequence[str] = (),
 ) -> Iterator[StreamlitServer]:
-    """`streamlit run Home.py` on loopback (a free port unless given); yields once /_stcore/health answers "ok"."""
+    """`streamlit run app.py` on loopback (a free port unless given); yields once /_stcore/health answers "ok".
+
+    app.py is what deployments serve (the gate, /sign-in, /readyz); `script="Home.py"` is the development mode.
+    """
     port = port if port is not None else free_port()
     workdir.mkdir(parents=True, exist_ok=True)
     if secrets_file is None:
@@ -83,13 +88,14 @@ def running_streamlit(
         secrets_file = workdir / "no-secrets.toml"
         secrets_file.write_text("")
     command = [
-        sys.executable, "-m", "streamlit", "run", str(ROOT / "Home.py"),
+        sys.executable, "-m", "streamlit", "run", str(ROOT / script),
         "--server.port", str(port),
         "--server.address", "127.0.0.1",
         "--server.headless", "true",
         "--server.fileWatcherType", "none",
         "--browser.gatherUsageStats", "false",
         "--secrets.files", str(secrets_file),
+        *extra_args,
     ]  # fmt: skip
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("wb") as log:

@@ -218,24 +218,24 @@ def test_password_gate_shows_only_the_form_until_the_right_password_is_given(
         context = browser.new_context(viewport={"width": 1200, "height": 800})
         context.set_default_timeout(STEP_MS)
         page = context.new_page()
-        main = page.get_by_test_id("stMain")
         try:
-            page.goto(server.url)
-            expect(main.get_by_role("heading", name="This app is private")).to_be_visible()
-            password = main.get_by_label("Password", exact=True)
+            page.goto(server.url)  # app.py's gate answers with its sign-in form (an HTML page, not Streamlit)
+            expect(page.get_by_role("heading", name="This app is private")).to_be_visible()
+            password = page.get_by_label("Password", exact=True)
             expect(password).to_be_visible()
-            assert main.get_by_role("heading").all_inner_texts() == ["This app is private"]
+            assert page.get_by_role("heading").all_inner_texts() == ["This app is private"]
             page.screenshot(path=str(artifacts / "gate-1-form.png"), full_page=True)
 
             password.fill("not the password")
-            main.get_by_role("button", name="Enter").click()
-            expect(main.get_by_text("That password is not right")).to_be_visible()
-            expect(main.get_by_role("heading", name="This app is private")).to_be_visible()
+            page.get_by_role("button", name="Enter").click()
+            expect(page.get_by_text("That password is not right")).to_be_visible()
+            expect(page.get_by_role("heading", name="This app is private")).to_be_visible()
             assert PASSWORD not in page.content()
             page.screenshot(path=str(artifacts / "gate-2-wrong-password.png"), full_page=True)
 
-            main.get_by_label("Password", exact=True).fill(PASSWORD)
-            main.get_by_role("button", name="Enter").click()
+            page.get_by_label("Password", exact=True).fill(PASSWORD)
+            page.get_by_role("button", name="Enter").click()
+            main = page.get_by_test_id("stMain")
             expect(main.get_by_role("heading", name="Speak an idea, get an image")).to_be_visible()
             expect(main.get_by_role("heading", name="This app is private")).to_have_count(0)
             expect(page.get_by_role("link", name="Create", exact=True)).to_be_visible()
@@ -260,11 +260,10 @@ def test_a_stranger_cannot_open_a_page_by_its_address_before_the_password(
         page.set_default_timeout(STEP_MS)
         try:
             page.goto(f"{server.url}/history")
-            main = page.get_by_test_id("stMain")
-            expect(main.get_by_role("heading").first).to_be_visible(timeout=STEP_MS)
-            wait_until_idle(page)
+            expect(page.get_by_role("heading").first).to_be_visible(timeout=STEP_MS)
             page.screenshot(path=str(artifacts / "gate-4-address-typed.png"), full_page=True)
-            assert main.get_by_role("heading").all_inner_texts() == ["This app is private"]
+            assert page.get_by_role("heading").all_inner_texts() == ["This app is private"]
+            assert page.get_by_test_id("stApp").count() == 0, "not even Streamlit's page shell"
             for navigation in ("stSidebarNav", "stTopNav"):
                 assert page.get_by_test_id(navigation).count() == 0, "no links to pages before the password"
         finally:

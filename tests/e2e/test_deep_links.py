@@ -45,9 +45,42 @@ def test_first_visit_of_a_history_link_on_a_fresh_server_shows_navigation_and_th
         assert_no_tracebacks(server)
 
 
-def test_signing_in_on_a_shared_link_lands_on_that_page_and_covers_every_tab_until_signing_out(
+def test_a_link_with_more_than_1000_parameters_opens_history_with_a_warning_rather_than_silently_unfiltered(
     chromium_executable: str, artifacts: Path, tmp_path: Path
 ) -> None:
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=STEP_MS)
+    env = app_environment({}, tmp_path / "data")
+    # Streamlit drops a query of more than 1,000 parameters whole; app.py's gate marks the link instead.
+    too_long = "q=dragon&" + "&".join(f"tag=t{index}" for index in range(1000))
+    with (
+        running_streamlit(env, tmp_path / "app", artifacts / "streamlit-too-many-params.log") as server,
+        launched_browser(chromium_executable, None) as browser,
+    ):
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        page.set_default_timeout(STEP_MS)
+        try:
+            page.goto(f"{server.url}/history?{too_long}")
+            main = page.get_by_test_id("stMain")
+            expect(main.get_by_role("heading", name="History")).to_be_visible()
+            expect(
+                main.get_by_text("This link has more than 1,000 parameters; Streamlit ignores all of them")
+            ).to_be_visible()
+            assert page.url == f"{server.url}/history?too_many_params=1"
+            wait_until_idle(page)
+            page.screenshot(path=str(artifacts / "deep-link-too-many-params.png"), full_page=True)
+        finally:
+            page.close()
+        assert_no_tracebacks(server)
+
+
+def test_in_development_mode_signing_in_on_a_shared_link_lands_on_that_page_and_covers_every_tab_until_signing_out(
+    chromium_executable: str, artifacts: Path, tmp_path: Path
+) -> None:
+    """`streamlit run Home.py` (no app.py): the in-page form and its script-written pass still work.
+
+    Served through app.py the same story is told by tests/e2e/test_gate.py with the HTTP form."""
     from playwright.sync_api import expect
 
     # A fresh server's first visit runs the app twice (pages/ hands over to the navigation): be patient.
@@ -55,7 +88,9 @@ def test_signing_in_on_a_shared_link_lands_on_that_page_and_covers_every_tab_unt
 
     env = app_environment({"APP_PASSWORD": PASSWORD}, tmp_path / "data")
     with (
-        running_streamlit(env, tmp_path / "app", artifacts / "streamlit-deep-link-gate.log") as server,
+        running_streamlit(
+            env, tmp_path / "app", artifacts / "streamlit-deep-link-gate.log", script="Home.py"
+        ) as server,
         launched_browser(chromium_executable, None) as browser,
     ):
         # One browser profile: its tabs share cookies, as a visitor's own browser does.

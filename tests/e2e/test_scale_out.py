@@ -44,6 +44,15 @@ def status_of(url: str, *, method: str = "GET", auth: bool = False, headers: dic
         return refused.code
 
 
+def wait_until_ready(url: str, timeout_s: float = 60.0) -> int:
+    import time
+
+    deadline = time.monotonic() + timeout_s
+    while (status := status_of(f"{url}/readyz")) != 200 and time.monotonic() < deadline:
+        time.sleep(0.5)
+    return status
+
+
 def test_session_through_nginx_saves_on_one_replica_and_history_on_the_other_shows_it(
     chromium_executable: str,
     artifacts: Path,
@@ -82,6 +91,9 @@ def test_session_through_nginx_saves_on_one_replica_and_history_on_the_other_sho
         assert status_of(f"{proxy.url}/") == 401
         assert status_of(f"{proxy.url}/_stcore/upload_file/session/file", method="PUT") == 401
         assert status_of(f"{proxy.url}/_stcore/health") == 200
+        assert status_of(f"{proxy.url}/readyz") in (200, 503), "readiness is open to probes, like liveness"
+        for replica in replicas:  # each replica, asked directly, becomes ready without a page view
+            assert wait_until_ready(replica.url) == 200
         too_big = {"Content-Length": str(12 * 2**20), "Content-Type": "multipart/form-data; boundary=x"}
         assert status_of(f"{proxy.url}/_stcore/upload_file/s/f", method="PUT", auth=True, headers=too_big) == 413
 

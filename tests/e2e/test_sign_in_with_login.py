@@ -181,6 +181,31 @@ def test_a_named_provider_signs_in_from_its_own_button_and_returns_to_the_page(
         assert app.provider.tokens_issued == 1
 
 
+def test_without_streamlits_login_cookie_uploads_media_and_the_agent_api_answer_401_and_with_it_they_open(
+    chromium_executable: str, artifacts: Path, tmp_path: Path
+) -> None:
+    from playwright.sync_api import expect
+
+    with app_behind_login(chromium_executable, artifacts, tmp_path, "sign-in-login-doors") as app:
+        url = app.server.url
+        stranger = app.context.request
+        assert stranger.put(f"{url}/_stcore/upload_file/s/f", data=b"x" * 1024).status == 401
+        assert stranger.get(f"{url}/media/0123456789abcdef.png").status == 401
+        assert stranger.post(f"{url}/_stcore/agent/interact", data="{}").status == 401
+        # A forged cookie (not signed with Streamlit's secret) is no login.
+        forged = {"Cookie": '_streamlit_user={"email": "eve@example.com"}'}
+        assert stranger.get(f"{url}/media/0123456789abcdef.png", headers=forged).status == 401
+        assert stranger.get(f"{url}/_stcore/health").status == 200
+
+        main = sign_in_from(app, "/")
+        expect(main.get_by_role("heading", name="Speak an idea, get an image")).to_be_visible()
+        wait_until_idle(app.page)
+        # The same browser, now holding the signed login cookie: media is Streamlit's to answer (no such file).
+        assert app.context.request.get(f"{url}/media/0123456789abcdef.png").status == 404
+        upload = app.context.request.put(f"{url}/_stcore/upload_file/s/f", data=b"x" * 1024)
+        assert upload.status == 403, "past the gate, Streamlit's XSRF check refuses an upload without its token"
+
+
 def _record_navigation(request: Any, page: Any, navigations: list[str]) -> None:
     if request.is_navigation_request() and request.frame == page.main_frame:
         navigations.append(request.url)

@@ -23,3 +23,38 @@ def test_nginx_upgrades_the_streamlit_websocket_and_keeps_sessions_sticky():
     assert "location /_stcore/stream" in site
     assert "proxy_set_header Upgrade $http_upgrade;" in site
     assert re.search(r"^\s*hash \$speak_replica_key consistent;", site, re.M)
+
+
+def test_streamlit_config_keeps_xsrf_and_cors_protection_on_and_the_agent_api_off():
+    server = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())["server"]
+
+    assert server["enableXsrfProtection"] is True
+    assert server["enableCORS"] is True
+    assert "*" not in server.get("corsAllowedOrigins", [])
+    assert server["enableAgentApi"] is False
+    assert "*" not in server.get("allowedHosts", [])
+
+
+def test_security_docs_name_every_hardening_setting():
+    security = (ROOT / "docs" / "security.md").read_text()
+
+    for setting in ("enableXsrfProtection", "enableCORS", "enableAgentApi", "allowedHosts"):
+        assert f"server.{setting}" in security, setting
+
+
+def test_replicas_serve_app_py_and_nginx_leaves_readiness_and_liveness_open_to_probes():
+    site = (ROOT / "deploy" / "nginx.conf").read_text()
+    makefile = (ROOT / "Makefile").read_text()
+
+    assert "streamlit run app.py" in site and "streamlit run Home.py" not in site
+    for probe in ("/readyz", "/_stcore/health"):
+        block = re.search(rf"location = {re.escape(probe)} \{{(.*?)\}}", site, re.S)
+        assert block is not None and "auth_basic off;" in block.group(1), probe
+    runs = re.findall(r"^\t.*streamlit run (\S+)", makefile, re.M)  # the recipes, not the comments
+    assert runs and set(runs) == {"app.py"}, runs
+
+
+def test_streamlit_does_not_force_a_full_garbage_collection_after_every_script_run():
+    runner = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())["runner"]
+
+    assert runner["postScriptGC"] is False

@@ -9,14 +9,15 @@ from collections.abc import Mapping
 import streamlit as st
 from streamlit.navigation.page import StreamlitPage
 
-from core.access.password import PASS_LIFETIME_S, FailureThrottle, issue_pass, password_matches, read_pass
+from core.access.password import PASS_LIFETIME_S, issue_pass, password_matches, read_pass
 from core.config.settings import Settings
 from core.domain.records import MAX_CREATOR_CHARS, normalize_creator
+from ui.access import http_sign_in
 from ui.access.browser_cookies import ACCESS_PASS_COOKIE, delete_cookie, read_cookie, write_cookie
 from ui.access.sign_in_return import remember_return_address, return_after_sign_in
 from ui.navigation import hand_over_to_app_navigation
 from ui.record_display import escape_markdown
-from ui.resources import settings
+from ui.resources import migrate_once, services, settings
 
 GRANTED_KEY = "_access_granted"
 CREATOR_KEY = "_created_by"  # who this session saves images as
@@ -46,15 +47,16 @@ def access_mode(settings: Settings) -> str:
     return "password" if settings.app_password is not None else "open"
 
 
-@st.cache_resource(show_spinner=False)
-def _throttle() -> FailureThrottle:
-    return FailureThrottle()
-
-
 def has_access(settings: Settings) -> bool:
     mode = access_mode(settings)
     if mode == "login":
         return bool(st.user.is_logged_in)
+    if mode == "password" and http_sign_in.enabled():
+        # Checked on every run, never remembered: a sign-out in another tab must end this one too.
+        held = http_sign_in.held_pass(settings)
+        if held is not None:
+            st.session_state[CREATOR_KEY] = normalize_creator(held.name)
+        return held is not None
     return mode == "open" or bool(st.session_state.get(GRANTED_KEY)) or _admitted_by_pass(settings)
 
 
@@ -99,6 +101,8 @@ def require_access(settings: Settings, requested: StreamlitPage | None = None) -
         return
     if mode == "open" or has_access(settings):
         return
+    if http_sign_in.enabled():
+        http_sign_in.send_to_sign_in(requested.url_path if requested is not None else "")
     st.title("This app is private")
     signed_out_now = st.session_state.pop(FORGET_PASS_KEY, False)
     if signed_out_now or (read_cookie(ACCESS_PASS_COOKIE) and not st.session_state.get(STALE_PASS_DELETED_KEY)):
@@ -116,11 +120,14 @@ def require_access(settings: Settings, requested: StreamlitPage | None = None) -
         submitted = st.form_submit_button("Enter")
     if submitted and given:
         assert settings.app_password is not None
-        if (wait_s := _throttle().try_attempt()) > 0:
+        ledger = services().access
+        migrate_once(services())  # the budget lives in the database, shared with every replica
+        attempt = ledger.try_attempt()
+        if not attempt.allowed:
             # Every session shares the budget, so this is said without checking the password at all.
-            st.error(f"Too many wrong passwords were tried on this server. Try again in {math.ceil(wait_s)} s.")
+            st.error(f"Too many wrong passwords were tried on this server. Try again in {math.ceil(attempt.wait_s)} s.")
         elif password_matches(given, settings.app_password):
-            _throttle().succeeded()
+            ledger.forgive(attempt)
             st.session_state[GRANTED_KEY] = True
             st.session_state[CREATOR_KEY] = normalize_creator(name)
             st.session_state.pop(SIGNED_OUT_KEY, None)
@@ -174,4 +181,8 @@ def signed_in_bar(settings: Settings) -> None:
         text += f" This browser stays signed in for {PASS_LIFETIME_S // 3600} hours, in every tab."
     words, button = st.columns([5, 1], vertical_alignment="center")
     words.caption(text)
-    button.button("Sign out", key="sign_out", on_click=sign_out)
+    if mode == "password" and http_sign_in.enabled():
+        with button:
+            st.html(http_sign_in.sign_out_form())
+    else:
+        button.button("Sign out", key="sign_out", on_click=sign_out)

@@ -1,0 +1,105 @@
+"""Models load when the server starts, and `GET /readyz` says when the app can serve a first click.
+
+Uvicorn serves nothing until the lifespan's start-up returns, so the warm-up runs on a thread of its
+own: `/_stcore/health` (liveness) answers at once, and `/readyz` answers 503 naming what is not ready
+(database, storage, each configured model) until everything is, then 200. The warm-up builds the same
+cached services and model preloader a page would (ui.resources), so a click never loads a second copy.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from core.app.preload import FAILED, ON_FIRST_USE, READY
+from core.app.services import Services, check_database
+from core.domain.errors import AppError
+from ui.resources import load_current_settings, migrate_once, model_preloader, services_for
+from web.gate import READY as READY_PATH
+
+log = logging.getLogger(__name__)
+MODEL_PARTS = {"Speech model": "speech_model", "Caption model": "caption_model"}
+
+
+def _part(ready: bool, detail: str) -> dict[str, object]:
+    return {"ready": ready, "detail": detail}
+
+
+class WarmUp:
+    """Builds the services, migrates the database and starts the model preloader, once, at start-up."""
+
+    def __init__(self) -> None:
+        self.services: Services | None = None
+        self.migrated = False
+        self.problem: str | None = None  # why the warm-up could not build or migrate (said by /readyz)
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="warm-up", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self.services = services_for(load_current_settings())  # starts the model preloader
+            migrate_once(self.services)
+            self.migrated = True
+        except AppError as exc:
+            self.problem = str(exc)
+            log.warning("Warm-up: %s", exc)
+
+    def report(self) -> dict[str, dict[str, object]]:
+        """Each part, ready or not, and why; probed afresh on each call (the database may have gone)."""
+        if self.services is None:
+            detail = self.problem or "starting"
+            return {name: _part(False, detail) for name in ("database", "storage", *MODEL_PARTS.values())}
+        current = self.services
+        parts = {"database": self._database(current), "storage": self._probe(current.store.check)}
+        for state in model_preloader(current).states():
+            name = MODEL_PARTS.get(state.label, state.label)
+            if state.state == FAILED:
+                parts[name] = _part(False, f"failed: {state.error}")
+            else:
+                # With PRELOAD_MODELS=false a model loads on its first use, deliberately: not a reason to wait.
+                parts[name] = _part(state.state in (READY, ON_FIRST_USE), state.state)
+        return parts
+
+    def _database(self, current: Services) -> dict[str, object]:
+        if not self.migrated:
+            if self.problem is None:
+                return _part(False, "migrating")
+            try:  # the database may be back: migrate now, as a page would
+                migrate_once(current)
+                self.migrated, self.problem = True, None
+            except AppError as exc:
+                return _part(False, str(exc))
+        return self._probe(lambda: check_database(current.engine))
+
+    @staticmethod
+    def _probe(check: Any) -> dict[str, object]:
+        try:
+            return _part(True, str(check()))
+        except AppError as exc:
+            return _part(False, str(exc))
+
+    @asynccontextmanager
+    async def lifespan(self, _app: object) -> AsyncIterator[None]:
+        self.start()
+        yield
+
+    async def readyz(self, _request: Request) -> JSONResponse:
+        parts = await run_in_threadpool(self.report)
+        not_ready = [name for name, part in parts.items() if not part["ready"]]
+        body = {"ready": not not_ready, "not_ready": not_ready, "parts": parts}
+        return JSONResponse(body, status_code=503 if not_ready else 200, headers={"Cache-Control": "no-store"})
+
+    @property
+    def routes(self) -> list[Route]:
+        return [Route(READY_PATH, self.readyz, methods=["GET", "HEAD"])]

@@ -1,0 +1,188 @@
+"""`/sign-in` and `/sign-out`: the shared password as a plain HTML form, answered with an HttpOnly pass.
+
+The form posts to the app's own route, so the pass is set by an HTTP answer (`Set-Cookie; HttpOnly`)
+rather than by a line of JavaScript: no script on the page can read or leak it. Every check spends
+the budget kept in the database (core.db.access_ledger), shared by every replica.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import time
+from urllib.parse import parse_qs, urlsplit
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from core.access.password import issue_pass, password_matches
+from core.domain.errors import AppError
+from core.domain.records import MAX_CREATOR_CHARS, normalize_creator
+from ui.access.browser_cookies import ACCESS_PASS_COOKIE
+from ui.resources import migrate_once, services_for
+from web.access import AccessMode, cleared_cookie_header, current_mode, pass_cookie_header, valid_pass
+from web.gate import SIGN_IN, SIGN_OUT
+
+MAX_FORM_BYTES = 8 * 1024  # a password, a name and an address; nothing bigger is read
+
+
+def safe_next(target: str | None) -> str:
+    """`target` when it is a path of this app (query kept), else `/`: never another site, never a loop."""
+    if not target or "\\" in target or any(ord(c) < 32 for c in target):
+        return "/"
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not parts.path.startswith("/") or target.startswith("//"):
+        return "/"
+    if parts.path in (SIGN_IN, SIGN_OUT):
+        return "/"
+    return target
+
+
+def _is_https(request: Request) -> bool:
+    # Behind nginx, TLS ends at the proxy; it says so in X-Forwarded-Proto (deploy/nginx.conf).
+    return request.url.scheme == "https" or request.headers.get("x-forwarded-proto", "").lower() == "https"
+
+
+def _same_origin(request: Request) -> bool:
+    """A form posted from another site (its Origin header names it) is not ours to answer."""
+    origin = request.headers.get("origin")
+    if origin is None or origin == "null":
+        return True
+    # Host names, not ports: nginx passes `Host: $host`, which drops the port the browser's Origin keeps.
+    host = urlsplit(f"//{request.headers.get('host', '')}").hostname
+    return host is not None and urlsplit(origin).hostname == host
+
+
+def sign_in_page(next_path: str, *, error: str | None = None) -> str:
+    message = f'<p class="error" role="alert">{html.escape(error)}</p>' if error else ""
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Sign in · Speak an image</title>
+<style>
+body{{font-family:system-ui,sans-serif;max-width:26rem;margin:4rem auto;padding:0 1rem;color:#222}}
+label{{display:block;margin-top:1rem}} input{{width:100%;padding:.5rem;font-size:1rem;box-sizing:border-box}}
+button{{margin-top:1.25rem;padding:.5rem 1.25rem;font-size:1rem}} .error{{color:#b00020}}
+small{{color:#666}}
+</style></head><body>
+<h1>This app is private</h1>
+<p>Type the password the person who runs this demo gave you.</p>
+{message}
+<form method="post" action="{SIGN_IN}">
+<input type="hidden" name="next" value="{html.escape(next_path)}">
+<label for="password">Password</label>
+<input id="password" name="password" type="password" autocomplete="current-password" required autofocus>
+<label for="name">Your name (optional)</label>
+<input id="name" name="name" type="text" maxlength="{MAX_CREATOR_CHARS}" autocomplete="name">
+<small>Saved with the images you make, so the team can see who made what.</small>
+<div><button type="submit">Enter</button></div>
+</form></body></html>"""
+
+
+def _form_page(
+    next_path: str, status: int, error: str | None = None, headers: dict[str, str] | None = None
+) -> Response:
+    headers = {"Cache-Control": "no-store", **(headers or {})}
+    return HTMLResponse(sign_in_page(next_path, error=error), status_code=status, headers=headers)
+
+
+async def _mode_or_none(request: Request) -> AccessMode | None:
+    try:
+        return await run_in_threadpool(current_mode)
+    except AppError:
+        return None
+
+
+async def _broken_configuration() -> Response:
+    """The gate stays shut on a broken configuration; say what to fix rather than loop back to the form."""
+    try:
+        await run_in_threadpool(current_mode)
+        problem = "The app's configuration could not be read."
+    except AppError as exc:  # names the missing or invalid settings, never their values
+        problem = str(exc)
+    body = "<!doctype html><title>Not configured</title><h1>The app is not configured</h1>"
+    body += f"<p>{html.escape(problem)}</p>"
+    return HTMLResponse(body, status_code=503, headers={"Cache-Control": "no-store"})
+
+
+async def show_form(request: Request) -> Response:
+    next_path = safe_next(request.query_params.get("next"))
+    mode = await _mode_or_none(request)
+    if mode is None:
+        return await _broken_configuration()
+    if mode.name != "password":
+        return RedirectResponse(next_path, status_code=303)  # nothing to sign in to (or st.login does it)
+    token = request.cookies.get(ACCESS_PASS_COOKIE)
+    if token and await run_in_threadpool(valid_pass, mode.settings, token) is not None:
+        return RedirectResponse(next_path, status_code=303)
+    return _form_page(next_path, 200)
+
+
+async def _read_form(request: Request) -> dict[str, str] | None:
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_FORM_BYTES:
+            return None
+    fields = parse_qs(body.decode("utf-8", errors="replace"), keep_blank_values=True)
+    return {name: values[0] for name, values in fields.items()}
+
+
+async def submit(request: Request) -> Response:
+    if not _same_origin(request):
+        return PlainTextResponse("This form only accepts posts from this site.", status_code=403)
+    form = await _read_form(request)
+    if form is None:
+        return PlainTextResponse("That form is too large.", status_code=413)
+    next_path = safe_next(form.get("next"))
+    mode = await _mode_or_none(request)
+    if mode is None:
+        return await _broken_configuration()
+    if mode.name != "password" or mode.settings.app_password is None:
+        return RedirectResponse(next_path, status_code=303)
+    given = form.get("password", "")
+    if not given:
+        return _form_page(next_path, 401, "Type the password.")
+    try:
+        services = await run_in_threadpool(services_for, mode.settings)
+        await run_in_threadpool(migrate_once, services)  # the budget's tables
+        attempt = await run_in_threadpool(services.access.try_attempt)
+    except AppError:
+        return _form_page(next_path, 503, "The app cannot reach its database right now. Try again in a minute.")
+    if not attempt.allowed:
+        # Said without checking the password at all: the budget is everyone's.
+        wait_s = math.ceil(attempt.wait_s)
+        error = f"Too many wrong passwords were tried on this server. Try again in {wait_s} s."
+        return _form_page(next_path, 429, error, {"Retry-After": str(wait_s)})
+    if not password_matches(given, mode.settings.app_password):
+        return _form_page(next_path, 401, "That password is not right. Ask the person who runs this demo for it.")
+    await run_in_threadpool(services.access.forgive, attempt)
+    name = normalize_creator(form.get("name", "")[:MAX_CREATOR_CHARS])
+    token = issue_pass(mode.settings.app_password, name, now=time.time())
+    answer = RedirectResponse(next_path, status_code=303)
+    answer.headers.append("Set-Cookie", pass_cookie_header(token, secure=_is_https(request)))
+    answer.headers["Cache-Control"] = "no-store"
+    return answer
+
+
+async def sign_out(request: Request) -> Response:
+    """Revoke the pass (every replica, every tab) and clear the cookie; the form comes next."""
+    if not _same_origin(request):
+        return PlainTextResponse("This form only accepts posts from this site.", status_code=403)
+    mode = await _mode_or_none(request)
+    token = request.cookies.get(ACCESS_PASS_COOKIE)
+    if mode is not None and token and (held := await run_in_threadpool(valid_pass, mode.settings, token)):
+        services = await run_in_threadpool(services_for, mode.settings)
+        await run_in_threadpool(lambda: services.access.revoke(held.pass_id, expires_at=held.expires_at))
+    answer = RedirectResponse(SIGN_IN, status_code=303)
+    answer.headers.append("Set-Cookie", cleared_cookie_header(secure=_is_https(request)))
+    answer.headers["Cache-Control"] = "no-store"
+    return answer
+
+
+ROUTES = [
+    Route(SIGN_IN, show_form, methods=["GET", "HEAD"]),
+    Route(SIGN_IN, submit, methods=["POST"]),
+    Route(SIGN_OUT, sign_out, methods=["POST"]),
+]
