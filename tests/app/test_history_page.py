@@ -397,7 +397,8 @@ def test_user_text_is_shown_literally_never_as_markdown(data_dir: Path) -> None:
     at.button(key="history_open_1").click().run()
 
     rendered = [m.value for m in at.markdown] + captions(at)
-    assert sum(hostile in text.replace("\\", "") for text in rendered) == 2  # caption in gallery and detail
+    # Caption in gallery and detail; a bare link is broken by an invisible word joiner (U+2060).
+    assert sum(hostile in text.replace("\\", "").replace("\u2060", "") for text in rendered) == 2
     # Every markdown-active character arrives escaped, so the image link and the tag stay text.
     assert not any(re.search(r"(?<!\\)(!\[|\]\(|<img|\*\*big)", text) for text in rendered)
     assert at.code[0].value == hostile
