@@ -19,6 +19,7 @@ PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 def _suites() -> dict[str, Callable[[], list[dict]]]:
     from bench import (
         bench_app,
+        bench_captions,
         bench_first_click,
         bench_history,
         bench_history_page,
@@ -32,6 +33,7 @@ def _suites() -> dict[str, Callable[[], list[dict]]]:
     return {
         "app": bench_app.run,
         "models": bench_models.run,
+        "captions": bench_captions.run,
         "speech_accuracy": bench_speech_accuracy.run,
         "images_first": bench_images_first.run,
         "first_click": bench_first_click.run,

@@ -114,6 +114,10 @@ class Captioner(Protocol):
 
     def caption(self, image: bytes) -> str: ...
 
+    def caption_many(self, images: Sequence[bytes]) -> list[str]:
+        """One caption per image, in order: the captions of one request, made in one batched model call."""
+        ...
+
 
 @dataclass(frozen=True)
 class StoredObject:

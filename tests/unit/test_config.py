@@ -126,3 +126,10 @@ def test_streamlit_upload_limit_is_the_default_max_upload_mb() -> None:
     config = tomllib.loads((Path(__file__).resolve().parents[2] / ".streamlit" / "config.toml").read_text())
 
     assert config["server"]["maxUploadSize"] == MAX_UPLOAD_MB == Settings.max_upload_mb
+
+
+def test_streamlit_runs_no_full_garbage_collection_after_each_script_run() -> None:
+    # The results fragment reruns while captions are written; a full collection each time stole their GIL.
+    config = tomllib.loads((Path(__file__).resolve().parents[2] / ".streamlit" / "config.toml").read_text())
+
+    assert config["runner"]["postScriptGC"] is False

@@ -32,6 +32,8 @@ STAGE_LABELS = {
 
 
 def stage_label(name: str, image: int | None = None) -> str:
+    if name == "caption" and image is None:
+        return "Caption images"  # all of a run's images in one batch
     return STAGE_LABELS.get(name, name).format(image=image)
 
 
