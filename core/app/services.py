@@ -10,24 +10,23 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Generic, TypeVar
 
-from sqlalchemy.engine import Engine
-
-from core.app.pipeline import Pipeline
 from core.config.settings import Settings
-from core.db.engine import create_engine_for, migrate
-from core.db.repository import RecordRepository
 from core.domain.ports import Captioner, ImageGenerator, ImageStore, Transcriber
-from core.models.loading import ModelSource
-from core.replicate.client import ReplicateModel
-from core.replicate.flux import ReplicateGenerator
-from core.replicate.task import ModelTask
-from core.storage.local import LocalStore
-from core.storage.spaces import SpacesStore
-from core.storage.url_cache import PresignedUrlCache
 
+# Adapters are imported where they are built, not here: `python -m core transcribe` goes through this module
+# and would otherwise pay for SQLAlchemy, boto3, Pillow and the Replicate client (about 0.6 s) it never uses.
 if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+    from core.app.pipeline import Pipeline
     from core.captioning.blip_replicate import ReplicateCaptioner
+    from core.db.repository import RecordRepository
+    from core.models.loading import ModelSource
+    from core.replicate.client import ReplicateModel
+    from core.replicate.flux import ReplicateGenerator
+    from core.replicate.task import ModelTask
     from core.speech.whisper_replicate import ReplicateTranscriber
+    from core.storage.url_cache import PresignedUrlCache
 
 T = TypeVar("T")
 
@@ -55,11 +54,15 @@ class Lazy(Generic[T]):
 
 
 def build_engine(settings: Settings) -> Engine:
+    from core.db.engine import create_engine_for
+
     return create_engine_for(settings.database_url)
 
 
 def migrate_database(settings: Settings) -> None:
     """`python -m core migrate`: bring the configured database's schema up to date."""
+    from core.db.engine import migrate
+
     engine = build_engine(settings)
     try:
         migrate(engine)
@@ -76,7 +79,7 @@ def check_database(engine: Engine) -> str:
 
 def speech_model_source(settings: Settings) -> ModelSource:
     """Where the local speech engine's WHISPER_MODEL loads from, without loading it."""
-    from core.speech.whisper import locate_speech_model
+    from core.speech.sources import locate_speech_model
 
     return locate_speech_model(settings.speech_engine, settings.whisper_model)
 
@@ -91,11 +94,15 @@ def caption_model_source(settings: Settings) -> ModelSource:
 def build_image_store(settings: Settings) -> ImageStore:
     """Spaces when SPACES_* are set, otherwise the folder DATA_DIR/images."""
     if settings.spaces is not None:
+        from core.storage.spaces import SpacesStore
+
         return SpacesStore(settings.spaces)
+    from core.storage.local import LocalStore
+
     return LocalStore(settings.images_dir)
 
 
-def _local_transcriber(settings: Settings) -> Transcriber:
+def _local_transcriber(settings: Settings, *, warm_up: bool = True) -> Transcriber:
     from core.speech.whisper import load_transcriber  # torch or CTranslate2 come in only here
 
     return load_transcriber(
@@ -104,6 +111,7 @@ def _local_transcriber(settings: Settings) -> Transcriber:
         device=settings.model_device,
         threads=settings.model_threads,
         beam_size=settings.whisper_beam_size,
+        warm_up=warm_up,
     )
 
 
@@ -119,6 +127,8 @@ def _local_captioner(settings: Settings) -> Captioner:
 
 
 def _remote_model(settings: Settings, model: str, task: ModelTask) -> ReplicateModel:
+    from core.replicate.client import ReplicateModel
+
     return ReplicateModel(
         api_token=settings.replicate_api_token,
         model=model,
@@ -154,8 +164,10 @@ CAPTION_LOADERS: dict[str, Callable[[Settings], Captioner]] = {
 }
 
 
-def load_transcriber_for(settings: Settings) -> Transcriber:
-    """The configured speech engine, ready to transcribe (a local model is loaded and warmed up)."""
+def load_transcriber_for(settings: Settings, *, warm_up: bool = True) -> Transcriber:
+    """The configured speech engine, ready to transcribe (a local model is loaded, and warmed up if asked)."""
+    if SPEECH_LOADERS[settings.speech_engine] is _local_transcriber:
+        return _local_transcriber(settings, warm_up=warm_up)
     return SPEECH_LOADERS[settings.speech_engine](settings)
 
 
@@ -165,6 +177,8 @@ def load_captioner_for(settings: Settings) -> Captioner:
 
 
 def build_generator(settings: Settings) -> ReplicateGenerator:
+    from core.replicate.flux import ReplicateGenerator
+
     return ReplicateGenerator(
         api_token=settings.replicate_api_token,
         model=settings.image_model,
@@ -190,9 +204,14 @@ class Services:
 
     def migrate(self) -> None:
         """Bring the database schema up to date (safe to call from several processes at once)."""
+        from core.db.engine import migrate
+
         migrate(self.engine)
 
     def __post_init__(self) -> None:
+        from core.app.pipeline import Pipeline
+        from core.storage.url_cache import PresignedUrlCache
+
         self.urls = PresignedUrlCache(self.store, self.settings.presigned_url_ttl)
         self.pipeline = Pipeline(
             store=self.store,
@@ -214,6 +233,9 @@ def build_services(
     run_migrations: bool = True,
 ) -> Services:
     """Wire real adapters; callers (the UI's resource cache) may pass their own model providers."""
+    from core.db.engine import migrate
+    from core.db.repository import RecordRepository
+
     engine = build_engine(settings)
     if run_migrations:
         migrate(engine)
