@@ -20,6 +20,7 @@ def _suites() -> dict[str, Callable[[], list[dict]]]:
     from bench import (
         bench_app,
         bench_captions,
+        bench_create_profile,
         bench_first_click,
         bench_history,
         bench_history_page,
@@ -36,6 +37,7 @@ def _suites() -> dict[str, Callable[[], list[dict]]]:
         "models": bench_models.run,
         "captions": bench_captions.run,
         "processes": bench_processes.run,
+        "create_profile": bench_create_profile.run,
         "speech_accuracy": bench_speech_accuracy.run,
         "images_first": bench_images_first.run,
         "first_click": bench_first_click.run,
