@@ -61,6 +61,7 @@ def run() -> list[dict[str, Any]]:
                 for stage, ms in saved[0].record.timings_ms.items():  # type: ignore[union-attr]
                     stages.setdefault(stage, []).append(ms)
             services.engine.dispose()
+            page_rows = _page(env)
     finally:
         server.shutdown()
         server.server_close()
@@ -74,7 +75,34 @@ def run() -> list[dict[str, Any]]:
     ]
     rows += [{"stage": stage, "median_ms": round(statistics.median(ms), 1)} for stage, ms in stages.items()]
     rows += _top_functions(profile, rounds=ROUNDS)
-    return rows
+    return rows + page_rows
+
+
+def _page(env: dict[str, str]) -> list[dict[str, Any]]:
+    """The same create through the Create page (AppTest): a recording arrives, then Do it all, to the saved row."""
+    from streamlit.testing.v1 import AppTest
+
+    from tests.app.conftest import finish_runs
+
+    os.environ.update(env)
+    wav = CLIP.read_bytes()
+    steps: dict[str, list[float]] = {}
+    for _ in range(ROUNDS):
+        at = AppTest.from_file(str(ROOT / "pages" / "create.py"), default_timeout=120).run()
+        timed = {
+            "rerun with nothing new": lambda at=at: at.run(),
+            "recording arrives (rerun + transcribe)": lambda at=at: (
+                at.audio_input(key="rec").set_value(("clip.wav", wav, "audio/wav")).run()
+            ),
+            "Do it all click (rerun that starts the run)": lambda at=at: at.button(key="run_all").click().run(),
+            "run to saved row, then the rerun showing it": lambda at=at: finish_runs(at),
+        }
+        for step, action in timed.items():
+            started = time.perf_counter()
+            action()
+            steps.setdefault(step, []).append((time.perf_counter() - started) * 1000)
+        assert not at.exception and any("Saved as #" in s.value for s in at.success), "the page did not save"
+    return [{"page step": step, "median_ms": round(statistics.median(ms), 1)} for step, ms in steps.items()]
 
 
 def _top_functions(profile: cProfile.Profile, *, rounds: int) -> list[dict[str, Any]]:
