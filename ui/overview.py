@@ -127,7 +127,7 @@ def _latest_thumbnails(current: Services, latest: list[ImageRecordView]) -> None
 def speech_description(settings: Settings) -> str:
     if settings.speech_engine == "replicate":
         return f"{settings.replicate_speech_model} on Replicate"
-    return f"{settings.whisper_model} ({speech_engine_words(settings)}; device {settings.model_device})"
+    return f"{settings.whisper_model} on the {speech_engine_words(settings)}, device {settings.model_device}"
 
 
 def caption_description(settings: Settings) -> str:

@@ -84,8 +84,8 @@ def describe_source(source: ModelSource) -> str:
 def speech_engine_words(settings: Settings) -> str:
     """Which engine transcribes, and how to switch: `check` and Home say the same words."""
     if settings.speech_engine == DEFAULT_SPEECH_ENGINE:
-        return f"{DEFAULT_SPEECH_ENGINE} engine, the default (SPEECH_ENGINE=transformers for the transformers one)"
-    return f"{settings.speech_engine} engine, set by SPEECH_ENGINE (the default is {DEFAULT_SPEECH_ENGINE})"
+        return f"{DEFAULT_SPEECH_ENGINE} engine (the default; SPEECH_ENGINE=transformers switches to transformers)"
+    return f"{settings.speech_engine} engine (set by SPEECH_ENGINE; the default is {DEFAULT_SPEECH_ENGINE})"
 
 
 def check_all(settings: Settings, *, load_models: bool = False) -> HealthReport:
