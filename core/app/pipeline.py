@@ -12,14 +12,7 @@ from core.app.images import inspect_image, make_thumbnail, new_object_keys
 from core.config.settings import MAX_AUDIO_SECONDS, MAX_UPLOAD_BYTES
 from core.domain.drafts import DeleteOutcome, Draft, SavedImage, TimedTranscript
 from core.domain.errors import AppError, AudioError, DatabaseError
-from core.domain.ports import (
-    Captioner,
-    GenerationRequest,
-    ImageGenerator,
-    ImageStore,
-    Records,
-    Transcriber,
-)
+from core.domain.ports import Captioner, GenerationRequest, ImageGenerator, ImageStore, Records, Transcriber
 from core.domain.progress import (
     CAPTION,
     GENERATE,
