@@ -59,7 +59,7 @@ class TransformersWhisperTranscriber:
         beam_size: int = DEFAULT_BEAM_SIZE,
         warm_up: bool = True,
     ) -> TransformersWhisperTranscriber:
-        """Load a hub id or a saved folder, then warm it up."""
+        """Load a hub id or a saved folder, then (unless `warm_up` is False) warm it up."""
         loaded = load_pretrained(
             locate_speech_model("transformers", model),
             processor_class="WhisperProcessor",
@@ -157,14 +157,14 @@ class FasterWhisperTranscriber:
         beam_size: int = DEFAULT_BEAM_SIZE,
         warm_up: bool = True,
     ) -> FasterWhisperTranscriber:
-        """Load a CTranslate2 folder, a size name such as "tiny.en", or a hub id, then warm it up."""
+        """Load a CTranslate2 folder, a size name such as "base", or a hub id, then (unless told not to) warm it up."""
         try:
             import ctranslate2
             from faster_whisper import WhisperModel
         except ImportError as exc:
             raise ModelLoadError(NEEDS_FASTER_WHISPER) from exc
         source = locate_speech_model("faster-whisper", model)
-        hide_progress_bars()  # faster-whisper downloads through the hub client
+        hide_progress_bars()  # the hub client's own bars stay off: downloads report through core.models.download
         target = resolve_device(device, has_cuda=ctranslate2.get_cuda_device_count() > 0)
         try:
             if source.downloads:
@@ -179,7 +179,7 @@ class FasterWhisperTranscriber:
                 local_files_only=True,  # fetched above when it was not in the cache yet
             )
         except Exception as exc:  # CTranslate2 raises RuntimeError; the hub client its own errors
-            raise load_failure(SETTING, model, exc, example="tiny.en") from exc
+            raise load_failure(SETTING, model, exc, example="base") from exc
         transcriber = cls(model_id=model, model=network, beam_size=beam_size)
         if warm_up:
             transcriber.warm_up()
