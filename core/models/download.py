@@ -19,6 +19,7 @@ CT2_FILES = ("config.json", "preprocessor_config.json", "model.bin", "tokenizer.
 # the weights (hub repositories often hold the same weights three times: safetensors, PyTorch, TensorFlow).
 TRANSFORMERS_FILES = ("*.json", "*.txt", "*.model", "model*.safetensors")
 TRANSFORMERS_LEGACY_WEIGHTS = "pytorch_model*.bin"
+METADATA_TIMEOUT_S = 30.0
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,8 @@ def fetch(repo: str, patterns: Iterable[str], *, revision: str | None = None) ->
     """
     from huggingface_hub import HfApi, hf_hub_download
 
-    info = HfApi().model_info(repo, revision=revision, files_metadata=True)
+    # A bound timeout: a hub (or proxy) that accepts the connection and never answers would otherwise hang the load.
+    info = HfApi().model_info(repo, revision=revision, files_metadata=True, timeout=METADATA_TIMEOUT_S)
     sizes = {sibling.rfilename: sibling.size or 0 for sibling in info.siblings or []}
     wanted = [name for name in sizes if any(fnmatch.fnmatch(name, pattern) for pattern in _patterns(patterns, sizes))]
     tracker = _Tracker(repo, total=sum(sizes[name] for name in wanted))

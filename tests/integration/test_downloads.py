@@ -21,11 +21,11 @@ ROOT = Path(__file__).resolve().parents[2]
 PROGRESS = re.compile(r"^download(ing|ed) (\S+): [\d.]+ of [\d.]+ MB \((\d+)%\)$")
 
 
-def online_env(hub: FakeHub, tmp_path: Path, **settings: str) -> dict[str, str]:
+def online_env(endpoint: str, tmp_path: Path, **settings: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")}
     return {
         **env,
-        "HF_ENDPOINT": hub.endpoint,
+        "HF_ENDPOINT": endpoint,
         "HF_HOME": str(tmp_path / "hf-home"),  # an empty cache: everything must come from the stand-in hub
         "PYTHONPATH": str(ROOT),
         "DATA_DIR": str(tmp_path / "data"),
@@ -61,7 +61,7 @@ def test_first_load_downloads_each_model_from_the_hub_showing_bytes_and_percent(
     fake_hub.serve("Systran/faster-whisper-tiny.en", real_whisper_ct2_dir)  # what the size name stands for
     fake_hub.serve("example-org/tiny-blip", blip)
     models = {"WHISPER_MODEL": "tiny.en", "CAPTION_MODEL": "example-org/tiny-blip"}
-    env = online_env(fake_hub, tmp_path, SPEECH_ENGINE="faster-whisper", **models)
+    env = online_env(fake_hub.endpoint, tmp_path, SPEECH_ENGINE="faster-whisper", **models)
 
     first = check_load_models(env, tmp_path)
 
@@ -85,8 +85,8 @@ def test_first_load_downloads_each_model_from_the_hub_showing_bytes_and_percent(
 
 
 def test_a_hub_that_cannot_be_reached_fails_as_before_naming_the_setting(tmp_path: Path) -> None:
-    hub = FakeHub()  # never started: nothing listens on its port
-    env = online_env(hub, tmp_path, SPEECH_ENGINE="faster-whisper", CAPTION_ENGINE="replicate")
+    # The discard port: nothing listens there, as on a machine whose firewall drops the hub.
+    env = online_env("http://127.0.0.1:9", tmp_path, SPEECH_ENGINE="faster-whisper", CAPTION_ENGINE="replicate")
 
     result = check_load_models(env, tmp_path)
 
@@ -118,3 +118,20 @@ def test_progress_is_kept_per_model_and_told_to_listeners_as_the_hub_client_repo
     assert [p.done_bytes for p in heard] == sorted(p.done_bytes for p in heard)
     assert "downloading example-org/two-files: 1.0 of 3.0 MB (33%)" in [p.describe() for p in heard]
     assert heard[-1].describe() == "downloaded example-org/two-files: 3.0 of 3.0 MB (100%)"
+
+
+def test_a_hub_that_answers_nothing_fails_the_load_instead_of_hanging(tmp_path: Path) -> None:
+    import socket
+
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen()  # connections are accepted by the kernel and never answered
+    endpoint = f"http://127.0.0.1:{silent.getsockname()[1]}"
+    env = online_env(endpoint, tmp_path, SPEECH_ENGINE="faster-whisper", CAPTION_ENGINE="replicate")
+    try:
+        result = check_load_models(env, tmp_path)
+    finally:
+        silent.close()
+
+    report = json.loads(result.stdout)
+    assert result.returncode == 1 and "WHISPER_MODEL=base could not be loaded" in report["speech_model"]["detail"]
