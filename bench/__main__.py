@@ -19,6 +19,8 @@ PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 def _suites() -> dict[str, Callable[[], list[dict]]]:
     from bench import (
         bench_app,
+        bench_captions,
+        bench_create_profile,
         bench_edit,
         bench_first_click,
         bench_history,
@@ -26,6 +28,7 @@ def _suites() -> dict[str, Callable[[], list[dict]]]:
         bench_images_first,
         bench_load,
         bench_models,
+        bench_processes,
         bench_prompts,
         bench_remote,
         bench_speech_accuracy,
@@ -35,6 +38,9 @@ def _suites() -> dict[str, Callable[[], list[dict]]]:
     return {
         "app": bench_app.run,
         "models": bench_models.run,
+        "captions": bench_captions.run,
+        "processes": bench_processes.run,
+        "create_profile": bench_create_profile.run,
         "speech_accuracy": bench_speech_accuracy.run,
         "images_first": bench_images_first.run,
         "first_click": bench_first_click.run,

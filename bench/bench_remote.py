@@ -4,9 +4,9 @@ For each: the size of a fresh venv built from its requirements file (cached in .
 the memory (RSS) of a real `streamlit run` server started from that venv, idle and after one create, and the
 create's latency (a browser uploads a clip and clicks "Do it all": transcribe, generate, caption, save).
 Replicate is the local fake in both, so remote latency here is the app's own overhead (WAV encoding,
-uploads, HTTP), not Replicate's queue or model time. The full set-up runs the default engine
-(transformers, one thread) with real Whisper tiny.en weights and BLIP at BLIP-base's real size (random
-weights, so every caption runs to CAPTION_MAX_TOKENS).
+uploads, HTTP), not Replicate's queue or model time. The full set-up runs the transformers engine (the
+default until issue 20; one thread) with real Whisper tiny.en weights and BLIP at BLIP-base's real size
+(random weights, so every caption runs to CAPTION_MAX_TOKENS).
 """
 
 from __future__ import annotations

@@ -18,6 +18,7 @@ pytest_plugins = [
     "tests.fixtures.s3",
     "tests.fixtures.replicate_server",
     "tests.fixtures.models",
+    "tests.fixtures.fake_hub",
 ]
 
 # Variables of the configuration contract that must not leak from a developer's shell into tests.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import itertools
 import threading
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
@@ -187,6 +187,9 @@ class FakeCaptioner:
         self.images.append(image)
         return self.text
 
+    def caption_many(self, images: Sequence[bytes]) -> list[str]:
+        return [self.caption(image) for image in images]
+
 
 def tone(
     seconds: float = 1.0, *, rate: int = 16_000, channels: int = 1, fmt: str = "WAV", amplitude: float = 0.3
@@ -217,3 +220,6 @@ class GatedCaptioner:
         if not self.gate.wait(timeout=30):
             raise TimeoutError("the test never opened the caption gate")
         return self.text
+
+    def caption_many(self, images: Sequence[bytes]) -> list[str]:
+        return [self.caption(image) for image in images]

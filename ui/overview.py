@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from core.app.health import speech_engine_words
 from core.app.services import Services
 from core.config.redaction import redact
 from core.config.settings import Settings
@@ -126,7 +127,7 @@ def _latest_thumbnails(current: Services, latest: list[ImageRecordView]) -> None
 def speech_description(settings: Settings) -> str:
     if settings.speech_engine == "replicate":
         return f"{settings.replicate_speech_model} on Replicate"
-    return f"{settings.whisper_model} ({settings.speech_engine} engine, device {settings.model_device})"
+    return f"{settings.whisper_model} on the {speech_engine_words(settings)}, device {settings.model_device}"
 
 
 def caption_description(settings: Settings) -> str:

@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
-from core.config.settings import Settings
+from core.config.settings import DEFAULT_SPEECH_ENGINE, Settings
 from core.domain.errors import AppError
 from core.models.loading import ModelSource
 
@@ -78,7 +78,14 @@ def describe_source(source: ModelSource) -> str:
     if source.is_folder:
         return f"local folder {source.location}"
     cached = "in the local cache" if source.local_files_only else "downloads on first use"
-    return f"hub id {source.location} ({cached})"
+    return f"hub id {source.repo or source.location} ({cached})"
+
+
+def speech_engine_words(settings: Settings) -> str:
+    """Which engine transcribes, and how to switch: `check` and Home say the same words."""
+    if settings.speech_engine == DEFAULT_SPEECH_ENGINE:
+        return f"{DEFAULT_SPEECH_ENGINE} engine (the default; SPEECH_ENGINE=transformers switches to transformers)"
+    return f"{settings.speech_engine} engine (set by SPEECH_ENGINE; the default is {DEFAULT_SPEECH_ENGINE})"
 
 
 def check_all(settings: Settings, *, load_models: bool = False) -> HealthReport:
@@ -113,8 +120,8 @@ def _speech_model(settings: Settings, *, load: bool) -> str:
     if settings.speech_engine == "replicate":  # the account, the model and its latest version
         return f"on Replicate: {remote_transcriber(settings).check()}"
     if load:
-        return load_transcriber_for(settings).model_id
-    return describe_source(speech_model_source(settings))
+        return f"{load_transcriber_for(settings).model_id} loaded, {speech_engine_words(settings)}"
+    return f"{describe_source(speech_model_source(settings))}, {speech_engine_words(settings)}"
 
 
 def _caption_model(settings: Settings, *, load: bool) -> str:

@@ -10,37 +10,26 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Generic, TypeVar
 
-from sqlalchemy.engine import Engine
-
-from core.app.assist import PromptAssistant
-from core.app.edit import Editing
-from core.app.pipeline import Pipeline
 from core.config.settings import Settings
-from core.db.access_ledger import SqlAccessLedger
-from core.db.engine import create_engine_for, migrate
-from core.db.repository import RecordRepository
-from core.domain.assist import default_template
-from core.domain.ports import (
-    AccessLedger,
-    Captioner,
-    ImageEditor,
-    ImageGenerator,
-    ImageStore,
-    PromptModel,
-    Transcriber,
-)
-from core.models.loading import ModelSource
-from core.replicate.client import ReplicateModel
-from core.replicate.flux import ReplicateGenerator
-from core.replicate.prompt_model import PROMPT_TASK, ReplicatePromptModel
-from core.replicate.task import NO_TOKEN, ModelTask
-from core.storage.local import LocalStore
-from core.storage.spaces import SpacesStore
-from core.storage.url_cache import PresignedUrlCache
+from core.domain.ports import AccessLedger, Captioner, ImageEditor, ImageGenerator, ImageStore, PromptModel, Transcriber
 
+# Adapters are imported where they are built, not here: `python -m core transcribe` goes through this module
+# and would otherwise pay for SQLAlchemy, boto3, Pillow and the Replicate client (about 0.6 s) it never uses.
 if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+    from core.app.assist import PromptAssistant
+    from core.app.edit import Editing
+    from core.app.pipeline import Pipeline
     from core.captioning.blip_replicate import ReplicateCaptioner
+    from core.db.repository import RecordRepository
+    from core.models.loading import ModelSource
+    from core.replicate.client import ReplicateModel
+    from core.replicate.flux import ReplicateGenerator
+    from core.replicate.prompt_model import ReplicatePromptModel
+    from core.replicate.task import ModelTask
     from core.speech.whisper_replicate import ReplicateTranscriber
+    from core.storage.url_cache import PresignedUrlCache
 
 T = TypeVar("T")
 
@@ -68,11 +57,15 @@ class Lazy(Generic[T]):
 
 
 def build_engine(settings: Settings) -> Engine:
+    from core.db.engine import create_engine_for
+
     return create_engine_for(settings.database_url)
 
 
 def migrate_database(settings: Settings) -> None:
     """`python -m core migrate`: bring the configured database's schema up to date."""
+    from core.db.engine import migrate
+
     engine = build_engine(settings)
     try:
         migrate(engine)
@@ -89,7 +82,7 @@ def check_database(engine: Engine) -> str:
 
 def speech_model_source(settings: Settings) -> ModelSource:
     """Where the local speech engine's WHISPER_MODEL loads from, without loading it."""
-    from core.speech.whisper import locate_speech_model
+    from core.speech.sources import locate_speech_model
 
     return locate_speech_model(settings.speech_engine, settings.whisper_model)
 
@@ -104,11 +97,15 @@ def caption_model_source(settings: Settings) -> ModelSource:
 def build_image_store(settings: Settings) -> ImageStore:
     """Spaces when SPACES_* are set, otherwise the folder DATA_DIR/images."""
     if settings.spaces is not None:
+        from core.storage.spaces import SpacesStore
+
         return SpacesStore(settings.spaces)
+    from core.storage.local import LocalStore
+
     return LocalStore(settings.images_dir)
 
 
-def _local_transcriber(settings: Settings) -> Transcriber:
+def _local_transcriber(settings: Settings, *, warm_up: bool = True) -> Transcriber:
     from core.speech.whisper import load_transcriber  # torch or CTranslate2 come in only here
 
     return load_transcriber(
@@ -117,6 +114,7 @@ def _local_transcriber(settings: Settings) -> Transcriber:
         device=settings.model_device,
         threads=settings.model_threads,
         beam_size=settings.whisper_beam_size,
+        warm_up=warm_up,
     )
 
 
@@ -132,6 +130,8 @@ def _local_captioner(settings: Settings) -> Captioner:
 
 
 def _remote_model(settings: Settings, model: str, task: ModelTask) -> ReplicateModel:
+    from core.replicate.client import ReplicateModel
+
     return ReplicateModel(
         api_token=settings.replicate_api_token,
         model=model,
@@ -167,8 +167,10 @@ CAPTION_LOADERS: dict[str, Callable[[Settings], Captioner]] = {
 }
 
 
-def load_transcriber_for(settings: Settings) -> Transcriber:
-    """The configured speech engine, ready to transcribe (a local model is loaded and warmed up)."""
+def load_transcriber_for(settings: Settings, *, warm_up: bool = True) -> Transcriber:
+    """The configured speech engine, ready to transcribe (a local model is loaded, and warmed up if asked)."""
+    if SPEECH_LOADERS[settings.speech_engine] is _local_transcriber:
+        return _local_transcriber(settings, warm_up=warm_up)
     return SPEECH_LOADERS[settings.speech_engine](settings)
 
 
@@ -178,6 +180,8 @@ def load_captioner_for(settings: Settings) -> Captioner:
 
 
 def build_generator(settings: Settings) -> ReplicateGenerator:
+    from core.replicate.flux import ReplicateGenerator
+
     return ReplicateGenerator(
         api_token=settings.replicate_api_token,
         model=settings.image_model,
@@ -190,6 +194,7 @@ def build_generator(settings: Settings) -> ReplicateGenerator:
 def require_replicate_token(settings: Settings) -> None:
     """A missing token is a setting to give (exit 2 on the command line), found before anything is paid."""
     from core.domain.errors import InvalidSetting
+    from core.replicate.task import NO_TOKEN
 
     token = settings.replicate_api_token
     if token is None or not token.reveal().strip():
@@ -210,6 +215,9 @@ def build_editor(settings: Settings) -> ImageEditor:
 
 def build_prompt_model(settings: Settings) -> ReplicatePromptModel:
     """PROMPT_MODEL: an official model, so run by name (no version lookup), like the image model."""
+    from core.replicate.client import ReplicateModel
+    from core.replicate.prompt_model import PROMPT_TASK, ReplicatePromptModel
+
     return ReplicatePromptModel(
         ReplicateModel(
             api_token=settings.replicate_api_token,
@@ -224,6 +232,9 @@ def build_prompt_model(settings: Settings) -> ReplicatePromptModel:
 
 def build_assistant(settings: Settings, model: PromptModel | None = None) -> PromptAssistant:
     """Translation and prompt improvement with PROMPT_MODEL, PROMPT_TEMPLATE and TRANSLATE_PROMPTS."""
+    from core.app.assist import PromptAssistant
+    from core.domain.assist import default_template
+
     return PromptAssistant(
         model=model or build_prompt_model(settings),
         template=settings.prompt_template or default_template(),
@@ -252,9 +263,16 @@ class Services:
 
     def migrate(self) -> None:
         """Bring the database schema up to date (safe to call from several processes at once)."""
+        from core.db.engine import migrate
+
         migrate(self.engine)
 
     def __post_init__(self) -> None:
+        from core.app.edit import Editing
+        from core.app.pipeline import Pipeline
+        from core.db.access_ledger import SqlAccessLedger
+        from core.storage.url_cache import PresignedUrlCache
+
         self.urls = PresignedUrlCache(self.store, self.settings.presigned_url_ttl)
         self.assistant = build_assistant(self.settings, self.prompt_model)
         self.access = SqlAccessLedger(self.engine)
@@ -279,6 +297,9 @@ def build_services(
     run_migrations: bool = True,
 ) -> Services:
     """Wire real adapters; callers (the UI's resource cache) may pass their own model providers."""
+    from core.db.engine import migrate
+    from core.db.repository import RecordRepository
+
     engine = build_engine(settings)
     if run_migrations:
         migrate(engine)

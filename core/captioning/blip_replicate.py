@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from core.domain.errors import InputError, RemoteModelError
@@ -11,6 +13,7 @@ from core.replicate.client import ReplicateModel
 from core.replicate.task import FileInput, ModelTask
 
 DEFAULT_MODEL = "salesforce/blip"
+MAX_PARALLEL = 4  # FLUX makes at most 4 images per request
 CAPTION_TASK = ModelTask(
     setting="REPLICATE_CAPTION_MODEL",
     product="the caption",
@@ -30,8 +33,19 @@ class ReplicateCaptioner:
         self.model_id = model.model_id
 
     def caption(self, image: bytes) -> str:
-        output = self._model.run({"image": image_upload(image), "task": "image_captioning"})
-        return self._read(output)
+        return self._read(self._run(image_upload(image)))
+
+    def caption_many(self, images: Sequence[bytes]) -> list[str]:
+        """Each image is its own prediction (the hosted model takes one image); they run at the same time."""
+        uploads = [image_upload(image) for image in images]  # refuse a bad image before paying for any
+        if len(uploads) <= 1:
+            return [self._read(self._run(upload)) for upload in uploads]
+        with ThreadPoolExecutor(max_workers=min(len(uploads), MAX_PARALLEL), thread_name_prefix="caption") as pool:
+            outputs = list(pool.map(self._run, uploads))
+        return [self._read(output) for output in outputs]
+
+    def _run(self, upload: FileInput) -> Any:
+        return self._model.run({"image": upload, "task": "image_captioning"})
 
     def check(self) -> str:
         return self._model.check()

@@ -4,20 +4,26 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from core.app.assist import PromptSteps
-from core.app.pipeline import Draft, SavedImage
-from core.app.services import Services, build_assistant, build_services, load_transcriber_for, migrate_database
+from core.app.services import build_services, load_transcriber_for, migrate_database
 from core.cli import gallery as gallery_cli
 from core.config.settings import Settings
 from core.domain.errors import AudioError, InputError
 from core.domain.ports import GenerationRequest
 from core.domain.prompts import TranscriptTooLong, validate_options, validate_prompt
 from core.speech.audio import decode_audio
+
+if TYPE_CHECKING:  # the pipeline (Pillow, the database) is imported by the commands that run it
+    from core.app.pipeline import Draft, SavedImage
+    from core.app.services import Services
+    from core.models.download import DownloadProgress
 
 # Exit codes: 0 is success.
 FAILURE = 1
@@ -32,7 +38,12 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "check":
         from core.app.health import check_all
 
-        report = check_all(settings, load_models=args.load_models)
+        stop = _show_downloads() if args.load_models else None
+        try:
+            report = check_all(settings, load_models=args.load_models)
+        finally:
+            if stop is not None:
+                stop()
         emit(report.to_json())
         return 0 if report.ok else FAILURE
     if args.command == "transcribe":
@@ -64,6 +75,21 @@ def require_prompt_model(settings: Settings, options: str) -> None:
         )
 
 
+def _show_downloads(step: int = 5) -> Callable[[], None]:
+    """Print each model download's progress on stderr (every `step` percent), so a first load is not a silent wait."""
+    from core.models.download import listen
+
+    shown: dict[str, int] = {}
+
+    def show(progress: DownloadProgress) -> None:
+        last = shown.get(progress.repo)
+        if last is None or progress.finished or progress.percent >= last + step:
+            shown[progress.repo] = progress.percent
+            print(progress.describe(), file=sys.stderr, flush=True)
+
+    return listen(show)
+
+
 def emit(obj: object) -> None:
     """One JSON line on stdout; flushed, so a pipe sees each result as it is made."""
     print(json.dumps(obj, ensure_ascii=False, default=str), flush=True)
@@ -82,6 +108,9 @@ def build_request(args: argparse.Namespace, prompt: str = "") -> GenerationReque
 
 
 def _create(args: argparse.Namespace, services: Services) -> int:
+    from core.app.assist import PromptSteps
+    from core.app.pipeline import SavedImage
+
     audio = _read_file(args.audio) if args.audio else None
     request = build_request(args, prompt=args.prompt or "")
     # Everything the command needs is checked here, before the first paid prediction.
@@ -200,7 +229,8 @@ def _transcribe(args: argparse.Namespace, settings: Settings) -> int:
     )
     timings: dict[str, float] = {}
     started = time.perf_counter()
-    transcriber = load_transcriber_for(settings)
+    # One transcription, then the process ends: a warm-up would only make it wait for the same set-up twice.
+    transcriber = load_transcriber_for(settings, warm_up=False)
     timings["load_model"] = _ms_since(started)
     started = time.perf_counter()
     transcript = transcriber.transcribe(clip)
@@ -209,6 +239,8 @@ def _transcribe(args: argparse.Namespace, settings: Settings) -> int:
         raise AudioError("No speech was recognised in this file. Check that it holds clear speech.")
     english = None
     if args.translate:  # English speech is never sent: translate() answers None for it
+        from core.app.services import build_assistant
+
         english = build_assistant(settings).translate(transcript.text, language=transcript.language)
         if english is not None:
             timings["translate"] = english.ms

@@ -10,11 +10,14 @@ import tempfile
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from core.app.export import CSV_ROW_CAP, history_zip
-from core.app.services import Services
 from core.domain.errors import InputError
 from core.domain.records import HistoryQuery, normalize_creator
+
+if TYPE_CHECKING:
+    from core.app.services import Services
 
 FAILURE = 1
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
-
-from sqlalchemy.engine import make_url
+from typing import TYPE_CHECKING
 
 from core.domain.errors import InvalidSetting
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import URL
 
 SUPPORTED_DATABASES = ("postgresql", "sqlite")
 SUPPORTED_DRIVERS = ("postgresql+psycopg", "sqlite", "sqlite+pysqlite")  # what requirements.txt installs
@@ -18,7 +20,7 @@ MASK = "***"
 def checked_database_url(url: str) -> str:
     """`url` for psycopg 3 or SQLite, or an InvalidSetting naming the URLs that work."""
     try:
-        parsed = make_url(url)
+        parsed = _parsed(url)
     except Exception:
         raise InvalidSetting(
             "DATABASE_URL is not a valid SQLAlchemy URL; use e.g. postgresql+psycopg://user:password@host/db."
@@ -41,7 +43,7 @@ def checked_database_url(url: str) -> str:
 
 def database_url_secrets(url: str) -> list[str]:
     """The password and every credential-like query parameter's value in a database URL."""
-    parsed = make_url(url)
+    parsed = _parsed(url)
     found = [str(parsed.password)] if parsed.password else []
     for name, value in parsed.query.items():
         if _SECRET_PARAMETER.search(name):
@@ -51,7 +53,15 @@ def database_url_secrets(url: str) -> list[str]:
 
 def mask_database_url(url: str) -> str:
     """The URL to show: its password and credential-like query parameters replaced by a mask."""
-    parsed = make_url(url)
+    parsed = _parsed(url)
     query = {name: MASK if _SECRET_PARAMETER.search(name) else value for name, value in parsed.query.items()}
     # The mask is URL-quoted when rendered; shown as typed it reads as a mask, not as %2A%2A%2A.
     return parsed.set(query=query).render_as_string(hide_password=True).replace("%2A%2A%2A", MASK)
+
+
+def _parsed(url: str) -> URL:
+    # Imported here: SQLAlchemy costs about 0.3 s, and a process that never opens the database (transcribe)
+    # should not pay for it.
+    from sqlalchemy.engine import make_url
+
+    return make_url(url)

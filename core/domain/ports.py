@@ -141,6 +141,10 @@ class Captioner(Protocol):
 
     def caption(self, image: bytes) -> str: ...
 
+    def caption_many(self, images: Sequence[bytes]) -> list[str]:
+        """One caption per image, in order: the captions of one request, made in one batched model call."""
+        ...
+
 
 class PromptModel(Protocol):
     """A text model that follows an instruction (the system prompt) about a piece of text (the prompt)."""

@@ -26,6 +26,12 @@ class ModelSource:
     location: str
     is_folder: bool
     local_files_only: bool
+    repo: str | None = None  # the hub repository it comes from (a size name's full id); None for a folder
+
+    @property
+    def downloads(self) -> bool:
+        """Whether loading it fetches files from the hub (not a folder, not yet in the local cache)."""
+        return not self.is_folder and not self.local_files_only
 
 
 @dataclass(frozen=True)
@@ -61,6 +67,11 @@ def load_pretrained(
         target = resolve_device(device, has_cuda=torch_has_cuda())
         dtype = torch.float16 if target == "cuda" else torch.float32
         options = {"local_files_only": source.local_files_only}
+        if source.downloads:
+            from core.models.download import TRANSFORMERS_FILES, fetch
+
+            fetch(source.repo or source.location, TRANSFORMERS_FILES)  # with progress the pages can show
+            options["local_files_only"] = True
         processor = getattr(transformers, processor_class).from_pretrained(
             source.location, **options, **(processor_options or {})
         )
@@ -96,7 +107,7 @@ def locate_model(
         )
     if _in_hub_cache(hub_id or model):
         # A cached model loads without a network round trip, and works offline too.
-        return ModelSource(model, is_folder=False, local_files_only=True)
+        return ModelSource(model, is_folder=False, local_files_only=True, repo=hub_id or model)
     if _hub_offline():
         raise ModelLoadError(
             f"{setting}={model} is not in the local model cache, and HF_HUB_OFFLINE forbids downloading it. "
@@ -109,7 +120,7 @@ def locate_model(
             f"from this machine. Set {setting} to a local model folder (download it where the hub is reachable "
             "and copy it here), or allow this machine to reach the hub."
         )
-    return ModelSource(model, is_folder=False, local_files_only=False)
+    return ModelSource(model, is_folder=False, local_files_only=False, repo=hub_id or model)
 
 
 def load_failure(setting: str, model: str, error: BaseException, *, example: str) -> ModelLoadError:

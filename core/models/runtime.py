@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 from collections.abc import Iterator
 
 from core.config.settings import MODEL_DEVICES
@@ -51,12 +52,15 @@ def hide_progress_bars() -> None:
     """No "Loading weights" or download bars: they flood a terminal or a server log, and say nothing to users.
 
     Process-wide, and set before each load, because transformers and the hub client each keep their own switch.
+    transformers' switch is set only once something has imported it: importing it (0.56 s, and torch) only to
+    switch it off made every faster-whisper process pay for a library it never uses.
     """
     import huggingface_hub.utils
-    import transformers
 
-    transformers.utils.logging.disable_progress_bar()
     huggingface_hub.utils.disable_progress_bars()
+    transformers = sys.modules.get("transformers")
+    if transformers is not None:
+        transformers.utils.logging.disable_progress_bar()
 
 
 @contextlib.contextmanager

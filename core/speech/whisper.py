@@ -14,14 +14,13 @@ import numpy as np
 
 from core.domain.errors import ConfigError, ModelLoadError
 from core.domain.ports import SAMPLE_RATE, AudioClip, Transcriber, Transcript
-from core.models.loading import ModelSource, load_failure, load_pretrained, locate_model
+from core.models.loading import load_failure, load_pretrained
 from core.models.runtime import default_thread_count, hide_progress_bars, inference_mode, resolve_device
+from core.speech.sources import EXAMPLE, NEEDS_FASTER_WHISPER, SETTING, locate_speech_model
 
 WINDOW_S = 30.0  # Whisper hears 30 s at a time; longer audio is transcribed window after window
 WARMUP_S = 1.0
 WARMUP_TOKENS = 4
-SETTING = "WHISPER_MODEL"
-EXAMPLE = "openai/whisper-base"
 # Beam search (5, as openai-whisper and faster-whisper default to) heard "small boat" where greedy decoding
 # (1, transformers' default) heard "small vote"; `make bench` measures the cost. WHISPER_BEAM_SIZE overrides it.
 DEFAULT_BEAM_SIZE = 5
@@ -52,9 +51,15 @@ class TransformersWhisperTranscriber:
 
     @classmethod
     def load(
-        cls, model: str, *, device: str = "auto", threads: int | None = None, beam_size: int = DEFAULT_BEAM_SIZE
+        cls,
+        model: str,
+        *,
+        device: str = "auto",
+        threads: int | None = None,
+        beam_size: int = DEFAULT_BEAM_SIZE,
+        warm_up: bool = True,
     ) -> TransformersWhisperTranscriber:
-        """Load a hub id or a saved folder, then warm it up."""
+        """Load a hub id or a saved folder, then (unless `warm_up` is False) warm it up."""
         loaded = load_pretrained(
             locate_speech_model("transformers", model),
             processor_class="WhisperProcessor",
@@ -72,7 +77,8 @@ class TransformersWhisperTranscriber:
             device=loaded.device,
             beam_size=beam_size,
         )
-        transcriber.warm_up()
+        if warm_up:
+            transcriber.warm_up()
         return transcriber
 
     def transcribe(self, clip: AudioClip) -> Transcript:
@@ -143,32 +149,40 @@ class FasterWhisperTranscriber:
 
     @classmethod
     def load(
-        cls, model: str, *, device: str = "auto", threads: int | None = None, beam_size: int = DEFAULT_BEAM_SIZE
+        cls,
+        model: str,
+        *,
+        device: str = "auto",
+        threads: int | None = None,
+        beam_size: int = DEFAULT_BEAM_SIZE,
+        warm_up: bool = True,
     ) -> FasterWhisperTranscriber:
-        """Load a CTranslate2 folder, a size name such as "tiny.en", or a hub id, then warm it up."""
+        """Load a CTranslate2 folder, a size name such as "base", or a hub id, then (unless told not to) warm it up."""
         try:
             import ctranslate2
             from faster_whisper import WhisperModel
         except ImportError as exc:
-            raise ModelLoadError(
-                "SPEECH_ENGINE=faster-whisper needs the faster-whisper package: install it, "
-                "or set SPEECH_ENGINE=transformers."
-            ) from exc
+            raise ModelLoadError(NEEDS_FASTER_WHISPER) from exc
         source = locate_speech_model("faster-whisper", model)
-        hide_progress_bars()  # faster-whisper downloads through the hub client
+        hide_progress_bars()  # the hub client's own bars stay off: downloads report through core.models.download
         target = resolve_device(device, has_cuda=ctranslate2.get_cuda_device_count() > 0)
         try:
+            if source.downloads:
+                from core.models.download import CT2_FILES, fetch
+
+                fetch(source.repo or source.location, CT2_FILES)  # with progress the pages can show
             network = WhisperModel(
                 source.location,
                 device=target,
                 compute_type="float16" if target == "cuda" else "int8",
                 cpu_threads=threads if threads and threads > 0 else default_thread_count(),
-                local_files_only=source.local_files_only,
+                local_files_only=True,  # fetched above when it was not in the cache yet
             )
         except Exception as exc:  # CTranslate2 raises RuntimeError; the hub client its own errors
-            raise load_failure(SETTING, model, exc, example="tiny.en") from exc
+            raise load_failure(SETTING, model, exc, example="base") from exc
         transcriber = cls(model_id=model, model=network, beam_size=beam_size)
-        transcriber.warm_up()
+        if warm_up:
+            transcriber.warm_up()
         return transcriber
 
     def transcribe(self, clip: AudioClip) -> Transcript:
@@ -202,7 +216,7 @@ class FasterWhisperTranscriber:
 
 class TranscriberLoader(Protocol):
     def __call__(
-        self, model: str, *, device: str = ..., threads: int | None = ..., beam_size: int = ...
+        self, model: str, *, device: str = ..., threads: int | None = ..., beam_size: int = ..., warm_up: bool = ...
     ) -> Transcriber: ...
 
 
@@ -212,19 +226,14 @@ SPEECH_ENGINES: dict[str, TranscriberLoader] = {
 }
 
 
-def locate_speech_model(engine: str, model: str) -> ModelSource:
-    """Where WHISPER_MODEL loads from for `engine`, without loading it (also used by `check`)."""
-    if engine != "faster-whisper":
-        return locate_model(model, setting=SETTING, example=EXAMPLE)
-    from faster_whisper.utils import available_models
-
-    # faster-whisper's size names ("tiny.en") stand for Systran's converted repositories.
-    hub_id = f"Systran/faster-whisper-{model}" if model in available_models() else None
-    return locate_model(model, setting=SETTING, example="tiny.en", required_file="model.bin", hub_id=hub_id)
-
-
 def load_transcriber(
-    *, engine: str, model: str, device: str = "auto", threads: int | None = None, beam_size: int = DEFAULT_BEAM_SIZE
+    *,
+    engine: str,
+    model: str,
+    device: str = "auto",
+    threads: int | None = None,
+    beam_size: int = DEFAULT_BEAM_SIZE,
+    warm_up: bool = True,
 ) -> Transcriber:
     """Load a Whisper model with the chosen engine, ready for `transcribe`.
 
@@ -241,11 +250,15 @@ def load_transcriber(
         CPU threads for inference; None uses every core this process may run on.
     beam_size : int
         The WHISPER_BEAM_SIZE setting: beams searched while decoding; 1 is greedy (fastest), 5 the default.
+    warm_up : bool
+        Run one short inference after loading (a server's first user then does not pay for lazy set-up); a
+        process that transcribes once and exits skips it, since its one call pays that cost anyway.
 
     Returns
     -------
     Transcriber
-        A warmed-up adapter whose `transcribe` is safe to call from several threads (calls run one at a time).
+        An adapter (warmed up unless asked not to) whose `transcribe` is safe to call from several threads
+        (calls run one at a time).
 
     Raises
     ------
@@ -259,7 +272,7 @@ def load_transcriber(
         raise ConfigError(f"SPEECH_ENGINE={engine!r} is not supported: use one of {', '.join(SPEECH_ENGINES)}.")
     if beam_size < 1:
         raise ConfigError(f"WHISPER_BEAM_SIZE must be 1 (greedy) or more, got {beam_size}.")
-    return loader(model, device=device, threads=threads, beam_size=beam_size)
+    return loader(model, device=device, threads=threads, beam_size=beam_size, warm_up=warm_up)
 
 
 def _warmup_clip() -> AudioClip:

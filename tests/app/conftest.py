@@ -37,6 +37,7 @@ def create_page_models(data_dir, fake_replicate, real_whisper_transformers_dir, 
     """The Create page on the embedded defaults, with the fake Replicate, real tiny.en and a tiny BLIP."""
     monkeypatch.setenv("REPLICATE_API_TOKEN", fake_replicate.token)
     monkeypatch.setenv("REPLICATE_BASE_URL", fake_replicate.base_url)
+    monkeypatch.setenv("SPEECH_ENGINE", "transformers")  # the folder is a transformers checkpoint
     monkeypatch.setenv("WHISPER_MODEL", str(real_whisper_transformers_dir))
     monkeypatch.setenv("CAPTION_MODEL", str(tiny_blip_dir))
     monkeypatch.setenv("MODEL_THREADS", "1")

@@ -324,6 +324,9 @@ class BrokenCaptioner:
     def caption(self, image: bytes) -> str:
         raise ModelLoadError("The caption model is not installed: set CAPTION_MODEL to a local folder.")
 
+    def caption_many(self, images: list[bytes]) -> list[str]:
+        return [self.caption(image) for image in images]
+
 
 def test_failed_caption_is_explained_and_the_old_caption_kept(data_dir: Path) -> None:
     seed_records(["a chair"])

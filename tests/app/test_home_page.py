@@ -111,6 +111,7 @@ def test_home_and_create_show_each_model_loading_then_ready_without_any_click(
     import time
 
     monkeypatch.setenv("PRELOAD_MODELS", "true")
+    monkeypatch.setenv("SPEECH_ENGINE", "transformers")  # the folder is a transformers checkpoint
     monkeypatch.setenv("WHISPER_MODEL", str(real_whisper_transformers_dir))
     monkeypatch.setenv("CAPTION_MODEL", str(tiny_blip_dir))
     monkeypatch.setenv("MODEL_THREADS", "1")

@@ -79,6 +79,20 @@ def test_four_threads_sharing_one_model_get_the_same_captions_as_one_at_a_time(c
     assert all(caption for caption in at_once)
 
 
+def test_a_batch_of_four_gets_the_captions_each_image_gets_alone(captioner: Captioner) -> None:
+    images = [image_bytes((i * 60, 255 - i * 60, 90), size=(40 + 30 * i, 64)) for i in range(4)]
+
+    batched = captioner.caption_many(images)
+
+    assert batched == [captioner.caption(image) for image in images]
+    assert captioner.caption_many([]) == []
+
+
+def test_one_unreadable_image_fails_the_batch_before_the_model_runs(captioner: Captioner) -> None:
+    with pytest.raises(ImageError):
+        captioner.caption_many([image_bytes((1, 2, 3)), b"not an image"])
+
+
 @pytest.mark.parametrize(
     "data",
     [b"", b"definitely not an image", image_bytes((1, 2, 3))[:60]],

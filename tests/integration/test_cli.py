@@ -125,7 +125,12 @@ def test_history_is_newest_first_and_pages_with_limit_and_offset(production_env,
 def test_check_reports_every_part_and_fails_when_a_configured_part_is_down(
     production_env, tiny_blip_dir, real_whisper_transformers_dir
 ):
-    env = {**production_env, "CAPTION_MODEL": str(tiny_blip_dir), "WHISPER_MODEL": str(real_whisper_transformers_dir)}
+    env = {
+        **production_env,
+        "CAPTION_MODEL": str(tiny_blip_dir),
+        "SPEECH_ENGINE": "transformers",
+        "WHISPER_MODEL": str(real_whisper_transformers_dir),
+    }
     healthy = run_cli("check", env=env)
     assert healthy.returncode == 0, healthy.stdout
     report = json.loads(healthy.stdout)

@@ -99,6 +99,23 @@ def test_caption_uploads_the_image_asks_for_image_captioning_and_drops_the_capti
     assert sent.body["input"]["task"] == "image_captioning"
 
 
+def test_a_batch_of_images_becomes_one_prediction_each_and_captions_in_order(fake_replicate, clock):
+    images = [make_image(aspect_ratio="1:1", output_format="png", seed=seed) for seed in (1, 2, 3)]
+
+    captions = build("caption", fake_replicate, clock).adapter.caption_many(images)
+
+    assert len(captions) == 3 and all(captions)
+    assert len(fake_replicate.created) == 3
+    assert sorted(upload.data for upload in fake_replicate.uploads) == sorted(images)
+
+
+def test_an_unreadable_image_in_a_batch_is_refused_before_any_prediction_is_paid_for(fake_replicate, clock):
+    with pytest.raises(InputError, match="could not be read"):
+        build("caption", fake_replicate, clock).adapter.caption_many([IMAGE, b"not an image"])
+
+    assert fake_replicate.created == []
+
+
 @ENGINES
 def test_latest_version_is_looked_up_once_per_process(name, fake_replicate, clock):
     engine = build(name, fake_replicate, clock)

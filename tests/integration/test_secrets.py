@@ -214,6 +214,7 @@ def test_command_line_output_never_contains_a_secret(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     configure(scenario, monkeypatch, secret_database, spaces_settings, fake_replicate, tiny_blip_dir, tmp_path)
+    monkeypatch.setenv("SPEECH_ENGINE", "transformers")  # the folder below is a transformers checkpoint
     monkeypatch.setenv("WHISPER_MODEL", str(real_whisper_transformers_dir))  # so `check` can pass when all is well
     outputs = {}
     for command in (["check"], ["create", "--prompt", "a lantern on a quiet harbour"]):

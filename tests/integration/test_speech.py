@@ -242,3 +242,29 @@ def test_importing_speech_and_captioning_loads_no_model_library() -> None:
     result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
 
     assert result.stdout.strip() == "[]"
+
+
+def test_default_speech_model_is_the_ctranslate2_conversion_of_whisper_base(monkeypatch: pytest.MonkeyPatch) -> None:
+    from core.app.services import speech_model_source
+
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.delenv("TRANSFORMERS_OFFLINE", raising=False)
+    monkeypatch.setenv("HF_ENDPOINT", "http://127.0.0.1:9")  # nothing listens: only the name is of interest
+    monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:9")  # a proxy skips the reachability probe
+
+    source = speech_model_source(load_settings({}, dotenv_path=None))
+
+    assert (source.location, source.repo, source.downloads) == ("base", "Systran/faster-whisper-base", True)
+
+
+@pytest.mark.parametrize(
+    ("given", "name"),
+    [("openai/whisper-base", "base"), ("openai/whisper-tiny.en", "tiny.en"), ("openai/whisper-nonsense", None)],
+)
+def test_an_openai_whisper_id_from_an_earlier_env_file_maps_to_its_faster_whisper_size(
+    given: str, name: str | None
+) -> None:
+    from core.speech.sources import ct2_hub_id, faster_whisper_name
+
+    assert faster_whisper_name(given) == (name or given)
+    assert ct2_hub_id(given) == (f"Systran/faster-whisper-{name}" if name else None)

@@ -126,3 +126,28 @@ def test_streamlit_upload_limit_is_the_default_max_upload_mb() -> None:
     config = tomllib.loads((Path(__file__).resolve().parents[2] / ".streamlit" / "config.toml").read_text())
 
     assert config["server"]["maxUploadSize"] == MAX_UPLOAD_MB == Settings.max_upload_mb
+
+
+def test_streamlit_runs_no_full_garbage_collection_after_each_script_run() -> None:
+    # The results fragment reruns while captions are written; a full collection each time stole their GIL.
+    config = tomllib.loads((Path(__file__).resolve().parents[2] / ".streamlit" / "config.toml").read_text())
+
+    assert config["runner"]["postScriptGC"] is False
+
+
+def test_speech_defaults_to_faster_whisper_with_whisper_base_in_its_own_format() -> None:
+    settings = settings_from({})
+
+    assert (settings.speech_engine, settings.whisper_model) == ("faster-whisper", "base")
+    assert (Settings.speech_engine, Settings.whisper_model) == ("faster-whisper", "base")
+
+
+def test_transformers_is_one_setting_away_with_its_own_whisper_base() -> None:
+    settings = settings_from({"SPEECH_ENGINE": "transformers"})
+
+    assert (settings.speech_engine, settings.whisper_model) == ("transformers", "openai/whisper-base")
+
+
+def test_a_whisper_model_given_explicitly_wins_over_the_engine_default() -> None:
+    assert settings_from({"SPEECH_ENGINE": "transformers", "WHISPER_MODEL": "x/y"}).whisper_model == "x/y"
+    assert settings_from({"WHISPER_MODEL": "tiny.en"}).whisper_model == "tiny.en"

@@ -61,3 +61,16 @@ def test_health_report_prints_as_the_json_the_command_line_always_printed() -> N
         "replicate": {"ok": False, "detail": "REPLICATE_API_TOKEN is not set", "configured": False},
         "storage": {"ok": False, "detail": "The bucket is missing.", "ms": 3.0},
     }
+
+
+def test_check_and_home_say_faster_whisper_is_the_default_and_how_to_switch(tmp_path: Path) -> None:
+    from core.app.health import speech_engine_words
+    from ui.overview import speech_description
+
+    default = load_settings({"DATA_DIR": str(tmp_path)}, dotenv_path=None)
+    chosen = load_settings({"DATA_DIR": str(tmp_path), "SPEECH_ENGINE": "transformers"}, dotenv_path=None)
+
+    assert "faster-whisper engine (the default; SPEECH_ENGINE=transformers" in speech_engine_words(default)
+    assert "the default is faster-whisper" in speech_engine_words(chosen)
+    assert speech_description(default).startswith("base on the faster-whisper engine (the default")
+    assert speech_description(chosen).startswith("openai/whisper-base on the transformers engine")

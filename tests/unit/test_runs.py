@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from core.app.pipeline import Pipeline
 from core.app.runs import CreateRun, RunInput
 from core.app.services import Lazy
@@ -110,3 +112,25 @@ def test_do_it_all_run_transcribes_the_audio_and_saves_every_image():
     assert run.error is None and run.transcript is not None
     assert run.prompt == "a red apple on a wooden table"
     assert sorted(run.saved_ids) == [0, 1]
+
+
+def test_the_captions_of_one_run_are_made_in_one_batched_call_after_its_images_are_visible():
+    batches: list[int] = []
+    seen_images: list[int] = []
+
+    class BatchCounting(FakeCaptioner):
+        def caption_many(self, images):
+            batches.append(len(images))
+            seen_images.append(len(run.drafts))  # the images were handed to the page first
+            return super().caption_many(images)
+
+    run = CreateRun(pipeline_with(lambda: BatchCounting()), RunInput(GenerationRequest(prompt="kites", num_outputs=3)))
+    run.run()
+
+    assert run.error is None
+    assert batches == [3] and seen_images == [3]
+    assert [(stage.name, stage.image) for stage in run.stages] == [("generate", None), ("caption", None)]
+    caption_ms = run.stages[1].ms
+    # Each image records its share of the batch, so a run's records still add up to what it took.
+    assert sum(draft.timings_ms["caption"] for draft in run.drafts) == pytest.approx(caption_ms, abs=0.2)
+    assert all(draft.caption == "a red square" for draft in run.drafts)
