@@ -9,6 +9,7 @@ from dataclasses import replace
 from typing import TypeVar
 
 from core.app.assist import PromptSteps
+from core.app.deletion import delete_record, delete_records
 from core.app.images import inspect_image, make_thumbnail, new_object_keys
 from core.config.settings import MAX_AUDIO_SECONDS, MAX_UPLOAD_BYTES
 from core.domain.drafts import DeleteOutcome, Draft, SavedImage, TimedTranscript
@@ -252,36 +253,12 @@ class Pipeline:
         return SavedImage(record, created)
 
     def delete(self, record: ImageRecordView) -> None:
-        """Remove the objects first, then the row, so a failure never leaves unreachable objects."""
-        keys = [key for key in (record.image_filename, record.thumbnail_filename) if key]
-        for key in keys:
-            self.store.delete(key)
-        if not self.repository.delete(record_id=record.id):
-            raise DatabaseError(f"Record {record.id} was already deleted.")
-        self.repository.forget_keys(keys=keys)
+        """Remove one saved image: objects first, then the row (core.app.deletion)."""
+        delete_record(self.store, self.repository, record)
 
     def delete_many(self, record_ids: Collection[int]) -> DeleteOutcome:
-        """Objects first, then rows: a record whose files could not be removed keeps its row, so nothing is orphaned."""
-        records = self.repository.get_many(record_ids=record_ids)
-        removed: list[int] = []
-        kept: list[int] = []
-        for record in records:
-            try:
-                for key in (record.image_filename, record.thumbnail_filename):
-                    if key:
-                        self.store.delete(key)
-            except AppError as exc:
-                log.warning("Kept record %s: its files could not be removed: %s", record.id, exc)
-                kept.append(record.id)
-            else:
-                removed.append(record.id)
-        # Only what this call's DELETE removed is reported: a concurrent delete of the same ids reports the rest.
-        deleted = self.repository.delete_many(record_ids=removed) if removed else []
-        keys = _keys_of(records, removed)  # their files are gone, whichever call removed the rows
-        if keys:
-            self.repository.forget_keys(keys=keys)
-        missing = sorted(set(record_ids) - set(deleted) - set(kept))
-        return DeleteOutcome(deleted=deleted, kept=kept, missing=missing, keys=keys)
+        """Remove these saved images; a record whose files could not be removed keeps its row."""
+        return delete_records(self.store, self.repository, record_ids)
 
     def recaption(self, record: ImageRecordView) -> ImageRecordView:
         """Caption a saved image again and store the new description."""
@@ -298,14 +275,3 @@ class Pipeline:
                 self.store.delete(key)
             except AppError as exc:  # the original failure matters more; log what may be left behind
                 log.warning("Could not remove %s after a failed save: %s", key, exc)
-
-
-def _keys_of(records: list[ImageRecordView], record_ids: list[int]) -> list[str]:
-    chosen = set(record_ids)
-    return [
-        key
-        for record in records
-        if record.id in chosen
-        for key in (record.image_filename, record.thumbnail_filename)
-        if key
-    ]

@@ -5,11 +5,11 @@ The only module that builds adapters; `core.app.health` and `core.cli.commands` 
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Generic, TypeVar
+from typing import TYPE_CHECKING
 
+from core.app.lazy import Lazy
 from core.config.settings import Settings
 from core.domain.ports import AccessLedger, Captioner, ImageEditor, ImageGenerator, ImageStore, PromptModel, Transcriber
 
@@ -30,30 +30,6 @@ if TYPE_CHECKING:
     from core.replicate.task import ModelTask
     from core.speech.whisper_replicate import ReplicateTranscriber
     from core.storage.url_cache import PresignedUrlCache
-
-T = TypeVar("T")
-
-
-class Lazy(Generic[T]):
-    """Builds a value on first call, once, even when several sessions ask at the same moment."""
-
-    def __init__(self, build: Callable[[], T]) -> None:
-        self._build = build
-        self._value: T | None = None
-        self._lock = threading.Lock()
-
-    def __call__(self) -> T:
-        if self._value is None:
-            with self._lock:
-                if self._value is None:
-                    self._value = self._build()
-        return self._value
-
-    @property
-    def loaded(self) -> bool:
-        """Whether the value is built: the pipeline times a wait for an unbuilt model as its loading stage,
-        and the preloader reports a model some click loaded first as ready."""
-        return self._value is not None
 
 
 def build_engine(settings: Settings) -> Engine:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import threading
 
+from core.app.lazy import Lazy
 from core.app.preload import FAILED, LOADING, ON_FIRST_USE, READY, ModelPreloader
-from core.app.services import Lazy
 from core.domain.errors import ModelLoadError
 
 

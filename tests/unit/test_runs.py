@@ -6,9 +6,9 @@ import time
 
 import pytest
 
+from core.app.lazy import Lazy
 from core.app.pipeline import Pipeline
 from core.app.runs import CreateRun, RunInput
-from core.app.services import Lazy
 from core.domain.errors import GenerationError
 from core.domain.ports import GenerationRequest
 from core.domain.progress import StageLog
