@@ -153,7 +153,7 @@ def test_a_second_generate_while_one_runs_is_refused_and_only_one_prediction_is_
         button.proto.disabled = False  # as the browser still showed it
         button.click().run()
 
-    assert len(configured.created) == 1, "the ignored clicks made no prediction"
+    assert len(configured.created) <= 1, "the ignored clicks made no prediction"  # the worker may not have posted yet
     finish_runs(at)
     assert len(configured.created) == 1
     assert len(at.get("image")) == 1

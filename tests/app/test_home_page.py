@@ -9,6 +9,7 @@ from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Block, Node
 
 from tests.app.conftest import model_libraries_imported_by, page, signed_in
+from tests.app.shown_text import as_read
 from tests.app.test_history_page import DOWN_DATABASE_URL, seed_records
 
 HOME = "pages/home.py"
@@ -26,7 +27,7 @@ def run_home() -> AppTest:
 
 
 def configuration_text(at: AppTest) -> str:
-    return next(m.value for m in at.markdown if "Database:" in m.value).replace("\\", "")
+    return as_read(next(m.value for m in at.markdown if "Database:" in m.value))
 
 
 def test_home_counts_saved_images_and_names_the_database_and_storage(data_dir: Path) -> None:
