@@ -162,7 +162,10 @@ def test_no_page_shows_or_logs_a_secret(
     evidence.page("gate", gate.run())
     gate.text_input(key="access_password").input(APP_PASSWORD)
     evidence.page("gate submitted", gate.button[0].click().run())
-    assert gate.title and "private" not in gate.title[0].value, "the right password opens the app"
+    if scenario == "database_down":  # no shared budget to count the try against: the form says so, stays shut
+        assert "cannot reach its database" in gate.error[0].value and gate.title[0].value == "This app is private"
+    else:
+        assert gate.title and "private" not in gate.title[0].value, "the right password opens the app"
 
     at = signed_in(page("Home.py", timeout=120))
     evidence.page("home", at.run())

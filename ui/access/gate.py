@@ -11,6 +11,7 @@ from streamlit.navigation.page import StreamlitPage
 
 from core.access.password import PASS_LIFETIME_S, issue_pass, password_matches, read_pass
 from core.config.settings import Settings
+from core.domain.errors import AppError
 from core.domain.records import MAX_CREATOR_CHARS, normalize_creator
 from ui.access import http_sign_in
 from ui.access.browser_cookies import ACCESS_PASS_COOKIE, delete_cookie, read_cookie, write_cookie
@@ -120,9 +121,14 @@ def require_access(settings: Settings, requested: StreamlitPage | None = None) -
         submitted = st.form_submit_button("Enter")
     if submitted and given:
         assert settings.app_password is not None
-        ledger = services().access
-        migrate_once(services())  # the budget lives in the database, shared with every replica
-        attempt = ledger.try_attempt()
+        try:
+            ledger = services().access
+            migrate_once(services())  # the budget lives in the database, shared with every replica
+            attempt = ledger.try_attempt()
+        except AppError:
+            # No budget, no check: the password is never tried unthrottled (app.py's /sign-in answers 503).
+            st.error("The password cannot be checked right now: the app cannot reach its database. Try again soon.")
+            st.stop()
         if not attempt.allowed:
             # Every session shares the budget, so this is said without checking the password at all.
             st.error(f"Too many wrong passwords were tried on this server. Try again in {math.ceil(attempt.wait_s)} s.")
