@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 LEVELS = (1, 5, 10, 20)
 # A lone session is measured this many times, one after another: with results polled every 0.5 s, one create
 # is either done within its click's own rerun or caught by a later poll, so a single sample is a coin toss.
-LONE_RUNS = 5
+LONE_RUNS = 10
 KINDS = tuple(CLIENTS)
 
 
