@@ -24,9 +24,9 @@ POLL_S = 0.5  # ui.create.results.POLL_S
 
 def run() -> list[dict[str, Any]]:
     sys.path.insert(0, str(ROOT))
+    from core.app.lazy import Lazy
     from core.app.pipeline import Pipeline
     from core.app.runs import CreateRun, RunInput
-    from core.app.lazy import Lazy
     from core.domain.ports import GenerationRequest
     from core.replicate.flux import ReplicateGenerator
     from tests.fakes import FakeRecords, FakeStore, FakeTranscriber
