@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import socket
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -41,6 +42,12 @@ class LoadedModel:
     device: str
 
 
+# transformers builds a model on the "meta" device through process-wide state, so two loads at once (the
+# preloader's speech model and a click's caption model) can leave one with empty weights: "Cannot copy out
+# of meta tensor". Loads take turns; on a small CPU box two at once would gain nothing anyway.
+_LOAD_LOCK = threading.Lock()
+
+
 def load_pretrained(
     source: ModelSource,
     *,
@@ -72,15 +79,16 @@ def load_pretrained(
 
             fetch(source.repo or source.location, TRANSFORMERS_FILES)  # with progress the pages can show
             options["local_files_only"] = True
-        processor = getattr(transformers, processor_class).from_pretrained(
-            source.location, **options, **(processor_options or {})
-        )
-        network = getattr(transformers, network_class).from_pretrained(source.location, dtype=dtype, **options)
+        with _LOAD_LOCK:
+            processor = getattr(transformers, processor_class).from_pretrained(
+                source.location, **options, **(processor_options or {})
+            )
+            network = getattr(transformers, network_class).from_pretrained(source.location, dtype=dtype, **options)
+            network.to(target).eval()
     except (ConfigError, ModelLoadError):
         raise
     except Exception as exc:  # transformers raises OSError, ValueError, KeyError... for unusable models
         raise load_failure(setting, model, exc, example=example) from exc
-    network.to(target).eval()
     return LoadedModel(processor=processor, network=network, device=target)
 
 
