@@ -34,6 +34,7 @@ class BlipCaptioner:
         self._device = device
         self._max_new_tokens = max_new_tokens
         self._lock = threading.Lock()
+        _encode_images_one_at_a_time(model)
 
     @classmethod
     def load(
@@ -71,7 +72,7 @@ class BlipCaptioner:
         return self.caption_many([image])[0]
 
     def caption_many(self, images: Sequence[bytes]) -> list[str]:
-        """All images through one generate(): 4 BLIP-base captions take about 0.6x the time of 4 calls.
+        """All images through one generate(): 4 BLIP-base captions take 0.76x the time of 4 calls at 15 tokens.
 
         Every image is decoded first, so one unreadable image fails the batch before the model runs. Greedy
         decoding starts every caption from the same token, so a batch needs no padding and gives each image
@@ -126,6 +127,31 @@ def _decode_image(data: bytes) -> Any:
             "The image could not be read for captioning: it is not a valid PNG, JPEG or WebP file, or it is "
             "damaged. Generate the image again."
         ) from exc
+
+
+def _encode_images_one_at_a_time(model: Any) -> None:
+    """Run BLIP's vision encoder image by image inside a batched generate(); the text decoder stays batched.
+
+    The encoder's attention is eager (no fused kernel in BLIP): at 384 px each image is 577 patches, and a batch
+    of 4 builds attention maps too large for the CPU's caches. Measured at BLIP-base size on 2 cores: 0.41 s per
+    image alone, 0.57 s each in a batch of 4. The decoder's steps are what batching speeds up. The outputs are
+    the same tensors either way, so the captions are too.
+    """
+    import torch
+
+    vision = getattr(model, "vision_model", None)
+    if vision is None or getattr(vision, "_one_image_at_a_time", False):
+        return
+    encode = vision.forward
+
+    def forward(pixel_values: Any = None, **options: Any) -> Any:
+        if pixel_values is None or pixel_values.shape[0] == 1:
+            return encode(pixel_values=pixel_values, **options)
+        # generate() reads only the first output, the patch embeddings.
+        return (torch.cat([encode(pixel_values=one[None], **options)[0] for one in pixel_values]),)
+
+    vision.forward = forward
+    vision._one_image_at_a_time = True
 
 
 def _clean(text: str) -> str:
