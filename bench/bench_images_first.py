@@ -27,8 +27,8 @@ def run() -> list[dict[str, Any]]:
     from core.app.lazy import Lazy
     from core.app.pipeline import Pipeline
     from core.app.runs import CreateRun, RunInput
+    from core.app.services import build_generator
     from core.domain.ports import GenerationRequest
-    from core.replicate.flux import ReplicateGenerator
     from tests.fakes import FakeRecords, FakeStore, FakeTranscriber
     from tests.fixtures.models import blip_base_size_captioner
     from tests.fixtures.replicate_server import TOKEN, start_fake_replicate
@@ -49,10 +49,9 @@ def run() -> list[dict[str, Any]]:
     fake, server = start_fake_replicate()
     rows = []
     try:
-        from core.config.settings import Secret
+        from core.config.settings import Secret, Settings
 
-        flux = "black-forest-labs/flux-schnell"
-        generator = ReplicateGenerator(api_token=Secret(TOKEN), model=flux, base_url=fake.base_url)
+        generator = build_generator(Settings(replicate_api_token=Secret(TOKEN), replicate_base_url=fake.base_url))
         pipeline = Pipeline(
             store=FakeStore(),
             repository=FakeRecords(),

@@ -105,14 +105,15 @@ def _local_captioner(settings: Settings) -> Captioner:
     )
 
 
-def _remote_model(settings: Settings, model: str, task: ModelTask) -> ReplicateModel:
+def replicate_model(settings: Settings, model: str, task: ModelTask, *, by_version: bool = False) -> ReplicateModel:
+    """One Replicate model with the REPLICATE_* settings; official models run by name, community ones by version."""
     from core.replicate.client import ReplicateModel
 
     return ReplicateModel(
         api_token=settings.replicate_api_token,
         model=model,
         task=task,
-        by_version=True,  # community models run by version: their latest one, asked once per process
+        by_version=by_version,
         base_url=settings.replicate_base_url,
         timeout_s=settings.replicate_timeout_s,
         max_retries=settings.replicate_max_retries,
@@ -122,13 +123,18 @@ def _remote_model(settings: Settings, model: str, task: ModelTask) -> ReplicateM
 def remote_transcriber(settings: Settings) -> ReplicateTranscriber:
     from core.speech.whisper_replicate import SPEECH_TASK, ReplicateTranscriber
 
-    return ReplicateTranscriber(_remote_model(settings, settings.replicate_speech_model, SPEECH_TASK))
+    # Community models run by version: their latest one, asked once per process.
+    return ReplicateTranscriber(
+        replicate_model(settings, settings.replicate_speech_model, SPEECH_TASK, by_version=True)
+    )
 
 
 def remote_captioner(settings: Settings) -> ReplicateCaptioner:
     from core.captioning.blip_replicate import CAPTION_TASK, ReplicateCaptioner
 
-    return ReplicateCaptioner(_remote_model(settings, settings.replicate_caption_model, CAPTION_TASK))
+    return ReplicateCaptioner(
+        replicate_model(settings, settings.replicate_caption_model, CAPTION_TASK, by_version=True)
+    )
 
 
 # SPEECH_ENGINE and CAPTION_ENGINE name one of these loaders (config.py lists the same names).
@@ -156,15 +162,9 @@ def load_captioner_for(settings: Settings) -> Captioner:
 
 
 def build_generator(settings: Settings) -> ReplicateGenerator:
-    from core.replicate.flux import ReplicateGenerator
+    from core.replicate.flux import IMAGE_TASK, ReplicateGenerator
 
-    return ReplicateGenerator(
-        api_token=settings.replicate_api_token,
-        model=settings.image_model,
-        base_url=settings.replicate_base_url,
-        timeout_s=settings.replicate_timeout_s,
-        max_retries=settings.replicate_max_retries,
-    )
+    return ReplicateGenerator(replicate_model(settings, settings.image_model, IMAGE_TASK))
 
 
 def require_replicate_token(settings: Settings) -> None:
@@ -178,32 +178,16 @@ def require_replicate_token(settings: Settings) -> None:
 
 
 def build_editor(settings: Settings) -> ImageEditor:
-    from core.replicate.kontext import ReplicateEditor
+    from core.replicate.kontext import EDIT_TASK, ReplicateEditor
 
-    return ReplicateEditor(
-        api_token=settings.replicate_api_token,
-        model=settings.image_edit_model,
-        base_url=settings.replicate_base_url,
-        timeout_s=settings.replicate_timeout_s,
-        max_retries=settings.replicate_max_retries,
-    )
+    return ReplicateEditor(replicate_model(settings, settings.image_edit_model, EDIT_TASK))
 
 
 def build_prompt_model(settings: Settings) -> ReplicatePromptModel:
     """PROMPT_MODEL: an official model, so run by name (no version lookup), like the image model."""
-    from core.replicate.client import ReplicateModel
     from core.replicate.prompt_model import PROMPT_TASK, ReplicatePromptModel
 
-    return ReplicatePromptModel(
-        ReplicateModel(
-            api_token=settings.replicate_api_token,
-            model=settings.prompt_model,
-            task=PROMPT_TASK,
-            base_url=settings.replicate_base_url,
-            timeout_s=settings.replicate_timeout_s,
-            max_retries=settings.replicate_max_retries,
-        )
-    )
+    return ReplicatePromptModel(replicate_model(settings, settings.prompt_model, PROMPT_TASK))
 
 
 def build_assistant(settings: Settings, model: PromptModel | None = None) -> PromptAssistant:

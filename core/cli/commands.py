@@ -12,10 +12,10 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from core.app.services import build_services, load_transcriber_for, migrate_database
+from core.app.services import build_services, load_transcriber_for, migrate_database, require_replicate_token
 from core.cli import gallery as gallery_cli
 from core.config.settings import Settings
-from core.domain.errors import AudioError, InputError
+from core.domain.errors import AudioError, InputError, InvalidSetting
 from core.domain.ports import GenerationRequest
 from core.domain.prompts import TranscriptTooLong, validate_options, validate_prompt
 from core.speech.audio import decode_audio
@@ -68,11 +68,13 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
 def require_prompt_model(settings: Settings, options: str) -> None:
     """Refuse (exit 2, nothing paid for) an option that needs the prompt model when Replicate has no token."""
-    if settings.replicate_api_token is None or not settings.replicate_api_token.reveal().strip():
+    try:
+        require_replicate_token(settings)
+    except InvalidSetting:
         raise InputError(
             f"{options} runs the prompt model {settings.prompt_model} on Replicate: set REPLICATE_API_TOKEN "
             "(from replicate.com/account/api-tokens), or leave the option out."
-        )
+        ) from None
 
 
 def _show_downloads(step: int = 5) -> Callable[[], None]:

@@ -6,11 +6,8 @@ import base64
 import binascii
 import io
 import logging
-import time
-from collections.abc import Callable
 from typing import Any
 
-from core.config.settings import Secret
 from core.domain.errors import GenerationError
 from core.domain.ports import PILLOW_FORMATS, GeneratedImage, GenerationRequest
 from core.replicate.client import ReplicateModel
@@ -39,32 +36,11 @@ IMAGE_TASK = ModelTask(
 
 
 class ReplicateGenerator:
-    """Draws images with a Replicate model (`owner/name` or `owner/name:version`)."""
+    """Draws images with a Replicate model (`owner/name` or `owner/name:version`), run with IMAGE_TASK."""
 
-    def __init__(
-        self,
-        *,
-        api_token: Secret | None,
-        model: str = "black-forest-labs/flux-schnell",
-        base_url: str | None = None,
-        timeout_s: float = 120,
-        max_retries: int = 3,
-        sleep: Callable[[float], None] = time.sleep,
-        poll_interval_s: float = 0.5,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self._model = ReplicateModel(
-            api_token=api_token,
-            model=model,
-            task=IMAGE_TASK,
-            base_url=base_url,
-            timeout_s=timeout_s,
-            max_retries=max_retries,
-            sleep=sleep,
-            poll_interval_s=poll_interval_s,
-            clock=clock,
-        )
-        self.model_id = model
+    def __init__(self, model: ReplicateModel) -> None:
+        self._model = model
+        self.model_id = model.model_id
 
     def generate(self, request: GenerationRequest) -> list[GeneratedImage]:
         """Run one prediction and return its images, or raise GenerationError saying what to do."""

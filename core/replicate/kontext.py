@@ -7,11 +7,8 @@ a presigned link would hand Replicate, and its logs, a working URL to the privat
 from __future__ import annotations
 
 import threading
-import time
-from collections.abc import Callable
 from typing import Any
 
-from core.config.settings import Secret
 from core.domain.errors import GenerationError
 from core.domain.ports import EDIT_OUTPUT_FORMATS, EditRequest, GeneratedImage
 from core.replicate.client import ReplicateModel
@@ -40,32 +37,11 @@ EDIT_TASK = ModelTask(
 
 
 class ReplicateEditor:
-    """Edits an image by instruction with an official Replicate model, run by name."""
+    """Edits an image by instruction with an official Replicate model, run by name with EDIT_TASK."""
 
-    def __init__(
-        self,
-        *,
-        api_token: Secret | None,
-        model: str = "black-forest-labs/flux-kontext-pro",
-        base_url: str | None = None,
-        timeout_s: float = 120,
-        max_retries: int = 3,
-        sleep: Callable[[float], None] = time.sleep,
-        poll_interval_s: float = 0.5,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self._model = ReplicateModel(
-            api_token=api_token,
-            model=model,
-            task=EDIT_TASK,
-            base_url=base_url,
-            timeout_s=timeout_s,
-            max_retries=max_retries,
-            sleep=sleep,
-            poll_interval_s=poll_interval_s,
-            clock=clock,
-        )
-        self.model_id = model
+    def __init__(self, model: ReplicateModel) -> None:
+        self._model = model
+        self.model_id = model.model_id
         self._checked: str | None = None
         self._lock = threading.Lock()
 

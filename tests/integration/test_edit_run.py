@@ -9,12 +9,13 @@ from sqlalchemy import Engine
 
 from core.app.edit import Editing
 from core.app.pipeline import Pipeline
-from core.config.settings import Secret
+from core.config.settings import Secret, Settings
 from core.db.repository import RecordRepository
 from core.domain.drafts import Draft, SavedImage
 from core.domain.errors import GenerationError, ImageError, InputError
 from core.domain.ports import GeneratedImage, GenerationRequest
-from core.replicate.kontext import ReplicateEditor
+from core.replicate.client import ReplicateModel
+from core.replicate.kontext import EDIT_TASK, ReplicateEditor
 from core.storage.local import LocalStore
 from tests.fakes import FakeCaptioner, FakeGenerator, FakeTranscriber
 from tests.fixtures.replicate_server import FakeReplicate, make_image
@@ -28,9 +29,14 @@ def editing(engine: Engine, store_dir: Path, fake: FakeReplicate, token: str | N
         transcriber=FakeTranscriber,
         captioner=lambda: FakeCaptioner(text="a dark lighthouse"),
     )
-    editor = ReplicateEditor(
-        api_token=Secret(fake.token) if token else None, base_url=fake.base_url, sleep=lambda s: None
+    model = ReplicateModel(
+        api_token=Secret(fake.token) if token else None,
+        model=Settings.image_edit_model,
+        task=EDIT_TASK,
+        base_url=fake.base_url,
+        sleep=lambda s: None,
     )
+    editor = ReplicateEditor(model)
     return Editing(pipeline=pipeline, editor=editor)
 
 

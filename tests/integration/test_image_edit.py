@@ -7,23 +7,25 @@ import io
 import pytest
 from PIL import Image
 
-from core.config.settings import Secret
+from core.config.settings import Secret, Settings
 from core.domain.errors import GenerationError
 from core.domain.ports import EditRequest
-from core.replicate.kontext import ReplicateEditor
+from core.replicate.client import ReplicateModel
+from core.replicate.kontext import EDIT_TASK, ReplicateEditor
 from tests.fakes import FakeClock
 from tests.fixtures.replicate_server import NSFW_ERROR, FakeReplicate, Scenario, make_image
 
 
 def editor_for(fake: FakeReplicate, clock: FakeClock, **options: object) -> ReplicateEditor:
     settings: dict[str, object] = {
+        "model": Settings.image_edit_model,
         "api_token": Secret(fake.token),
         "base_url": fake.base_url,
         "sleep": clock.sleep,
         "clock": clock,
     }
     settings.update(options)
-    return ReplicateEditor(**settings)  # type: ignore[arg-type]
+    return ReplicateEditor(ReplicateModel(task=EDIT_TASK, **settings))  # type: ignore[arg-type]
 
 
 SOURCE = make_image(aspect_ratio="16:9", output_format="webp", seed=3)

@@ -8,23 +8,25 @@ import socket
 import pytest
 from PIL import Image
 
-from core.config.settings import Secret
+from core.config.settings import Secret, Settings
 from core.domain.errors import ConfigError, GenerationError
 from core.domain.ports import GenerationRequest
-from core.replicate.flux import ReplicateGenerator
+from core.replicate.client import ReplicateModel
+from core.replicate.flux import IMAGE_TASK, ReplicateGenerator
 from tests.fakes import FakeClock
 from tests.fixtures.replicate_server import NSFW_ERROR, FakeReplicate, Scenario, make_image
 
 
 def generator_for(fake: FakeReplicate, clock: FakeClock, **options: object) -> ReplicateGenerator:
     settings: dict[str, object] = {
+        "model": Settings.image_model,
         "api_token": Secret(fake.token),
         "base_url": fake.base_url,
         "sleep": clock.sleep,
         "clock": clock,
     }
     settings.update(options)
-    return ReplicateGenerator(**settings)  # type: ignore[arg-type]
+    return ReplicateGenerator(ReplicateModel(task=IMAGE_TASK, **settings))  # type: ignore[arg-type]
 
 
 def failure_message(generator: ReplicateGenerator, request: GenerationRequest, token: str) -> str:
@@ -218,12 +220,8 @@ def test_unreachable_replicate_is_retried_then_reported(clock):
     with socket.socket() as probe:  # a port that was free a moment ago answers nothing
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    generator = ReplicateGenerator(
-        api_token=Secret("r8_test_token"),
-        base_url=f"http://127.0.0.1:{port}",
-        max_retries=2,
-        sleep=clock.sleep,
-        clock=clock,
+    generator = generator_for(
+        FakeReplicate(base_url=f"http://127.0.0.1:{port}", token="r8_test_token"), clock, max_retries=2
     )
 
     with pytest.raises(GenerationError, match="Replicate is unavailable") as caught:
@@ -310,4 +308,4 @@ def test_check_names_the_account_or_says_the_token_is_rejected(fake_replicate, c
 @pytest.mark.parametrize("model", ["flux-schnell", "a/b/c", "/flux", "owner/"])
 def test_model_that_is_not_owner_slash_name_is_a_configuration_error(model):
     with pytest.raises(ConfigError, match="IMAGE_MODEL"):
-        ReplicateGenerator(api_token=Secret("r8_x"), model=model)
+        ReplicateModel(api_token=Secret("r8_x"), model=model, task=IMAGE_TASK)
