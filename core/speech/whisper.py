@@ -24,6 +24,19 @@ WARMUP_TOKENS = 4
 # Beam search (5, as openai-whisper and faster-whisper default to) heard "small boat" where greedy decoding
 # (1, transformers' default) heard "small vote"; `make bench` measures the cost. WHISPER_BEAM_SIZE overrides it.
 DEFAULT_BEAM_SIZE = 5
+# Whisper's decoder holds 448 positions; the first 4 are the start tokens (start, language, task, no timestamps).
+START_TOKENS = 4
+MAX_NEW_TOKENS = 448 - START_TOKENS
+# A clip's text budget: fast speech in a dense script (Chinese, Thai) stays under 20 tokens a second. A model that
+# loops on one word (whisper-base did, taking French for Thai) then stops at the budget instead of at 448 tokens:
+# measured on a 3 s clip, 727 s of beam search before, on a busy machine.
+TOKENS_PER_SECOND = 20
+TOKENS_ANY_CLIP = 24
+
+
+def token_budget(duration_s: float) -> int:
+    """The most tokens Whisper may write for one window of `duration_s` seconds of speech."""
+    return min(MAX_NEW_TOKENS, TOKENS_ANY_CLIP + int(duration_s * TOKENS_PER_SECOND))
 
 
 class TransformersWhisperTranscriber:
@@ -48,6 +61,7 @@ class TransformersWhisperTranscriber:
         # English-only checkpoints (*.en) have no language tokens to detect.
         self._language_of_token = {token_id: token.strip("<|>") for token, token_id in dict(lang_to_id).items()}
         self._multilingual = bool(getattr(model.generation_config, "is_multilingual", False) and lang_to_id)
+        self._max_length = int(getattr(model.generation_config, "max_length", None) or START_TOKENS + MAX_NEW_TOKENS)
 
     @classmethod
     def load(
@@ -83,8 +97,11 @@ class TransformersWhisperTranscriber:
 
     def transcribe(self, clip: AudioClip) -> Transcript:
         features = self._preprocess(clip)
+        long_form = clip.duration_s > WINDOW_S
+        # Long audio is decoded window by window, each within the model's own 448 positions.
+        budget = None if long_form else min(self._max_length, START_TOKENS + token_budget(clip.duration_s))
         with self._lock, inference_mode():
-            token_ids, language = self._forward(features, long_form=clip.duration_s > WINDOW_S)
+            token_ids, language = self._forward(features, long_form=long_form, max_length=budget)
         return Transcript(text=self._postprocess(token_ids), language=language, duration_s=clip.duration_s)
 
     def warm_up(self) -> None:
@@ -186,8 +203,10 @@ class FasterWhisperTranscriber:
         return transcriber
 
     def transcribe(self, clip: AudioClip) -> Transcript:
+        long_form = clip.duration_s > WINDOW_S
+        budget = None if long_form else token_budget(clip.duration_s)
         with self._lock:
-            texts, language = self._run(clip.samples, long_form=clip.duration_s > WINDOW_S)
+            texts, language = self._run(clip.samples, long_form=long_form, max_new_tokens=budget)
         return Transcript(text=_clean(" ".join(texts)), language=language, duration_s=clip.duration_s)
 
     def warm_up(self) -> None:

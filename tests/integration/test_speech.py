@@ -17,7 +17,7 @@ from core.config.settings import load_settings
 from core.domain.errors import ConfigError, ModelLoadError
 from core.domain.ports import AudioClip, Transcriber
 from core.speech.audio import decode_audio
-from core.speech.whisper import SPEECH_ENGINES, load_transcriber
+from core.speech.whisper import SPEECH_ENGINES, START_TOKENS, load_transcriber, token_budget
 from tests.fixtures.models import speech_clips, word_error_rate
 
 ENGINES = tuple(SPEECH_ENGINES)
@@ -104,6 +104,28 @@ def test_multilingual_model_reports_the_language_it_detected(tiny_random_whisper
     # Seeded random weights pick a language that is not English: detection ran, not the English-only default.
     assert f"<|{transcript.language}|>" in languages and transcript.language != "en"
     assert isinstance(transcript.text, str) and "<|" not in transcript.text
+
+
+def test_a_model_looping_on_a_short_clip_stops_at_the_clips_token_budget(tiny_random_whisper_dir: Path) -> None:
+    # Random weights never say "end of text": like whisper-base repeating one Thai word, they run to the limit.
+    transcriber = load_transcriber(engine="transformers", model=str(tiny_random_whisper_dir), threads=1)
+    model = transcriber._model  # type: ignore[attr-defined]
+    model.generation_config.max_length = 448  # as in every released Whisper checkpoint (this tiny one says 24)
+    generate = model.generate
+    written: list[int] = []
+
+    def counting_generate(**options: Any) -> Any:
+        token_ids = generate(**options)
+        written.append(token_ids.shape[-1])
+        return token_ids
+
+    model.generate = counting_generate
+    clip = load_clip("sea.flac")
+
+    transcriber.transcribe(clip)
+
+    assert written and written[0] <= token_budget(clip.duration_s) + START_TOKENS < 200
+    assert token_budget(clip.duration_s) >= 2 * 2.7 * 5  # room for fast speech: about 5 tokens a second
 
 
 @pytest.mark.slow
