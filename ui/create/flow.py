@@ -208,8 +208,8 @@ def prompt_length_notice(prompt: str, settings: Settings) -> bool:
             icon="✂️",
         )
     st.caption(
-        f"{length}/{limit} characters, about {limit // SPOKEN_CHARS_PER_SECOND} s of speech. Recordings may last "
-        f"up to {settings.max_audio_seconds:.0f} s ({settings.max_upload_mb} MB), so a long one may need "
+        f"{length}/{limit} characters; {limit} is about {limit // SPOKEN_CHARS_PER_SECOND} s of speech. Recordings "
+        f"may last up to {settings.max_audio_seconds:.0f} s ({settings.max_upload_mb} MB), so a long one may need "
         "shortening here."
     )
     return length > limit
