@@ -41,12 +41,13 @@ def run() -> list[dict[str, Any]]:
     from core.app.edit import Editing
     from core.app.edit_run import EditInput, EditRun
     from core.app.pipeline import Pipeline
-    from core.app.services import build_editor
     from core.config.settings import Secret, Settings
     from core.db.engine import create_engine_for, migrate
     from core.db.repository import RecordRepository
     from core.domain.drafts import Draft
     from core.domain.ports import GeneratedImage, GenerationRequest
+    from core.replicate.client import ReplicateModel
+    from core.replicate.kontext import EDIT_TASK, ReplicateEditor
     from core.storage.local import LocalStore
     from tests.fakes import FakeGenerator, FakeTranscriber
     from tests.fixtures.models import blip_base_size_captioner
@@ -68,7 +69,10 @@ def run() -> list[dict[str, Any]]:
             transcriber=FakeTranscriber,
             captioner=lambda: captioner,
         )
-        editor = build_editor(Settings(replicate_api_token=Secret(TOKEN), replicate_base_url=fake.base_url))
+        model = ReplicateModel(
+            api_token=Secret(TOKEN), model=Settings.image_edit_model, task=EDIT_TASK, base_url=fake.base_url
+        )
+        editor = ReplicateEditor(model)
         editing = Editing(pipeline=pipeline, editor=editor)
         request = GenerationRequest(prompt="a lighthouse at noon", aspect_ratio="1:1", output_format="jpg", seed=1)
         # One source per edit: the fake's edit is the source inverted, and the same bytes would save only once.

@@ -27,8 +27,9 @@ def run() -> list[dict[str, Any]]:
     from core.app.lazy import Lazy
     from core.app.pipeline import Pipeline
     from core.app.runs import CreateRun, RunInput
-    from core.app.services import build_generator
     from core.domain.ports import GenerationRequest
+    from core.replicate.client import ReplicateModel
+    from core.replicate.flux import IMAGE_TASK, ReplicateGenerator
     from tests.fakes import FakeRecords, FakeStore, FakeTranscriber
     from tests.fixtures.models import blip_base_size_captioner
     from tests.fixtures.replicate_server import TOKEN, start_fake_replicate
@@ -51,7 +52,10 @@ def run() -> list[dict[str, Any]]:
     try:
         from core.config.settings import Secret, Settings
 
-        generator = build_generator(Settings(replicate_api_token=Secret(TOKEN), replicate_base_url=fake.base_url))
+        model = ReplicateModel(
+            api_token=Secret(TOKEN), model=Settings.image_model, task=IMAGE_TASK, base_url=fake.base_url
+        )
+        generator = ReplicateGenerator(model)
         pipeline = Pipeline(
             store=FakeStore(),
             repository=FakeRecords(),
