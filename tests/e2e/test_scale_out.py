@@ -6,6 +6,7 @@ through one replica shows in History on the other; strangers get nothing, not ev
 
 from __future__ import annotations
 
+import gzip
 import re
 import shutil
 import subprocess
@@ -53,6 +54,21 @@ def wait_until_ready(url: str, timeout_s: float = 60.0) -> int:
     return status
 
 
+def assert_front_end_is_compressed(proxy_url: str, replica_url: str) -> None:
+    """Streamlit's main script comes through nginx gzipped, and unpacks to what the replica serves itself."""
+    authorised = {"Authorization": "Basic " + b64encode(f"{USER}:{PASSWORD}".encode()).decode()}
+    with urllib.request.urlopen(urllib.request.Request(f"{proxy_url}/", headers=authorised), timeout=10) as page:
+        script = re.search(r'src="\./(static/js/index\.[^"]+\.js)"', page.read().decode())
+    assert script, "the app's HTML names its main script"
+    asked = urllib.request.Request(f"{proxy_url}/{script.group(1)}", headers={**authorised, "Accept-Encoding": "gzip"})
+    with urllib.request.urlopen(asked, timeout=10) as response:
+        encoding, body = response.headers.get("Content-Encoding"), response.read()
+    with urllib.request.urlopen(f"{replica_url}/{script.group(1)}", timeout=10) as direct:
+        plain = direct.read()
+    assert encoding == "gzip"
+    assert gzip.decompress(body) == plain and len(body) < len(plain) / 2
+
+
 def test_session_through_nginx_saves_on_one_replica_and_history_on_the_other_shows_it(
     chromium_executable: str,
     artifacts: Path,
@@ -94,6 +110,7 @@ def test_session_through_nginx_saves_on_one_replica_and_history_on_the_other_sho
         assert status_of(f"{proxy.url}/readyz") in (200, 503), "readiness is open to probes, like liveness"
         for replica in replicas:  # each replica, asked directly, becomes ready without a page view
             assert wait_until_ready(replica.url) == 200
+        assert_front_end_is_compressed(proxy.url, replicas[0].url)
         too_big = {"Content-Length": str(12 * 2**20), "Content-Type": "multipart/form-data; boundary=x"}
         assert status_of(f"{proxy.url}/_stcore/upload_file/s/f", method="PUT", auth=True, headers=too_big) == 413
 
