@@ -6,13 +6,15 @@ import logging
 import re
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import PurePosixPath
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from core.app.services import Services
 from core.domain.errors import AppError
 from core.domain.ports import content_type_for
 from core.domain.records import ImageRecordView
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +72,8 @@ def thumbnail_url(current: Services, key: str) -> str | None:
 
 def history_frame(records: Sequence[ImageRecordView], thumbnail_url: Callable[[str], str | None]) -> pd.DataFrame:
     """One row per record for st.dataframe; `thumbnail_url` turns a storage key into a browser URL."""
+    import pandas as pd  # here, not at the top: the server starts, and Create draws, without pandas (0.2 s)
+
     rows = [
         {
             "starred": "★" if record.starred else "",
