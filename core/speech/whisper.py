@@ -6,7 +6,6 @@ call, and that call holds the adapter's lock because a shared model (and its fas
 
 from __future__ import annotations
 
-import re
 import threading
 from typing import Any, Protocol
 
@@ -16,27 +15,17 @@ from core.domain.errors import ConfigError, ModelLoadError
 from core.domain.ports import SAMPLE_RATE, AudioClip, Transcriber, Transcript
 from core.models.loading import load_failure, load_pretrained
 from core.models.runtime import default_thread_count, hide_progress_bars, inference_mode, resolve_device
+from core.speech.decoding import (
+    DEFAULT_BEAM_SIZE,
+    MAX_NEW_TOKENS,
+    START_TOKENS,
+    WARMUP_TOKENS,
+    WINDOW_S,
+    clean_text,
+    token_budget,
+    warmup_clip,
+)
 from core.speech.sources import EXAMPLE, NEEDS_FASTER_WHISPER, SETTING, locate_speech_model
-
-WINDOW_S = 30.0  # Whisper hears 30 s at a time; longer audio is transcribed window after window
-WARMUP_S = 1.0
-WARMUP_TOKENS = 4
-# Beam search (5, as openai-whisper and faster-whisper default to) heard "small boat" where greedy decoding
-# (1, transformers' default) heard "small vote"; `make bench` measures the cost. WHISPER_BEAM_SIZE overrides it.
-DEFAULT_BEAM_SIZE = 5
-# Whisper's decoder holds 448 positions; the first 4 are the start tokens (start, language, task, no timestamps).
-START_TOKENS = 4
-MAX_NEW_TOKENS = 448 - START_TOKENS
-# A clip's text budget: fast speech in a dense script (Chinese, Thai) stays under 20 tokens a second. A model that
-# loops on one word (whisper-base did, taking French for Thai) then stops at the budget instead of at 448 tokens:
-# measured on a 3 s clip, 727 s of beam search before, on a busy machine.
-TOKENS_PER_SECOND = 20
-TOKENS_ANY_CLIP = 24
-
-
-def token_budget(duration_s: float) -> int:
-    """The most tokens Whisper may write for one window of `duration_s` seconds of speech."""
-    return min(MAX_NEW_TOKENS, TOKENS_ANY_CLIP + int(duration_s * TOKENS_PER_SECOND))
 
 
 class TransformersWhisperTranscriber:
@@ -106,7 +95,7 @@ class TransformersWhisperTranscriber:
 
     def warm_up(self) -> None:
         """One short inference, so the first user is not the one paying for lazy initialisation."""
-        features = self._preprocess(_warmup_clip())
+        features = self._preprocess(warmup_clip())
         with self._lock, inference_mode():
             self._forward(features, long_form=False, max_length=WARMUP_TOKENS)
 
@@ -152,7 +141,7 @@ class TransformersWhisperTranscriber:
 
     def _postprocess(self, token_ids: Any) -> str:
         texts = self._processor.batch_decode(token_ids, skip_special_tokens=True)
-        return _clean(texts[0] if texts else "")
+        return clean_text(texts[0] if texts else "")
 
 
 class FasterWhisperTranscriber:
@@ -207,12 +196,12 @@ class FasterWhisperTranscriber:
         budget = None if long_form else token_budget(clip.duration_s)
         with self._lock:
             texts, language = self._run(clip.samples, long_form=long_form, max_new_tokens=budget)
-        return Transcript(text=_clean(" ".join(texts)), language=language, duration_s=clip.duration_s)
+        return Transcript(text=clean_text(" ".join(texts)), language=language, duration_s=clip.duration_s)
 
     def warm_up(self) -> None:
         """One short inference, so the first user is not the one paying for lazy initialisation."""
         with self._lock:
-            self._run(_warmup_clip().samples, long_form=False, max_new_tokens=WARMUP_TOKENS)
+            self._run(warmup_clip().samples, long_form=False, max_new_tokens=WARMUP_TOKENS)
 
     def _run(
         self, samples: np.ndarray, *, long_form: bool, max_new_tokens: int | None = None
@@ -292,13 +281,3 @@ def load_transcriber(
     if beam_size < 1:
         raise ConfigError(f"WHISPER_BEAM_SIZE must be 1 (greedy) or more, got {beam_size}.")
     return loader(model, device=device, threads=threads, beam_size=beam_size, warm_up=warm_up)
-
-
-def _warmup_clip() -> AudioClip:
-    # Quiet noise rather than zeros: silence can take shortcuts that leave later code paths cold.
-    noise = np.random.default_rng(0).normal(0.0, 0.01, int(SAMPLE_RATE * WARMUP_S)).astype(np.float32)
-    return AudioClip(samples=noise)
-
-
-def _clean(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip()

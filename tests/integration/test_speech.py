@@ -17,7 +17,8 @@ from core.config.settings import load_settings
 from core.domain.errors import ConfigError, ModelLoadError
 from core.domain.ports import AudioClip, Transcriber
 from core.speech.audio import decode_audio
-from core.speech.whisper import SPEECH_ENGINES, START_TOKENS, load_transcriber, token_budget
+from core.speech.decoding import START_TOKENS, token_budget
+from core.speech.whisper import SPEECH_ENGINES, load_transcriber
 from tests.fixtures.models import speech_clips, word_error_rate
 
 ENGINES = tuple(SPEECH_ENGINES)
