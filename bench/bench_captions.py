@@ -45,10 +45,12 @@ def _measure(tokens: int) -> dict[str, Any]:
     from tests.fixtures.models import blip_base_size_captioner
 
     captioner = blip_base_size_captioner(max_new_tokens=tokens)
+    in_bfloat16 = blip_base_size_captioner(max_new_tokens=tokens, precision="bfloat16")  # CAPTION_PRECISION
     images = _images()
     one_by_one: list[float] = []
     batched: list[float] = []
-    same = True
+    batched_bf16: list[float] = []
+    same = same_bf16 = True
     for _ in range(ROUNDS):
         started = time.perf_counter()
         singles = [captioner.caption(image) for image in images]
@@ -56,8 +58,13 @@ def _measure(tokens: int) -> dict[str, Any]:
         started = time.perf_counter()
         together = captioner.caption_many(images)
         batched.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        together_bf16 = in_bfloat16.caption_many(images)
+        batched_bf16.append(time.perf_counter() - started)
         same = same and singles == together
+        same_bf16 = same_bf16 and together_bf16 == together
     single_s, batch_s = statistics.median(one_by_one), statistics.median(batched)
+    bf16_s = statistics.median(batched_bf16)
     return {
         "benchmark": "captions",
         "images": IMAGES,
@@ -68,6 +75,9 @@ def _measure(tokens: int) -> dict[str, Any]:
         "batched_median_s": round(batch_s, 2),
         "speed_up": round(single_s / batch_s, 2),
         "same_captions": same,
+        "bfloat16_batched_median_s": round(bf16_s, 2),
+        "bfloat16_batched_vs_one_by_one": round(single_s / bf16_s, 2),
+        "bfloat16_same_captions_as_float32": same_bf16,
         "load_average_1min": round(os.getloadavg()[0], 2),
     }
 

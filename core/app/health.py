@@ -129,6 +129,5 @@ def _caption_model(settings: Settings, *, load: bool) -> str:
 
     if settings.caption_engine == "replicate":
         return f"on Replicate: {remote_captioner(settings).check()}"
-    if load:
-        return load_captioner_for(settings).model_id
-    return describe_source(caption_model_source(settings))
+    found = load_captioner_for(settings).model_id if load else describe_source(caption_model_source(settings))
+    return found if settings.caption_precision == "auto" else f"{found}, in {settings.caption_precision}"

@@ -102,6 +102,7 @@ def _local_captioner(settings: Settings) -> Captioner:
         device=settings.model_device,
         max_new_tokens=settings.caption_max_tokens,
         threads=settings.model_threads,
+        precision=settings.caption_precision,
     )
 
 

@@ -38,7 +38,13 @@ class BlipCaptioner:
 
     @classmethod
     def load(
-        cls, model: str, *, device: str = "auto", max_new_tokens: int = 30, threads: int | None = None
+        cls,
+        model: str,
+        *,
+        device: str = "auto",
+        max_new_tokens: int = 30,
+        threads: int | None = None,
+        precision: str = "auto",
     ) -> BlipCaptioner:
         """Load a hub id or a saved folder, then warm it up."""
         if not 1 <= max_new_tokens <= MAX_NEW_TOKENS_LIMIT:
@@ -57,6 +63,7 @@ class BlipCaptioner:
             # Pillow preprocessing: the torchvision backend needs torchvision, which the app does not install,
             # and asking for it means a fall-back warning on every load.
             processor_options={"backend": "pil"},
+            precision=precision,
         )
         captioner = cls(
             model_id=model,
@@ -107,10 +114,10 @@ def locate_caption_model(model: str) -> ModelSource:
 
 
 def load_captioner(
-    *, model: str, device: str = "auto", max_new_tokens: int = 30, threads: int | None = None
+    *, model: str, device: str = "auto", max_new_tokens: int = 30, threads: int | None = None, precision: str = "auto"
 ) -> Captioner:
-    """Load BLIP from CAPTION_MODEL (hub id or folder); raise ModelLoadError naming it if that fails."""
-    return BlipCaptioner.load(model, device=device, max_new_tokens=max_new_tokens, threads=threads)
+    """Load BLIP from CAPTION_MODEL (hub id or folder) in CAPTION_PRECISION; failures are ModelLoadErrors naming it."""
+    return BlipCaptioner.load(model, device=device, max_new_tokens=max_new_tokens, threads=threads, precision=precision)
 
 
 def _decode_image(data: bytes) -> Any:

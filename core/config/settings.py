@@ -31,6 +31,8 @@ DEFAULT_SPEECH_ENGINE = "faster-whisper"
 DEFAULT_WHISPER_MODELS = {"faster-whisper": "base", "transformers": "openai/whisper-base", "replicate": "base"}
 CAPTION_ENGINES = ("transformers", "replicate")
 MODEL_DEVICES = ("auto", "cpu", "cuda")
+# auto: float16 on a GPU, float32 on a CPU. bfloat16: 2-3x quicker on CPUs with AMX or AVX512-BF16 (docs/benchmarks.md).
+CAPTION_PRECISIONS = ("auto", "float32", "bfloat16")
 TRANSLATE_MODES = ("auto", "off")
 MAX_BEAM_SIZE = 20  # wider beams cost time in proportion and no longer help Whisper
 # Limits on what a user may send; the defaults of MAX_AUDIO_SECONDS and MAX_UPLOAD_MB. Every upload,
@@ -107,6 +109,7 @@ class Settings:
     max_upload_mb: int = MAX_UPLOAD_MB
     max_prompt_chars: int = 1000
     caption_max_tokens: int = 30
+    caption_precision: str = "auto"
     replicate_timeout_s: float = 120.0
     replicate_max_retries: int = 3
     secret_values: tuple[Secret, ...] = field(default=(), repr=False)
@@ -201,6 +204,7 @@ def _settings_from(values: dict[str, str]) -> Settings:
         max_upload_mb=_positive_int(values, "MAX_UPLOAD_MB", Settings.max_upload_mb),
         max_prompt_chars=_positive_int(values, "MAX_PROMPT_CHARS", Settings.max_prompt_chars),
         caption_max_tokens=_positive_int(values, "CAPTION_MAX_TOKENS", Settings.caption_max_tokens),
+        caption_precision=_choice(values, "CAPTION_PRECISION", CAPTION_PRECISIONS, Settings.caption_precision),
         replicate_timeout_s=float(_positive_int(values, "REPLICATE_TIMEOUT", 120)),
         replicate_max_retries=_positive_int(values, "REPLICATE_MAX_RETRIES", 3, allow_zero=True),
         secret_values=tuple(secrets),

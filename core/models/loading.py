@@ -59,8 +59,11 @@ def load_pretrained(
     model: str,
     example: str,
     processor_options: dict[str, str] | None = None,
+    precision: str = "auto",
 ) -> LoadedModel:
     """Load a transformers processor and model from `source`, in eval mode on the chosen device.
+
+    `precision` "auto" means float16 on a GPU and float32 on a CPU; "float32" or "bfloat16" ask for that type.
 
     The classes are named, not passed, so that callers need not import transformers themselves.
     Any failure becomes a ModelLoadError naming `setting`.
@@ -72,7 +75,9 @@ def load_pretrained(
         configure_torch_threads(threads)
         hide_progress_bars()
         target = resolve_device(device, has_cuda=torch_has_cuda())
-        dtype = torch.float16 if target == "cuda" else torch.float32
+        dtype = (
+            getattr(torch, precision) if precision != "auto" else torch.float16 if target == "cuda" else torch.float32
+        )
         options = {"local_files_only": source.local_files_only}
         if source.downloads:
             from core.models.download import TRANSFORMERS_FILES, fetch

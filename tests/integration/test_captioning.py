@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from core.app.services import load_captioner_for
 from core.captioning.blip import BlipCaptioner, load_captioner
+from core.config.settings import load_settings
 from core.domain.errors import ConfigError, ImageError, ModelLoadError
 from core.domain.ports import Captioner
 from tests.fixtures.models import BLIP_WORD
@@ -173,3 +175,24 @@ def test_out_of_range_token_limit_is_a_configuration_error_raised_before_loading
 ) -> None:
     with pytest.raises(ConfigError, match="CAPTION_MAX_TOKENS"):
         BlipCaptioner.load(str(tiny_blip_dir), max_new_tokens=limit)
+
+
+def test_caption_precision_bfloat16_loads_the_model_in_bfloat16_and_still_captions(tiny_blip_dir: Path) -> None:
+    import torch
+
+    environ = {"CAPTION_MODEL": str(tiny_blip_dir), "CAPTION_MAX_TOKENS": "5", "CAPTION_PRECISION": "bfloat16"}
+    captioner = load_captioner_for(load_settings(environ, dotenv_path=None))
+    images = [image_bytes((200, 30, 30)), image_bytes((30, 30, 200), size=(48, 32))]
+
+    captions = captioner.caption_many(images)
+
+    assert captioner._model.dtype == torch.bfloat16  # type: ignore[attr-defined]
+    assert len(captions) == 2 and all(captions) and captions == [captioner.caption(image) for image in images]
+
+
+def test_caption_precision_auto_is_float32_on_a_cpu(tiny_blip_dir: Path) -> None:
+    import torch
+
+    captioner = load_captioner(model=str(tiny_blip_dir), device="cpu", max_new_tokens=3)
+
+    assert captioner._model.dtype == torch.float32  # type: ignore[attr-defined]

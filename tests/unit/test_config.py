@@ -95,6 +95,7 @@ def test_secrets_never_appear_in_repr_or_str():
         ("PRESIGNED_URL_TTL", "0", "greater than zero"),
         ("SPEECH_ENGINE", "vosk", "transformers, faster-whisper"),
         ("MODEL_DEVICE", "tpu", "auto, cpu, cuda"),
+        ("CAPTION_PRECISION", "int4", "auto, float32, bfloat16"),
     ],
 )
 def test_invalid_values_say_what_is_allowed(name, value, expected):
