@@ -31,7 +31,6 @@ DEFAULT_SPEECH_ENGINE = "faster-whisper"
 DEFAULT_WHISPER_MODELS = {"faster-whisper": "base", "transformers": "openai/whisper-base", "replicate": "base"}
 CAPTION_ENGINES = ("transformers", "replicate")
 MODEL_DEVICES = ("auto", "cpu", "cuda")
-# auto: float16 on a GPU, float32 on a CPU. bfloat16: 2-3x quicker on CPUs with AMX or AVX512-BF16 (docs/benchmarks.md).
 CAPTION_PRECISIONS = ("auto", "float32", "bfloat16")
 TRANSLATE_MODES = ("auto", "off")
 MAX_BEAM_SIZE = 20  # wider beams cost time in proportion and no longer help Whisper
@@ -109,7 +108,7 @@ class Settings:
     max_upload_mb: int = MAX_UPLOAD_MB
     max_prompt_chars: int = 1000
     caption_max_tokens: int = 30
-    caption_precision: str = "auto"
+    caption_precision: str = "auto"  # float16 on a GPU, float32 on a CPU; bfloat16 on request (docs/configuration.md)
     replicate_timeout_s: float = 120.0
     replicate_max_retries: int = 3
     secret_values: tuple[Secret, ...] = field(default=(), repr=False)
