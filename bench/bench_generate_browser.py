@@ -30,6 +30,8 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
+from bench.load_clients import watch_after_click
+
 ROOT = Path(__file__).resolve().parents[1]
 IMAGES = 4
 CAPTION_TOKENS = 15  # a typical real caption; a random model always writes this many
@@ -44,18 +46,12 @@ VARIANTS = {
 
 # Timed inside the page: the click as the page receives it, the first and the last <img> of the results as they
 # enter the DOM, and the run's status label saying "Done in" (every caption written).
-WATCH = """() => {
-  const marks = (window.__benchMarks = {});
-  const now = () => performance.now();
-  document.addEventListener("click", () => { marks.clicked ??= now(); }, true);
-  new MutationObserver(() => {
-    if (marks.clicked === undefined) return;
-    const images = document.querySelectorAll('[data-testid="stMain"] [data-testid^="stImage"] img').length;
+WATCH = watch_after_click(
+    f"""    const images = document.querySelectorAll('[data-testid="stMain"] [data-testid^="stImage"] img').length;
     if (images >= 1) marks.first_image ??= now();
-    if (images >= COUNT) marks.all_images ??= now();
-    if (/Done in \\d/.test(document.body.textContent || "")) marks.done ??= now();
-  }).observe(document.body, { childList: true, subtree: true, characterData: true });
-}""".replace("COUNT", str(IMAGES))
+    if (images >= {IMAGES}) marks.all_images ??= now();
+    if (/Done in \\d/.test(document.body.textContent || "")) marks.done ??= now();"""
+)
 
 
 def run() -> list[dict[str, Any]]:

@@ -69,16 +69,28 @@ async def _open_page(browser: Any, url: str) -> Any:
 # Timed inside the page, so Playwright's own polling (100-1000 ms between checks) adds nothing: the click as
 # the page receives it, then the first st.image and the first "Saved as #N" as they enter the DOM.
 IMAGE = '[data-testid^="stImage"] img'
-WATCH = """() => {
+
+
+def watch_after_click(marks: str) -> str:
+    """A script for page.evaluate: from the first click on, `marks` (JavaScript) runs on every change to the page
+    and sets `marks.<name> ??= now()`; the results are read back from window.__benchMarks."""
+    return (
+        """() => {
   const marks = (window.__benchMarks = {});
   const now = () => performance.now();
   document.addEventListener("click", () => { marks.clicked ??= now(); }, true);
   new MutationObserver(() => {
     if (marks.clicked === undefined) return;
-    if (document.querySelector('IMAGE')) marks.image ??= now();
-    if (/Saved as #\\d+/.test(document.body.textContent || "")) marks.saved ??= now();
+MARKS
   }).observe(document.body, { childList: true, subtree: true, characterData: true });
-}""".replace("IMAGE", IMAGE)
+}"""
+    ).replace("MARKS", marks)
+
+
+WATCH = watch_after_click(
+    f"""    if (document.querySelector('{IMAGE}')) marks.image ??= now();
+    if (/Saved as #\\d+/.test(document.body.textContent || "")) marks.saved ??= now();"""
+)
 
 
 async def _browser_create(page: Any) -> Timing:
