@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import app_environment, launched_browser, running_streamlit
+from tests.e2e.conftest import app_environment, free_port, launched_browser, running_streamlit
 from tests.e2e.test_browser import PASSWORD, STEP_MS, assert_no_tracebacks, wait_until_idle
 
 pytestmark = pytest.mark.e2e
@@ -139,3 +139,37 @@ def test_in_development_mode_signing_in_on_a_shared_link_lands_on_that_page_and_
         finally:
             context.close()
         assert_no_tracebacks(server)
+
+
+def test_in_development_mode_with_the_database_down_the_password_form_says_so_and_stays_shut(
+    chromium_executable: str, artifacts: Path, tmp_path: Path
+) -> None:
+    """The wrong-guess budget lives in the database: with no database the password is not tried at all.
+
+    Served through app.py, /sign-in answers 503 in the same case (tests/e2e/test_gate.py)."""
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=STEP_MS)
+    nothing_listens = f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/speak"
+    env = app_environment({"APP_PASSWORD": PASSWORD, "DATABASE_URL": nothing_listens}, tmp_path / "data")
+    with (
+        running_streamlit(env, tmp_path / "app", artifacts / "streamlit-gate-no-db.log", script="Home.py") as server,
+        launched_browser(chromium_executable, None) as browser,
+    ):
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        page.set_default_timeout(STEP_MS)
+        try:
+            page.goto(f"{server.url}/create")
+            main = page.get_by_test_id("stMain")
+            expect(main.get_by_role("heading", name="This app is private")).to_be_visible()
+            main.get_by_label("Password", exact=True).fill(PASSWORD)
+            main.get_by_role("button", name="Enter").click()
+
+            expect(main.get_by_text("the app cannot reach its database. Try again soon.")).to_be_visible()
+            wait_until_idle(page)
+            page.screenshot(path=str(artifacts / "gate-no-database.png"), full_page=True)
+            assert page.get_by_test_id("stTopNav").count() == 0
+            assert main.get_by_role("heading", name="Create").count() == 0
+            assert_no_tracebacks(server)
+        finally:
+            page.close()
