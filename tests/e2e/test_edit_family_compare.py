@@ -11,7 +11,7 @@ import pytest
 
 from tests.e2e.conftest import app_environment, launched_browser, running_streamlit
 from tests.e2e.test_browser import MODEL_STEP_MS, RECORDING_CLOCK, STEP_MS, assert_no_tracebacks, wait_until_idle
-from tests.fixtures.replicate_server import FakeReplicate
+from tests.fixtures.replicate_server import FakeReplicate, Scenario
 
 pytestmark = pytest.mark.e2e
 
@@ -84,7 +84,11 @@ def test_a_spoken_edit_is_saved_beside_its_source_and_history_shows_its_family_a
             spoken = instruction.input_value()
             page.screenshot(path=str(artifacts / "edit-1-instruction.png"), full_page=True)
 
-            page.locator(".st-key-create_edit_go button").click()
+            # A double click on the paid button, with Kontext kept busy a few polls so a second edit could start
+            # while the first runs: it pays once (one prediction, asserted after saving). The browser merges the
+            # two clicks into one rerun; a click that does reach a running edit gets a note (AppTest proves it).
+            fake_replicate.queue(Scenario("processing_then_ok", polls=6))
+            page.locator(".st-key-create_edit_go button").dblclick()
             source_note = page.get_by_text(re.compile(r"^Source #\d+$"))
             expect(source_note).to_be_visible(timeout=MODEL_STEP_MS)
             parent = int(source_note.inner_text().split("#")[1])
