@@ -6,6 +6,7 @@ import io
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PIL import Image
@@ -15,7 +16,7 @@ from core.captioning.blip import BlipCaptioner, load_captioner
 from core.config.settings import load_settings
 from core.domain.errors import ConfigError, ImageError, ModelLoadError
 from core.domain.ports import Captioner
-from tests.fixtures.models import BLIP_WORD
+from tests.fixtures.models import BLIP_WORD, random_blip, tiny_blip_config
 
 
 def image_bytes(
@@ -109,6 +110,36 @@ def test_a_batch_runs_the_vision_encoder_image_by_image_and_the_text_decoder_onc
 
     assert encoded == [1, 1, 1, 1]
     assert decoded and set(decoded) == {4}
+
+
+def test_a_model_that_sees_the_images_scores_each_one_in_a_batch_as_it_does_alone() -> None:
+    # The shared tiny BLIP writes the same word whatever the image, so equal captions prove little there. With
+    # larger random weights the decoder attends to the image: captions and every step's scores differ by image.
+    import torch
+
+    config = tiny_blip_config()
+    for part in (config, config.vision_config, config.text_config):
+        part.initializer_range = 0.5
+    model, processor = random_blip(config)
+    captioner = BlipCaptioner(model_id="tiny", model=model, processor=processor, device="cpu", max_new_tokens=4)
+    generate = model.generate
+    scores: list[Any] = []
+
+    def scoring_generate(**options: Any) -> Any:
+        out = generate(**options, output_scores=True, return_dict_in_generate=True)
+        scores.append(torch.stack(out.scores))  # steps x images x vocabulary
+        return out.sequences
+
+    model.generate = scoring_generate
+    images = [image_bytes((i * 60, 255 - i * 60, 90), size=(40 + 30 * i, 64)) for i in range(4)]
+
+    batched = captioner.caption_many(images)
+    alone = [captioner.caption(image) for image in images]
+
+    assert batched == alone and len(set(alone)) > 1, "the images must get different captions"
+    batch_scores, single_scores = scores[0], [single[:, 0] for single in scores[1:]]
+    for index, single in enumerate(single_scores):
+        assert torch.allclose(batch_scores[:, index], single, atol=1e-4)
 
 
 def test_one_unreadable_image_fails_the_batch_before_the_model_runs(captioner: Captioner) -> None:
