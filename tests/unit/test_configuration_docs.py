@@ -8,7 +8,7 @@ from dataclasses import fields
 from pathlib import Path
 
 from core.config.settings import Settings, configuration_docs_table, field_defaults
-from core.config.specs import SETTINGS, configuration_table
+from core.config.specs import SETTINGS, configuration_table, described
 from scripts.configuration_table import BEGIN, END, with_table
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "configuration.md"
@@ -49,3 +49,11 @@ def test_no_variable_of_the_contract_leaks_from_the_developers_shell_into_a_test
     # tests/conftest.py clears the specs' variables; PRELOAD_MODELS it sets to false on purpose.
     leaked = {spec.name: os.environ[spec.name] for spec in SETTINGS if spec.name in os.environ}
     assert leaked == {"PRELOAD_MODELS": "false"}
+
+
+def test_home_says_what_a_missing_token_is_for_in_the_specs_words(tmp_path: Path) -> None:
+    from core.config.settings import load_settings
+    from ui.overview import configuration_facts
+
+    facts = dict(configuration_facts(load_settings({"DATA_DIR": str(tmp_path)}, dotenv_path=None)))
+    assert facts["Replicate token"] == f"not set: set REPLICATE_API_TOKEN, {described('REPLICATE_API_TOKEN')}"
