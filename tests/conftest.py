@@ -11,6 +11,7 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 import pytest
 
+from core.config.specs import SETTINGS
 from tests.fakes import FakeClock
 
 pytest_plugins = [
@@ -21,46 +22,12 @@ pytest_plugins = [
     "tests.fixtures.fake_hub",
 ]
 
-# Variables of the configuration contract that must not leak from a developer's shell into tests.
-_CONFIG_VARIABLES = (
-    "DATABASE_URL",
-    "DB_USER",
-    "DB_PASSWORD",
-    "DB_HOST",
-    "DB_PORT",
-    "DB_NAME",
-    "SPACES_KEY",
-    "SPACES_SECRET",
-    "SPACES_REGION",
-    "SPACES_ENDPOINT",
-    "SPACES_BUCKET",
-    "REPLICATE_API_TOKEN",
-    "REPLICATE_BASE_URL",
-    "DATA_DIR",
-    "WHISPER_MODEL",
-    "CAPTION_MODEL",
-    "IMAGE_MODEL",
-    "SPEECH_ENGINE",
-    "WHISPER_BEAM_SIZE",
-    "CAPTION_ENGINE",
-    "REPLICATE_SPEECH_MODEL",
-    "REPLICATE_CAPTION_MODEL",
-    "REPLICATE_TIMEOUT",
-    "REPLICATE_MAX_RETRIES",
-    "PRESIGNED_URL_TTL",
-    "MODEL_DEVICE",
-    "APP_PASSWORD",
-    "PROMPT_MODEL",
-    "TRANSLATE_PROMPTS",
-    "PROMPT_TEMPLATE",
-)
-
 
 @pytest.fixture(autouse=True)
 def isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
     """Every test starts with no configuration, in a temporary working folder."""
-    for name in _CONFIG_VARIABLES:
-        monkeypatch.delenv(name, raising=False)
+    for spec in SETTINGS:  # every variable of the configuration contract, so a developer's shell never leaks in
+        monkeypatch.delenv(spec.name, raising=False)
     # Models load when a test asks for them; the tests of background loading turn it back on.
     monkeypatch.setenv("PRELOAD_MODELS", "false")
     monkeypatch.chdir(tmp_path)

@@ -9,6 +9,7 @@ from core.app.health import speech_engine_words
 from core.app.services import Services
 from core.config.redaction import redact
 from core.config.settings import Settings
+from core.config.specs import described
 from core.domain.ports import RecordReader
 from core.domain.records import HistoryStats, ImageRecordView
 from ui.access.gate import access_mode
@@ -42,10 +43,7 @@ def configuration_facts(settings: Settings) -> list[tuple[str, str]]:
     facts = [
         ("Database", database),
         ("Image storage", settings.storage_description()),
-        (
-            "Replicate token",
-            "set" if settings.replicate_api_token else "not set: set REPLICATE_API_TOKEN to create images",
-        ),
+        ("Replicate token", "set" if settings.replicate_api_token else _unset("REPLICATE_API_TOKEN")),
         ("Image model", settings.image_model),
         ("Speech", speech_description(settings)),
         ("Captions", caption_description(settings)),
@@ -53,6 +51,11 @@ def configuration_facts(settings: Settings) -> list[tuple[str, str]]:
     ]
     # A secret that happens to sit inside a host name or path must still not be shown.
     return [(label, redact(value, settings.secret_values)) for label, value in facts]
+
+
+def _unset(name: str) -> str:
+    """A setting that is not given, with what it is for in the specs' own words."""
+    return f"not set: set {name}, {described(name)}"
 
 
 def images_per_day_frame(stats: HistoryStats) -> pd.DataFrame:

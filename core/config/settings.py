@@ -8,32 +8,52 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
 
 from dotenv import dotenv_values
 
 from core.config.database_url import checked_database_url, database_url_secrets, mask_database_url
-from core.config.values import choice as _choice
-from core.config.values import flag as _flag
-from core.config.values import optional_int as _optional_int
+from core.config.specs import (
+    CAPTION_ENGINES,
+    CAPTION_PRECISIONS,
+    DB_VARIABLES,
+    MAX_BEAM_SIZE,
+    MAX_PRESIGNED_URL_TTL,
+    MODEL_DEVICES,
+    SETTINGS,
+    SPACES_VARIABLES,
+    SPEECH_ENGINES,
+    TRANSLATE_MODES,
+    configuration_table,
+)
+from core.config.values import Secret
 from core.config.values import positive_int as _positive_int
-from core.domain.errors import ConfigError, InvalidSetting
+from core.domain.errors import ConfigError
 
-DB_VARIABLES = ("DB_USER", "DB_PASSWORD", "DB_HOST", "DB_PORT", "DB_NAME")
-SPACES_VARIABLES = ("SPACES_KEY", "SPACES_SECRET", "SPACES_REGION", "SPACES_ENDPOINT", "SPACES_BUCKET")
-SPEECH_ENGINES = ("transformers", "faster-whisper", "replicate")
+__all__ = [
+    "CAPTION_ENGINES",
+    "CAPTION_PRECISIONS",
+    "DB_VARIABLES",
+    "MAX_BEAM_SIZE",
+    "MAX_PRESIGNED_URL_TTL",
+    "MODEL_DEVICES",
+    "SPACES_VARIABLES",
+    "SPEECH_ENGINES",
+    "TRANSLATE_MODES",
+    "ConfigError",
+    "Secret",
+    "Settings",
+    "SpacesSettings",
+    "load_settings",
+]
+
 # faster-whisper is the default: on the project's accuracy bench (beam 5) it had fewer word errors, beam
 # search cost it 1.17x greedy against 1.91x on transformers, and it loads 6x sooner in a third of the memory.
 DEFAULT_SPEECH_ENGINE = "faster-whisper"
 # whisper-base in each engine's own format: faster-whisper's size name stands for the CTranslate2 conversion
 # (Systran/faster-whisper-base), so a fresh machine downloads that rather than the transformers checkpoint.
 DEFAULT_WHISPER_MODELS = {"faster-whisper": "base", "transformers": "openai/whisper-base", "replicate": "base"}
-CAPTION_ENGINES = ("transformers", "replicate")
-MODEL_DEVICES = ("auto", "cpu", "cuda")
-CAPTION_PRECISIONS = ("auto", "float32", "bfloat16")
-TRANSLATE_MODES = ("auto", "off")
-MAX_BEAM_SIZE = 20  # wider beams cost time in proportion and no longer help Whisper
 # Limits on what a user may send; the defaults of MAX_AUDIO_SECONDS and MAX_UPLOAD_MB. Every upload,
 # from anyone, arrives before the password gate runs, so the upload limit is what 300 s of audio
 # needs: a 300 s browser recording (16 kHz mono 16-bit WAV) is 9.2 MB. .streamlit/config.toml's
@@ -41,34 +61,7 @@ MAX_BEAM_SIZE = 20  # wider beams cost time in proportion and no longer help Whi
 MAX_AUDIO_SECONDS = 300
 MAX_UPLOAD_MB = 10
 MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 2**20
-
-
-# S3 (and so Spaces) refuses presigned URLs valid for longer than 7 days.
-MAX_PRESIGNED_URL_TTL = 604_800
 EMBEDDED_DATABASE_PREFIX = "sqlite:///"
-
-
-class Secret:
-    """A string that never shows itself in repr, str, logs or tracebacks."""
-
-    __slots__ = ("_value",)
-
-    def __init__(self, value: str) -> None:
-        self._value = value
-
-    def reveal(self) -> str:
-        return self._value
-
-    def __repr__(self) -> str:
-        return "Secret('********')"
-
-    __str__ = __repr__
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Secret) and other._value == self._value
-
-    def __hash__(self) -> int:
-        return hash(self._value)
 
 
 @dataclass(frozen=True)
@@ -165,49 +158,34 @@ def _merge_sources(
 
 
 def _settings_from(values: dict[str, str]) -> Settings:
+    defaults = field_defaults()
+    # Every variable with its own parser fills its field; the groups below build what takes several.
+    read = {spec.attribute: spec.parse(values, spec, defaults.get(spec.attribute)) for spec in SETTINGS if spec.parse}
     data_dir = Path(values.get("DATA_DIR", "data")).expanduser()
-    token = values.get("REPLICATE_API_TOKEN")
-    password = values.get("APP_PASSWORD")
     spaces = _spaces_settings(values)
-    secrets = [Secret(v) for v in (token, password, values.get("DB_PASSWORD")) if v]
-    if spaces is not None:
-        secrets.append(spaces.secret)
     database_url = _database_url(values, data_dir)
-    speech_engine = _choice(values, "SPEECH_ENGINE", SPEECH_ENGINES, DEFAULT_SPEECH_ENGINE)
+    secrets = [Secret(values[spec.name]) for spec in SETTINGS if spec.secret and values.get(spec.name)]
     if not database_url.startswith(EMBEDDED_DATABASE_PREFIX):  # the embedded default holds no credentials
         secrets.extend(Secret(value) for value in database_url_secrets(database_url))
     return Settings(
         database_url=database_url,
         data_dir=data_dir,
         spaces=spaces,
-        replicate_api_token=Secret(token) if token else None,
-        replicate_base_url=values.get("REPLICATE_BASE_URL"),
-        image_model=values.get("IMAGE_MODEL", Settings.image_model),
-        image_edit_model=values.get("IMAGE_EDIT_MODEL", Settings.image_edit_model),
-        speech_engine=speech_engine,
-        whisper_model=values.get("WHISPER_MODEL", DEFAULT_WHISPER_MODELS[speech_engine]),
-        whisper_beam_size=_beam_size(values),
-        caption_engine=_choice(values, "CAPTION_ENGINE", CAPTION_ENGINES, Settings.caption_engine),
-        caption_model=values.get("CAPTION_MODEL", Settings.caption_model),
-        replicate_speech_model=values.get("REPLICATE_SPEECH_MODEL", Settings.replicate_speech_model),
-        replicate_caption_model=values.get("REPLICATE_CAPTION_MODEL", Settings.replicate_caption_model),
-        prompt_model=values.get("PROMPT_MODEL", Settings.prompt_model),
-        translate_prompts=_choice(values, "TRANSLATE_PROMPTS", TRANSLATE_MODES, Settings.translate_prompts),
-        prompt_template=_prompt_template(values),
-        model_device=_choice(values, "MODEL_DEVICE", MODEL_DEVICES, Settings.model_device),
-        model_threads=_optional_int(values, "MODEL_THREADS"),
-        preload_models=_flag(values, "PRELOAD_MODELS", Settings.preload_models),
-        presigned_url_ttl=_presigned_url_ttl(values),
-        app_password=Secret(password) if password else None,
-        max_audio_seconds=float(_positive_int(values, "MAX_AUDIO_SECONDS", MAX_AUDIO_SECONDS)),
-        max_upload_mb=_positive_int(values, "MAX_UPLOAD_MB", Settings.max_upload_mb),
-        max_prompt_chars=_positive_int(values, "MAX_PROMPT_CHARS", Settings.max_prompt_chars),
-        caption_max_tokens=_positive_int(values, "CAPTION_MAX_TOKENS", Settings.caption_max_tokens),
-        caption_precision=_choice(values, "CAPTION_PRECISION", CAPTION_PRECISIONS, Settings.caption_precision),
-        replicate_timeout_s=float(_positive_int(values, "REPLICATE_TIMEOUT", 120)),
-        replicate_max_retries=_positive_int(values, "REPLICATE_MAX_RETRIES", 3, allow_zero=True),
+        # The default model follows the engine: each reads whisper-base in its own format.
+        whisper_model=values.get("WHISPER_MODEL", DEFAULT_WHISPER_MODELS[str(read["speech_engine"])]),
         secret_values=tuple(secrets),
+        **read,  # type: ignore[arg-type]  # each parser returns its field's type; tests/unit/test_config.py checks
     )
+
+
+def field_defaults() -> dict[str, object]:
+    """Settings' attributes and their defaults: the one place a setting's default is written."""
+    return {f.name: f.default for f in fields(Settings) if f.default is not MISSING}
+
+
+def configuration_docs_table() -> str:
+    """docs/configuration.md's table of variables, as the specs and defaults say it."""
+    return configuration_table(field_defaults())
 
 
 def _database_url(values: dict[str, str], data_dir: Path) -> str:
@@ -257,44 +235,3 @@ def _spaces_settings(values: dict[str, str]) -> SpacesSettings | None:
         region=region,
         endpoint=endpoint.rstrip("/"),
     )
-
-
-def _prompt_template(values: dict[str, str]) -> str | None:
-    """PROMPT_TEMPLATE as text: the variable itself, or the file it names (read now, so a typo stops the start)."""
-    given = values.get("PROMPT_TEMPLATE")
-    if given is None:
-        return None
-    path = Path(given).expanduser()
-    looks_like_path = "\n" not in given and (given.endswith((".txt", ".md")) or given.startswith(("/", "./", "~")))
-    if not looks_like_path:
-        return given
-    try:
-        text = path.read_text(encoding="utf-8").strip()
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = getattr(exc, "strerror", None) or type(exc).__name__
-        raise InvalidSetting(
-            f"PROMPT_TEMPLATE names the file {given}, which cannot be read ({reason}): fix the path, give the "
-            "instruction itself as text, or unset it for the default."
-        ) from None
-    if not text:
-        raise InvalidSetting(f"PROMPT_TEMPLATE names the file {given}, which is empty: write the instruction in it.")
-    return text
-
-
-def _beam_size(values: dict[str, str]) -> int:
-    beam = _positive_int(values, "WHISPER_BEAM_SIZE", Settings.whisper_beam_size)
-    if beam > MAX_BEAM_SIZE:
-        raise InvalidSetting(
-            f"WHISPER_BEAM_SIZE must be between 1 (greedy, fastest) and {MAX_BEAM_SIZE}, got {beam}; 5 is the default."
-        )
-    return beam
-
-
-def _presigned_url_ttl(values: dict[str, str]) -> int:
-    ttl = _positive_int(values, "PRESIGNED_URL_TTL", Settings.presigned_url_ttl)
-    if ttl > MAX_PRESIGNED_URL_TTL:
-        raise InvalidSetting(
-            f"PRESIGNED_URL_TTL={ttl} is too long: S3 and Spaces allow at most {MAX_PRESIGNED_URL_TTL} seconds "
-            "(7 days). Set it to 604800 or less."
-        )
-    return ttl

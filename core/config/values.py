@@ -38,3 +38,26 @@ def flag(values: dict[str, str], name: str, default: bool) -> bool:
 
 def optional_int(values: dict[str, str], name: str) -> int | None:
     return positive_int(values, name, 0) if values.get(name) else None
+
+
+class Secret:
+    """A string that never shows itself in repr, str, logs or tracebacks."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('********')"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)

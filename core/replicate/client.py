@@ -12,21 +12,12 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from core.config.settings import Secret
 from core.domain.errors import AppError, ConfigError
-from core.replicate.task import (
-    BACKOFF_BASE_S,
-    BACKOFF_CAP_S,
-    MAX_RETRY_AFTER_S,
-    NO_TOKEN,
-    STATUS_ADVICE,
-    UNAVAILABLE,
-    FileInput,
-    ModelTask,
-    retry_after_seconds,
-)
+from core.replicate.task import NO_TOKEN, STATUS_ADVICE, UNAVAILABLE, FileInput, ModelTask
 
 if TYPE_CHECKING:
     import httpx
@@ -36,6 +27,11 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 TERMINAL_STATUSES = ("succeeded", "failed", "canceled")
+# The retry policy: a 429's Retry-After is honoured up to a minute (longer waits fail with advice instead);
+# other retryable failures back off exponentially from one second, capped at eight.
+MAX_RETRY_AFTER_S = 60.0
+BACKOFF_BASE_S = 1.0
+BACKOFF_CAP_S = 8.0
 
 
 Answer = TypeVar("Answer")
@@ -297,3 +293,18 @@ class ReplicateModel:
         return self.task.error(
             advice.format(model=self._owner_name, setting=self.task.setting, detail=detail, status=exc.status)
         )
+
+
+def retry_after_seconds(retry_after: str | None) -> float | None:
+    """Retry-After as seconds: either a number or an HTTP date."""
+    if not retry_after:
+        return None
+    value = retry_after.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
+    except (TypeError, ValueError):
+        return None

@@ -1,17 +1,12 @@
-"""What a Replicate call is for, in the words of its messages, and the rules shared by every call."""
+"""What a Replicate call is for, and the words its messages use (the retry rules live with the client)."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from email.utils import parsedate_to_datetime
 
 from core.domain.errors import AppError
 
-MAX_RETRY_AFTER_S = 60.0
-BACKOFF_BASE_S = 1.0
-BACKOFF_CAP_S = 8.0
 UNAVAILABLE = "Replicate is unavailable right now; try again in a minute."
 NO_TOKEN = "No Replicate API token: set REPLICATE_API_TOKEN (from replicate.com/account/api-tokens)."
 STATUS_ADVICE = {
@@ -47,18 +42,3 @@ class FileInput:
     data: bytes
     filename: str
     content_type: str
-
-
-def retry_after_seconds(retry_after: str | None) -> float | None:
-    """Retry-After as seconds: either a number or an HTTP date."""
-    if not retry_after:
-        return None
-    value = retry_after.strip()
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
-    except (TypeError, ValueError):
-        return None

@@ -4,6 +4,7 @@ from pathlib import Path
 import pytest
 
 from core.config.settings import MAX_UPLOAD_MB, Secret, Settings, load_settings
+from core.config.specs import SETTINGS
 from core.domain.errors import ConfigError
 
 
@@ -152,3 +153,50 @@ def test_transformers_is_one_setting_away_with_its_own_whisper_base() -> None:
 def test_a_whisper_model_given_explicitly_wins_over_the_engine_default() -> None:
     assert settings_from({"SPEECH_ENGINE": "transformers", "WHISPER_MODEL": "x/y"}).whisper_model == "x/y"
     assert settings_from({"WHISPER_MODEL": "tiny.en"}).whisper_model == "tiny.en"
+
+
+def test_every_secret_variable_is_a_secret_value_to_mask_and_no_other_is() -> None:
+    given = {
+        "REPLICATE_API_TOKEN": "r8_token",
+        "APP_PASSWORD": "hunter22",
+        "DB_HOST": "db.local",
+        "DB_USER": "app",
+        "DB_NAME": "images",
+        "DB_PASSWORD": "dbsecret",
+        "SPACES_BUCKET": "pics",
+        "SPACES_KEY": "key-id",
+        "SPACES_SECRET": "spacesecret",
+        "SPACES_REGION": "ams3",
+    }
+    settings = settings_from(given)
+    masked = {secret.reveal() for secret in settings.secret_values}
+    assert masked == {"r8_token", "hunter22", "dbsecret", "spacesecret"}
+    assert {spec.name for spec in SETTINGS if spec.secret} == {
+        "REPLICATE_API_TOKEN",
+        "APP_PASSWORD",
+        "DB_PASSWORD",
+        "SPACES_SECRET",
+    }
+    assert "spacesecret" not in repr(settings)
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "attribute", "expected"),
+    [
+        ("CAPTION_MAX_TOKENS", "12", "caption_max_tokens", 12),
+        ("CAPTION_PRECISION", "BFLOAT16", "caption_precision", "bfloat16"),
+        ("IMAGE_EDIT_MODEL", "me/kontext", "image_edit_model", "me/kontext"),
+        ("MAX_AUDIO_SECONDS", "90", "max_audio_seconds", 90.0),
+        ("MAX_PROMPT_CHARS", "400", "max_prompt_chars", 400),
+        ("MAX_UPLOAD_MB", "4", "max_upload_mb", 4),
+        ("MODEL_THREADS", "2", "model_threads", 2),
+        ("REPLICATE_TIMEOUT", "30", "replicate_timeout_s", 30.0),
+        ("REPLICATE_MAX_RETRIES", "0", "replicate_max_retries", 0),
+        ("PRELOAD_MODELS", "off", "preload_models", False),
+        ("REPLICATE_BASE_URL", "http://127.0.0.1:9", "replicate_base_url", "http://127.0.0.1:9"),
+    ],
+)
+def test_each_variable_reaches_its_field_with_its_type(name, value, attribute, expected) -> None:
+    read = getattr(settings_from({name: value}), attribute)
+    assert read == expected and type(read) is type(expected)
+    assert getattr(settings_from({}), attribute) == getattr(Settings(database_url="", data_dir=Path()), attribute)
