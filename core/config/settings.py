@@ -106,6 +106,15 @@ class Settings:
     replicate_max_retries: int = 3
     secret_values: tuple[Secret, ...] = field(default=(), repr=False)
 
+    def __repr__(self) -> str:
+        # The generated repr would print DATABASE_URL's password: show the masked URL instead.
+        shown = ", ".join(
+            f"{item.name}={self.database_description() if item.name == 'database_url' else getattr(self, item.name)!r}"
+            for item in fields(self)
+            if item.repr
+        )
+        return f"Settings({shown})"
+
     @property
     def max_upload_bytes(self) -> int:
         return self.max_upload_mb * 2**20

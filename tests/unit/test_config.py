@@ -84,7 +84,8 @@ def test_secrets_never_appear_in_repr_or_str():
         }
     )
     text = repr(settings) + str(settings.replicate_api_token)
-    assert "r8_supersecret" not in text and "hunter22" not in text
+    assert "r8_supersecret" not in text and "hunter22" not in text and "dbpw1" not in text
+    assert "h/d" in repr(settings)  # the masked address still tells databases apart
     assert settings.replicate_api_token == Secret("r8_supersecret")
     assert {s.reveal() for s in settings.secret_values} >= {"r8_supersecret", "hunter22", "dbpw1"}
 
