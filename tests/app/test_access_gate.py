@@ -136,6 +136,24 @@ def test_a_new_session_of_a_browser_holding_a_pass_skips_the_password(data_dir, 
     assert any("Signed in as Ana" in c.value for c in home.caption)
 
 
+def test_a_pass_signed_out_elsewhere_asks_again_in_the_page_too(data_dir, monkeypatch):
+    # Before the one policy, the in-page path read the pass without asking the ledger about sign-outs.
+    from core.access import policy
+    from core.app import process
+
+    monkeypatch.setenv("APP_PASSWORD", "correct horse")
+    token = issue_pass(Secret("correct horse"), "Ana", now=time.time())
+    current = process.services_for(process.current_settings({}))
+    process.migrate_once(current)
+    held = read_pass(token, Secret("correct horse"), now=time.time())
+    assert held is not None
+    policy.sign_out(held, current.access)
+    _browser_sends(monkeypatch, {"speak_access": token})
+    home = page("pages/home.py")
+    home.run()
+    assert titles(home) == ["This app is private"]
+
+
 @pytest.mark.parametrize("held_with, issued_ago_s", [("old password", 0), ("correct horse", 13 * 3600)])
 def test_a_pass_from_an_old_password_or_past_its_time_asks_again_and_is_deleted(
     data_dir, monkeypatch, held_with, issued_ago_s
