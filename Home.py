@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui.access.gate import guarded_settings, has_access
+from ui.access.page_access import guarded_settings, has_access
 from ui.navigation import app_navigation
 from ui.resources import settings
 

@@ -4,22 +4,33 @@
 pages alone for development, with the in-page password form and models loading on the first visit.
 """
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import streamlit as st
 from starlette.middleware import Middleware
 
-from ui.access import http_sign_in
+from core.app.process import serve_pages_behind_http_gate
 from web.gate import AccessGate
 from web.readiness import WarmUp
 from web.sign_in import ROUTES as SIGN_IN_ROUTES
 
-http_sign_in.enable()  # the pages trust the HttpOnly pass and link to /sign-in instead of their own form
 warm_up = WarmUp()
+
+
+@asynccontextmanager
+async def lifespan(app: object) -> AsyncIterator[None]:
+    # Said here, when this server starts, not on import: the pages then trust the HttpOnly pass and
+    # link to /sign-in instead of showing their own form (ui/access/http_sign_in.py).
+    serve_pages_behind_http_gate()
+    async with warm_up.lifespan(app):
+        yield
+
 
 app = st.App(
     Path(__file__).resolve().parent / "Home.py",
     routes=[*SIGN_IN_ROUTES, *warm_up.routes],
     middleware=[Middleware(AccessGate)],
-    lifespan=warm_up.lifespan,
+    lifespan=lifespan,
 )

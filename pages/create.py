@@ -3,7 +3,7 @@
 import streamlit as st
 
 from core.domain.ports import ASPECT_RATIOS, MEGAPIXELS, OUTPUT_FORMATS
-from ui.access.gate import guarded_settings
+from ui.access.page_access import guarded_settings
 from ui.create import assist, compare, edits, flow
 from ui.create.results import show_results, show_transcription
 from ui.feedback import attempt

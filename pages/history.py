@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui.access.gate import current_creator, guarded_settings
+from ui.access.page_access import current_creator, guarded_settings
 from ui.feedback import attempt
 from ui.history import actions, compare, detail, family, results, view
 from ui.query_limits import warn_if_link_was_dropped

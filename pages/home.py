@@ -3,7 +3,7 @@
 import streamlit as st
 
 from ui import overview
-from ui.access.gate import guarded_settings, signed_in_bar
+from ui.access.page_access import guarded_settings, signed_in_bar
 from ui.feedback import attempt
 from ui.model_status import show_model_status
 from ui.resources import services

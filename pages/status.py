@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui.access.gate import guarded_settings
+from ui.access.page_access import guarded_settings
 from ui.status import render_report
 
 current_settings = guarded_settings()

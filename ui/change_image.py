@@ -16,7 +16,7 @@ from streamlit.runtime.uploaded_file_manager import UploadedFile
 from core.app.edit_run import EditInput, EditRun
 from core.app.services import Services, require_replicate_token
 from core.domain.drafts import TimedTranscript
-from ui.access.gate import current_creator
+from ui.access.page_access import current_creator
 from ui.feedback import user_message
 
 RUNS = "_edit_runs"  # panel key -> its newest EditRun

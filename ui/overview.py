@@ -12,7 +12,7 @@ from core.config.settings import Settings
 from core.config.specs import described
 from core.domain.ports import RecordReader
 from core.domain.records import HistoryStats, ImageRecordView
-from ui.access.gate import access_mode
+from ui.access.page_access import access_mode
 from ui.feedback import attempt
 from ui.history.view import database_advice
 from ui.navigation import CREATE_PAGE, HISTORY_PAGE, link_to_page

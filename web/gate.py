@@ -4,21 +4,32 @@ An ASGI middleware (app.py puts it before Streamlit's own), so it sees plain HTT
 handshake alike and answers before Streamlit reads a byte of an upload. With APP_PASSWORD only the
 sign-in form, the health checks and the static bundle (the same for everyone) are open; with st.login,
 uploads, media and the agent API need Streamlit's signed login cookie, while the login flow itself stays open.
+
+What is allowed is decided by core.access.policy (the pages ask it too); this module translates a request
+into its questions. Settings, services and the ledger are the process's shared ones (core.app.process).
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from http.cookies import CookieError, SimpleCookie
 from urllib.parse import quote
 
+import streamlit as st
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from core.access import policy
+from core.access.password import PASS_LIFETIME_S, AccessPass
+from core.access.policy import PASS_COOKIE
+from core.app import process
+from core.config.settings import Settings
 from core.domain.errors import ConfigError
-from ui.access.browser_cookies import ACCESS_PASS_COOKIE
-from ui.query_limits import marked_address, query_would_be_dropped
-from web.access import AccessMode, current_mode, has_login_cookie, parse_cookies, valid_pass
+from core.domain.link_limits import marked_address, query_would_be_dropped
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +40,72 @@ STREAMLIT_PREFIXES = ("/_stcore/", "/media/", "/component/", "/auth/", "/oauth2c
 # With st.login, what needs Streamlit's login cookie before Streamlit sees the request: files go in and out
 # here before any page code could check st.user, and the agent API (when turned on) drives the script.
 LOGIN_PREFIXES = ("/_stcore/upload_file/", "/media/", "/_stcore/agent/")
+
+LOGIN_COOKIE = "_streamlit_user"  # Streamlit's st.login identity cookie, signed with its cookie secret
+
+
+@dataclass(frozen=True)
+class AccessMode:
+    name: policy.AccessMode
+    settings: Settings
+
+
+def _streamlit_secrets() -> dict[str, object]:
+    try:
+        return {name: st.secrets[name] for name in st.secrets}
+    except Exception:  # no secrets.toml: Streamlit raises rather than returning an empty mapping
+        return {}
+
+
+def current_settings() -> Settings:
+    """The process's settings (read once, again when a source changes); raises ConfigError."""
+    return process.current_settings(_streamlit_secrets())
+
+
+def current_mode() -> AccessMode:
+    """The policy's mode for this process's settings (raises ConfigError)."""
+    secrets = _streamlit_secrets()
+    settings = process.current_settings(secrets)
+    return AccessMode(policy.access_mode(settings, login=policy.login_configured(secrets)), settings)
+
+
+def parse_cookies(header: str) -> dict[str, str]:
+    """The cookies of a Cookie header; none for a malformed one."""
+    jar: SimpleCookie = SimpleCookie()
+    try:
+        jar.load(header)
+    except CookieError:
+        return {}
+    return {name: morsel.value for name, morsel in jar.items()}
+
+
+def valid_pass(settings: Settings, token: str | None) -> AccessPass | None:
+    """The policy's answer for this token (a database lookup: call it off the event loop)."""
+    if settings.app_password is None or not token:
+        return None
+    return policy.valid_pass(token, settings, process.services_for(settings).access, now=time.time())
+
+
+def has_login_cookie(cookies: Mapping[str, str]) -> bool:
+    """Whether Streamlit's st.login cookie is present and signed with its secret (a signed-in visitor)."""
+    from streamlit.web.server.server_util import get_cookie_secret
+    from streamlit.web.server.starlette.starlette_app_utils import decode_signed_value
+
+    value = cookies.get(LOGIN_COOKIE)
+    if not value:
+        return False
+    return decode_signed_value(get_cookie_secret(), LOGIN_COOKIE, value.encode("latin-1")) is not None
+
+
+def pass_cookie_header(token: str, *, secure: bool) -> str:
+    """Set-Cookie for a pass: HttpOnly, so no script (nor an injected one) can read it."""
+    parts = [f"{PASS_COOKIE}={token}", "Path=/", f"Max-Age={PASS_LIFETIME_S}", "HttpOnly", "SameSite=Lax"]
+    return "; ".join([*parts, "Secure"] if secure else parts)
+
+
+def cleared_cookie_header(*, secure: bool) -> str:
+    parts = [f"{PASS_COOKIE}=", "Path=/", "Max-Age=0", "HttpOnly", "SameSite=Lax"]
+    return "; ".join([*parts, "Secure"] if secure else parts)
 
 
 def is_open(path: str) -> bool:
@@ -84,7 +161,7 @@ class AccessGate:
         return parse_cookies(header)
 
     async def _holds_pass(self, scope: Scope, mode: AccessMode) -> bool:
-        token = self._cookies(scope).get(ACCESS_PASS_COOKIE)
+        token = self._cookies(scope).get(PASS_COOKIE)
         if not token:
             return False
         # A database lookup (revoked passes): off the event loop.

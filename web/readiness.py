@@ -3,7 +3,7 @@
 Uvicorn serves nothing until the lifespan's start-up returns, so the warm-up runs on a thread of its
 own: `/_stcore/health` (liveness) answers at once, and `/readyz` answers 503 naming what is not ready
 (database, storage, each configured model) until everything is, then 200. The warm-up builds the same
-cached services and model preloader a page would (ui.resources), so a click never loads a second copy.
+cached services and model preloader a page would (core.app.process), so a click never loads a second copy.
 """
 
 from __future__ import annotations
@@ -20,10 +20,11 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from core.app.preload import FAILED, ON_FIRST_USE, READY
+from core.app.process import migrate_once, model_preloader, services_for
 from core.app.services import Services, check_database
 from core.domain.errors import AppError
-from ui.resources import load_current_settings, migrate_once, model_preloader, services_for
 from web.gate import READY as READY_PATH
+from web.gate import current_settings
 
 log = logging.getLogger(__name__)
 MODEL_PARTS = {"Speech model": "speech_model", "Caption model": "caption_model"}
@@ -48,7 +49,7 @@ class WarmUp:
 
     def _run(self) -> None:
         try:
-            self.services = services_for(load_current_settings())  # starts the model preloader
+            self.services = services_for(current_settings())  # starts the model preloader
             migrate_once(self.services)
             self.migrated = True
         except AppError as exc:

@@ -1,8 +1,8 @@
 """`/sign-in` and `/sign-out`: the shared password as a plain HTML form, answered with an HttpOnly pass.
 
 The form posts to the app's own route, so the pass is set by an HTTP answer (`Set-Cookie; HttpOnly`)
-rather than by a line of JavaScript: no script on the page can read or leak it. Every check spends
-the budget kept in the database (core.db.access_ledger), shared by every replica.
+rather than by a line of JavaScript: no script on the page can read or leak it. What a sign-in comes to
+(the shared budget, then the password) is core.access.policy's to say; this module speaks HTTP for it.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import math
 import time
+from functools import partial
 from urllib.parse import parse_qs, urlsplit
 
 from starlette.concurrency import run_in_threadpool
@@ -17,13 +18,21 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from core.access.password import issue_pass, password_matches
+from core.access import policy
+from core.access.policy import PASS_COOKIE
+from core.app import process
 from core.domain.errors import AppError
-from core.domain.records import MAX_CREATOR_CHARS, normalize_creator
-from ui.access.browser_cookies import ACCESS_PASS_COOKIE
-from ui.resources import migrate_once, services_for
-from web.access import AccessMode, cleared_cookie_header, current_mode, pass_cookie_header, valid_pass
-from web.gate import SIGN_IN, SIGN_OUT
+from core.domain.ports import AccessLedger
+from core.domain.records import MAX_CREATOR_CHARS
+from web.gate import (
+    SIGN_IN,
+    SIGN_OUT,
+    AccessMode,
+    cleared_cookie_header,
+    current_mode,
+    pass_cookie_header,
+    valid_pass,
+)
 
 MAX_FORM_BYTES = 8 * 1024  # a password, a name and an address; nothing bigger is read
 
@@ -87,6 +96,13 @@ def _form_page(
     return HTMLResponse(sign_in_page(next_path, error=error), status_code=status, headers=headers)
 
 
+def _ledger(mode: AccessMode) -> AccessLedger:
+    """The shared ledger, its tables migrated (raises AppError when the database cannot be reached)."""
+    services = process.services_for(mode.settings)
+    process.migrate_once(services)
+    return services.access
+
+
 async def _mode_or_none(request: Request) -> AccessMode | None:
     try:
         return await run_in_threadpool(current_mode)
@@ -113,7 +129,7 @@ async def show_form(request: Request) -> Response:
         return await _broken_configuration()
     if mode.name != "password":
         return RedirectResponse(next_path, status_code=303)  # nothing to sign in to (or st.login does it)
-    token = request.cookies.get(ACCESS_PASS_COOKIE)
+    token = request.cookies.get(PASS_COOKIE)
     if token and await run_in_threadpool(valid_pass, mode.settings, token) is not None:
         return RedirectResponse(next_path, status_code=303)
     return _form_page(next_path, 200)
@@ -144,22 +160,18 @@ async def submit(request: Request) -> Response:
     given = form.get("password", "")
     if not given:
         return _form_page(next_path, 401, "Type the password.")
-    try:
-        services = await run_in_threadpool(services_for, mode.settings)
-        await run_in_threadpool(migrate_once, services)  # the budget's tables
-        attempt = await run_in_threadpool(services.access.try_attempt)
-    except AppError:
+    outcome = await run_in_threadpool(
+        partial(policy.sign_in, given, form.get("name", ""), mode.settings, partial(_ledger, mode), now=time.time())
+    )
+    if isinstance(outcome, policy.CannotCheck):
         return _form_page(next_path, 503, "The app cannot reach its database right now. Try again in a minute.")
-    if not attempt.allowed:
-        # Said without checking the password at all: the budget is everyone's.
-        wait_s = math.ceil(attempt.wait_s)
+    if isinstance(outcome, policy.Throttled):
+        wait_s = math.ceil(outcome.wait_s)
         error = f"Too many wrong passwords were tried on this server. Try again in {wait_s} s."
         return _form_page(next_path, 429, error, {"Retry-After": str(wait_s)})
-    if not password_matches(given, mode.settings.app_password):
+    if isinstance(outcome, policy.WrongPassword):
         return _form_page(next_path, 401, "That password is not right. Ask the person who runs this demo for it.")
-    await run_in_threadpool(services.access.forgive, attempt)
-    name = normalize_creator(form.get("name", "")[:MAX_CREATOR_CHARS])
-    token = issue_pass(mode.settings.app_password, name, now=time.time())
+    token = outcome.token
     answer = RedirectResponse(next_path, status_code=303)
     answer.headers.append("Set-Cookie", pass_cookie_header(token, secure=_is_https(request)))
     answer.headers["Cache-Control"] = "no-store"
@@ -171,10 +183,10 @@ async def sign_out(request: Request) -> Response:
     if not _same_origin(request):
         return PlainTextResponse("This form only accepts posts from this site.", status_code=403)
     mode = await _mode_or_none(request)
-    token = request.cookies.get(ACCESS_PASS_COOKIE)
+    token = request.cookies.get(PASS_COOKIE)
     if mode is not None and token and (held := await run_in_threadpool(valid_pass, mode.settings, token)):
-        services = await run_in_threadpool(services_for, mode.settings)
-        await run_in_threadpool(lambda: services.access.revoke(held.pass_id, expires_at=held.expires_at))
+        services = await run_in_threadpool(process.services_for, mode.settings)
+        await run_in_threadpool(policy.sign_out, held, services.access)
     answer = RedirectResponse(SIGN_IN, status_code=303)
     answer.headers.append("Set-Cookie", cleared_cookie_header(secure=_is_https(request)))
     answer.headers["Cache-Control"] = "no-store"

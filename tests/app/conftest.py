@@ -51,7 +51,7 @@ def page(relative_path: str, *, timeout: float = 60) -> AppTest:
 
 def signed_in(at: AppTest) -> AppTest:
     """As if the visitor had typed APP_PASSWORD earlier in this session (every page checks it)."""
-    from ui.access.gate import GRANTED_KEY
+    from ui.access.page_access import GRANTED_KEY
 
     at.session_state[GRANTED_KEY] = True
     return at

@@ -77,7 +77,7 @@ def test_a_signed_in_user_is_saved_as_their_email(monkeypatch):
     def script() -> None:
         import streamlit as st
 
-        from ui.access.gate import current_creator
+        from ui.access.page_access import current_creator
 
         st.write(f"creator={current_creator()}")
 
@@ -123,7 +123,7 @@ def test_signing_in_with_the_password_hands_the_browser_a_pass_naming_the_visito
 
 def _browser_sends(monkeypatch, cookies: dict[str, str]) -> None:
     # AppTest has no browser: stand in for the cookies a browser sends when its session opens.
-    monkeypatch.setattr("ui.access.gate.read_cookie", cookies.get)
+    monkeypatch.setattr("ui.access.page_access.read_cookie", cookies.get)
 
 
 def test_a_new_session_of_a_browser_holding_a_pass_skips_the_password(data_dir, monkeypatch):
@@ -134,6 +134,24 @@ def test_a_new_session_of_a_browser_holding_a_pass_skips_the_password(data_dir, 
     assert "Speak an idea, get an image" in titles(home)
     assert home.session_state["_created_by"] == "Ana"
     assert any("Signed in as Ana" in c.value for c in home.caption)
+
+
+def test_a_pass_signed_out_elsewhere_asks_again_in_the_page_too(data_dir, monkeypatch):
+    # Before the one policy, the in-page path read the pass without asking the ledger about sign-outs.
+    from core.access import policy
+    from core.app import process
+
+    monkeypatch.setenv("APP_PASSWORD", "correct horse")
+    token = issue_pass(Secret("correct horse"), "Ana", now=time.time())
+    current = process.services_for(process.current_settings({}))
+    process.migrate_once(current)
+    held = read_pass(token, Secret("correct horse"), now=time.time())
+    assert held is not None
+    policy.sign_out(held, current.access)
+    _browser_sends(monkeypatch, {"speak_access": token})
+    home = page("pages/home.py")
+    home.run()
+    assert titles(home) == ["This app is private"]
 
 
 @pytest.mark.parametrize("held_with, issued_ago_s", [("old password", 0), ("correct horse", 13 * 3600)])
@@ -190,9 +208,9 @@ def test_signing_out_deletes_the_pass_this_same_session_handed_out(data_dir, mon
 
 
 def test_served_by_app_py_a_page_without_a_pass_sends_to_the_http_form_and_writes_no_cookie(data_dir, monkeypatch):
-    import ui.access.http_sign_in as http_sign_in
+    from core.app import process
 
-    monkeypatch.setattr(http_sign_in, "_enabled", True)  # what app.py's http_sign_in.enable() does
+    monkeypatch.setattr(process, "_behind_http_gate", True)  # what app.py's lifespan says when its server starts
     monkeypatch.setenv("APP_PASSWORD", "correct horse")
     at = page("pages/history.py")
     at.query_params["q"] = "lighthouse"

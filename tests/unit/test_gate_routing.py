@@ -9,7 +9,7 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
-from ui.query_limits import MAX_QUERY_PARAMS, query_would_be_dropped
+from core.domain.link_limits import MAX_QUERY_PARAMS, query_would_be_dropped
 from web.gate import AccessGate, is_open
 
 

@@ -12,7 +12,6 @@ import re
 
 import streamlit as st
 
-ACCESS_PASS_COOKIE = "speak_access"  # a signed pass after APP_PASSWORD was given (core.access.password)
 RETURN_TO_COOKIE = "speak_return_to"  # the page and query to open after signing in with st.login
 
 _COOKIE_SAFE = re.compile(r"[A-Za-z0-9._~%-]*")

@@ -4,45 +4,26 @@ Served through app.py (`streamlit run app.py`), a visitor signs in at `/sign-in`
 answer sets an HttpOnly cookie, and app.py's gate refuses every request and websocket without a valid
 pass. A page still checks the pass on every run, against the database's revoked passes: a sign-out
 in one tab then ends the pass in every open tab at their next interaction, on every replica.
-`streamlit run Home.py` leaves this off and keeps the in-page form (ui/access/gate.py).
+`streamlit run Home.py` leaves this off and keeps the in-page form (ui/access/page_access.py): app.py says
+so explicitly when its server starts (core.app.process.serve_pages_behind_http_gate, in its lifespan).
 """
 
 from __future__ import annotations
 
 import html
-import time
 from urllib.parse import quote, urlencode
 
 import streamlit as st
 
-from core.access.password import AccessPass, read_pass
-from core.config.settings import Settings
-from ui.access.browser_cookies import ACCESS_PASS_COOKIE, read_cookie
-from ui.resources import services
+from core.app.process import pages_behind_http_gate
 
 SIGN_IN_PATH = "/sign-in"
 SIGN_OUT_PATH = "/sign-out"
-_enabled = False
-
-
-def enable() -> None:
-    """Called by app.py when it builds the server: the password is given over HTTP, not in the page."""
-    global _enabled
-    _enabled = True
 
 
 def enabled() -> bool:
-    return _enabled
-
-
-def held_pass(settings: Settings) -> AccessPass | None:
-    """The browser's pass when it is signed, unexpired and not signed out (on any replica)."""
-    if settings.app_password is None:
-        return None
-    held = read_pass(read_cookie(ACCESS_PASS_COOKIE), settings.app_password, now=time.time())
-    if held is None or services().access.is_revoked(held.pass_id):
-        return None
-    return held
+    """Whether app.py serves these pages behind its HTTP gate (it says so when its server starts)."""
+    return pages_behind_http_gate()
 
 
 def sign_in_address(url_path: str) -> str:

@@ -11,7 +11,7 @@ import streamlit as st
 
 from core.app.runs import CreateRun
 from core.app.services import Services
-from ui.access.gate import current_creator
+from ui.access.page_access import current_creator
 from ui.change_image import SPOKEN, change_panel, runs
 from ui.create import flow
 

@@ -23,7 +23,7 @@ from core.domain.assist import TRANSLATE, Rewrite
 from core.domain.ports import ASPECT_RATIOS, MEGAPIXELS, OUTPUT_FORMATS, GenerationRequest
 from core.domain.progress import StageLog
 from core.domain.records import ImageRecordView
-from ui.access.gate import current_creator
+from ui.access.page_access import current_creator
 from ui.feedback import user_message
 from ui.record_display import escape_markdown
 

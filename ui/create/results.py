@@ -15,7 +15,7 @@ from core.app.pipeline import Draft, Pipeline
 from core.app.runs import CreateRun
 from core.config.settings import Settings
 from core.domain.progress import StageLog
-from ui.access.gate import current_creator
+from ui.access.page_access import current_creator
 from ui.create import edits, flow
 from ui.feedback import user_message
 from ui.navigation import HISTORY_PAGE, link_to_page

@@ -1,4 +1,8 @@
-"""Who may see the app: Streamlit's own login when configured, else APP_PASSWORD, else open."""
+"""A page run's side of the access policy (core.access.policy): who may see the app, and the in-page form.
+
+Streamlit's own login when configured, else APP_PASSWORD, else open. Served by app.py, the password is
+given over HTTP (ui/access/http_sign_in.py); run as `streamlit run Home.py`, this module's form asks for it.
+"""
 
 from __future__ import annotations
 
@@ -9,16 +13,19 @@ from collections.abc import Mapping
 import streamlit as st
 from streamlit.navigation.page import StreamlitPage
 
-from core.access.password import PASS_LIFETIME_S, issue_pass, password_matches, read_pass
+from core.access import policy
+from core.access.password import PASS_LIFETIME_S, AccessPass
+from core.access.policy import PASS_COOKIE
 from core.config.settings import Settings
 from core.domain.errors import AppError
+from core.domain.ports import AccessLedger
 from core.domain.records import MAX_CREATOR_CHARS, normalize_creator
 from ui.access import http_sign_in
-from ui.access.browser_cookies import ACCESS_PASS_COOKIE, delete_cookie, read_cookie, write_cookie
+from ui.access.browser_cookies import delete_cookie, read_cookie, write_cookie
 from ui.access.sign_in_return import remember_return_address, return_after_sign_in
 from ui.navigation import hand_over_to_app_navigation
 from ui.record_display import escape_markdown
-from ui.resources import migrate_once, services, settings
+from ui.resources import migrate_once, services, settings, streamlit_secrets
 
 GRANTED_KEY = "_access_granted"
 CREATOR_KEY = "_created_by"  # who this session saves images as
@@ -30,10 +37,7 @@ FORGET_PASS_KEY = "_forget_pass"  # signed out: the next form deletes the browse
 
 
 def login_configured() -> bool:
-    try:
-        return "auth" in st.secrets
-    except Exception:  # no secrets file at all
-        return False
+    return policy.login_configured(streamlit_secrets())
 
 
 def named_login_providers() -> list[str]:
@@ -42,10 +46,29 @@ def named_login_providers() -> list[str]:
     return [name for name in section if isinstance(section[name], Mapping) and "client_id" in section[name]]
 
 
-def access_mode(settings: Settings) -> str:
-    if login_configured():
-        return "login"
-    return "password" if settings.app_password is not None else "open"
+def access_mode(settings: Settings) -> policy.AccessMode:
+    return policy.access_mode(settings, login=login_configured())
+
+
+def access_ledger() -> AccessLedger:
+    """The shared ledger, its tables migrated (raises AppError when the database cannot be reached)."""
+    current = services()
+    migrate_once(current)  # the budget and the signed-out passes live in the database, shared with every replica
+    return current.access
+
+
+def valid_browser_pass(settings: Settings) -> AccessPass | None:
+    """The pass the browser sent when the session opened, if the policy finds it valid (unrevoked too).
+
+    Without its database the pass cannot be checked against sign-outs: then it does not count.
+    """
+    token = read_cookie(PASS_COOKIE)
+    if settings.app_password is None or not token:
+        return None
+    try:
+        return policy.valid_pass(token, settings, access_ledger(), now=time.time())
+    except AppError:
+        return None
 
 
 def has_access(settings: Settings) -> bool:
@@ -54,7 +77,7 @@ def has_access(settings: Settings) -> bool:
         return bool(st.user.is_logged_in)
     if mode == "password" and http_sign_in.enabled():
         # Checked on every run, never remembered: a sign-out in another tab must end this one too.
-        held = http_sign_in.held_pass(settings)
+        held = valid_browser_pass(settings)
         if held is not None:
             st.session_state[CREATOR_KEY] = normalize_creator(held.name)
         return held is not None
@@ -65,7 +88,7 @@ def _admitted_by_pass(settings: Settings) -> bool:
     """Let in a session whose browser holds a pass from an earlier sign-in (another tab, a typed URL)."""
     if settings.app_password is None or st.session_state.get(SIGNED_OUT_KEY):
         return False
-    held = read_pass(read_cookie(ACCESS_PASS_COOKIE), settings.app_password, now=time.time())
+    held = valid_browser_pass(settings)
     if held is None:
         return False
     st.session_state[GRANTED_KEY] = True
@@ -106,10 +129,10 @@ def require_access(settings: Settings, requested: StreamlitPage | None = None) -
         http_sign_in.send_to_sign_in(requested.url_path if requested is not None else "")
     st.title("This app is private")
     signed_out_now = st.session_state.pop(FORGET_PASS_KEY, False)
-    if signed_out_now or (read_cookie(ACCESS_PASS_COOKIE) and not st.session_state.get(STALE_PASS_DELETED_KEY)):
+    if signed_out_now or (read_cookie(PASS_COOKIE) and not st.session_state.get(STALE_PASS_DELETED_KEY)):
         # Signed out, or the pass the session opened with is expired or from an old password: drop it.
         st.session_state[STALE_PASS_DELETED_KEY] = True
-        delete_cookie(ACCESS_PASS_COOKIE)
+        delete_cookie(PASS_COOKIE)
     with st.form("access", clear_on_submit=True):
         given = st.text_input("Password", type="password", key="access_password")
         name = st.text_input(
@@ -120,26 +143,19 @@ def require_access(settings: Settings, requested: StreamlitPage | None = None) -
         )
         submitted = st.form_submit_button("Enter")
     if submitted and given:
-        assert settings.app_password is not None
-        try:
-            ledger = services().access
-            migrate_once(services())  # the budget lives in the database, shared with every replica
-            attempt = ledger.try_attempt()
-        except AppError:
+        outcome = policy.sign_in(given, name, settings, access_ledger, now=time.time())
+        if isinstance(outcome, policy.CannotCheck):
             # No budget, no check: the password is never tried unthrottled (app.py's /sign-in answers 503).
             st.error("The password cannot be checked right now: the app cannot reach its database. Try again soon.")
             st.stop()
-        if not attempt.allowed:
+        if isinstance(outcome, policy.Throttled):
             # Every session shares the budget, so this is said without checking the password at all.
-            st.error(f"Too many wrong passwords were tried on this server. Try again in {math.ceil(attempt.wait_s)} s.")
-        elif password_matches(given, settings.app_password):
-            ledger.forgive(attempt)
+            st.error(f"Too many wrong passwords were tried on this server. Try again in {math.ceil(outcome.wait_s)} s.")
+        elif isinstance(outcome, policy.Allowed):
             st.session_state[GRANTED_KEY] = True
-            st.session_state[CREATOR_KEY] = normalize_creator(name)
+            st.session_state[CREATOR_KEY] = outcome.name
             st.session_state.pop(SIGNED_OUT_KEY, None)
-            st.session_state[PASS_TO_STORE_KEY] = issue_pass(
-                settings.app_password, st.session_state[CREATOR_KEY], now=time.time()
-            )
+            st.session_state[PASS_TO_STORE_KEY] = outcome.token
             st.rerun()
         else:
             st.error("That password is not right. Ask the person who runs this demo for it.")
@@ -156,7 +172,7 @@ def guarded_settings(requested: StreamlitPage | None = None) -> Settings:
     resolved = settings()
     require_access(resolved, requested)
     if token := st.session_state.pop(PASS_TO_STORE_KEY, None):
-        write_cookie(ACCESS_PASS_COOKIE, token, max_age_s=PASS_LIFETIME_S)
+        write_cookie(PASS_COOKIE, token, max_age_s=PASS_LIFETIME_S)
     return resolved
 
 
