@@ -108,7 +108,7 @@ def _create_overhead() -> list[dict[str, Any]]:
                     services.pipeline.create(request, audio=audio, steps=steps, save=False)
                     if round_number:  # the first round warms every code path up
                         times[name].append(_ms(started))
-            services.engine.dispose()
+            services.database.dispose()
     finally:
         server.shutdown()
         server.server_close()

@@ -19,7 +19,7 @@ if problem := database_problem(current):
     view.database_down(problem, current.settings)
     st.stop()
 
-reader = current.repository
+reader = current.records
 fetched = attempt(lambda: view.fetch_page(reader, view.filter_bar(reader, current_creator())), secrets)
 if fetched is None:
     st.stop()
@@ -43,5 +43,5 @@ if filters.view == "gallery":
 else:
     results.results_table(current, page.records)
     st.caption("Select a row to open the image; select several to act on them together.")
-results.csv_download(current.repository, filters, page.total)
+results.csv_download(current.records, filters, page.total)
 detail.open_detail(current)

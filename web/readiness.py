@@ -20,7 +20,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from core.app.preload import FAILED, ON_FIRST_USE, READY
-from core.app.services import Services, check_database
+from core.app.services import Services
 from core.domain.errors import AppError
 from ui.resources import load_current_settings, migrate_once, model_preloader, services_for
 from web.gate import READY as READY_PATH
@@ -80,7 +80,7 @@ class WarmUp:
                 self.migrated, self.problem = True, None
             except AppError as exc:
                 return _part(False, str(exc))
-        return self._probe(lambda: check_database(current.engine))
+        return self._probe(current.database.check)
 
     @staticmethod
     def _probe(check: Any) -> dict[str, object]:

@@ -65,4 +65,4 @@ def test_every_clip_is_kept_as_heard_with_its_detected_language_and_only_other_l
         if clip["language"] in HEARD_RIGHT:
             assert record.language == clip["language"]
     finally:
-        services.engine.dispose()
+        services.database.dispose()

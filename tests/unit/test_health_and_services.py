@@ -15,11 +15,11 @@ def test_services_build_their_pipeline_once_from_their_own_parts(tmp_path: Path)
     services = build_services(load_settings({"DATA_DIR": str(tmp_path)}, dotenv_path=None), run_migrations=False)
 
     assert services.pipeline is services.pipeline, "every access returns the same Pipeline"
-    assert services.pipeline.store is services.store and services.pipeline.repository is services.repository
+    assert services.pipeline.store is services.store and services.pipeline.records is services.records
 
     swapped = replace(services, generator=FakeGenerator())
     assert swapped.pipeline is not services.pipeline and swapped.pipeline.generator is swapped.generator
-    services.engine.dispose()
+    services.database.dispose()
 
 
 def test_health_check_returns_typed_parts_and_an_unset_token_does_not_fail_it(tmp_path: Path) -> None:
