@@ -4,7 +4,7 @@ import streamlit as st
 
 from ui.access.gate import current_creator, guarded_settings
 from ui.feedback import attempt
-from ui.history import actions, compare, detail, family, results, view
+from ui.history import actions, compare_view, detail, family, results, view
 from ui.query_limits import warn_if_link_was_dropped
 from ui.resources import database_problem, services
 
@@ -26,7 +26,7 @@ if fetched is None:
 filters, page = fetched
 view.write_url(filters)
 actions.show_flash()
-compare.show_comparison(current)
+compare_view.show_comparison(current)
 family.family_banner(filters.family)
 
 if page.total == 0:
@@ -36,7 +36,7 @@ if page.total == 0:
 selected = (results.gallery_selection if filters.view == "gallery" else results.table_selection)(page.records)
 if selected:
     actions.bulk_bar(current, selected)
-    compare.compare_button(selected)
+    compare_view.compare_button(selected)
 results.pager(filters, page.total, len(page.records))
 if filters.view == "gallery":
     results.gallery(current, page.records)

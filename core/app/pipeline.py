@@ -8,8 +8,8 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import TypeVar
 
-from core.app.assist import PromptSteps
 from core.app.images import inspect_image, make_thumbnail, new_object_keys
+from core.app.prompt_assistant import PromptSteps
 from core.config.settings import MAX_AUDIO_SECONDS, MAX_UPLOAD_BYTES
 from core.domain.drafts import Draft, SavedImage, TimedTranscript
 from core.domain.errors import AppError, AudioError

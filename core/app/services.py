@@ -28,9 +28,9 @@ from core.domain.ports import (
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
-    from core.app.assist import PromptAssistant
     from core.app.edit import Editing
     from core.app.pipeline import Pipeline
+    from core.app.prompt_assistant import PromptAssistant
     from core.captioning.blip_replicate import ReplicateCaptioner
     from core.models.loading import ModelSource
     from core.replicate.client import ReplicateModel
@@ -202,8 +202,8 @@ def build_prompt_model(settings: Settings) -> ReplicatePromptModel:
 
 def build_assistant(settings: Settings, model: PromptModel | None = None) -> PromptAssistant:
     """Translation and prompt improvement with PROMPT_MODEL, PROMPT_TEMPLATE and TRANSLATE_PROMPTS."""
-    from core.app.assist import PromptAssistant
-    from core.domain.assist import default_template
+    from core.app.prompt_assistant import PromptAssistant
+    from core.domain.prompt_rewrites import default_template
 
     return PromptAssistant(
         model=model or build_prompt_model(settings),

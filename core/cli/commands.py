@@ -111,8 +111,8 @@ def build_request(args: argparse.Namespace, prompt: str = "") -> GenerationReque
 
 
 def _create(args: argparse.Namespace, services: Services) -> int:
-    from core.app.assist import PromptSteps
     from core.app.pipeline import SavedImage
+    from core.app.prompt_assistant import PromptSteps
 
     audio = _read_file(args.audio) if args.audio else None
     request = build_request(args, prompt=args.prompt or "")

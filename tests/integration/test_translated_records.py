@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from core.app.assist import PromptSteps
 from core.app.export import history_csv
+from core.app.prompt_assistant import PromptSteps
 from core.app.services import Services, build_services
 from core.config.settings import load_settings
 from core.domain.drafts import SavedImage

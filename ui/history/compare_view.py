@@ -11,8 +11,8 @@ from core.app.services import Services
 from core.domain.comparison import MAX_COMPARED, MIN_COMPARED, parse_compare_ids, record_facts
 from core.domain.errors import InputError
 from core.domain.records import ImageRecordView
-from ui.compare import ComparedImage, side_by_side
 from ui.record_display import thumbnail_url
+from ui.side_by_side import ComparedImage, side_by_side
 
 PARAM = "compare"
 
