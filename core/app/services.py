@@ -41,7 +41,7 @@ if TYPE_CHECKING:
     from core.storage.url_cache import PresignedUrlCache
 
 
-def build_engine(settings: Settings) -> Engine:
+def _build_engine(settings: Settings) -> Engine:
     from core.db.engine import create_engine_for
 
     return create_engine_for(settings.database_url)
@@ -49,20 +49,18 @@ def build_engine(settings: Settings) -> Engine:
 
 def migrate_database(settings: Settings) -> None:
     """`python -m core migrate`: bring the configured database's schema up to date."""
-    from core.db.engine import migrate
-
-    engine = build_engine(settings)
+    database = build_database(settings)
     try:
-        migrate(engine)
+        database.migrate()
     finally:
-        engine.dispose()
+        database.dispose()
 
 
 def build_database(settings: Settings) -> Database:
     """DATABASE_URL's database behind the Database port: checks, migrations, closing its connections."""
     from core.db.engine import SqlDatabase
 
-    return SqlDatabase(build_engine(settings))
+    return SqlDatabase(_build_engine(settings))
 
 
 def speech_model_source(settings: Settings) -> ModelSource:
@@ -270,7 +268,7 @@ def build_services(
     from core.db.engine import SqlDatabase, migrate
     from core.db.repository import RecordRepository
 
-    engine = build_engine(settings)
+    engine = _build_engine(settings)
     if run_migrations:
         migrate(engine)
     return Services(
