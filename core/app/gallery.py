@@ -1,7 +1,8 @@
 """The team gallery's use cases: star, tag, delete, recaption, and the history queries.
 
 One function per use case, each taking the ports it needs, called alike by the pages (through `ui/`) and by
-`python -m core`: nothing outside `core.app` calls the record ports directly.
+`python -m core`: nothing outside `core.app` calls the record ports directly. Creating images is
+core.app.pipeline's use case, changing a saved one core.app.edit's.
 """
 
 from __future__ import annotations
