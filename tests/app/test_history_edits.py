@@ -30,7 +30,7 @@ def edit_ready(data_dir: Path, fake_replicate, monkeypatch: pytest.MonkeyPatch):
 
 
 def all_records() -> list[ImageRecordView]:
-    return build_services(load_settings()).repository.search(query=HistoryQuery(limit=100)).records
+    return build_services(load_settings()).records.search(query=HistoryQuery(limit=100)).records
 
 
 def opened(record_id: int, **params: str) -> AppTest:

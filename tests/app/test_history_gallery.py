@@ -14,7 +14,7 @@ from tests.app.test_history_page import prompts_shown, run_history, seed_records
 
 
 def repository():
-    return build_services(load_settings(), run_migrations=False).repository
+    return build_services(load_settings(), run_migrations=False).records
 
 
 def select_rows(at: AppTest, *rows: int) -> AppTest:
