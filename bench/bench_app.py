@@ -72,7 +72,7 @@ def save_path(repeats: int = 20) -> dict[str, object]:
             started = time.perf_counter()
             pipeline.save(draft)
             times.append((time.perf_counter() - started) * 1000)
-        services.engine.dispose()
+        services.database.dispose()
     return {
         "benchmark": "save path: 1 MP webp, thumbnail + 2 writes + insert (SQLite, local folder)",
         "median_ms": round(statistics.median(times), 1),

@@ -60,7 +60,7 @@ def run() -> list[dict[str, Any]]:
                 walls.append(time.perf_counter() - started)
                 for stage, ms in saved[0].record.timings_ms.items():  # type: ignore[union-attr]
                     stages.setdefault(stage, []).append(ms)
-            services.engine.dispose()
+            services.database.dispose()
             page_rows = _page(env)
     finally:
         server.shutdown()

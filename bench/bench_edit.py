@@ -64,7 +64,7 @@ def run() -> list[dict[str, Any]]:
         migrate(engine)
         pipeline = Pipeline(
             store=LocalStore(Path(folder.name) / "images"),
-            repository=RecordRepository(engine),
+            records=RecordRepository(engine),
             generator=FakeGenerator(),
             transcriber=FakeTranscriber,
             captioner=lambda: captioner,

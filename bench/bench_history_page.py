@@ -151,8 +151,8 @@ def _seed(records: int) -> None:
             speech_model="openai/whisper-base",
             timings_ms={"transcribe": 700.0, "generate": 2400.0, "caption": 1000.0, "upload": 60.0},
         )
-        current.repository.add(record=record)
-    current.engine.dispose()
+        current.records.add(record=record)
+    current.database.dispose()
 
 
 if __name__ == "__main__":

@@ -58,7 +58,7 @@ def run() -> list[dict[str, Any]]:
         generator = ReplicateGenerator(model)
         pipeline = Pipeline(
             store=FakeStore(),
-            repository=FakeRecords(),
+            records=FakeRecords(),
             generator=generator,
             transcriber=lambda: FakeTranscriber(),
             captioner=Lazy(build_captioner),

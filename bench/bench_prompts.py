@@ -82,7 +82,7 @@ def _create_overhead() -> list[dict[str, Any]]:
     """Median create (fake transcriber and captioner, fake Replicate, no save) with and without the steps.
 
     The variants take turns, round after round, so a busy machine slows each of them alike."""
-    from core.app.assist import PromptSteps
+    from core.app.prompt_assistant import PromptSteps
     from core.app.services import build_services
     from core.domain.ports import GenerationRequest
     from tests.fakes import FakeCaptioner, FakeTranscriber, tone
@@ -108,7 +108,7 @@ def _create_overhead() -> list[dict[str, Any]]:
                     services.pipeline.create(request, audio=audio, steps=steps, save=False)
                     if round_number:  # the first round warms every code path up
                         times[name].append(_ms(started))
-            services.engine.dispose()
+            services.database.dispose()
     finally:
         server.shutdown()
         server.server_close()

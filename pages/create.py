@@ -4,7 +4,7 @@ import streamlit as st
 
 from core.domain.ports import ASPECT_RATIOS, MEGAPIXELS, OUTPUT_FORMATS
 from ui.access.page_access import guarded_settings
-from ui.create import assist, compare, edits, flow
+from ui.create import compare_results, edits, flow, prompt_tools
 from ui.create.results import show_results, show_transcription
 from ui.feedback import attempt
 from ui.model_status import show_model_status
@@ -52,7 +52,7 @@ audio = flow.active_audio()
 redo = st.button("Transcribe again" if flow.transcript() else "Transcribe", key="transcribe", disabled=audio is None)
 if redo and audio is not None:
     flow.transcribe(pipeline, settings, audio)
-assist.auto_translate(app)  # TRANSLATE_PROMPTS=auto: a new transcript in another language, once
+prompt_tools.auto_translate(app)  # TRANSLATE_PROMPTS=auto: a new transcript in another language, once
 show_transcription(settings)
 
 st.subheader("2. Edit the prompt")
@@ -61,7 +61,7 @@ prompt = st.text_area(
     "Prompt", key=flow.PROMPT, height=100, placeholder="Record or upload a description, or type one here."
 )
 prompt_too_long = flow.prompt_length_notice(prompt or "", settings)
-assist.show_prompt_tools(app, disabled=flow.busy())
+prompt_tools.show_prompt_tools(app, disabled=flow.busy())
 if (spoken := flow.transcript()) is not None:
     st.caption(
         f"Transcribed by {escape_markdown(spoken.model_id)} in {spoken.ms / 1000:.2f} s: "
@@ -87,15 +87,15 @@ generate_col.button(
     type="primary",
     disabled=busy or prompt_too_long,
     on_click=flow.start_run,
-    args=(pipeline, False, assist.run_steps(app)),
+    args=(pipeline, False, prompt_tools.run_steps(app)),
 )
 all_col.button(
     "Do it all: transcribe, generate, caption, save",
     key="run_all",
     disabled=busy or prompt_too_long,
     on_click=flow.start_run,
-    args=(pipeline, True, assist.run_steps(app)),
+    args=(pipeline, True, prompt_tools.run_steps(app)),
 )
 show_results(pipeline, settings, buttons_disabled=busy)
 edits.show_panel(app)
-compare.show_compare()
+compare_results.show_compare()

@@ -4,7 +4,7 @@ import streamlit as st
 
 from ui.access.page_access import current_creator, guarded_settings
 from ui.feedback import attempt
-from ui.history import actions, compare, detail, family, results, view
+from ui.history import actions, compare_view, detail, family, results, view
 from ui.query_limits import warn_if_link_was_dropped
 from ui.resources import database_problem, services
 
@@ -19,14 +19,14 @@ if problem := database_problem(current):
     view.database_down(problem, current.settings)
     st.stop()
 
-reader = current.repository
+reader = current.records
 fetched = attempt(lambda: view.fetch_page(reader, view.filter_bar(reader, current_creator())), secrets)
 if fetched is None:
     st.stop()
 filters, page = fetched
 view.write_url(filters)
 actions.show_flash()
-compare.show_comparison(current)
+compare_view.show_comparison(current)
 family.family_banner(filters.family)
 
 if page.total == 0:
@@ -36,12 +36,12 @@ if page.total == 0:
 selected = (results.gallery_selection if filters.view == "gallery" else results.table_selection)(page.records)
 if selected:
     actions.bulk_bar(current, selected)
-    compare.compare_button(selected)
+    compare_view.compare_button(selected)
 results.pager(filters, page.total, len(page.records))
 if filters.view == "gallery":
     results.gallery(current, page.records)
 else:
     results.results_table(current, page.records)
     st.caption("Select a row to open the image; select several to act on them together.")
-results.csv_download(current.repository, filters, page.total)
+results.csv_download(current.records, filters, page.total)
 detail.open_detail(current)

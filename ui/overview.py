@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from core.app import gallery
 from core.app.health import speech_engine_words
 from core.app.services import Services
 from core.config.redaction import redact
@@ -94,9 +95,9 @@ def history_overview(current: Services) -> None:
         st.caption(database_advice(current.settings))
         return
     secrets = current.settings.secret_values
-    reader: RecordReader = current.repository  # Home only reads
-    stats = attempt(lambda: reader.stats(days=STATS_DAYS), secrets)
-    latest = attempt(lambda: reader.latest(limit=LATEST_COUNT), secrets)
+    reader: RecordReader = current.records  # Home only reads
+    stats = attempt(lambda: gallery.stats(reader, days=STATS_DAYS), secrets)
+    latest = attempt(lambda: gallery.latest(reader, limit=LATEST_COUNT), secrets)
     if stats is None or latest is None:
         return
     total, recent = st.columns(2)

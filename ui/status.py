@@ -51,7 +51,7 @@ def render_orphans(settings: Settings) -> None:
         return
     grace = timedelta(minutes=DEFAULT_GRACE_MINUTES)
     orphans: Orphans | None = attempt(
-        lambda: find_orphans(current.store, current.repository, older_than=grace, max_scanned=ORPHAN_SCAN_LIMIT),
+        lambda: find_orphans(current.store, current.records, older_than=grace, max_scanned=ORPHAN_SCAN_LIMIT),
         settings.secret_values,
     )
     if orphans is None or not orphans.objects:

@@ -21,7 +21,7 @@ from starlette.routing import Route
 
 from core.app.preload import FAILED, ON_FIRST_USE, READY
 from core.app.process import migrate_once, model_preloader, services_for
-from core.app.services import Services, check_database
+from core.app.services import Services
 from core.domain.errors import AppError
 from web.gate import READY as READY_PATH
 from web.gate import current_settings
@@ -81,7 +81,7 @@ class WarmUp:
                 self.migrated, self.problem = True, None
             except AppError as exc:
                 return _part(False, str(exc))
-        return self._probe(lambda: check_database(current.engine))
+        return self._probe(current.database.check)
 
     @staticmethod
     def _probe(check: Any) -> dict[str, object]:

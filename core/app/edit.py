@@ -38,7 +38,7 @@ class Editing:
 
     def source(self, record_id: int) -> EditSource:
         """The record and its image bytes; an unknown id or an unreadable image is an error, before any payment."""
-        records = self.pipeline.repository.get_many(record_ids=[record_id])
+        records = self.pipeline.records.get_many(record_ids=[record_id])
         if not records:
             raise InputError(f"There is no image #{record_id}: pick one from History.")
         record = records[0]

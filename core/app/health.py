@@ -90,11 +90,11 @@ def speech_engine_words(settings: Settings) -> str:
 
 def check_all(settings: Settings, *, load_models: bool = False) -> HealthReport:
     """Probe every part; the report is not `ok` if any configured part is unreachable."""
-    from core.app.services import build_engine, build_generator, build_image_store, check_database
+    from core.app.services import build_database, build_generator, build_image_store
 
-    engine = build_engine(settings)
+    database = build_database(settings)
     parts = {
-        "database": _probe(lambda: check_database(engine)),
+        "database": _probe(database.check),
         "storage": _probe(lambda: build_image_store(settings).check()),
     }
     if settings.replicate_api_token is None:
@@ -103,7 +103,7 @@ def check_all(settings: Settings, *, load_models: bool = False) -> HealthReport:
         parts["replicate"] = _probe(lambda: build_generator(settings).check())
     parts["speech_model"] = _probe(lambda: _speech_model(settings, load=load_models))
     parts["caption_model"] = _probe(lambda: _caption_model(settings, load=load_models))
-    engine.dispose()
+    database.dispose()
     return HealthReport(
         database_url=settings.database_description(),
         storage_location=settings.storage_description(),

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Callable, Collection
+from collections.abc import Callable
 from dataclasses import replace
 from typing import TypeVar
 
-from core.app.assist import PromptSteps
-from core.app.deletion import delete_record, delete_records
 from core.app.images import inspect_image, make_thumbnail, new_object_keys
+from core.app.prompt_assistant import PromptSteps
 from core.config.settings import MAX_AUDIO_SECONDS, MAX_UPLOAD_BYTES
-from core.domain.drafts import DeleteOutcome, Draft, SavedImage, TimedTranscript
-from core.domain.errors import AppError, AudioError, DatabaseError
+from core.domain.drafts import Draft, SavedImage, TimedTranscript
+from core.domain.errors import AppError, AudioError
 from core.domain.languages import language_code
 from core.domain.ports import Captioner, GenerationRequest, ImageGenerator, ImageStore, Records, Transcriber
 from core.domain.progress import (
@@ -28,7 +27,7 @@ from core.domain.progress import (
     timed_stage,
 )
 from core.domain.prompts import MAX_SEED, check_transcript_length, validate_prompt, validate_request
-from core.domain.records import ImageRecordView, NewRecord
+from core.domain.records import NewRecord
 from core.speech.audio import decode_audio
 
 log = logging.getLogger(__name__)
@@ -41,13 +40,13 @@ def random_seed() -> int:
 
 
 class Pipeline:
-    """Runs each stage against the ports; models are fetched lazily so listing history never loads one."""
+    """Creates images, stage by stage against the ports; models load lazily, so listing history never loads one."""
 
     def __init__(
         self,
         *,
         store: ImageStore,
-        repository: Records,
+        records: Records,
         generator: ImageGenerator,
         transcriber: Callable[[], Transcriber],
         captioner: Callable[[], Captioner],
@@ -56,7 +55,7 @@ class Pipeline:
         max_audio_bytes: int = MAX_UPLOAD_BYTES,
     ) -> None:
         self.store = store
-        self.repository = repository
+        self.records = records
         self.generator = generator
         self._transcriber = transcriber
         self._captioner = captioner
@@ -200,7 +199,7 @@ class Pipeline:
     ) -> SavedImage:
         """Upload image and thumbnail, then insert the row; undo the uploads if the insert fails."""
         progress = progress or StageLog()
-        existing = self.repository.find_by_idempotency_key(key=draft.idempotency_key)
+        existing = self.records.find_by_idempotency_key(key=draft.idempotency_key)
         if existing is not None:
             progress.saved(index, SavedImage(existing, created=False))
             return SavedImage(existing, created=False)
@@ -210,7 +209,7 @@ class Pipeline:
             thumbnail = make_thumbnail(draft.image.data)
             image_key, thumbnail_key = new_object_keys(draft.image.output_format)
             # Noted before uploading: an upload the insert never follows is then this database's to collect.
-            self.repository.record_keys(keys=[image_key, thumbnail_key])
+            self.records.record_keys(keys=[image_key, thumbnail_key])
             self.store.put(image_key, draft.image.data, draft.image.content_type)
             try:
                 self.store.put(thumbnail_key, thumbnail, "image/webp")
@@ -243,7 +242,7 @@ class Pipeline:
             edit_instruction=draft.edit_instruction,
         )
         try:
-            record, created = self.repository.add(record=new)
+            record, created = self.records.add(record=new)
         except BaseException:
             self._remove_quietly(image_key, thumbnail_key)
             raise
@@ -251,23 +250,6 @@ class Pipeline:
             self._remove_quietly(image_key, thumbnail_key)
         progress.saved(index, SavedImage(record, created))
         return SavedImage(record, created)
-
-    def delete(self, record: ImageRecordView) -> None:
-        """Remove one saved image: objects first, then the row (core.app.deletion)."""
-        delete_record(self.store, self.repository, record)
-
-    def delete_many(self, record_ids: Collection[int]) -> DeleteOutcome:
-        """Remove these saved images; a record whose files could not be removed keeps its row."""
-        return delete_records(self.store, self.repository, record_ids)
-
-    def recaption(self, record: ImageRecordView) -> ImageRecordView:
-        """Caption a saved image again and store the new description."""
-        captioner = self._captioner()
-        text = captioner.caption(self.store.get(record.image_filename))
-        updated = self.repository.update_description(record_id=record.id, description=text)
-        if updated is None:
-            raise DatabaseError(f"Record {record.id} no longer exists.")
-        return updated
 
     def _remove_quietly(self, *keys: str) -> None:
         for key in keys:

@@ -11,8 +11,8 @@ import threading
 import uuid
 from dataclasses import dataclass
 
-from core.app.assist import PromptSteps
 from core.app.pipeline import Draft, Pipeline, SavedImage, TimedTranscript
+from core.app.prompt_assistant import PromptSteps
 from core.domain.ports import GenerationRequest
 from core.domain.progress import StageLog
 

@@ -11,18 +11,27 @@ from typing import TYPE_CHECKING
 
 from core.app.lazy import Lazy
 from core.config.settings import Settings
-from core.domain.ports import AccessLedger, Captioner, ImageEditor, ImageGenerator, ImageStore, PromptModel, Transcriber
+from core.domain.ports import (
+    AccessLedger,
+    Captioner,
+    Database,
+    ImageEditor,
+    ImageGenerator,
+    ImageRecords,
+    ImageStore,
+    PromptModel,
+    Transcriber,
+)
 
 # Adapters are imported where they are built, not here: `python -m core transcribe` goes through this module
 # and would otherwise pay for SQLAlchemy, boto3, Pillow and the Replicate client (about 0.6 s) it never uses.
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
-    from core.app.assist import PromptAssistant
     from core.app.edit import Editing
     from core.app.pipeline import Pipeline
+    from core.app.prompt_assistant import PromptAssistant
     from core.captioning.blip_replicate import ReplicateCaptioner
-    from core.db.repository import RecordRepository
     from core.models.loading import ModelSource
     from core.replicate.client import ReplicateModel
     from core.replicate.flux import ReplicateGenerator
@@ -32,7 +41,7 @@ if TYPE_CHECKING:
     from core.storage.url_cache import PresignedUrlCache
 
 
-def build_engine(settings: Settings) -> Engine:
+def _build_engine(settings: Settings) -> Engine:
     from core.db.engine import create_engine_for
 
     return create_engine_for(settings.database_url)
@@ -40,20 +49,18 @@ def build_engine(settings: Settings) -> Engine:
 
 def migrate_database(settings: Settings) -> None:
     """`python -m core migrate`: bring the configured database's schema up to date."""
-    from core.db.engine import migrate
-
-    engine = build_engine(settings)
+    database = build_database(settings)
     try:
-        migrate(engine)
+        database.migrate()
     finally:
-        engine.dispose()
+        database.dispose()
 
 
-def check_database(engine: Engine) -> str:
-    """One line naming the reachable database, or a DatabaseError saying what to do."""
-    from core.db.engine import check_database as describe_database
+def build_database(settings: Settings) -> Database:
+    """DATABASE_URL's database behind the Database port: checks, migrations, closing its connections."""
+    from core.db.engine import SqlDatabase
 
-    return describe_database(engine)
+    return SqlDatabase(_build_engine(settings))
 
 
 def speech_model_source(settings: Settings) -> ModelSource:
@@ -193,8 +200,8 @@ def build_prompt_model(settings: Settings) -> ReplicatePromptModel:
 
 def build_assistant(settings: Settings, model: PromptModel | None = None) -> PromptAssistant:
     """Translation and prompt improvement with PROMPT_MODEL, PROMPT_TEMPLATE and TRANSLATE_PROMPTS."""
-    from core.app.assist import PromptAssistant
-    from core.domain.assist import default_template
+    from core.app.prompt_assistant import PromptAssistant
+    from core.domain.prompt_rewrites import default_template
 
     return PromptAssistant(
         model=model or build_prompt_model(settings),
@@ -206,40 +213,39 @@ def build_assistant(settings: Settings, model: PromptModel | None = None) -> Pro
 
 @dataclass
 class Services:
-    """Everything a page or a command needs, wired once per process."""
+    """Everything a page or a command needs, wired once per process: ports, never the adapters behind them.
+
+    The record ports go to the use cases in `core.app.gallery` (and the pipeline); nothing else calls them.
+    """
 
     settings: Settings
-    engine: Engine
+    database: Database  # reachable?, migrations, closing connections; the engine stays behind it
     store: ImageStore
-    repository: RecordRepository
+    records: ImageRecords
+    access: AccessLedger  # the shared-password budget and signed-out passes
     generator: ImageGenerator
     transcriber: Callable[[], Transcriber]
     captioner: Callable[[], Captioner]
     prompt_model: PromptModel | None = None  # None: PROMPT_MODEL on Replicate
     urls: PresignedUrlCache = field(init=False)
     assistant: PromptAssistant = field(init=False)
-    access: AccessLedger = field(init=False)  # the shared-password budget and signed-out passes
     pipeline: Pipeline = field(init=False)  # built once here; dataclasses.replace builds a new one
     editing: Editing = field(init=False)  # "Change this image", through the same pipeline
 
     def migrate(self) -> None:
         """Bring the database schema up to date (safe to call from several processes at once)."""
-        from core.db.engine import migrate
-
-        migrate(self.engine)
+        self.database.migrate()
 
     def __post_init__(self) -> None:
         from core.app.edit import Editing
         from core.app.pipeline import Pipeline
-        from core.db.access_ledger import SqlAccessLedger
         from core.storage.url_cache import PresignedUrlCache
 
         self.urls = PresignedUrlCache(self.store, self.settings.presigned_url_ttl)
         self.assistant = build_assistant(self.settings, self.prompt_model)
-        self.access = SqlAccessLedger(self.engine)
         self.pipeline = Pipeline(
             store=self.store,
-            repository=self.repository,
+            records=self.records,
             generator=self.generator,
             transcriber=self.transcriber,
             captioner=self.captioner,
@@ -258,17 +264,19 @@ def build_services(
     run_migrations: bool = True,
 ) -> Services:
     """Wire real adapters; callers (the UI's resource cache) may pass their own model providers."""
-    from core.db.engine import migrate
+    from core.db.access_ledger import SqlAccessLedger
+    from core.db.engine import SqlDatabase, migrate
     from core.db.repository import RecordRepository
 
-    engine = build_engine(settings)
+    engine = _build_engine(settings)
     if run_migrations:
         migrate(engine)
     return Services(
         settings=settings,
-        engine=engine,
+        database=SqlDatabase(engine),
         store=build_image_store(settings),
-        repository=RecordRepository(engine),
+        records=RecordRepository(engine),
+        access=SqlAccessLedger(engine),
         generator=build_generator(settings),
         transcriber=transcriber or Lazy(lambda: load_transcriber_for(settings)),
         captioner=captioner or Lazy(lambda: load_captioner_for(settings)),

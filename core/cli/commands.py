@@ -12,6 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from core.app import gallery
 from core.app.services import build_services, load_transcriber_for, migrate_database, require_replicate_token
 from core.cli import gallery as gallery_cli
 from core.config.settings import Settings
@@ -110,8 +111,8 @@ def build_request(args: argparse.Namespace, prompt: str = "") -> GenerationReque
 
 
 def _create(args: argparse.Namespace, services: Services) -> int:
-    from core.app.assist import PromptSteps
     from core.app.pipeline import SavedImage
+    from core.app.prompt_assistant import PromptSteps
 
     audio = _read_file(args.audio) if args.audio else None
     request = build_request(args, prompt=args.prompt or "")
@@ -207,7 +208,7 @@ def _write(folder: Path, stem: str, extension: str | None, data: bytes) -> Path:
 
 
 def _history(args: argparse.Namespace, services: Services) -> int:
-    page = services.repository.search(query=gallery_cli.history_query(args, limit=args.limit, offset=args.offset))
+    page = gallery.search(services.records, gallery_cli.history_query(args, limit=args.limit, offset=args.offset))
     for record in page.records:
         emit(record.to_json())
     return 0
@@ -217,7 +218,7 @@ def _gc(args: argparse.Namespace, services: Services) -> int:
     from core.app.gc import collect_garbage
 
     older_than = timedelta(minutes=args.older_than)
-    emit(collect_garbage(services.store, services.repository, older_than=older_than, dry_run=args.dry_run))
+    emit(collect_garbage(services.store, services.records, older_than=older_than, dry_run=args.dry_run))
     return 0
 
 

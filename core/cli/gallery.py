@@ -12,6 +12,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from core.app import gallery
 from core.app.export import CSV_ROW_CAP, history_zip
 from core.domain.errors import InputError
 from core.domain.records import HistoryQuery, normalize_creator
@@ -84,7 +85,7 @@ def creator(args: argparse.Namespace) -> str | None:
 
 def _star(args: argparse.Namespace, services: Services) -> int:
     ids = _existing(args.ids, services)
-    services.repository.set_starred(record_ids=ids, starred=not args.off)
+    gallery.star(services.records, record_ids=ids, starred=not args.off)
     _print_records(ids, services)
     return 0
 
@@ -92,9 +93,9 @@ def _star(args: argparse.Namespace, services: Services) -> int:
 def _tag(args: argparse.Namespace, services: Services) -> int:
     ids = _existing(args.ids, services)
     if args.add:
-        services.repository.add_tags(record_ids=ids, tags=args.add)
+        gallery.add_tags(services.records, record_ids=ids, tags=args.add)
     else:
-        services.repository.remove_tags(record_ids=ids, tags=args.remove)
+        gallery.remove_tags(services.records, record_ids=ids, tags=args.remove)
     _print_records(ids, services)
     return 0
 
@@ -102,7 +103,7 @@ def _tag(args: argparse.Namespace, services: Services) -> int:
 def _delete(args: argparse.Namespace, services: Services) -> int:
     if not args.yes:
         raise InputError("delete removes the records, their images and thumbnails for good: add --yes to confirm.")
-    outcome = services.pipeline.delete_many(_existing(args.ids, services))
+    outcome = gallery.delete_records(services.store, services.records, _existing(args.ids, services))
     # "missing": checked a moment ago, but another call deleted them first; this call deleted only "deleted".
     _emit({"deleted": sorted(outcome.deleted), "kept": sorted(outcome.kept), "missing": sorted(outcome.missing)})
     return FAILURE if outcome.kept else 0
@@ -121,9 +122,7 @@ def _export(args: argparse.Namespace, services: Services) -> int:
     handle, partial = tempfile.mkstemp(dir=target.parent, prefix=".export-", suffix=".zip")
     try:
         with os.fdopen(handle, "wb") as out:
-            summary = history_zip(
-                reader=services.repository, store=services.store, query=query, out=out, cap=args.limit
-            )
+            summary = history_zip(reader=services.records, store=services.store, query=query, out=out, cap=args.limit)
         os.replace(partial, target)
     except BaseException:
         Path(partial).unlink(missing_ok=True)
@@ -142,16 +141,14 @@ HANDLERS: dict[str, Callable[[argparse.Namespace, Services], int]] = {
 
 def _existing(ids: list[int], services: Services) -> list[int]:
     """The ids, once each, after checking every one exists: nothing changes when one is wrong."""
-    wanted = sorted(set(ids))
-    found = {record.id for record in services.repository.get_many(record_ids=wanted)}
-    if missing := [record_id for record_id in wanted if record_id not in found]:
+    if missing := gallery.missing_ids(services.records, ids):
         listed = ", ".join(str(record_id) for record_id in missing)
         raise InputError(f"No saved image has id {listed}: check `python -m core history`. Nothing was changed.")
-    return wanted
+    return sorted(set(ids))
 
 
 def _print_records(ids: list[int], services: Services) -> None:
-    for record in services.repository.get_many(record_ids=ids):
+    for record in gallery.get_records(services.records, ids):
         _emit(record.to_json())
 
 

@@ -144,3 +144,19 @@ def check_database(engine: Engine) -> str:
         revision = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
         count = connection.execute(text("SELECT count(*) FROM image_records")).scalar_one()
         return f"{where}; schema revision {revision}; {count} images"
+
+
+class SqlDatabase:
+    """The Database port over one SQLAlchemy engine, which stays inside core.db and core.app.services."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def check(self) -> str:
+        return check_database(self.engine)
+
+    def migrate(self) -> None:
+        migrate(self.engine)
+
+    def dispose(self) -> None:
+        self.engine.dispose()

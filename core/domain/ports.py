@@ -66,21 +66,6 @@ class GenerationRequest:
     go_fast: bool = True
     megapixels: str = "1"
 
-    def replicate_input(self) -> dict[str, object]:
-        payload: dict[str, object] = {
-            "prompt": self.prompt,
-            "aspect_ratio": self.aspect_ratio,
-            "num_outputs": self.num_outputs,
-            "output_format": self.output_format,
-            "output_quality": self.output_quality,
-            "num_inference_steps": self.num_inference_steps,
-            "go_fast": self.go_fast,
-            "megapixels": self.megapixels,
-        }
-        if self.seed is not None:
-            payload["seed"] = self.seed
-        return payload
-
 
 @dataclass(frozen=True)
 class GeneratedImage:
@@ -210,7 +195,7 @@ class ObjectLedger(Protocol):
 
 
 class Records(Protocol):
-    """The `image_records` table, as the pipeline uses it."""
+    """The `image_records` table, as the use cases change it (saves, deletions, captions, stars and tags)."""
 
     def add(self, *, record: NewRecord) -> tuple[ImageRecordView, bool]:
         """Insert, or return the row that already has this idempotency key (and False)."""
@@ -234,6 +219,18 @@ class Records(Protocol):
 
     def forget_keys(self, *, keys: Collection[str]) -> None: ...
 
+    def set_starred(self, *, record_ids: Collection[int], starred: bool) -> int:
+        """Star or unstar these records; how many exist."""
+        ...
+
+    def add_tags(self, *, record_ids: Collection[int], tags: Sequence[str]) -> int:
+        """Put every tag on every existing record; how many exist."""
+        ...
+
+    def remove_tags(self, *, record_ids: Collection[int], tags: Sequence[str]) -> int:
+        """Take these tags off these records; how many tags were removed."""
+        ...
+
 
 class RecordReader(Protocol):
     """The read side of `image_records`: what History, Home and exports need, and nothing that writes."""
@@ -255,14 +252,24 @@ class RecordReader(Protocol):
         ...
 
 
-class RecordCurator(Protocol):
-    """What a team does to saved records besides reading them: stars and tags, many at a time."""
+class ImageRecords(Records, RecordReader, ObjectLedger, Protocol):
+    """The whole `image_records` table behind its ports: what `Services` hands to the use cases in core.app."""
 
-    def set_starred(self, *, record_ids: Collection[int], starred: bool) -> int: ...
 
-    def add_tags(self, *, record_ids: Collection[int], tags: Sequence[str]) -> int: ...
+class Database(Protocol):
+    """The database itself, apart from its tables: is it reachable, is its schema current, let go of it."""
 
-    def remove_tags(self, *, record_ids: Collection[int], tags: Sequence[str]) -> int: ...
+    def check(self) -> str:
+        """One line naming the reachable database; raise DatabaseError saying what to do otherwise."""
+        ...
+
+    def migrate(self) -> None:
+        """Bring the schema up to date (safe from several processes at once)."""
+        ...
+
+    def dispose(self) -> None:
+        """Close the pooled connections (a command's end, a test's teardown)."""
+        ...
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,23 @@ IMAGE_TASK = ModelTask(
 )
 
 
+def flux_input(request: GenerationRequest) -> dict[str, object]:
+    """FLUX.1 [schnell]'s input: the request's fields by the model's names (no seed: the model picks one)."""
+    payload: dict[str, object] = {
+        "prompt": request.prompt,
+        "aspect_ratio": request.aspect_ratio,
+        "num_outputs": request.num_outputs,
+        "output_format": request.output_format,
+        "output_quality": request.output_quality,
+        "num_inference_steps": request.num_inference_steps,
+        "go_fast": request.go_fast,
+        "megapixels": request.megapixels,
+    }
+    if request.seed is not None:
+        payload["seed"] = request.seed
+    return payload
+
+
 class ReplicateGenerator:
     """Draws images with a Replicate model (`owner/name` or `owner/name:version`), run with IMAGE_TASK."""
 
@@ -44,7 +61,7 @@ class ReplicateGenerator:
 
     def generate(self, request: GenerationRequest) -> list[GeneratedImage]:
         """Run one prediction and return its images, or raise GenerationError saying what to do."""
-        output = self._model.run(request.replicate_input())
+        output = self._model.run(flux_input(request))
         return [
             read_output_image(item, model_id=self.model_id, output_format=request.output_format, setting="IMAGE_MODEL")
             for item in _output_items(output)

@@ -30,7 +30,7 @@ def errors_after(at) -> str:
 
 
 def nothing_saved() -> bool:
-    return build_services(load_settings()).repository.search(query=HistoryQuery()).total == 0
+    return build_services(load_settings()).records.search(query=HistoryQuery()).total == 0
 
 
 def transcribe_upload(name: str, data: bytes, mime: str = "audio/wav"):

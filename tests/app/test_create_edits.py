@@ -24,7 +24,7 @@ def configured(create_page_models):
 
 
 def saved():
-    return build_services(load_settings()).repository.search(query=HistoryQuery(limit=100)).records
+    return build_services(load_settings()).records.search(query=HistoryQuery(limit=100)).records
 
 
 def generated(at: AppTest, prompt: str = "a small house by a lake") -> AppTest:

@@ -25,7 +25,7 @@ def test_a_click_that_arrives_while_a_run_is_going_starts_nothing_and_says_why(s
     generator = FakeGenerator(gate=threading.Event())
     pipeline = Pipeline(
         store=FakeStore(),
-        repository=FakeRecords(),
+        records=FakeRecords(),
         generator=generator,
         transcriber=lambda: FakeTranscriber(),
         captioner=lambda: FakeCaptioner(),

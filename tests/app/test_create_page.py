@@ -25,7 +25,7 @@ def configured(create_page_models):
 
 
 def saved_records():
-    return build_services(load_settings()).repository.search(query=HistoryQuery(limit=100))
+    return build_services(load_settings()).records.search(query=HistoryQuery(limit=100))
 
 
 def newest_run(at: AppTest):

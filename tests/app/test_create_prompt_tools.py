@@ -66,7 +66,7 @@ def test_german_speech_is_translated_by_itself_and_undo_brings_back_the_words_as
 
     at.button(key="run_all").click().run()
     finish_runs(at)
-    [saved] = build_services(load_settings()).repository.search(query=HistoryQuery()).records
+    [saved] = build_services(load_settings()).records.search(query=HistoryQuery()).records
     assert (saved.prompt, saved.transcript, saved.language) == (prompt(at), transcript(at), "de")
 
 
@@ -123,7 +123,7 @@ def test_do_it_all_on_untranscribed_german_draws_from_the_english_and_offers_und
 
     at.button(key="run_all").click().run()
     finish_runs(at)
-    [saved] = build_services(load_settings()).repository.search(query=HistoryQuery()).records
+    [saved] = build_services(load_settings()).records.search(query=HistoryQuery()).records
     assert saved.language == "de" and saved.transcript == transcript(at)
     assert saved.prompt == translation_of(transcript(at)) == prompt(at)
     assert "translate" in saved.timings_ms

@@ -10,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from core.app.services import build_services
 from core.config.settings import load_settings
+from core.db.engine import create_engine_for
 from core.db.schema import ImageRecord
 from core.domain.records import HistoryQuery, ImageRecordView
 from tests.app.conftest import page
@@ -29,7 +30,7 @@ def edit_ready(data_dir: Path, fake_replicate, monkeypatch: pytest.MonkeyPatch):
 
 
 def all_records() -> list[ImageRecordView]:
-    return build_services(load_settings()).repository.search(query=HistoryQuery(limit=100)).records
+    return build_services(load_settings()).records.search(query=HistoryQuery(limit=100)).records
 
 
 def opened(record_id: int, **params: str) -> AppTest:
@@ -110,15 +111,15 @@ def test_a_refused_edit_explains_itself_and_saves_nothing(edit_ready) -> None:
 def family_of_three() -> list[ImageRecordView]:
     """A first image, an edit of it, and an edit of that edit (made without paying for edits)."""
     first, second, third = seed_records(["a lighthouse", "a lighthouse at night", "a lighthouse at night in snow"])
-    current = build_services(load_settings())
-    with current.engine.begin() as connection:
+    engine = create_engine_for(load_settings().database_url)
+    with engine.begin() as connection:
         for child, parent, instruction in ((second, first, "night"), (third, second, "snow")):
             connection.execute(
                 update(ImageRecord)
                 .where(ImageRecord.id == child.id)
                 .values(parent_id=parent.id, edit_instruction=instruction)
             )
-    current.engine.dispose()
+    engine.dispose()
     return [first, second, third]
 
 

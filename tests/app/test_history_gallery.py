@@ -14,7 +14,7 @@ from tests.app.test_history_page import prompts_shown, run_history, seed_records
 
 
 def repository():
-    return build_services(load_settings(), run_migrations=False).repository
+    return build_services(load_settings(), run_migrations=False).records
 
 
 def select_rows(at: AppTest, *rows: int) -> AppTest:
@@ -52,12 +52,14 @@ def test_tag_filter_lists_tags_in_use_with_counts_and_needs_every_tag(data_dir: 
 def test_made_by_filter_offers_every_author_and_links_by_name(data_dir: Path) -> None:
     from sqlalchemy import update
 
+    from core.db.engine import create_engine_for
     from core.db.schema import ImageRecord
 
     kite, _boat = seed_records(["a kite", "a boat"])
-    current = build_services(load_settings(), run_migrations=False)
-    with current.engine.begin() as connection:
+    engine = create_engine_for(load_settings().database_url)
+    with engine.begin() as connection:
         connection.execute(update(ImageRecord).where(ImageRecord.id == kite.id).values(created_by="ana"))
+    engine.dispose()
 
     at = run_history()
     by = at.selectbox(key="history_by")

@@ -17,6 +17,7 @@ from streamlit.testing.v1 import AppTest
 from core.app.images import make_thumbnail, new_object_keys
 from core.app.services import Services, build_services
 from core.config.settings import SpacesSettings, load_settings
+from core.db.engine import create_engine_for
 from core.db.schema import ImageRecord
 from core.domain.errors import ModelLoadError
 from core.domain.records import ImageRecordView, NewRecord
@@ -61,16 +62,16 @@ def seed_records(prompts: Iterable[str], *, transcript: str | None = None, **opt
             timings_ms={"generate": 1500.0, "caption": 400.0, "upload": 30.0},
             **options,  # type: ignore[arg-type]
         )
-        saved.append(current.repository.add(record=record)[0])
-    current.engine.dispose()
+        saved.append(current.records.add(record=record)[0])
+    current.database.dispose()
     return saved
 
 
 def set_created_at(record_id: int, when: datetime) -> None:
-    current = build_services(load_settings(), run_migrations=False)
-    with current.engine.begin() as connection:
+    engine = create_engine_for(load_settings().database_url)
+    with engine.begin() as connection:
         connection.execute(update(ImageRecord).where(ImageRecord.id == record_id).values(created_at=when))
-    current.engine.dispose()
+    engine.dispose()
 
 
 def page_services_with(captioner: object) -> Services:

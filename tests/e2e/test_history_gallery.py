@@ -93,9 +93,9 @@ def test_every_repeated_tag_link_parameter_filters_in_any_order(
     monkeypatch.setenv("DATA_DIR", str(data_dir))
     poster, zoo, _untagged = seed_records(["a red poster", "a red poster at the zoo", "an untagged boat"])
     current = build_services(load_settings())
-    current.repository.add_tags(record_ids=[poster.id, zoo.id], tags=["poster"])
-    current.repository.add_tags(record_ids=[zoo.id], tags=["zzz"])
-    current.engine.dispose()
+    current.records.add_tags(record_ids=[poster.id, zoo.id], tags=["poster"])
+    current.records.add_tags(record_ids=[zoo.id], tags=["zzz"])
+    current.database.dispose()
     env = app_environment({}, data_dir)
     with (
         running_streamlit(env, tmp_path / "app", artifacts / "streamlit-history-tags.log") as server,

@@ -24,7 +24,7 @@ from tests.fixtures.replicate_server import FakeReplicate, make_image
 def editing(engine: Engine, store_dir: Path, fake: FakeReplicate, token: str | None = "ok") -> Editing:
     pipeline = Pipeline(
         store=LocalStore(store_dir),
-        repository=RecordRepository(engine),
+        records=RecordRepository(engine),
         generator=FakeGenerator(),
         transcriber=FakeTranscriber,
         captioner=lambda: FakeCaptioner(text="a dark lighthouse"),
@@ -64,7 +64,7 @@ def test_an_edit_is_captioned_and_saved_as_a_child_and_edits_of_edits_continue_t
     second = run.run(first.record.id, "add a red kite", output_format="png")
     assert isinstance(second, SavedImage)
     assert second.record.parent_id == first.record.id
-    family = run.pipeline.repository.family(record_id=parent)  # type: ignore[attr-defined]
+    family = run.pipeline.records.family(record_id=parent)  # type: ignore[attr-defined]
     assert [r.id for r in family] == [parent, first.record.id, second.record.id]
     assert len(fake_replicate.created) == 2
 
@@ -88,7 +88,7 @@ def test_an_unreadable_source_and_a_refused_edit_save_nothing(
 ) -> None:
     run = editing(migrated_engine, tmp_path, fake_replicate)
     parent = saved_source(run)
-    record = run.pipeline.repository.get_many(record_ids=[parent])[0]
+    record = run.pipeline.records.get_many(record_ids=[parent])[0]
     fake_replicate.queue("nsfw")
     with pytest.raises(GenerationError, match="safety filter"):
         run.run(parent, "make it night")
@@ -96,4 +96,4 @@ def test_an_unreadable_source_and_a_refused_edit_save_nothing(
     with pytest.raises(ImageError, match="cannot be read back"):
         run.run(parent, "make it night")
     assert len(fake_replicate.created) == 1
-    assert [r.id for r in run.pipeline.repository.family(record_id=parent)] == [parent]  # type: ignore[attr-defined]
+    assert [r.id for r in run.pipeline.records.family(record_id=parent)] == [parent]  # type: ignore[attr-defined]

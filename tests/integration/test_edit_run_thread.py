@@ -24,7 +24,7 @@ def test_a_run_keeps_the_captioned_edit_unsaved_until_save_which_stores_one_chil
     assert run.error is None and run.draft is not None and run.source is not None
     assert (run.source.id, run.draft.caption, run.draft.parent_id) == (parent, "a dark lighthouse", parent)
     assert [stage.name for stage in run.stages] == ["generate", "caption"]
-    repository = work.pipeline.repository
+    repository = work.pipeline.records
     assert [r.id for r in repository.family(record_id=parent)] == [parent]  # type: ignore[attr-defined]
 
     ids: list[int] = []
@@ -52,7 +52,7 @@ def test_a_failed_run_keeps_its_error_and_saves_nothing(
 
     assert run.draft is None and run.error is not None
     assert "422" in str(run.error) or "input" in str(run.error).lower()
-    assert [r.id for r in work.pipeline.repository.family(record_id=parent)] == [parent]  # type: ignore[attr-defined]
+    assert [r.id for r in work.pipeline.records.family(record_id=parent)] == [parent]  # type: ignore[attr-defined]
 
 
 def test_an_unknown_source_is_an_error_before_any_payment(

@@ -100,7 +100,7 @@ def bucket_keys(spaces: SpacesSettings) -> set[str]:
 
 
 def all_records(services: Services) -> list[ImageRecordView]:
-    return services.repository.search(query=HistoryQuery(limit=1000)).records
+    return services.records.search(query=HistoryQuery(limit=1000)).records
 
 
 def with_port(database_url: str, port: int) -> str:
@@ -169,7 +169,7 @@ def test_create_page_with_the_database_down_at_start_still_generates_and_saves_o
     assert any("Saved as #1" in s.value for s in at.success)
     current = services_for(load_settings(dotenv_path=None))
     records = all_records(current)
-    current.engine.dispose()
+    current.database.dispose()
     assert [r.prompt for r in records] == ["a lighthouse on a cliff"]
     assert bucket_keys(spaces_settings) == {records[0].image_filename, records[0].thumbnail_filename}
 
@@ -213,7 +213,7 @@ def test_database_failing_during_a_save_leaves_no_objects_behind_and_the_draft_s
 ) -> None:
     services = services_for(settings_for(postgres_url, spaces_settings, tmp_path))
     conninfo = postgres_url.replace("postgresql+psycopg://", "postgresql://")
-    failing = replace(services, repository=TableVanishesOnInsert(services.repository, conninfo))  # type: ignore[arg-type]
+    failing = replace(services, records=TableVanishesOnInsert(services.records, conninfo))  # type: ignore[arg-type]
     draft = a_draft(services)
 
     with pytest.raises(DatabaseError, match="image_records"):
@@ -281,7 +281,7 @@ def test_after_a_restart_every_saved_record_and_image_is_still_there(
     before = services_for(settings)
     drafts = [a_draft(before, f"picture number {n}") for n in range(3)]
     originals = {before.pipeline.save(draft).record.id: draft.image.data for draft in drafts}
-    before.engine.dispose()
+    before.database.dispose()
 
     after = services_for(settings)
     records = all_records(after)

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import Engine
 
+from core.app import gallery
 from core.app.export import history_zip
 from core.app.pipeline import Draft, Pipeline
 from core.config.settings import SpacesSettings
@@ -31,7 +32,7 @@ def repository(migrated_engine: Engine) -> RecordRepository:
 def pipeline_for(repository: RecordRepository, store: object) -> Pipeline:
     return Pipeline(
         store=store,  # type: ignore[arg-type]
-        repository=repository,
+        records=repository,
         generator=FakeGenerator(),
         transcriber=FakeTranscriber,
         captioner=FakeCaptioner,
@@ -124,7 +125,7 @@ def test_delete_many_removes_files_then_rows_and_their_tags(
     keep, gone_a, gone_b = (save(pipeline, f"tower {n}") for n in range(3))
     repository.add_tags(record_ids=[keep.id, gone_a.id, gone_b.id], tags=["tower"])
 
-    outcome = pipeline.delete_many([gone_a.id, gone_b.id, 424_242])
+    outcome = gallery.delete_records(store, repository, [gone_a.id, gone_b.id, 424_242])
 
     assert sorted(outcome.deleted) == sorted([gone_a.id, gone_b.id]) and outcome.missing == [424_242]
     assert found(repository) == [keep.id]
@@ -138,7 +139,7 @@ def test_delete_many_keeps_the_row_of_a_record_whose_files_cannot_be_removed(rep
     stuck, free = save(pipeline, "stuck"), save(pipeline, "free")
     store.refuse_delete.add(stuck.image_filename)
 
-    outcome = pipeline.delete_many([stuck.id, free.id])
+    outcome = gallery.delete_records(store, repository, [stuck.id, free.id])
 
     assert (outcome.deleted, outcome.kept) == ([free.id], [stuck.id])
     assert "Kept #" in outcome.summary()
@@ -163,12 +164,13 @@ def test_bulk_delete_on_postgresql_and_spaces_leaves_no_object_without_a_row(
     postgres_engine: Engine, spaces_settings: SpacesSettings
 ) -> None:
     repository = RecordRepository(postgres_engine)
-    pipeline = pipeline_for(repository, SpacesStore(spaces_settings))
+    store = SpacesStore(spaces_settings)
+    pipeline = pipeline_for(repository, store)
     records = [save(pipeline, f"harbour {n}", by="ana") for n in range(4)]
     repository.add_tags(record_ids=[r.id for r in records], tags=["harbour"])
     repository.set_starred(record_ids=[records[0].id], starred=True)
 
-    pipeline.delete_many([records[0].id, records[2].id])
+    gallery.delete_records(store, repository, [records[0].id, records[2].id])
 
     left = repository.search(query=HistoryQuery()).records
     assert [r.id for r in left] == [records[3].id, records[1].id]

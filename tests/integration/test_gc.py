@@ -187,7 +187,7 @@ def test_the_image_left_by_storage_failing_between_image_and_thumbnail_is_collec
     flaky = FlakyStore(tmp_path / "images")
     pipeline = Pipeline(
         store=flaky,
-        repository=repository,
+        records=repository,
         generator=FakeGenerator(),
         transcriber=FakeTranscriber,
         captioner=FakeCaptioner,

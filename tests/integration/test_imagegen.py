@@ -12,7 +12,7 @@ from core.config.settings import Secret, Settings
 from core.domain.errors import ConfigError, GenerationError
 from core.domain.ports import GenerationRequest
 from core.replicate.client import ReplicateModel
-from core.replicate.flux import IMAGE_TASK, ReplicateGenerator
+from core.replicate.flux import IMAGE_TASK, ReplicateGenerator, flux_input
 from tests.fakes import FakeClock
 from tests.fixtures.replicate_server import NSFW_ERROR, FakeReplicate, Scenario, make_image
 
@@ -66,7 +66,7 @@ def test_request_body_carries_prompt_seed_aspect_ratio_and_format_with_prefer_wa
     assert sent.path == "/v1/models/black-forest-labs/flux-schnell/predictions"
     assert sent.authorized
     assert sent.headers["Prefer"] == "wait=30"
-    assert sent.body == {"input": request.replicate_input()}
+    assert sent.body == {"input": flux_input(request)}
     assert sent.body["input"]["seed"] == 7
     assert opened(image.data).format == "JPEG"
     assert opened(image.data).size == (72, 128)

@@ -16,6 +16,7 @@ from sqlalchemy import text
 from core.app.pipeline import Draft, Pipeline, SavedImage
 from core.app.services import Services, build_services
 from core.config.settings import Settings, SpacesSettings, load_settings
+from core.db.engine import create_engine_for
 from core.domain.ports import GeneratedImage, GenerationRequest
 from tests.fakes import FakeCaptioner, FakeTranscriber, png_bytes
 from tests.fixtures.s3 import s3_client, spaces_env
@@ -54,7 +55,7 @@ def shared_services(postgres_url: str, spaces_settings: SpacesSettings, tmp_path
     try:
         yield services
     finally:
-        services.engine.dispose()
+        services.database.dispose()
 
 
 def run_at_once(count: int, work: Callable[[int], T]) -> list[T]:
@@ -76,9 +77,13 @@ def bucket_keys(settings: SpacesSettings) -> list[str]:
 
 
 def saved_rows(services: Services) -> list[Any]:
-    with services.engine.connect() as connection:
-        query = "SELECT id, prompt, image_filename, thumbnail_filename, idempotency_key FROM image_records"
-        return list(connection.execute(text(query)))
+    engine = create_engine_for(services.settings.database_url)
+    try:
+        with engine.connect() as connection:
+            query = "SELECT id, prompt, image_filename, thumbnail_filename, idempotency_key FROM image_records"
+            return list(connection.execute(text(query)))
+    finally:
+        engine.dispose()
 
 
 def test_eight_sessions_saving_two_hundred_images_leave_exactly_their_rows_and_objects(
@@ -155,7 +160,7 @@ def test_four_sessions_transcribing_and_captioning_at_once_get_the_same_results_
     captioner = load_captioner_for(settings)
     pipeline = Pipeline(
         store=_Unused(),
-        repository=_Unused(),
+        records=_Unused(),
         generator=_Unused(),
         transcriber=lambda: transcriber,
         captioner=lambda: captioner,

@@ -7,9 +7,9 @@ import pytest
 
 from core.app.services import build_assistant, build_prompt_model, remote_transcriber
 from core.config.settings import Secret, load_settings
-from core.domain.assist import TRANSLATE_INSTRUCTION
 from core.domain.errors import ConfigError, PromptError
 from core.domain.ports import AudioClip
+from core.domain.prompt_rewrites import TRANSLATE_INSTRUCTION
 from core.replicate.client import ReplicateModel
 from core.replicate.prompt_model import PROMPT_TASK, ReplicatePromptModel
 from tests.fakes import FakeClock

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from core.app.assist import PromptSteps
 from core.app.export import history_csv
+from core.app.prompt_assistant import PromptSteps
 from core.app.services import Services, build_services
 from core.config.settings import load_settings
 from core.domain.drafts import SavedImage
@@ -55,11 +55,11 @@ def test_spoken_german_is_drawn_from_its_english_and_kept_as_spoken_with_its_lan
     assert flux.body["input"]["prompt"] == record.prompt  # type: ignore[attr-defined]
     assert {"transcribe", "translate", "improve_prompt", "generate"} <= set(record.timings_ms)
 
-    [found] = services.repository.search(query=HistoryQuery(search="Fuchs")).records
+    [found] = services.records.search(query=HistoryQuery(search="Fuchs")).records
     assert found.to_json()["language"] == "de"
-    [row] = csv.DictReader(io.StringIO(history_csv(repository=services.repository, query=HistoryQuery())))
+    [row] = csv.DictReader(io.StringIO(history_csv(repository=services.records, query=HistoryQuery())))
     assert (row["language"], row["transcript"]) == ("de", GERMAN)
-    services.engine.dispose()
+    services.database.dispose()
 
 
 def test_english_speech_is_drawn_as_spoken_and_never_sent_for_translation(database_url, fake_replicate, tmp_path):
@@ -69,14 +69,14 @@ def test_english_speech_is_drawn_as_spoken_and_never_sent_for_translation(databa
     assert isinstance(saved, SavedImage)
     assert (saved.record.prompt, saved.record.language) == ("A fox.", "en")
     assert fake_replicate.prompt_model.calls == []
-    services.engine.dispose()
+    services.database.dispose()
 
 
 def test_typed_prompts_carry_no_language(database_url, fake_replicate, tmp_path):
     services = services_for(database_url, fake_replicate, tmp_path, FakeTranscriber())
     [saved] = services.pipeline.create(GenerationRequest(prompt="a typed fox"))
     assert isinstance(saved, SavedImage) and saved.record.language is None
-    services.engine.dispose()
+    services.database.dispose()
 
 
 @pytest.mark.parametrize("scenario", ["failed", "status_402"])
@@ -87,5 +87,5 @@ def test_a_failed_prompt_step_pays_for_no_image_and_saves_nothing(database_url, 
     with pytest.raises(PromptError):
         services.pipeline.create(GenerationRequest(prompt=""), audio=tone(1.0), steps=steps)
     assert image_predictions(fake_replicate) == []
-    assert services.repository.search(query=HistoryQuery()).total == 0
-    services.engine.dispose()
+    assert services.records.search(query=HistoryQuery()).total == 0
+    services.database.dispose()

@@ -38,7 +38,7 @@ def test_whisper_base_detects_german_and_spanish_and_keeps_the_words_as_spoken(b
 def test_every_clip_is_kept_as_heard_with_its_detected_language_and_only_other_languages_are_translated(
     base_transcriber, clip, fake_replicate, tmp_path
 ) -> None:
-    from core.app.assist import PromptSteps
+    from core.app.prompt_assistant import PromptSteps
     from core.app.services import build_services
     from core.config.settings import load_settings
     from core.domain.errors import AudioError
@@ -65,4 +65,4 @@ def test_every_clip_is_kept_as_heard_with_its_detected_language_and_only_other_l
         if clip["language"] in HEARD_RIGHT:
             assert record.language == clip["language"]
     finally:
-        services.engine.dispose()
+        services.database.dispose()

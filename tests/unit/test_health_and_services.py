@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import fields, replace
 from pathlib import Path
 
 from core.app.health import PARTS, HealthReport, PartReport, check_all
-from core.app.services import build_services
+from core.app.services import Services, build_services
 from core.config.settings import load_settings
 from tests.fakes import FakeGenerator
 
@@ -15,11 +15,27 @@ def test_services_build_their_pipeline_once_from_their_own_parts(tmp_path: Path)
     services = build_services(load_settings({"DATA_DIR": str(tmp_path)}, dotenv_path=None), run_migrations=False)
 
     assert services.pipeline is services.pipeline, "every access returns the same Pipeline"
-    assert services.pipeline.store is services.store and services.pipeline.repository is services.repository
+    assert services.pipeline.store is services.store and services.pipeline.records is services.records
 
     swapped = replace(services, generator=FakeGenerator())
     assert swapped.pipeline is not services.pipeline and swapped.pipeline.generator is swapped.generator
-    services.engine.dispose()
+    services.database.dispose()
+
+
+def test_services_hand_out_ports_never_the_engine_or_the_concrete_repository(tmp_path: Path) -> None:
+    from sqlalchemy import Engine
+
+    from core.db.repository import RecordRepository
+
+    services = build_services(load_settings({"DATA_DIR": str(tmp_path)}, dotenv_path=None), run_migrations=False)
+
+    declared = {part.name: part.type for part in fields(Services)}
+    ports = (declared["records"], declared["database"], declared["access"])
+    assert ports == ("ImageRecords", "Database", "AccessLedger")
+    assert not any("Engine" in str(kind) or "RecordRepository" in str(kind) for kind in declared.values())
+    assert not any(isinstance(getattr(services, part.name), Engine) for part in fields(Services))
+    assert isinstance(services.records, RecordRepository)  # the adapter is there, behind its port
+    services.database.dispose()
 
 
 def test_health_check_returns_typed_parts_and_an_unset_token_does_not_fail_it(tmp_path: Path) -> None:

@@ -21,7 +21,7 @@ def parts():
 def pipeline_of(parts) -> Pipeline:
     return Pipeline(
         store=parts["store"],
-        repository=parts["repository"],
+        records=parts["repository"],
         generator=parts["generator"],
         transcriber=lambda: parts["transcriber"],
         captioner=lambda: parts["captioner"],
@@ -51,7 +51,7 @@ def test_create_times_each_stage_in_order(parts):
 def test_create_from_text_never_touches_the_speech_model(parts):
     pipeline = Pipeline(
         store=parts["store"],
-        repository=parts["repository"],
+        records=parts["repository"],
         generator=parts["generator"],
         transcriber=lambda: pytest.fail("the speech model was loaded for a typed prompt"),
         captioner=lambda: parts["captioner"],
@@ -129,20 +129,6 @@ def test_whitespace_prompt_is_refused_before_anything_is_paid_for(parts):
     assert parts["generator"].requests == []
 
 
-def test_recaption_replaces_the_description_of_a_saved_record(parts):
-    pipeline = pipeline_of(parts)
-    [saved] = pipeline.create(GenerationRequest(prompt="a kite"))
-    parts["captioner"].text = "a kite over a beach"
-    assert pipeline.recaption(saved.record).description == "a kite over a beach"
-
-
-def test_delete_removes_row_image_and_thumbnail(parts):
-    pipeline = pipeline_of(parts)
-    [saved] = pipeline.create(GenerationRequest(prompt="a kite"))
-    pipeline.delete(saved.record)
-    assert parts["store"].objects == {} and parts["repository"].rows == {}
-
-
 def test_draft_key_depends_only_on_the_image_bytes(parts):
     [draft] = pipeline_of(parts).generate(GenerationRequest(prompt="a kite"))
     recaptioned = pipeline_of(parts).caption(draft)
@@ -153,7 +139,7 @@ def test_a_transcript_over_the_prompt_limit_is_handed_back_whole_and_nothing_is_
     parts["transcriber"].text = "a long walk along the windy shore " * 40
     pipeline = Pipeline(
         store=parts["store"],
-        repository=parts["repository"],
+        records=parts["repository"],
         generator=parts["generator"],
         transcriber=lambda: parts["transcriber"],
         captioner=lambda: parts["captioner"],

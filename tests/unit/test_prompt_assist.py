@@ -6,9 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from core.app.assist import PromptAssistant, PromptSteps
+from core.app.prompt_assistant import PromptAssistant, PromptSteps
 from core.config.settings import load_settings
-from core.domain.assist import (
+from core.domain.errors import InputError, InvalidSetting, PromptError
+from core.domain.languages import is_english, language_code, language_name
+from core.domain.progress import StageLog
+from core.domain.prompt_rewrites import (
     IMPROVE,
     TRANSLATE,
     TRANSLATE_INSTRUCTION,
@@ -16,9 +19,6 @@ from core.domain.assist import (
     default_template,
     improve_budget,
 )
-from core.domain.errors import InputError, InvalidSetting, PromptError
-from core.domain.languages import is_english, language_code, language_name
-from core.domain.progress import StageLog
 from tests.fakes import FakePromptModel
 
 

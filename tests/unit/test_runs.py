@@ -19,7 +19,7 @@ from tests.fakes import FakeCaptioner, FakeGenerator, FakeRecords, FakeStore, Fa
 def pipeline_with(captioner=None, generator=None, transcriber=None) -> Pipeline:
     return Pipeline(
         store=FakeStore(),
-        repository=FakeRecords(),
+        records=FakeRecords(),
         generator=generator or FakeGenerator(),
         transcriber=transcriber or (lambda: FakeTranscriber()),
         captioner=captioner or (lambda: FakeCaptioner()),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from core.app import gallery
 from core.app.runs import CreateRun
 from core.app.services import Services
 from ui.access.page_access import current_creator
@@ -51,7 +52,7 @@ def show_panel(current: Services) -> None:
             st.caption("Not saved yet: changing it saves it first, so the edit can point back at it.")
         change_panel(current, KEY, lambda: _draft_source(current, run, index), image)
     else:
-        record = current.repository.get(record_id=int(target[1]))
+        record = gallery.get_record(current.records, int(target[1]))
         if record is None:
             st.info("That image is no longer saved: pick another result.")
             st.session_state.pop(TARGET, None)

@@ -15,13 +15,13 @@ from typing import Any
 import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
-from core.app.assist import PromptSteps
 from core.app.pipeline import Pipeline, TimedTranscript
+from core.app.prompt_assistant import PromptSteps
 from core.app.runs import CreateRun, RunInput
 from core.config.settings import Settings
-from core.domain.assist import TRANSLATE, Rewrite
 from core.domain.ports import ASPECT_RATIOS, MEGAPIXELS, OUTPUT_FORMATS, GenerationRequest
 from core.domain.progress import StageLog
+from core.domain.prompt_rewrites import TRANSLATE, Rewrite
 from core.domain.records import ImageRecordView
 from ui.access.page_access import current_creator
 from ui.feedback import user_message
@@ -32,7 +32,6 @@ RECORDING = "rec"
 UPLOAD = "upload"
 AUTO_TRANSCRIBE = "auto_transcribe"
 PENDING_PROMPT = "_pending_prompt"
-PREFILL_PROMPT = "prefill_prompt"  # a prompt handed over by another page
 REUSE = "reuse_settings"  # a dict of generation settings handed over by History's or a result's "Reuse settings"
 TRANSCRIPT = "_transcript"
 TRANSCRIBED_AUDIO = "_transcribed_audio"  # fingerprint of the audio the transcript came from
@@ -68,8 +67,6 @@ def prepare_state() -> None:
         st.session_state.setdefault(key, value)
     st.session_state.setdefault(AUTO_TRANSCRIBE, True)
     settle_finished_runs()
-    if PREFILL_PROMPT in st.session_state:
-        st.session_state[REUSE] = {"prompt": st.session_state.pop(PREFILL_PROMPT)}
     if reuse := st.session_state.pop(REUSE, None):
         apply_settings(reuse)
     if PENDING_PROMPT in st.session_state:

@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 
 import streamlit as st
 
+from core.app import gallery
 from core.app.export import records_zip
 from core.app.services import Services
 from core.domain.errors import InputError, StorageError
@@ -42,7 +43,7 @@ def _images(count: int) -> str:
 
 def toggle_star(current: Services, record_id: int, starred: bool) -> None:
     def action() -> str:
-        current.repository.set_starred(record_ids=[record_id], starred=starred)
+        gallery.star(current.records, record_ids=[record_id], starred=starred)
         return f"{'Starred' if starred else 'Unstarred'} image #{record_id}."
 
     remember_outcome(current, action)
@@ -50,7 +51,7 @@ def toggle_star(current: Services, record_id: int, starred: bool) -> None:
 
 def star_many(current: Services, record_ids: Sequence[int], starred: bool) -> None:
     def action() -> str:
-        count = current.repository.set_starred(record_ids=record_ids, starred=starred)
+        count = gallery.star(current.records, record_ids=record_ids, starred=starred)
         return f"{'Starred' if starred else 'Unstarred'} {_images(count)}."
 
     remember_outcome(current, action)
@@ -66,9 +67,9 @@ def change_tags(current: Services, record_ids: Sequence[int], text_key: str, *, 
             raise InputError("Type one or more tags, separated by commas, then choose Add or Remove.")
         listed = escape_markdown(", ".join(tags))
         if add:
-            count = current.repository.add_tags(record_ids=record_ids, tags=tags)
+            count = gallery.add_tags(current.records, record_ids=record_ids, tags=tags)
             return f"Tagged {_images(count)} with {listed}."
-        removed = current.repository.remove_tags(record_ids=record_ids, tags=tags)
+        removed = gallery.remove_tags(current.records, record_ids=record_ids, tags=tags)
         return f"Removed {listed} ({removed} tag{'s' if removed != 1 else ''} in all)."
 
     remember_outcome(current, action)
@@ -78,7 +79,7 @@ def change_tags(current: Services, record_ids: Sequence[int], text_key: str, *, 
 
 def delete_many(current: Services, record_ids: Sequence[int]) -> None:
     def action() -> str:
-        outcome = current.pipeline.delete_many(record_ids)
+        outcome = gallery.delete_records(current.store, current.records, record_ids)
         for key in outcome.keys:
             current.urls.forget(key)
         if outcome.kept:

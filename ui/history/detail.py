@@ -6,6 +6,7 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 from streamlit.errors import StreamlitAPIException
 
+from core.app import gallery
 from core.app.services import Services
 from core.domain.errors import AppError, DatabaseError
 from core.domain.languages import language_name
@@ -24,10 +25,10 @@ DETAIL_TAGS_KEY = "history_detail_tags"
 
 def recaption(current: Services, record_id: int) -> None:
     def action() -> str:
-        record = current.repository.get(record_id=record_id)
+        record = gallery.get_record(current.records, record_id)
         if record is None:
             raise DatabaseError(f"Image #{record_id} was deleted meanwhile: pick another one.")
-        current.pipeline.recaption(record)
+        gallery.recaption(current.store, current.records, current.captioner, record)
         return f"New caption saved for image #{record_id}."
 
     remember_outcome(current, action)
@@ -35,10 +36,10 @@ def recaption(current: Services, record_id: int) -> None:
 
 def delete_record(current: Services, record_id: int) -> None:
     def action() -> str:
-        record = current.repository.get(record_id=record_id)
+        record = gallery.get_record(current.records, record_id)
         if record is None:
             return f"Image #{record_id} was already deleted."
-        current.pipeline.delete(record)
+        gallery.delete_record(current.store, current.records, record)
         for key in (record.image_filename, record.thumbnail_filename):
             if key:
                 current.urls.forget(key)
@@ -57,7 +58,7 @@ def open_detail(current: Services) -> None:
 @st.dialog("Image", width="large", on_dismiss=close_detail)
 def _detail_dialog(current: Services) -> None:
     record_id = st.session_state.get(OPEN_KEY)
-    record = current.repository.get(record_id=int(record_id)) if record_id is not None else None
+    record = gallery.get_record(current.records, int(record_id)) if record_id is not None else None
     if record is None:
         st.info("This image is no longer saved: it was deleted meanwhile.")
         return

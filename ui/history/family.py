@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from core.app import gallery
 from core.app.services import Services
 from core.domain.records import ImageRecordView
 from ui.history.view import FAMILY_KEY, open_record, restart_paging
@@ -66,7 +67,7 @@ def lineage(current: Services, record: ImageRecordView) -> None:
     if record.edit_instruction:
         st.caption("Instruction")
         st.text(record.edit_instruction)
-    members = current.repository.family(record_id=record.id)
+    members = gallery.family(current.records, record.id)
     if len(members) < 2:
         return
     st.markdown(f"**Family** ({len(members)} images)")

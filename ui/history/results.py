@@ -13,7 +13,6 @@ from core.domain.records import ImageRecordView
 from ui.history.actions import toggle_star
 from ui.history.filters import HistoryFilters, page_count, showing_label
 from ui.history.view import (
-    OPEN_KEY,
     PAGE_KEY,
     PICK_PREFIX,
     PREVIOUS_ROWS_KEY,
@@ -120,11 +119,6 @@ def gallery(current: Services, records: Sequence[ImageRecordView], columns: int 
                     type="tertiary",
                 )
                 open_.button("Open", key=f"history_open_{record.id}", on_click=open_record, args=(record.id,))
-
-
-def opened_id() -> int | None:
-    value = st.session_state.get(OPEN_KEY)
-    return int(value) if value is not None else None
 
 
 def csv_download(reader: RecordReader, filters: HistoryFilters, total: int) -> None:

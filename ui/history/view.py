@@ -7,6 +7,7 @@ from typing import Final
 
 import streamlit as st
 
+from core.app import gallery
 from core.config.settings import Settings
 from core.domain.ports import RecordReader
 from core.domain.records import HistoryPage
@@ -123,11 +124,11 @@ def open_record(record_id: int) -> None:
 
 def fetch_page(reader: RecordReader, filters: HistoryFilters) -> tuple[HistoryFilters, HistoryPage]:
     """One page of results; a page number past the end (stale link, deletions) moves to the last page."""
-    page = reader.search(query=filters.query())
+    page = gallery.search(reader, filters.query())
     last = page_count(page.total, filters.page_size)
     if filters.page > last:
         filters = replace(filters, page=last)
-        page = reader.search(query=filters.query())
+        page = gallery.search(reader, filters.query())
     st.session_state[PAGE_KEY] = filters.page  # the page widget is drawn later in this run, so this is allowed
     st.session_state[PAGE_IDS_KEY] = [record.id for record in page.records]  # previous/next in the detail
     return filters, page
@@ -189,7 +190,7 @@ def _gallery_filters(reader: RecordReader, me: str | None) -> None:
         on_change=restart_paging,
         persist_state=KEEP,
     )
-    people = reader.creators()
+    people = gallery.creators(reader)
     options = [ANYONE, *([me] if me else []), *(p for p in people if p != me)]
     if (linked := st.session_state.get(BY_KEY)) and linked not in options:
         options.append(linked)
@@ -206,7 +207,7 @@ def _gallery_filters(reader: RecordReader, me: str | None) -> None:
 
 @st.cache_data(ttl=30, show_spinner=False)
 def _cached_tag_counts(_reader: RecordReader, reader_id: int) -> list[tuple[str, int]]:
-    return _reader.tag_counts()
+    return gallery.tag_counts(_reader)
 
 
 def tag_counts(reader: RecordReader) -> list[tuple[str, int]]:

@@ -6,12 +6,13 @@ from collections.abc import Sequence
 
 import streamlit as st
 
+from core.app import gallery
 from core.app.services import Services
 from core.domain.comparison import MAX_COMPARED, MIN_COMPARED, parse_compare_ids, record_facts
 from core.domain.errors import InputError
 from core.domain.records import ImageRecordView
-from ui.compare import ComparedImage, side_by_side
 from ui.record_display import thumbnail_url
+from ui.side_by_side import ComparedImage, side_by_side
 
 PARAM = "compare"
 
@@ -55,7 +56,7 @@ def show_comparison(current: Services) -> None:
         st.warning(str(exc), icon="🔗")
         st.button("Close compare", key="history_compare_close", on_click=_close)
         return
-    found = {record.id: record for record in current.repository.get_many(record_ids=ids)}
+    found = {record.id: record for record in gallery.get_records(current.records, ids)}
     if missing := [record_id for record_id in ids if record_id not in found]:
         st.warning(f"Not saved (any more): {', '.join(f'#{n}' for n in missing)}.", icon="🔗")
     shown = [found[record_id] for record_id in ids if record_id in found]

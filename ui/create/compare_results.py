@@ -7,8 +7,8 @@ import streamlit as st
 from core.domain.comparison import MAX_COMPARED, MIN_COMPARED, draft_facts
 from core.domain.drafts import Draft
 from ui.change_image import runs as edit_runs
-from ui.compare import ComparedImage, side_by_side
 from ui.create import flow
+from ui.side_by_side import ComparedImage, side_by_side
 
 PICK_KEY = "create_compare_pick"
 

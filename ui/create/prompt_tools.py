@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.app.assist import PromptAssistant, PromptSteps
+from core.app.prompt_assistant import PromptAssistant, PromptSteps
 from core.app.services import Services
 from core.config.settings import Settings
-from core.domain.assist import IMPROVE, Rewrite
 from core.domain.languages import language_name
+from core.domain.prompt_rewrites import IMPROVE, Rewrite
 from ui.create import flow
 from ui.feedback import user_message
 

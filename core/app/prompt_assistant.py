@@ -9,7 +9,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from core.domain.assist import (
+from core.domain.languages import is_english
+from core.domain.ports import PromptModel
+from core.domain.progress import Progress, StageLog, timed_stage
+from core.domain.prompt_rewrites import (
     IMPROVE,
     IMPROVE_TEMPERATURE,
     TRANSLATE,
@@ -20,9 +23,6 @@ from core.domain.assist import (
     improve_budget,
     translate_budget,
 )
-from core.domain.languages import is_english
-from core.domain.ports import PromptModel
-from core.domain.progress import Progress, StageLog, timed_stage
 from core.domain.prompts import validate_prompt
 
 
