@@ -19,11 +19,6 @@ from core.domain.errors import DatabaseError, InputError
 from core.domain.records import HistoryQuery, ImageRecordView, NewRecord
 
 
-@pytest.fixture
-def repository(migrated_engine: Engine) -> RecordRepository:
-    return RecordRepository(migrated_engine)
-
-
 def new_record(**fields: object) -> NewRecord:
     values: dict[str, object] = {
         "prompt": "a quiet harbour at dawn",
