@@ -1,4 +1,5 @@
 # `make run` starts the app on its embedded defaults; `make test` runs every test. Both build .venv as needed.
+# `make test-fast` is the edit-test loop: every check and test except the browser and fresh-install ones.
 # `make run-remote` starts it without torch: speech and captions run on Replicate (.venv-remote, ~0.6 GB).
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -11,7 +12,7 @@ REMOTE_VENV ?= .venv-remote
 REMOTE_BIN := $(REMOTE_VENV)/bin
 REMOTE_STAMP := $(REMOTE_VENV)/.remote-installed
 
-.PHONY: run run-remote test lint typecheck format bench screenshots check migrate services clean
+.PHONY: run run-remote test test-fast lint typecheck format bench screenshots check migrate services clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,12 +49,25 @@ run-remote: $(REMOTE_STAMP)
 	$(REMOTE_BIN)/python -m core migrate
 	$(REMOTE_BIN)/python -m streamlit run app.py --server.fileWatcherType none
 
+# The suite runs on PYTEST_WORKERS processes (pytest-xdist); browser tests take turns on one of them.
+# PYTEST_WORKERS=0 runs it in this one process.
+PYTEST_WORKERS ?= 2
+PYTEST_PARALLEL = -n $(PYTEST_WORKERS) --dist loadgroup
+
 test: $(DEV_STAMP) services
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(PYTEST_PARALLEL) $(PYTEST_ARGS)
+
+# No services target: no Chromium, nginx or installs are needed, and PostgreSQL is found or started by the tests.
+test-fast: $(DEV_STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+	$(BIN)/python -m pytest $(PYTEST_PARALLEL) -m "not e2e and not install" $(PYTEST_ARGS)
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check .

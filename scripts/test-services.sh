@@ -2,6 +2,8 @@
 # Make sure the services the tests use are there: PostgreSQL on 127.0.0.1:5432, Debian's Chromium and nginx;
 # and the tools `make bench` speaks and mixes its harder speech clips with: espeak-ng and sox.
 # On a machine without them (and without root) the tests that need them skip locally and fail under CI=true.
+# A machine with PostgreSQL's binaries but no cluster here needs nothing more: the test run then starts a
+# throwaway server of its own (tests/fixtures/postgres.py).
 set -u
 
 if command -v pg_isready >/dev/null && ! pg_isready -q -h 127.0.0.1 -p 5432; then

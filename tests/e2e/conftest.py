@@ -29,6 +29,15 @@ STARTUP_TIMEOUT_S = 60.0
 FAKE_MIC_RATE = 48_000
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests run one at a time on one pytest-xdist worker (`--dist loadgroup`) while the other worker runs
+    the rest: two Chromiums, each with its own `streamlit run`, on two cores would slow each past its waits."""
+    for item in items:
+        if item.get_closest_marker("e2e"):
+            item.add_marker(pytest.mark.xdist_group("browser"))
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

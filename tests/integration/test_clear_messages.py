@@ -5,19 +5,13 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from sqlalchemy import Engine
 
 from core.config.settings import MAX_PRESIGNED_URL_TTL, load_settings
-from core.db.repository import MAX_OFFSET, RecordRepository
+from core.db.repository import MAX_OFFSET
 from core.domain.errors import InputError, InvalidSetting
 from core.domain.records import HistoryQuery
 from tests.integration.test_cli import run_cli
 from tests.integration.test_repository import new_record
-
-
-@pytest.fixture
-def repository(migrated_engine: Engine) -> RecordRepository:
-    return RecordRepository(migrated_engine)
 
 
 def test_nul_in_search_text_finds_the_words_around_it(repository):

@@ -12,6 +12,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from core.models.download import DownloadProgress, downloads, listen
@@ -33,9 +34,23 @@ def online_env(endpoint: str, tmp_path: Path, **settings: str) -> dict[str, str]
     }
 
 
-def check_load_models(env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+# `python -m core check --load-models` with the hub's metadata timeout shortened to `seconds`: the app's own
+# command line and bound, just not 30 s of waiting on a hub that never answers.
+_WITH_METADATA_TIMEOUT = (
+    "import runpy, sys; import core.models.download as download; "
+    "download.METADATA_TIMEOUT_S = float(sys.argv.pop(1)); runpy.run_module('core', run_name='__main__')"
+)
+
+
+def check_load_models(
+    env: dict[str, str], cwd: Path, *, metadata_timeout_s: float | None = None
+) -> subprocess.CompletedProcess[str]:
+    if metadata_timeout_s is None:
+        command = [sys.executable, "-m", "core", "check", "--load-models"]
+    else:
+        command = [sys.executable, "-c", _WITH_METADATA_TIMEOUT, str(metadata_timeout_s), "check", "--load-models"]
     return subprocess.run(
-        [sys.executable, "-m", "core", "check", "--load-models"],
+        command,
         cwd=cwd,
         env=env,
         capture_output=True,
@@ -128,10 +143,13 @@ def test_a_hub_that_answers_nothing_fails_the_load_instead_of_hanging(tmp_path: 
     silent.listen()  # connections are accepted by the kernel and never answered
     endpoint = f"http://127.0.0.1:{silent.getsockname()[1]}"
     env = online_env(endpoint, tmp_path, SPEECH_ENGINE="faster-whisper", CAPTION_ENGINE="replicate")
+    started = time.monotonic()
     try:
-        result = check_load_models(env, tmp_path)
+        result = check_load_models(env, tmp_path, metadata_timeout_s=1.0)
     finally:
         silent.close()
+    elapsed = time.monotonic() - started
 
     report = json.loads(result.stdout)
     assert result.returncode == 1 and "WHISPER_MODEL=base could not be loaded" in report["speech_model"]["detail"]
+    assert elapsed < 25  # ended by the (shortened) bound, not by some other, longer wait

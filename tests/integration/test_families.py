@@ -4,17 +4,11 @@ from __future__ import annotations
 
 import uuid
 
-import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import text
 
 from core.db.engine import MIGRATIONS_DIR, migrate
 from core.db.repository import RecordRepository
 from core.domain.records import HistoryQuery, NewRecord
-
-
-@pytest.fixture
-def repository(migrated_engine: Engine) -> RecordRepository:
-    return RecordRepository(migrated_engine)
 
 
 def save(repository: RecordRepository, parent: int | None = None, instruction: str | None = None) -> int:

@@ -23,7 +23,7 @@ from core.domain.ports import GenerationRequest
 from core.domain.records import HistoryQuery, ImageRecordView, NewRecord
 from tests.app.conftest import finish_runs, page
 from tests.fakes import FakeCaptioner, FakeGenerator, FakeTranscriber
-from tests.fixtures.postgres import POSTGRES_PORT
+from tests.fixtures.postgres import postgres_port
 from tests.fixtures.replicate_server import FakeReplicate
 from tests.fixtures.s3 import moto_auth, s3_client, spaces_env
 from ui.navigation import CREATE_PAGE
@@ -104,12 +104,12 @@ def all_records(services: Services) -> list[ImageRecordView]:
 
 
 def with_port(database_url: str, port: int) -> str:
-    return database_url.replace(f"127.0.0.1:{POSTGRES_PORT}/", f"127.0.0.1:{port}/")
+    return database_url.replace(f"127.0.0.1:{postgres_port()}/", f"127.0.0.1:{port}/")
 
 
 @pytest.fixture
 def database_relay() -> Iterator[TcpRelay]:
-    relay = TcpRelay(POSTGRES_PORT)
+    relay = TcpRelay(postgres_port())
     try:
         yield relay
     finally:

@@ -24,11 +24,6 @@ from tests.fakes import FakeCaptioner, FakeGenerator, FakeStore, FakeTranscriber
 from tests.fixtures.s3 import s3_client
 
 
-@pytest.fixture
-def repository(migrated_engine: Engine) -> RecordRepository:
-    return RecordRepository(migrated_engine)
-
-
 def pipeline_for(repository: RecordRepository, store: object) -> Pipeline:
     return Pipeline(
         store=store,  # type: ignore[arg-type]

@@ -10,7 +10,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine
 
 from core.app.gc import collect_garbage, find_orphans
 from core.app.images import new_object_keys
@@ -34,11 +33,6 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> ImageStore:
     if request.param == "local":
         return LocalStore(tmp_path / "images")
     return SpacesStore(request.getfixturevalue("spaces_settings"))
-
-
-@pytest.fixture
-def repository(migrated_engine: Engine) -> RecordRepository:
-    return RecordRepository(migrated_engine)
 
 
 def noted_upload(store: ImageStore, repository: RecordRepository, key: str, data: bytes = b"image") -> str:

@@ -17,11 +17,7 @@ from core.db.repository import RecordRepository
 from core.db.schema import ImageRecord
 from core.domain.errors import DatabaseError, InputError
 from core.domain.records import HistoryQuery, ImageRecordView, NewRecord
-
-
-@pytest.fixture
-def repository(migrated_engine: Engine) -> RecordRepository:
-    return RecordRepository(migrated_engine)
+from tests.fixtures.postgres import postgres_database_url
 
 
 def new_record(**fields: object) -> NewRecord:
@@ -334,7 +330,7 @@ def test_unreachable_postgresql_names_host_and_port_but_never_the_password() -> 
 
 @pytest.mark.postgres
 def test_a_missing_postgresql_database_is_named_with_what_to_do(postgres_server: str) -> None:
-    engine = create_engine_for("postgresql+psycopg://postgres:hunter2@127.0.0.1:5432/no_such_database_here")
+    engine = create_engine_for(postgres_database_url("no_such_database_here", user="postgres:hunter2"))
 
     with pytest.raises(DatabaseError, match=r"'no_such_database_here' does not exist.*DB_NAME") as raised:
         check_database(engine)
@@ -357,7 +353,7 @@ def test_sqlite_engine_creates_its_folder_and_uses_wal(tmp_path: Path) -> None:
 
 @pytest.mark.postgres
 def test_an_unknown_postgresql_user_is_told_to_check_the_login(postgres_server: str) -> None:
-    engine = create_engine_for("postgresql+psycopg://nobody_here:hunter2@127.0.0.1:5432/postgres")
+    engine = create_engine_for(postgres_database_url("postgres", user="nobody_here:hunter2"))
 
     with pytest.raises(DatabaseError, match=r"refused the login for user 'nobody_here'.*DB_USER") as raised:
         check_database(engine)

@@ -19,7 +19,7 @@ from streamlit.testing.v1 import AppTest
 
 from core.config.settings import SpacesSettings
 from tests.app.conftest import ROOT, finish_runs, page, signed_in
-from tests.fixtures.postgres import POSTGRES_HOST, POSTGRES_PORT, create_database, drop_database
+from tests.fixtures.postgres import admin_conninfo, create_database, drop_database, postgres_database_url, postgres_port
 from tests.fixtures.replicate_server import FakeReplicate
 from tests.fixtures.s3 import spaces_env
 from ui.navigation import CREATE_PAGE, HISTORY_PAGE, HOME_PAGE, STATUS_PAGE
@@ -72,12 +72,12 @@ def secret_database(postgres_server: str) -> Iterator[str]:
     """A database owned by a role that has a password, reached through a URL that carries it."""
     role = f"secret_role_{uuid.uuid4().hex[:10]}"
     name = create_database("secrets").rsplit("/", 1)[1]
-    admin = f"host={POSTGRES_HOST} port={POSTGRES_PORT} user=postgres dbname=postgres"
+    admin = admin_conninfo()
     with psycopg.connect(admin, autocommit=True) as connection:
         connection.execute(sql.SQL("CREATE ROLE {} LOGIN PASSWORD {}").format(sql.Identifier(role), DB_PASSWORD))
         connection.execute(sql.SQL("ALTER DATABASE {} OWNER TO {}").format(sql.Identifier(name), sql.Identifier(role)))
     try:
-        yield f"postgresql+psycopg://{role}:{DB_PASSWORD}@{POSTGRES_HOST}:{POSTGRES_PORT}/{name}"
+        yield postgres_database_url(name, user=f"{role}:{DB_PASSWORD}")
     finally:
         drop_database(name)
         with psycopg.connect(admin, autocommit=True) as connection:
@@ -122,7 +122,7 @@ def configure(
     """Set the environment of one scenario; every secret has a known, searchable value."""
     replicate.token = REPLICATE_TOKEN  # the only token the fake accepts
     if scenario == "database_down":
-        database_url = database_url.replace(f":{POSTGRES_PORT}/", f":{closed_port()}/")
+        database_url = database_url.replace(f":{postgres_port()}/", f":{closed_port()}/")
     environ = {
         **spaces_env(spaces),
         "SPACES_SECRET": SPACES_SECRET,  # moto checks no signatures here, so any secret works
