@@ -110,6 +110,11 @@ def revoke_link(links: ShareLinks, url_or_token: str, *, now: datetime | None = 
         raise InputError("No live share link has this address: it may have expired or been revoked already.")
 
 
+def revoke_link_id(links: ShareLinks, link_id: int, *, now: datetime | None = None) -> bool:
+    """End one link as History lists it (by id); False when it had ended already."""
+    return links.revoke_id(link_id=link_id, now=now or _now())
+
+
 def open_link(
     links: ShareLinks, records: Records, token: str, *, now: datetime | None = None
 ) -> SharedImages | ExpiredLink | None:

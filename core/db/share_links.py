@@ -10,7 +10,7 @@ from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import ColumnElement, Engine, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.db.engine import WRITE_TRANSACTION
@@ -52,10 +52,16 @@ class SqlShareLinks:
             return _links(session, list(session.scalars(statement)))
 
     def revoke(self, *, token_digest: str, now: datetime) -> bool:
+        return self._revoke(ShareLinkRow.token_digest == token_digest, now=now)
+
+    def revoke_id(self, *, link_id: int, now: datetime) -> bool:
+        return self._revoke(ShareLinkRow.id == link_id, now=now)
+
+    def _revoke(self, which: ColumnElement[bool], *, now: datetime) -> bool:
+        """End the live link `which` picks; False when there is none (already ended, expired or unknown)."""
         statement = (
             update(ShareLinkRow)
-            .where(ShareLinkRow.token_digest == token_digest, ShareLinkRow.revoked_at.is_(None))
-            .where(ShareLinkRow.expires_at > now)
+            .where(which, ShareLinkRow.revoked_at.is_(None), ShareLinkRow.expires_at > now)
             .values(revoked_at=now)
         )
         with database_errors(self._engine, "revoking a share link"), self._writing() as session:

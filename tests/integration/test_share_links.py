@@ -89,6 +89,15 @@ def test_revoking_by_address_or_token_ends_the_link_once(links: SqlShareLinks, r
         sharing.revoke_link(links, by_url.token)
 
 
+def test_history_revokes_a_link_by_its_id_once(links: SqlShareLinks, repository: RecordRepository) -> None:
+    (kite,) = saved(repository, "kite")
+    made = sharing.create_link(links, repository, record_ids=[kite], expires_in=WEEK, app_url=APP_URL)
+
+    assert sharing.revoke_link_id(links, made.link.link_id) is True
+    assert sharing.revoke_link_id(links, made.link.link_id) is False
+    assert sharing.open_link(links, repository, made.token) is None
+
+
 def test_live_links_of_an_image_carry_their_view_counts(links: SqlShareLinks, repository: RecordRepository) -> None:
     kite, boat = saved(repository, "kite", "boat")
     both = sharing.create_link(links, repository, record_ids=[kite, boat], expires_in=WEEK, app_url=APP_URL)
