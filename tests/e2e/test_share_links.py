@@ -68,6 +68,11 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
+def changed(url: str) -> str:
+    """The link with its token's last character changed."""
+    return url[:-1] + ("A" if url[-1] != "A" else "B")
+
+
 def png(shade: int) -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", (48, 32), (shade, 90, 160)).save(buffer, format="PNG")
@@ -156,8 +161,7 @@ def test_revoked_changed_unknown_and_deleted_links_get_the_same_bare_404_and_exp
     _, boat, tower, _ = shared.ids
     revoked = shared.share(boat)
     sharing.revoke_link(shared.services.shares, revoked.url)
-    changed = shared.share(boat)
-    changed_url = changed.url[:-1] + ("A" if changed.url[-1] != "A" else "B")
+    changed_url = changed(shared.share(boat).url)
     expired = shared.share(boat, expires_in=timedelta(minutes=30), now=datetime.now(UTC) - timedelta(hours=1))
     doomed = shared.share(tower, boat)
     assert fetch(doomed.url)[0] == 200
@@ -200,3 +204,33 @@ def test_a_stranger_opens_a_link_in_a_fresh_browser_and_sees_the_images_and_noth
             expect(page.get_by_role("heading", name="This app is private")).to_be_visible()
         finally:
             context.close()
+
+
+def test_without_app_password_a_link_is_still_scoped_and_expiring(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    services = build_services(load_settings({"DATA_DIR": str(data_dir)}, dotenv_path=None))
+    ids = []
+    for n, prompt in enumerate(["a kite", "a boat"]):
+        key, _ = new_object_keys("png")
+        services.store.put(key, png(n), "image/png")
+        record = NewRecord(prompt=prompt, image_filename=key, description="", idempotency_key=f"open-{n}")
+        ids.append(services.records.add(record=record)[0].id)
+    clean = {name: value for name, value in os.environ.items() if name not in {spec.name for spec in SETTINGS}}
+    env = {**clean, "DATA_DIR": str(data_dir), "PRELOAD_MODELS": "false", "HF_HUB_OFFLINE": "1"}
+    log = Path(__file__).resolve().parents[1] / "artifacts" / "e2e" / "streamlit-share-links-open.log"
+    try:
+        with running_streamlit(env, tmp_path / "app", log) as server:
+            shares, records = services.shares, services.records
+            live = sharing.create_link(shares, records, record_ids=[ids[0]], expires_in=WEEK, app_url=server.url)
+            an_hour_ago = datetime.now(UTC) - timedelta(hours=1)
+            expired = sharing.create_link(
+                shares, records, record_ids=[ids[0]], expires_in=timedelta(minutes=1), app_url=server.url, now=an_hour_ago
+            )
+            status, _, body = fetch(live.url)
+            assert status == 200 and "a kite" in body.decode() and "a boat" not in body.decode()
+            assert fetch(f"{live.url}/image/2")[0] == 404
+            assert fetch(expired.url)[0] == 410
+            assert fetch(changed(live.url))[0] == 404
+            assert_no_tracebacks(server)
+    finally:
+        services.database.dispose()
