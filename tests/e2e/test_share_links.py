@@ -223,8 +223,9 @@ def test_without_app_password_a_link_is_still_scoped_and_expiring(tmp_path: Path
             shares, records = services.shares, services.records
             live = sharing.create_link(shares, records, record_ids=[ids[0]], expires_in=WEEK, app_url=server.url)
             an_hour_ago = datetime.now(UTC) - timedelta(hours=1)
+            minute = timedelta(minutes=1)
             expired = sharing.create_link(
-                shares, records, record_ids=[ids[0]], expires_in=timedelta(minutes=1), app_url=server.url, now=an_hour_ago
+                shares, records, record_ids=[ids[0]], expires_in=minute, app_url=server.url, now=an_hour_ago
             )
             status, _, body = fetch(live.url)
             assert status == 200 and "a kite" in body.decode() and "a boat" not in body.decode()
