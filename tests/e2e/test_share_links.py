@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -235,3 +236,51 @@ def test_without_app_password_a_link_is_still_scoped_and_expiring(tmp_path: Path
             assert_no_tracebacks(server)
     finally:
         services.database.dispose()
+
+
+def test_a_team_member_shares_a_comparison_from_history_a_stranger_opens_it_and_revoking_ends_it(
+    shared: SharingServer, chromium_executable: str, artifacts: Path
+) -> None:
+    from playwright.sync_api import expect
+
+    kite, boat = shared.ids[0], shared.ids[1]
+    compare = f"/history?compare={boat},{kite}"
+    with launched_browser(chromium_executable, None) as browser:
+        member = browser.new_context(viewport={"width": 1400, "height": 1000})
+        member.set_default_timeout(STEP_MS)
+        page = member.new_page()
+        stranger = browser.new_context()
+        stranger.set_default_timeout(STEP_MS)
+        try:
+            page.goto(shared.server.url + compare)
+            page.get_by_label("Password", exact=True).fill(PASSWORD)
+            page.get_by_role("button", name="Enter").click()
+            main = page.get_by_test_id("stMain")
+            expect(main.get_by_role("heading", name="Compare")).to_be_visible()
+            main.get_by_text("🔗 Share these 2 images").click()
+            main.get_by_role("button", name="Create link").click()
+            code = main.get_by_test_id("stCode").filter(has_text="/s/")
+            expect(code).to_be_visible()
+            url = code.inner_text().strip()
+            # No APP_URL on this server: the link starts with the address the browser used.
+            assert url.startswith(f"{shared.server.url}/s/"), url
+            page.screenshot(path=str(artifacts / "share-link-panel.png"), full_page=True)
+
+            seen = stranger.new_page()
+            seen.goto(url)
+            expect(seen.get_by_role("img")).to_have_count(2)
+            expect(seen.get_by_text("a boat")).to_be_visible()
+            seen.reload()
+            page.reload()
+            expect(main.get_by_text("🔗 Share these 2 images")).to_be_visible()
+            main.get_by_text("🔗 Share these 2 images").click()
+            expect(main.get_by_text(re.compile(r"· 2 views · until"))).to_be_visible()
+            main.get_by_role("button", name="Revoke").click()
+            expect(main.get_by_text("No live links.")).to_be_visible()
+
+            assert seen.goto(url).status == 404
+            expect(seen.get_by_text("Not found.")).to_be_visible()
+            assert seen.get_by_role("img").count() == 0
+        finally:
+            stranger.close()
+            member.close()
