@@ -1,4 +1,4 @@
-"""The served app: Home.py's pages behind one access gate, the HTTP sign-in form, /readyz and start-up warm-up.
+"""The served app: Home.py's pages behind one access gate, the HTTP sign-in form, /readyz, share links, warm-up.
 
 `streamlit run app.py` (or `uvicorn app:app`) serves this; `streamlit run Home.py` still serves the
 pages alone for development, with the in-page password form and models loading on the first visit.
@@ -14,6 +14,7 @@ from starlette.middleware import Middleware
 from core.app.process import serve_pages_behind_http_gate
 from web.gate import AccessGate
 from web.readiness import WarmUp
+from web.shared_view import ROUTES as SHARED_VIEW_ROUTES
 from web.sign_in import ROUTES as SIGN_IN_ROUTES
 
 warm_up = WarmUp()
@@ -30,7 +31,7 @@ async def lifespan(app: object) -> AsyncIterator[None]:
 
 app = st.App(
     Path(__file__).resolve().parent / "Home.py",
-    routes=[*SIGN_IN_ROUTES, *warm_up.routes],
+    routes=[*SIGN_IN_ROUTES, *warm_up.routes, *SHARED_VIEW_ROUTES],
     middleware=[Middleware(AccessGate)],
     lifespan=lifespan,
 )

@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 
 SIGN_IN, SIGN_OUT, READY = "/sign-in", "/sign-out", "/readyz"
 OPEN_PATHS = frozenset({SIGN_IN, SIGN_OUT, READY, "/_stcore/health", "/_stcore/script-health-check"})
+SHARED_PREFIX = "/s/"  # share links (web/shared_view.py): open, each scoped to its own token and images
 # Streamlit's own endpoints; each needs a pass. Anything else without a dot is a page of the app.
 STREAMLIT_PREFIXES = ("/_stcore/", "/media/", "/component/", "/auth/", "/oauth2callback")
 # With st.login, what needs Streamlit's login cookie before Streamlit sees the request: files go in and out
@@ -109,7 +110,7 @@ def cleared_cookie_header(*, secure: bool) -> str:
 
 
 def is_open(path: str) -> bool:
-    if path in OPEN_PATHS or path.startswith("/static/"):
+    if path in OPEN_PATHS or path.startswith(("/static/", SHARED_PREFIX)):
         return True
     if path.startswith(STREAMLIT_PREFIXES):
         return False

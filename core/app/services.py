@@ -22,6 +22,7 @@ from core.domain.ports import (
     PromptModel,
     Transcriber,
 )
+from core.domain.sharing import ShareLinks
 
 # Adapters are imported where they are built, not here: `python -m core transcribe` goes through this module
 # and would otherwise pay for SQLAlchemy, boto3, Pillow and the Replicate client (about 0.6 s) it never uses.
@@ -223,6 +224,7 @@ class Services:
     store: ImageStore
     records: ImageRecords
     access: AccessLedger  # the shared-password budget and signed-out passes
+    shares: ShareLinks  # links for people without the password (core.app.sharing)
     generator: ImageGenerator
     transcriber: Callable[[], Transcriber]
     captioner: Callable[[], Captioner]
@@ -267,6 +269,7 @@ def build_services(
     from core.db.access_ledger import SqlAccessLedger
     from core.db.engine import SqlDatabase, migrate
     from core.db.repository import RecordRepository
+    from core.db.share_links import SqlShareLinks
 
     engine = _build_engine(settings)
     if run_migrations:
@@ -277,6 +280,7 @@ def build_services(
         store=build_image_store(settings),
         records=RecordRepository(engine),
         access=SqlAccessLedger(engine),
+        shares=SqlShareLinks(engine),
         generator=build_generator(settings),
         transcriber=transcriber or Lazy(lambda: load_transcriber_for(settings)),
         captioner=captioner or Lazy(lambda: load_captioner_for(settings)),

@@ -58,6 +58,11 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             if given
         ]
         require_prompt_model(settings, " and ".join(asked))
+    if args.command == "share":
+        from core.cli.share import refuse_without_app_url, run_share
+
+        refuse_without_app_url(args, settings.app_url)
+        return run_share(args, build_services(settings))
     services = build_services(settings)
     if args.command == "edit":
         from core.cli.edit import run_edit

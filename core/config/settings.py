@@ -97,6 +97,7 @@ class Settings:
     preload_models: bool = True
     presigned_url_ttl: int = 3600
     app_password: Secret | None = None
+    app_url: str | None = None  # the address people use, for absolute share links; None: not known
     max_audio_seconds: float = float(MAX_AUDIO_SECONDS)
     max_upload_mb: int = MAX_UPLOAD_MB
     max_prompt_chars: int = 1000

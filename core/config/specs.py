@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from core.config.values import Secret, choice, flag, optional_int, positive_int
 from core.domain.errors import InvalidSetting
@@ -97,6 +98,19 @@ def presigned_url_ttl(values: Mapping[str, str], spec: SettingSpec, default: obj
     return ttl
 
 
+def app_url(values: Mapping[str, str], spec: SettingSpec, default: object) -> object:
+    """APP_URL as an origin without a trailing slash: http(s), a host, no query; links are built on it."""
+    given = values.get(spec.name)
+    if given is None:
+        return None
+    parts = urlsplit(given)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise InvalidSetting(
+            f"APP_URL must be the address people open the app at, such as https://images.example.com; got '{given}'."
+        )
+    return given.rstrip("/")
+
+
 def prompt_template(values: Mapping[str, str], spec: SettingSpec, default: object) -> object:
     """PROMPT_TEMPLATE as text: the variable itself, or the file it names (read now, so a typo stops the start)."""
     given = values.get(spec.name)
@@ -158,6 +172,7 @@ SETTINGS: tuple[SettingSpec, ...] = (
     SettingSpec("MAX_UPLOAD_MB", LIMITS, "largest upload; keep `server.maxUploadSize` in `.streamlit/config.toml` equal (10 MB holds a 300 s browser recording)", whole),
     SettingSpec("MAX_PROMPT_CHARS", LIMITS, "longest prompt. About 65 s of speech fills it: a longer transcript is shown whole, flagged, and must be shortened before generating", whole),
     SettingSpec("APP_PASSWORD", ACCESS, "a shared password every visitor must type (served by app.py: at `/sign-in`, before any Streamlit endpoint answers)", secret, secret=True),
+    SettingSpec("APP_URL", ACCESS, "the address people open the app at, say `https://images.example.com`: share links (`python -m core share`, History's Share) start with it; unset, the pages use the browser's address and the command refuses to share", app_url),
     SettingSpec("PROMPT_MODEL", MODELS, "the prompt model on Replicate (translation, Improve prompt); an official model, run by name", text),
     SettingSpec("TRANSLATE_PROMPTS", MODELS, "`auto`: a transcript in another language is translated to English by itself (with Undo); `off`: only when *Translate to English* is clicked", one_of, choices=TRANSLATE_MODES),
     SettingSpec("PROMPT_TEMPLATE", MODELS, "the instruction *Improve prompt* follows: the text itself, or a path to a text file (read at start; a path that cannot be read stops the start)", prompt_template, shown_default="the repository's `core/domain/prompt_template.txt`"),

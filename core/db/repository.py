@@ -17,6 +17,7 @@ from core.db.error_messages import database_errors
 from core.db.family import family_ids, orphan_children
 from core.db.history_filters import history_conditions
 from core.db.schema import ImageRecord, UtcDateTime, utc_now
+from core.db.share_links import end_links_of
 from core.db.tags import retag, tag_counts_statement
 from core.domain.errors import InputError
 from core.domain.records import (
@@ -131,6 +132,7 @@ class RecordRepository:
         with database_errors(self._engine, "deleting saved images"), self._writing() as session:
             for batch in _id_batches(record_ids):
                 orphan_children(session, batch)
+                end_links_of(session, batch)  # a link never outlives an image it shows
                 statement = delete(ImageRecord).where(ImageRecord.id.in_(batch)).returning(ImageRecord.id)
                 deleted.extend(session.scalars(statement))
         return sorted(deleted)

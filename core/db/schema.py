@@ -12,6 +12,7 @@ from sqlalchemy import (
     DateTime,
     Dialect,
     Float,
+    ForeignKey,
     Index,
     Integer,
     String,
@@ -147,6 +148,38 @@ class RevokedPass(Base):
 
     pass_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     expires_at: Mapped[float] = mapped_column(Float, index=True)
+
+
+# --- Share links (core/db/share_links.py): tokens kept as SHA-256 digests, never the token itself ---
+
+
+class ShareLinkRow(Base):
+    """One link for people without the password: which images, until when, by whom, how often opened."""
+
+    __tablename__ = "share_links"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_digest: Mapped[str] = mapped_column(String(64))
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now)
+    created_by: Mapped[str | None] = mapped_column(String(255))
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    views: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+    __table_args__ = (Index("ix_share_links_token_digest", "token_digest", unique=True),)
+
+
+class SharedImageRow(Base):
+    """An image a link shows, at its place in the set. No foreign key to image_records: a deletion revokes
+    the link in its own transaction (core/db/share_links.py), and the link's history stays."""
+
+    __tablename__ = "share_link_images"
+
+    link_id: Mapped[int] = mapped_column(Integer, ForeignKey("share_links.id", ondelete="CASCADE"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    record_id: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (Index("ix_share_link_images_record_id", "record_id"),)
 
 
 def _check_mapping() -> None:

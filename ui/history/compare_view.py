@@ -11,6 +11,7 @@ from core.app.services import Services
 from core.domain.comparison import MAX_COMPARED, MIN_COMPARED, parse_compare_ids, record_facts
 from core.domain.errors import InputError
 from core.domain.records import ImageRecordView
+from ui.history.share_panel import share_panel
 from ui.record_display import thumbnail_url
 from ui.side_by_side import ComparedImage, side_by_side
 
@@ -68,4 +69,6 @@ def show_comparison(current: Services) -> None:
     link.caption("Share this comparison:")
     link.code(compare_link(ids), language=None)
     close.button("Close compare", key="history_compare_close", on_click=_close)
+    if shown:
+        share_panel(current, [record.id for record in shown], key="history_compare_share")
     st.divider()

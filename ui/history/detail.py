@@ -16,6 +16,7 @@ from ui.create.flow import REUSE, record_settings
 from ui.feedback import user_message
 from ui.history.actions import change_tags, remember_outcome, show_flash, toggle_star
 from ui.history.family import lineage
+from ui.history.share_panel import share_panel
 from ui.history.view import CONFIRM_KEY, OPEN_KEY, PAGE_IDS_KEY, close_detail, open_record
 from ui.navigation import CREATE_PAGE
 from ui.record_display import download_name, escape_markdown, record_facts
@@ -98,6 +99,7 @@ def detail_view(current: Services, record: ImageRecordView) -> None:
     st.markdown(f"**Caption:** {escape_markdown(record.description) or '_none_'}")
     lineage(current, record)
     _actions(current, record, image_bytes, missing)
+    share_panel(current, [record.id], key="history_share")
     _change(current, record, image_bytes, missing)
 
 
