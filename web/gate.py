@@ -17,7 +17,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from http.cookies import CookieError, SimpleCookie
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import streamlit as st
 from starlette.concurrency import run_in_threadpool
@@ -108,6 +108,31 @@ def cleared_cookie_header(*, secure: bool) -> str:
     return "; ".join([*parts, "Secure"] if secure else parts)
 
 
+def safe_next(target: str | None) -> str:
+    """`target` when it is a path of this app (query kept), else `/`: never another site, never a loop.
+
+    Every address the gate and the sign-in form redirect to passes through here.
+    """
+    if not target or "\\" in target or any(ord(c) < 32 or ord(c) == 127 for c in target):
+        return "/"
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not parts.path.startswith("/") or target.startswith("//"):
+        return "/"
+    if parts.path in (SIGN_IN, SIGN_OUT):
+        return "/"
+    return target
+
+
+def marked_page_address(path: str) -> str:
+    """The too-many-parameters marker on this page (the parsed path, quoted again), or on `/` when the path is
+    not one of this app's: `//evil.example/x` (or `/%2Fevil.example/x`, `/%5Cevil.example/x`) never leaves the site.
+    """
+    marked = marked_address(quote(path, safe="/-._~!$'()*+,;=:@"))
+    if safe_next(path) != path or safe_next(marked) != marked:
+        return marked_address("/")
+    return marked
+
+
 def is_open(path: str) -> bool:
     if path in OPEN_PATHS or path.startswith("/static/"):
         return True
@@ -126,10 +151,6 @@ class AccessGate:
             await self.app(scope, receive, send)
             return
         path: str = scope["path"]
-        if scope["type"] == "http" and self._query_dropped_by_streamlit(scope, path):
-            # Streamlit would silently drop the whole query and show everything; the page says so instead.
-            await _answer(send, 303, b"", [(b"location", marked_address(path).encode())])
-            return
         if is_open(path):  # open in every mode: no settings to read for the static bundle's many files
             await self.app(scope, receive, send)
             return
@@ -139,15 +160,19 @@ class AccessGate:
             # The pages say what to fix; the gate must not open because the configuration is broken.
             mode = None
         if mode is None or mode.name == "password":
-            if mode is not None and await self._holds_pass(scope, mode):
-                await self.app(scope, receive, send)
-            else:
-                await self._refuse(scope, send, path)
-            return
-        if mode.name == "login" and path.startswith(LOGIN_PREFIXES) and not has_login_cookie(self._cookies(scope)):
+            allowed = mode is not None and await self._holds_pass(scope, mode)
+        else:
+            allowed = not (
+                mode.name == "login" and path.startswith(LOGIN_PREFIXES) and not has_login_cookie(self._cookies(scope))
+            )
+        if not allowed:
             await self._refuse(scope, send, path)
-            return
-        await self.app(scope, receive, send)
+        elif scope["type"] == "http" and self._query_dropped_by_streamlit(scope, path):
+            # Streamlit would silently drop the whole query and show everything; the page says so instead.
+            # After the pass check (a stranger only ever gets the sign-in form), and never off the site.
+            await _answer(send, 303, b"", [(b"location", marked_page_address(path).encode("latin-1"))])
+        else:
+            await self.app(scope, receive, send)
 
     @staticmethod
     def _query_dropped_by_streamlit(scope: Scope, path: str) -> bool:

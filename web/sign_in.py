@@ -31,22 +31,11 @@ from web.gate import (
     cleared_cookie_header,
     current_mode,
     pass_cookie_header,
+    safe_next,
     valid_pass,
 )
 
 MAX_FORM_BYTES = 8 * 1024  # a password, a name and an address; nothing bigger is read
-
-
-def safe_next(target: str | None) -> str:
-    """`target` when it is a path of this app (query kept), else `/`: never another site, never a loop."""
-    if not target or "\\" in target or any(ord(c) < 32 for c in target):
-        return "/"
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not parts.path.startswith("/") or target.startswith("//"):
-        return "/"
-    if parts.path in (SIGN_IN, SIGN_OUT):
-        return "/"
-    return target
 
 
 def _is_https(request: Request) -> bool:
@@ -56,9 +45,13 @@ def _is_https(request: Request) -> bool:
 
 def _same_origin(request: Request) -> bool:
     """A form posted from another site (its Origin header names it) is not ours to answer."""
+    if request.headers.get("sec-fetch-site") == "cross-site":
+        return False
     origin = request.headers.get("origin")
-    if origin is None or origin == "null":
+    if origin is None:  # an older browser or a command-line client; SameSite=Lax keeps the pass off cross-site posts
         return True
+    if origin == "null":  # a sandboxed iframe, a cross-site redirect, a file: nobody we can name as ourselves
+        return False
     # Host names, not ports: nginx passes `Host: $host`, which drops the port the browser's Origin keeps.
     host = urlsplit(f"//{request.headers.get('host', '')}").hostname
     return host is not None and urlsplit(origin).hostname == host
