@@ -97,6 +97,7 @@ class Settings:
     preload_models: bool = True
     presigned_url_ttl: int = 3600
     app_password: Secret | None = None
+    trusted_proxies: tuple[str, ...] = ()  # CIDR blocks whose X-Forwarded-For is believed (web.client_address)
     max_audio_seconds: float = float(MAX_AUDIO_SECONDS)
     max_upload_mb: int = MAX_UPLOAD_MB
     max_prompt_chars: int = 1000

@@ -184,3 +184,24 @@ def test_a_post_from_a_sandboxed_frame_or_a_cross_site_page_is_refused_like_a_fo
 
     assert signed_in.status_code == 403 and "set-cookie" not in signed_in.headers
     assert signed_out.status_code == 403 and "set-cookie" not in signed_out.headers
+
+
+@pytest.mark.parametrize("expiry", [float("inf"), 10**400, "99999999999"], ids=["Infinity", "10^400", "a string"])
+def test_a_correctly_signed_pass_with_a_malformed_expiry_gets_401_not_500_nor_endless_access(
+    tmp_path, monkeypatch: pytest.MonkeyPatch, expiry: object
+) -> None:
+    from core.access.password import _serializer
+    from core.app import process
+    from core.config.settings import Secret
+
+    monkeypatch.setenv("DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("APP_PASSWORD", "right")
+    current = process.services_for(process.current_settings({}))
+    process.migrate_once(current)
+    forged = _serializer(Secret("right"), current.access.pass_secret()).dumps({"n": None, "e": expiry, "i": "x"})
+    client = TestClient(AccessGate(Starlette(routes=[Route("/{path:path}", _streamlit, methods=["GET", "PUT"])])))
+
+    client.cookies.set("speak_access", str(forged))
+    upload = client.put("/_stcore/upload_file/s/f", content=b"x")
+
+    assert upload.status_code == 401
