@@ -28,7 +28,7 @@ from core.access.password import PASS_LIFETIME_S, AccessPass
 from core.access.policy import PASS_COOKIE
 from core.app import process
 from core.config.settings import Settings
-from core.domain.errors import ConfigError
+from core.domain.errors import AppError, ConfigError
 from core.domain.link_limits import marked_address, query_would_be_dropped
 
 log = logging.getLogger(__name__)
@@ -80,10 +80,20 @@ def parse_cookies(header: str) -> dict[str, str]:
 
 
 def valid_pass(settings: Settings, token: str | None) -> AccessPass | None:
-    """The policy's answer for this token (a database lookup: call it off the event loop)."""
+    """The policy's answer for this token (a database lookup: call it off the event loop).
+
+    The pass secret and the sign-outs live in the database: until it is reachable and migrated (a replica
+    just started), no pass can be checked, so none counts (the visitor is sent to the form, never a 500).
+    """
     if settings.app_password is None or not token:
         return None
-    return policy.valid_pass(token, settings, process.services_for(settings).access, now=time.time())
+    try:
+        services = process.services_for(settings)
+        process.migrate_once(services)
+        return policy.valid_pass(token, settings, services.access, now=time.time())
+    except AppError as exc:
+        log.warning("A pass could not be checked: %s", exc)
+        return None
 
 
 def has_login_cookie(cookies: Mapping[str, str]) -> bool:

@@ -205,3 +205,16 @@ def test_a_correctly_signed_pass_with_a_malformed_expiry_gets_401_not_500_nor_en
     upload = client.put("/_stcore/upload_file/s/f", content=b"x")
 
     assert upload.status_code == 401
+
+
+def test_a_pass_that_cannot_be_checked_because_the_database_is_down_gets_401_not_500(
+    tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("APP_PASSWORD", "right")
+    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://nobody@127.0.0.1:1/nothing")  # refused at once
+    client = TestClient(AccessGate(Starlette(routes=[Route("/{path:path}", _streamlit, methods=["GET", "PUT"])])))
+    client.cookies.set("speak_access", "e30.e30")
+
+    assert client.put("/_stcore/upload_file/s/f", content=b"x").status_code == 401
+    assert client.get("/history", follow_redirects=False).headers["location"] == "/sign-in?next=%2Fhistory"
