@@ -17,7 +17,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from http.cookies import CookieError, SimpleCookie
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import streamlit as st
 from starlette.concurrency import run_in_threadpool
@@ -28,7 +28,7 @@ from core.access.password import PASS_LIFETIME_S, AccessPass
 from core.access.policy import PASS_COOKIE
 from core.app import process
 from core.config.settings import Settings
-from core.domain.errors import ConfigError
+from core.domain.errors import AppError, ConfigError
 from core.domain.link_limits import marked_address, query_would_be_dropped
 
 log = logging.getLogger(__name__)
@@ -81,10 +81,20 @@ def parse_cookies(header: str) -> dict[str, str]:
 
 
 def valid_pass(settings: Settings, token: str | None) -> AccessPass | None:
-    """The policy's answer for this token (a database lookup: call it off the event loop)."""
+    """The policy's answer for this token (a database lookup: call it off the event loop).
+
+    The pass secret and the sign-outs live in the database: until it is reachable and migrated (a replica
+    just started), no pass can be checked, so none counts (the visitor is sent to the form, never a 500).
+    """
     if settings.app_password is None or not token:
         return None
-    return policy.valid_pass(token, settings, process.services_for(settings).access, now=time.time())
+    try:
+        services = process.services_for(settings)
+        process.migrate_once(services)
+        return policy.valid_pass(token, settings, services.access, now=time.time())
+    except AppError as exc:
+        log.warning("A pass could not be checked: %s", exc)
+        return None
 
 
 def has_login_cookie(cookies: Mapping[str, str]) -> bool:
@@ -109,6 +119,31 @@ def cleared_cookie_header(*, secure: bool) -> str:
     return "; ".join([*parts, "Secure"] if secure else parts)
 
 
+def safe_next(target: str | None) -> str:
+    """`target` when it is a path of this app (query kept), else `/`: never another site, never a loop.
+
+    Every address the gate and the sign-in form redirect to passes through here.
+    """
+    if not target or "\\" in target or any(ord(c) < 32 or ord(c) == 127 for c in target):
+        return "/"
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not parts.path.startswith("/") or target.startswith("//"):
+        return "/"
+    if parts.path in (SIGN_IN, SIGN_OUT):
+        return "/"
+    return target
+
+
+def marked_page_address(path: str) -> str:
+    """The too-many-parameters marker on this page (the parsed path, quoted again), or on `/` when the path is
+    not one of this app's: `//evil.example/x` (or `/%2Fevil.example/x`, `/%5Cevil.example/x`) never leaves the site.
+    """
+    marked = marked_address(quote(path, safe="/-._~!$'()*+,;=:@"))
+    if safe_next(path) != path or safe_next(marked) != marked:
+        return marked_address("/")
+    return marked
+
+
 def is_open(path: str) -> bool:
     if path in OPEN_PATHS or path.startswith(("/static/", SHARED_PREFIX)):
         return True
@@ -127,10 +162,6 @@ class AccessGate:
             await self.app(scope, receive, send)
             return
         path: str = scope["path"]
-        if scope["type"] == "http" and self._query_dropped_by_streamlit(scope, path):
-            # Streamlit would silently drop the whole query and show everything; the page says so instead.
-            await _answer(send, 303, b"", [(b"location", marked_address(path).encode())])
-            return
         if is_open(path):  # open in every mode: no settings to read for the static bundle's many files
             await self.app(scope, receive, send)
             return
@@ -140,15 +171,19 @@ class AccessGate:
             # The pages say what to fix; the gate must not open because the configuration is broken.
             mode = None
         if mode is None or mode.name == "password":
-            if mode is not None and await self._holds_pass(scope, mode):
-                await self.app(scope, receive, send)
-            else:
-                await self._refuse(scope, send, path)
-            return
-        if mode.name == "login" and path.startswith(LOGIN_PREFIXES) and not has_login_cookie(self._cookies(scope)):
+            allowed = mode is not None and await self._holds_pass(scope, mode)
+        else:
+            allowed = not (
+                mode.name == "login" and path.startswith(LOGIN_PREFIXES) and not has_login_cookie(self._cookies(scope))
+            )
+        if not allowed:
             await self._refuse(scope, send, path)
-            return
-        await self.app(scope, receive, send)
+        elif scope["type"] == "http" and self._query_dropped_by_streamlit(scope, path):
+            # Streamlit would silently drop the whole query and show everything; the page says so instead.
+            # After the pass check (a stranger only ever gets the sign-in form), and never off the site.
+            await _answer(send, 303, b"", [(b"location", marked_page_address(path).encode("latin-1"))])
+        else:
+            await self.app(scope, receive, send)
 
     @staticmethod
     def _query_dropped_by_streamlit(scope: Scope, path: str) -> bool:

@@ -4,6 +4,10 @@ Uvicorn serves nothing until the lifespan's start-up returns, so the warm-up run
 own: `/_stcore/health` (liveness) answers at once, and `/readyz` answers 503 naming what is not ready
 (database, storage, each configured model) until everything is, then 200. The warm-up builds the same
 cached services and model preloader a page would (core.app.process), so a click never loads a second copy.
+
+A stranger (and a probe) learns only ready or not, part by part, and the way out for a model that failed; the
+details (hosts, names, counts, folders, schema revision) are for a signed-in visitor (a valid pass or
+Streamlit's login cookie), for everyone when the app is open anyway, and on the command line (`python -m core check`).
 """
 
 from __future__ import annotations
@@ -19,19 +23,47 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from core.access.policy import PASS_COOKIE
 from core.app.preload import FAILED, ON_FIRST_USE, READY
 from core.app.process import migrate_once, model_preloader, services_for
 from core.app.services import Services
 from core.domain.errors import AppError
 from web.gate import READY as READY_PATH
-from web.gate import current_settings
+from web.gate import current_mode, current_settings, has_login_cookie, valid_pass
 
 log = logging.getLogger(__name__)
 MODEL_PARTS = {"Speech model": "speech_model", "Caption model": "caption_model"}
+MODEL_SETTINGS = {"speech_model": "WHISPER_MODEL", "caption_model": "CAPTION_MODEL"}
+WITHHELD = "Sign in (or run `python -m core check` on the server) for the details."
+
+
+def way_out(part: str) -> str:
+    """What a newcomer whose model failed to load (often: no model hub from this machine) can do."""
+    setting = MODEL_SETTINGS.get(part, "the model's setting")
+    return (
+        f"Download the model where the model hub is reachable and set {setting} to its folder, "
+        "or run the models on Replicate instead: `make run-remote` (needs REPLICATE_API_TOKEN)."
+    )
 
 
 def _part(ready: bool, detail: str) -> dict[str, object]:
     return {"ready": ready, "detail": detail}
+
+
+def may_see_details(cookies: dict[str, str]) -> bool:
+    """Whether this visitor may read hosts, names, counts and folders: signed in, or the app is open to all.
+
+    A broken configuration or an unreachable database (a pass cannot be checked) says no: the gate stays shut.
+    """
+    try:
+        mode = current_mode()
+        if mode.name == "open":
+            return True  # every page (Status too) shows the same to anyone who opens the app
+        if mode.name == "login":
+            return has_login_cookie(cookies)
+        return valid_pass(mode.settings, cookies.get(PASS_COOKIE)) is not None
+    except AppError:
+        return False
 
 
 class WarmUp:
@@ -66,7 +98,7 @@ class WarmUp:
         for state in model_preloader(current).states():
             name = MODEL_PARTS.get(state.label, state.label)
             if state.state == FAILED:
-                parts[name] = _part(False, f"failed: {state.error}")
+                parts[name] = {**_part(False, f"failed: {state.error}"), "fix": way_out(name)}
             else:
                 # With PRELOAD_MODELS=false a model loads on its first use, deliberately: not a reason to wait.
                 parts[name] = _part(state.state in (READY, ON_FIRST_USE), state.state)
@@ -95,10 +127,14 @@ class WarmUp:
         self.start()
         yield
 
-    async def readyz(self, _request: Request) -> JSONResponse:
+    async def readyz(self, request: Request) -> JSONResponse:
         parts = await run_in_threadpool(self.report)
         not_ready = [name for name, part in parts.items() if not part["ready"]]
-        body = {"ready": not not_ready, "not_ready": not_ready, "parts": parts}
+        if not await run_in_threadpool(may_see_details, request.cookies):
+            parts = {name: {key: part[key] for key in ("ready", "fix") if key in part} for name, part in parts.items()}
+        body: dict[str, object] = {"ready": not not_ready, "not_ready": not_ready, "parts": parts}
+        if not all("detail" in part for part in parts.values()):
+            body["details"] = WITHHELD
         return JSONResponse(body, status_code=503 if not_ready else 200, headers={"Cache-Control": "no-store"})
 
     @property

@@ -8,6 +8,7 @@ rather than by a line of JavaScript: no script on the page can read or leak it. 
 from __future__ import annotations
 
 import html
+import ipaddress
 import math
 import time
 from functools import partial
@@ -31,22 +32,44 @@ from web.gate import (
     cleared_cookie_header,
     current_mode,
     pass_cookie_header,
+    safe_next,
     valid_pass,
 )
 
 MAX_FORM_BYTES = 8 * 1024  # a password, a name and an address; nothing bigger is read
 
 
-def safe_next(target: str | None) -> str:
-    """`target` when it is a path of this app (query kept), else `/`: never another site, never a loop."""
-    if not target or "\\" in target or any(ord(c) < 32 for c in target):
-        return "/"
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not parts.path.startswith("/") or target.startswith("//"):
-        return "/"
-    if parts.path in (SIGN_IN, SIGN_OUT):
-        return "/"
-    return target
+def _budget_key(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str:
+    """Whom a wrong password is counted against: an IPv4 address, or an IPv6 /64 (one machine's usual share)."""
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)
+
+
+def client_address(peer: str | None, forwarded_for: list[str], trusted_proxies: tuple[str, ...]) -> str:
+    """The sign-in's client: the peer, or when the peer is a trusted proxy, the right-most `X-Forwarded-For`
+    entry no trusted proxy added. Entries further left are whatever the client wrote, and never believed."""
+    if peer is None:
+        return "unknown"
+    networks = [ipaddress.ip_network(block) for block in trusted_proxies]
+    hops = [peer, *reversed([entry.strip() for header in forwarded_for for entry in header.split(",")])]
+    for hop in hops:
+        try:
+            address = ipaddress.ip_address(hop)
+        except ValueError:
+            return hop[:64] or "unknown"  # written by a trusted proxy, so at least not the client's choice
+        if not any(address in network for network in networks):
+            return _budget_key(address)
+        if hop is hops[-1]:
+            return _budget_key(address)  # every hop trusted: the left-most one is the client
+    return "unknown"
+
+
+def _client_of(request: Request, trusted_proxies: tuple[str, ...]) -> str:
+    forwarded = [value.decode("latin-1") for name, value in request.scope["headers"] if name == b"x-forwarded-for"]
+    return client_address(request.client.host if request.client else None, forwarded, trusted_proxies)
 
 
 def _is_https(request: Request) -> bool:
@@ -56,9 +79,13 @@ def _is_https(request: Request) -> bool:
 
 def _same_origin(request: Request) -> bool:
     """A form posted from another site (its Origin header names it) is not ours to answer."""
+    if request.headers.get("sec-fetch-site") == "cross-site":
+        return False
     origin = request.headers.get("origin")
-    if origin is None or origin == "null":
+    if origin is None:  # an older browser or a command-line client; SameSite=Lax keeps the pass off cross-site posts
         return True
+    if origin == "null":  # a sandboxed iframe, a cross-site redirect, a file: nobody we can name as ourselves
+        return False
     # Host names, not ports: nginx passes `Host: $host`, which drops the port the browser's Origin keeps.
     host = urlsplit(f"//{request.headers.get('host', '')}").hostname
     return host is not None and urlsplit(origin).hostname == host
@@ -161,7 +188,15 @@ async def submit(request: Request) -> Response:
     if not given:
         return _form_page(next_path, 401, "Type the password.")
     outcome = await run_in_threadpool(
-        partial(policy.sign_in, given, form.get("name", ""), mode.settings, partial(_ledger, mode), now=time.time())
+        partial(
+            policy.sign_in,
+            given,
+            form.get("name", ""),
+            mode.settings,
+            partial(_ledger, mode),
+            client=_client_of(request, mode.settings.trusted_proxies),
+            now=time.time(),
+        )
     )
     if isinstance(outcome, policy.CannotCheck):
         return _form_page(next_path, 503, "The app cannot reach its database right now. Try again in a minute.")

@@ -24,9 +24,10 @@ def password_matches(given: str, expected: Secret) -> bool:
 
 PASS_LIFETIME_S = 12 * 3600
 MAX_PASS_CHARS = 2048
-_PASS_SALT = b"speak-image access pass v1"
+_PASS_SALT = b"speak-image access pass v3"
 _SERIALIZER_SALT = "speak-image access pass v2"
 _PASS_KDF_ROUNDS = 200_000
+_CLOCK_SKEW_S = 300  # replicas' clocks may differ a little; a pass from one is good on the others
 
 
 @dataclass(frozen=True)
@@ -43,33 +44,44 @@ class AccessPass:
 
 
 @functools.lru_cache(maxsize=4)
-def _pass_key(password: str) -> bytes:
-    # Slow on purpose: a pass held by a visitor must not become a fast offline oracle for the
-    # password. Derived from the password alone, so every replica agrees and changing the password
+def _pass_key(password: str, deployment_secret: bytes) -> bytes:
+    # Slow on purpose: a pass held by a visitor must not become a fast offline oracle for the password.
+    # Salted with the deployment's secret (core.db.access_ledger, the same on every replica): another
+    # deployment with the same password does not accept this one's passes, and changing the password
     # voids every pass handed out with the old one.
-    return hashlib.pbkdf2_hmac("sha256", password.encode(), _PASS_SALT, _PASS_KDF_ROUNDS)
+    return hashlib.pbkdf2_hmac("sha256", password.encode(), _PASS_SALT + deployment_secret, _PASS_KDF_ROUNDS)
 
 
-def _serializer(password: Secret) -> URLSafeSerializer:
+def _serializer(password: Secret, deployment_secret: bytes) -> URLSafeSerializer:
     # itsdangerous (what Starlette's sessions and Streamlit's login cookie use) does the signing.
-    return URLSafeSerializer(_pass_key(password.reveal()), salt=_SERIALIZER_SALT)
+    return URLSafeSerializer(_pass_key(password.reveal(), deployment_secret), salt=_SERIALIZER_SALT)
 
 
-def issue_pass(password: Secret, name: str | None, *, now: float, lifetime_s: float = PASS_LIFETIME_S) -> str:
+def issue_pass(
+    password: Secret, name: str | None, *, secret: bytes, now: float, lifetime_s: float = PASS_LIFETIME_S
+) -> str:
     """A cookie-safe token (base64url and one dot) proving the password was given, valid `lifetime_s`."""
     fields = {"n": name, "e": int(now + lifetime_s), "i": secrets.token_urlsafe(12)}
-    return str(_serializer(password).dumps(fields))
+    return str(_serializer(password, secret).dumps(fields))
 
 
-def read_pass(token: str | None, password: Secret, *, now: float) -> AccessPass | None:
-    """The pass's contents if `token` was issued with this password and has not expired, else None."""
+def read_pass(token: str | None, password: Secret, *, secret: bytes, now: float) -> AccessPass | None:
+    """The pass's contents if `token` was issued here with this password and has not expired, else None.
+
+    The expiry must be a plain integer no later than a fresh pass's: `Infinity`, 10**400 or a string (even a
+    correctly signed one) is refused rather than crashing or never expiring.
+    """
     if not token or len(token) > MAX_PASS_CHARS:
         return None
     try:
-        fields = _serializer(password).loads(token)
-        name, expires_at, pass_id = fields["n"], int(fields["e"]), fields["i"]
-    except (BadSignature, ValueError, TypeError, KeyError):
+        fields = _serializer(password, secret).loads(token)
+    except (BadSignature, ValueError, TypeError):
         return None
-    if expires_at <= now or not (name is None or isinstance(name, str)) or not isinstance(pass_id, str):
+    if not isinstance(fields, dict):
+        return None
+    name, expires_at, pass_id = fields.get("n"), fields.get("e"), fields.get("i")
+    if type(expires_at) is not int or not now < expires_at <= now + PASS_LIFETIME_S + _CLOCK_SKEW_S:
+        return None
+    if not (name is None or isinstance(name, str)) or not isinstance(pass_id, str):
         return None
     return AccessPass(name=name, expires_at=expires_at, pass_id=pass_id)

@@ -37,7 +37,7 @@ def valid_pass(token: str | None, settings: Settings, ledger: AccessLedger, *, n
     """The pass if signed with the current password, unexpired and not signed out on any replica."""
     if settings.app_password is None:
         return None
-    held = read_pass(token, settings.app_password, now=now)
+    held = read_pass(token, settings.app_password, secret=ledger.pass_secret(), now=now)
     if held is None or ledger.is_revoked(held.pass_id):
         return None
     return held
@@ -68,9 +68,15 @@ SignInOutcome = Allowed | WrongPassword | Throttled | CannotCheck
 
 
 def sign_in(
-    given: str, name: str, settings: Settings, open_ledger: Callable[[], AccessLedger], *, now: float
+    given: str,
+    name: str,
+    settings: Settings,
+    open_ledger: Callable[[], AccessLedger],
+    *,
+    client: str,
+    now: float,
 ) -> SignInOutcome:
-    """Spend one check of the shared budget, then compare the password; a right one gives its check back.
+    """Spend one check of `client`'s budget (its address), then compare the password; a right one gives it back.
 
     `open_ledger` gives the ledger ready to use (migrated) or raises AppError when the database is unreachable.
     """
@@ -78,17 +84,18 @@ def sign_in(
         raise ValueError("sign_in needs APP_PASSWORD")
     try:
         ledger = open_ledger()
-        attempt = ledger.try_attempt()
+        attempt = ledger.try_attempt(client)
+        secret = ledger.pass_secret()
     except AppError:
         return CannotCheck()
     if not attempt.allowed:
-        # The budget is everyone's: said without checking the password at all.
+        # Said without checking the password at all.
         return Throttled(attempt.wait_s)
     if not password_matches(given, settings.app_password):
         return WrongPassword()
     ledger.forgive(attempt)
     creator = normalize_creator(name[:MAX_CREATOR_CHARS])
-    return Allowed(token=issue_pass(settings.app_password, creator, now=now), name=creator)
+    return Allowed(token=issue_pass(settings.app_password, creator, secret=secret, now=now), name=creator)
 
 
 def sign_out(held: AccessPass, ledger: AccessLedger) -> None:

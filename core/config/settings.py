@@ -98,6 +98,7 @@ class Settings:
     presigned_url_ttl: int = 3600
     app_password: Secret | None = None
     app_url: str | None = None  # the address people use, for absolute share links; None: not known
+    trusted_proxies: tuple[str, ...] = ()  # CIDR blocks whose X-Forwarded-For is believed (web.client_address)
     max_audio_seconds: float = float(MAX_AUDIO_SECONDS)
     max_upload_mb: int = MAX_UPLOAD_MB
     max_prompt_chars: int = 1000

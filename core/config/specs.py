@@ -111,6 +111,24 @@ def app_url(values: Mapping[str, str], spec: SettingSpec, default: object) -> ob
     return given.rstrip("/")
 
 
+def networks(values: Mapping[str, str], spec: SettingSpec, default: object) -> object:
+    """Comma-separated addresses or CIDR blocks (`10.0.0.0/8, ::1`), each checked now, as normalised blocks."""
+    import ipaddress
+
+    found: list[str] = []
+    for item in (part.strip() for part in values.get(spec.name, "").split(",")):
+        if not item:
+            continue
+        try:
+            found.append(str(ipaddress.ip_network(item, strict=False)))
+        except ValueError:
+            raise InvalidSetting(
+                f"{spec.name} lists {item!r}, which is neither an address nor a CIDR block (like 10.0.0.0/8): "
+                "list the proxies in front of the app, comma-separated, or unset it when clients connect directly."
+            ) from None
+    return tuple(found)
+
+
 def prompt_template(values: Mapping[str, str], spec: SettingSpec, default: object) -> object:
     """PROMPT_TEMPLATE as text: the variable itself, or the file it names (read now, so a typo stops the start)."""
     given = values.get(spec.name)
@@ -173,6 +191,7 @@ SETTINGS: tuple[SettingSpec, ...] = (
     SettingSpec("MAX_PROMPT_CHARS", LIMITS, "longest prompt. About 65 s of speech fills it: a longer transcript is shown whole, flagged, and must be shortened before generating", whole),
     SettingSpec("APP_PASSWORD", ACCESS, "a shared password every visitor must type (served by app.py: at `/sign-in`, before any Streamlit endpoint answers)", secret, secret=True),
     SettingSpec("APP_URL", ACCESS, "the address people open the app at, say `https://images.example.com`: share links (`python -m core share`, History's Share) start with it; unset, the pages use the browser's address and the command refuses to share", app_url),
+    SettingSpec("TRUSTED_PROXIES", ACCESS, "addresses or CIDR blocks of the proxies in front of the app (nginx), comma-separated; a sign-in's client is then the right-most `X-Forwarded-For` address they did not add. Empty: the peer address is the client, and `X-Forwarded-For` is ignored. Wrong passwords are counted per client: 10 a minute, then that client waits 30 s doubling to 5 min; 100 a minute from all clients together make everyone wait (docs/security.md)", networks, shown_default="none"),
     SettingSpec("PROMPT_MODEL", MODELS, "the prompt model on Replicate (translation, Improve prompt); an official model, run by name", text),
     SettingSpec("TRANSLATE_PROMPTS", MODELS, "`auto`: a transcript in another language is translated to English by itself (with Undo); `off`: only when *Translate to English* is clicked", one_of, choices=TRANSLATE_MODES),
     SettingSpec("PROMPT_TEMPLATE", MODELS, "the instruction *Improve prompt* follows: the text itself, or a path to a text file (read at start; a path that cannot be read stops the start)", prompt_template, shown_default="the repository's `core/domain/prompt_template.txt`"),

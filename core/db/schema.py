@@ -139,6 +139,26 @@ class SignInAttempt(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     attempted_at: Mapped[float] = mapped_column(Float, index=True)
+    client: Mapped[str] = mapped_column(String(64), index=True, server_default="")  # the address it came from
+
+
+class SignInClient(Base):
+    """A client address that spent its own budget: locked alone until `locked_until` (others are not)."""
+
+    __tablename__ = "sign_in_clients"
+
+    client: Mapped[str] = mapped_column(String(64), primary_key=True)
+    locked_until: Mapped[float] = mapped_column(Float, index=True)
+    lock_level: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class PassSecret(Base):
+    """The one row (id 1): a random secret of this deployment (made by its migration) that signs the passes."""
+
+    __tablename__ = "pass_secrets"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    secret: Mapped[str] = mapped_column(String(128))
 
 
 class RevokedPass(Base):

@@ -285,12 +285,14 @@ class BudgetAttempt:
 
 
 class AccessLedger(Protocol):
-    """The shared-password budget and the signed-out passes, one for every replica and process."""
+    """The password budget (per client, under a ceiling), signed-out passes, the pass secret: shared by replicas."""
 
-    def try_attempt(self) -> BudgetAttempt: ...
+    def try_attempt(self, client: str) -> BudgetAttempt: ...  # `client`: the address the check came from
 
     def forgive(self, attempt: BudgetAttempt) -> None: ...
 
     def revoke(self, pass_id: str, *, expires_at: float) -> None: ...
 
     def is_revoked(self, pass_id: str) -> bool: ...
+
+    def pass_secret(self) -> bytes: ...  # signs passes: the same on every replica, another on another deployment

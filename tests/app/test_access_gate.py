@@ -99,6 +99,19 @@ def _cookie_writes(at) -> list[str]:
     return [html.proto.body for html in at.html if "document.cookie" in html.proto.body]
 
 
+def _deployment_secret() -> bytes:
+    """The secret this test's deployment (its database) signs passes with."""
+    from core.app import process
+
+    current = process.services_for(process.current_settings({}))
+    process.migrate_once(current)
+    return current.access.pass_secret()
+
+
+def _issue(password: str, name: str | None, *, now: float) -> str:
+    return issue_pass(Secret(password), name, secret=_deployment_secret(), now=now)
+
+
 def _pass_in(body: str) -> str:
     found = re.search(r"speak_access=([A-Za-z0-9._-]+);", body)
     assert found, body
@@ -115,7 +128,7 @@ def test_signing_in_with_the_password_hands_the_browser_a_pass_naming_the_visito
     home.button[0].click().run()
     writes = _cookie_writes(home)
     assert len(writes) == 1 and "Max-Age=43200" in writes[0]
-    held = read_pass(_pass_in(writes[0]), Secret("correct horse"), now=time.time())
+    held = read_pass(_pass_in(writes[0]), Secret("correct horse"), secret=_deployment_secret(), now=time.time())
     assert held is not None and held.name == "Ana"
     home.run()
     assert not _cookie_writes(home), "written once, not on every rerun"
@@ -128,7 +141,7 @@ def _browser_sends(monkeypatch, cookies: dict[str, str]) -> None:
 
 def test_a_new_session_of_a_browser_holding_a_pass_skips_the_password(data_dir, monkeypatch):
     monkeypatch.setenv("APP_PASSWORD", "correct horse")
-    _browser_sends(monkeypatch, {"speak_access": issue_pass(Secret("correct horse"), "Ana", now=time.time())})
+    _browser_sends(monkeypatch, {"speak_access": _issue("correct horse", "Ana", now=time.time())})
     home = page("pages/home.py")
     home.run()
     assert "Speak an idea, get an image" in titles(home)
@@ -142,10 +155,10 @@ def test_a_pass_signed_out_elsewhere_asks_again_in_the_page_too(data_dir, monkey
     from core.app import process
 
     monkeypatch.setenv("APP_PASSWORD", "correct horse")
-    token = issue_pass(Secret("correct horse"), "Ana", now=time.time())
+    token = _issue("correct horse", "Ana", now=time.time())
     current = process.services_for(process.current_settings({}))
     process.migrate_once(current)
-    held = read_pass(token, Secret("correct horse"), now=time.time())
+    held = read_pass(token, Secret("correct horse"), secret=current.access.pass_secret(), now=time.time())
     assert held is not None
     policy.sign_out(held, current.access)
     _browser_sends(monkeypatch, {"speak_access": token})
@@ -159,7 +172,7 @@ def test_a_pass_from_an_old_password_or_past_its_time_asks_again_and_is_deleted(
     data_dir, monkeypatch, held_with, issued_ago_s
 ):
     monkeypatch.setenv("APP_PASSWORD", "correct horse")
-    token = issue_pass(Secret(held_with), "Ana", now=time.time() - issued_ago_s)
+    token = _issue(held_with, "Ana", now=time.time() - issued_ago_s)
     _browser_sends(monkeypatch, {"speak_access": token})
     home = page("pages/home.py")
     home.run()
@@ -169,7 +182,7 @@ def test_a_pass_from_an_old_password_or_past_its_time_asks_again_and_is_deleted(
 
 def test_signing_out_asks_for_the_password_again_even_though_the_browser_sent_a_pass(data_dir, monkeypatch):
     monkeypatch.setenv("APP_PASSWORD", "correct horse")
-    _browser_sends(monkeypatch, {"speak_access": issue_pass(Secret("correct horse"), None, now=time.time())})
+    _browser_sends(monkeypatch, {"speak_access": _issue("correct horse", None, now=time.time())})
     home = page("pages/home.py")
     home.run()
     assert any("Signed in with the shared password" in c.value for c in home.caption)

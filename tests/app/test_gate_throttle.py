@@ -1,4 +1,4 @@
-"""The password budget is shared by every session: many sessions guessing at once gain nothing."""
+"""The password budget is one per client address, shared by its sessions: many sessions guessing gain nothing."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ def try_password(password: str):
     return at
 
 
-def test_wrong_guesses_from_many_sessions_lock_out_every_session_and_say_for_how_long(data_dir, monkeypatch):
+def test_wrong_guesses_from_many_sessions_of_one_address_lock_out_all_of_them_and_say_how_long(data_dir, monkeypatch):
     monkeypatch.setenv("APP_PASSWORD", RIGHT)
     for n in range(10):
         guessed = try_password(f"guess {n}")

@@ -211,7 +211,7 @@ def test_two_server_processes_on_one_database_check_at_most_ten_of_thirty_concur
         for status, headers, body in answers:
             if status == 429:
                 assert int(headers["retry-after"]) >= 1 and "Too many wrong passwords" in body
-        # Spent for everyone: even the right password waits, on either process.
+        # Spent for this address (one client, 127.0.0.1): even the right password waits from it, on either process.
         right, headers, _ = post_form(f"{servers[1].url}/sign-in", {"password": PASSWORD, "next": "/"})
         assert right == 429 and int(headers["retry-after"]) >= 1
         for server in servers:

@@ -143,13 +143,16 @@ def require_access(settings: Settings, requested: StreamlitPage | None = None) -
         )
         submitted = st.form_submit_button("Enter")
     if submitted and given:
-        outcome = policy.sign_in(given, name, settings, access_ledger, now=time.time())
+        # The websocket's peer: `streamlit run Home.py` has no proxy list of its own (app.py's /sign-in has).
+        peer = st.context.ip_address
+        client = peer if isinstance(peer, str) and peer else "unknown"  # None (or a stand-in, under AppTest)
+        outcome = policy.sign_in(given, name, settings, access_ledger, client=client, now=time.time())
         if isinstance(outcome, policy.CannotCheck):
             # No budget, no check: the password is never tried unthrottled (app.py's /sign-in answers 503).
             st.error("The password cannot be checked right now: the app cannot reach its database. Try again soon.")
             st.stop()
         if isinstance(outcome, policy.Throttled):
-            # Every session shares the budget, so this is said without checking the password at all.
+            # Said without checking the password at all.
             st.error(f"Too many wrong passwords were tried on this server. Try again in {math.ceil(outcome.wait_s)} s.")
         elif isinstance(outcome, policy.Allowed):
             st.session_state[GRANTED_KEY] = True

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0012"
-down_revision: str | None = "0008"  # re-chained after 0009-0011 when the round's branches merge
+down_revision: str | None = "0011"
 branch_labels: str | None = None
 depends_on: str | None = None
 
