@@ -217,3 +217,27 @@ def test_each_failed_edit_tells_the_page_what_to_do(
 
     assert any(advice in e.value for e in at.error), [e.value for e in at.error]
     assert len(edit_ready.created) <= 1 and len(all_records()) == 1
+
+
+@pytest.mark.parametrize("link", ["3,%C2%B2", "3,²", "3," + "7" * 5000, "3,2147483648", "3,0"])
+def test_a_hostile_compare_link_gets_a_notice_not_an_error(data_dir: Path, link: str) -> None:
+    seed_records(["a red kite"])
+    at = page(HISTORY)
+    at.query_params["compare"] = link
+    at.run()
+
+    assert not at.exception
+    assert any("compare link" in w.value for w in at.warning)
+    assert len(at.dataframe[0].value) == 1
+
+
+@pytest.mark.parametrize("family", ["2147483648", "²", "9" * 5000])
+def test_a_family_link_no_image_can_have_gets_a_notice_and_everything(data_dir: Path, family: str) -> None:
+    seed_records(["a red kite", "a blue kite"])
+    at = page(HISTORY)
+    at.query_params["family"] = family
+    at.run()
+
+    assert not at.exception and not at.error, "the database was asked for an id it cannot hold"
+    assert any("family of an image that cannot exist" in w.value for w in at.warning)
+    assert len(at.dataframe[0].value) == 2
