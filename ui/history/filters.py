@@ -9,7 +9,7 @@ from datetime import date
 
 from core.domain.errors import InputError
 from core.domain.ids import parse_image_id
-from core.domain.records import MAX_CREATOR_CHARS, HistoryQuery
+from core.domain.records import HistoryQuery, normalize_creator
 from core.domain.tags import parse_linked_tags
 
 PAGE_SIZES = (10, 25, 50, 100)
@@ -105,7 +105,7 @@ class HistoryFilters:
                 [tag_values] if isinstance(tag_values, str) else [str(v) for v in tag_values[:MAX_FILTER_TAGS]],
                 limit=MAX_FILTER_TAGS,
             ),
-            by=" ".join(last("by").split())[:MAX_CREATOR_CHARS],
+            by=normalize_creator(last("by")) or "",
             family=family,
         )
 
