@@ -40,8 +40,8 @@ def add_gallery_commands(commands: argparse._SubParsersAction[argparse.ArgumentP
     tag = commands.add_parser("tag", help="add tags to records or remove them")
     tag.add_argument("ids", nargs="+", type=image_id, metavar="ID")
     change = tag.add_mutually_exclusive_group(required=True)
-    change.add_argument("--add", nargs="+", metavar="NAME")
-    change.add_argument("--remove", nargs="+", metavar="NAME")
+    change.add_argument("--add", nargs="+", action="extend", metavar="NAME", help="repeat freely: every one applies")
+    change.add_argument("--remove", nargs="+", action="extend", metavar="NAME")
 
     delete = commands.add_parser("delete", help="delete records with their images and thumbnails, for good")
     delete.add_argument("ids", nargs="+", type=image_id, metavar="ID")
@@ -69,7 +69,7 @@ def history_query(args: argparse.Namespace, *, limit: int, offset: int = 0) -> H
         offset=offset,
         starred=args.starred,
         tags=tuple(args.tag),
-        created_by=args.by,
+        created_by=normalize_creator(args.by),
         family=getattr(args, "family", None),
     )
 
