@@ -25,7 +25,7 @@ from core.domain.prompt_rewrites import TRANSLATE, Rewrite
 from core.domain.records import ImageRecordView
 from ui.access.page_access import current_creator
 from ui.feedback import user_message
-from ui.record_display import escape_markdown
+from ui.outside_text import escape_markdown
 
 PROMPT = "prompt"
 RECORDING = "rec"
