@@ -60,6 +60,9 @@ def add_gallery_commands(commands: argparse._SubParsersAction[argparse.ArgumentP
 def history_query(args: argparse.Namespace, *, limit: int, offset: int = 0) -> HistoryQuery:
     if args.since and args.until and args.since > args.until:
         raise InputError("--since is after --until: swap the dates.")
+    by = normalize_creator(args.by)
+    if args.by is not None and by is None:  # only spaces or invisible characters: not "anyone"
+        raise InputError(f"--by {args.by!a} names nobody: give a name or an email as shown in History.")
     return HistoryQuery(
         search=args.search,
         since=args.since,
@@ -69,7 +72,7 @@ def history_query(args: argparse.Namespace, *, limit: int, offset: int = 0) -> H
         offset=offset,
         starred=args.starred,
         tags=tuple(args.tag),
-        created_by=normalize_creator(args.by),
+        created_by=by,
         family=getattr(args, "family", None),
     )
 

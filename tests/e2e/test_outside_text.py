@@ -1,11 +1,12 @@
 """Other services' words are shown as text on a fresh `app.py` server: Replicate's error texts (a failed image, a
-failed improvement, a failed edit), the prompt model's answer, the previous prompt under the prompt box ("Before:")
-and a saved image's author. Every URL in them points at a loopback tracking host, which must get no request, and
-the page must hold no link to it and no image from it (ui/outside_text.py is the one rendering path).
+failed improvement, a failed edit), the prompt model's answer, the previous prompt under the prompt box ("Before:"),
+an uploaded file's name and a saved image's author. Every URL in them points at a loopback tracking host, which must
+get no request, and the page must hold no link to it and no image from it (ui/outside_text.py is the one path).
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -87,6 +88,15 @@ def test_replicate_errors_model_answers_previous_prompts_and_names_render_as_tex
             wait_until_idle(page)
             assert_shown_as_text(page, base, "generate")
             page.screenshot(path=str(artifacts / "outside-text-create.png"), full_page=True)
+
+            # A file name: its extension is quoted by the refusal ("'.**boldfile**' files are not supported").
+            page.get_by_role("tab", name=re.compile("Upload")).click()
+            page.locator("input[type=file]").set_input_files(
+                files=[{"name": "tone.**boldfile**", "mimeType": "audio/wav", "buffer": b"RIFF not really"}]
+            )
+            expect(page.get_by_text("files are not supported").first).to_be_visible(timeout=MODEL_STEP_MS)
+            wait_until_idle(page)
+            assert_shown_as_text(page, base, "file")
 
             # History's detail: the author, and a failed edit in the edit panel (ui/change_image.py).
             page.goto(f"{server.url}/history?view=gallery")

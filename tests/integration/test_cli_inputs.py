@@ -76,3 +76,10 @@ def test_names_given_with_by_lose_control_and_format_characters(cli_database: En
     assert saved.created_by == "Ana"
     assert main(["history", "--by", "Ana\u200b"]) == 0
     assert [record["id"] for record in lines(capsys.readouterr().out)] == [saved.id]
+
+
+def test_a_by_of_only_invisible_characters_is_refused_not_read_as_anyone(cli_database: Engine, capsys) -> None:
+    kite(cli_database, created_by="Ana")
+
+    assert main(["history", "--by", "\u200b\x1b"]) == 2
+    assert "names nobody" in capsys.readouterr().err
