@@ -6,6 +6,8 @@ import streamlit as st
 
 from core.app.preload import FAILED, LOADING, ON_FIRST_USE, READY, WAITING, ModelState
 from core.app.services import Services
+from core.config.settings import Secret
+from core.domain.errors import ModelLoadError
 from core.models.download import DownloadProgress, downloads
 from ui import outside_text
 from ui.feedback import user_message
@@ -27,6 +29,12 @@ def describe(state: ModelState, current: Services) -> str:
     if state.state == FAILED and state.error is not None:
         return f"could not load: {describe_failure(state, current)}"
     return WORDS.get(state.state, state.state)
+
+
+def model_failure_message(exc: BaseException, current_secrets: tuple[Secret, ...]) -> str:
+    """What to say when a model fails on first use (preloading off): the reason, then the way out."""
+    message = user_message(exc, current_secrets)
+    return f"{message} {WAY_OUT}" if isinstance(exc, ModelLoadError) else message
 
 
 def describe_failure(state: ModelState, current: Services) -> str:

@@ -83,6 +83,7 @@ def test_upload_over_the_size_limit_names_the_limit(app_env, monkeypatch):
 def test_missing_speech_model_says_which_setting_to_fix(app_env):
     at = transcribe_upload("tone.wav", tone(1.0))
     assert "WHISPER_MODEL" in errors_after(at)
+    assert "make run-remote" in errors_after(at), "a model that cannot load names the way out"
 
 
 def generate(prompt: str, **options):
