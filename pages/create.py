@@ -3,12 +3,13 @@
 import streamlit as st
 
 from core.domain.ports import ASPECT_RATIOS, MEGAPIXELS, OUTPUT_FORMATS
+from ui import outside_text
 from ui.access.page_access import guarded_settings
 from ui.create import compare_results, edits, flow, prompt_tools
 from ui.create.results import show_results, show_transcription
 from ui.feedback import attempt
-from ui.model_status import show_model_status
-from ui.record_display import escape_markdown
+from ui.model_status import show_model_status, speech_model_failed
+from ui.outside_text import escape_markdown
 from ui.resources import database_problem, services
 
 app = attempt(services, guarded_settings().secret_values)
@@ -23,11 +24,16 @@ show_model_status(app)
 if settings.replicate_api_token is None:
     st.error(
         "Image generation needs a Replicate API token: set REPLICATE_API_TOKEN in `.env`, the environment or "
-        "`.streamlit/secrets.toml`, then restart the app. You can still transcribe and edit a prompt.",
+        "`.streamlit/secrets.toml`, then restart the app. "
+        + (
+            "You can still type a prompt."
+            if speech_model_failed(app)
+            else "You can still transcribe and edit a prompt."
+        ),
         icon="🔑",
     )
 if problem := database_problem(app):
-    st.warning(
+    outside_text.warning(
         f"Saving is unavailable right now: {problem} Images you make stay in this session; save them once "
         "the database is back.",
         icon="🗄️",

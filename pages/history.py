@@ -12,6 +12,7 @@ secrets = guarded_settings().secret_values
 
 st.title("History")
 warn_if_link_was_dropped()
+view.link_notices()
 current = attempt(services, secrets)  # fails on e.g. a database driver or Spaces endpoint that cannot be used
 if current is None:
     st.stop()

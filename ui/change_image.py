@@ -16,6 +16,7 @@ from streamlit.runtime.uploaded_file_manager import UploadedFile
 from core.app.edit_run import EditInput, EditRun
 from core.app.services import Services, require_replicate_token
 from core.domain.drafts import TimedTranscript
+from ui import outside_text
 from ui.access.page_access import current_creator
 from ui.feedback import user_message
 
@@ -87,7 +88,7 @@ def _transcribe(current: Services, key: str, audio: UploadedFile) -> None:
         try:
             spoken = current.pipeline.transcribe(audio.getvalue(), filename=audio.name)
         except Exception as exc:
-            st.error(f"Transcribe: {user_message(exc, current.settings.secret_values)}", icon="⚠️")
+            outside_text.error(f"Transcribe: {user_message(exc, current.settings.secret_values)}")
             return
     st.session_state.setdefault(SPOKEN, {})[key] = spoken
     st.session_state[text_key(key)] = spoken.transcript.text  # the box is drawn after this, so this is allowed
@@ -138,7 +139,7 @@ def show_edit(current: Services, key: str, source_image: bytes | str | None) -> 
     """The source and its newest edit side by side; redrawn twice a second while the edit is being made."""
     if notice := _notices().pop(key, None):
         level, message = notice
-        (st.error if level == "error" else st.info)(message, icon="⚠️" if level == "error" else "✋")
+        (outside_text.error if level == "error" else outside_text.info)(message, icon="⚠️" if level == "error" else "✋")
     if key not in runs():
         return
     drawn_busy = not runs()[key].done
@@ -166,7 +167,9 @@ def _edited(current: Services, key: str, run: EditRun) -> None:
         st.info("Changing the image, then captioning it…", icon="⏳")
         return
     if run.error is not None or run.draft is None:
-        st.error(f"Change this image: {user_message(run.error or RuntimeError(), current.settings.secret_values)}")
+        outside_text.error(
+            f"Change this image: {user_message(run.error or RuntimeError(), current.settings.secret_values)}", icon=None
+        )
         return
     draft = run.draft
     st.image(draft.image.data, width="stretch")
@@ -174,7 +177,7 @@ def _edited(current: Services, key: str, run: EditRun) -> None:
     st.caption("Instruction:")
     st.text(run.input.instruction)
     if problem := _notices().pop(f"{key}_save", None):
-        st.error(problem[1], icon="⚠️")
+        outside_text.error(problem[1])
     if run.saved_id is not None:
         st.success(f"Saved as #{run.saved_id}, edited from #{run.input.record_id}")
         return

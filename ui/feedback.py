@@ -6,11 +6,10 @@ import logging
 from collections.abc import Callable
 from typing import TypeVar
 
-import streamlit as st
-
 from core.config.redaction import redact
 from core.config.settings import Secret
 from core.domain.errors import AppError
+from ui import outside_text
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -29,7 +28,7 @@ def user_message(exc: BaseException, secrets: tuple[Secret, ...] = ()) -> str:
 
 
 def show_error(exc: BaseException, secrets: tuple[Secret, ...] = ()) -> None:
-    st.error(user_message(exc, secrets), icon="⚠️")
+    outside_text.error(user_message(exc, secrets))  # an AppError may quote a service's own words
 
 
 def attempt(action: Callable[[], T], secrets: tuple[Secret, ...] = ()) -> T | None:

@@ -6,18 +6,44 @@ import streamlit as st
 
 from core.app.preload import FAILED, LOADING, ON_FIRST_USE, READY, WAITING, ModelState
 from core.app.services import Services
+from core.config.settings import Secret
+from core.domain.errors import ModelLoadError
 from core.models.download import DownloadProgress, downloads
+from ui import outside_text
 from ui.feedback import user_message
 from ui.resources import model_preloader
 
 REFRESH_S = 1.0
+SPEECH_MODEL = "Speech model"  # core.app.process names the preloaded models
+# Said with every failed model: offline (a fresh clone without the model hub) is the usual cause.
+WAY_OUT = (
+    "To fix it: download the models where the model hub is reachable (`python -m core check --load-models` "
+    "puts them under ~/.cache/huggingface/hub, one snapshots/<revision> folder each), copy those folders here "
+    "and set WHISPER_MODEL and CAPTION_MODEL to them, then restart; or run `make run-remote`, which transcribes "
+    "and captions on Replicate instead (REPLICATE_API_TOKEN only, no model downloads)."
+)
 WORDS = {WAITING: "loading…", LOADING: "loading…", READY: "ready", ON_FIRST_USE: "loads on first use"}
 
 
 def describe(state: ModelState, current: Services) -> str:
     if state.state == FAILED and state.error is not None:
-        return f"could not load: {user_message(state.error, current.settings.secret_values)}"
+        return f"could not load: {describe_failure(state, current)}"
     return WORDS.get(state.state, state.state)
+
+
+def model_failure_message(exc: BaseException, current_secrets: tuple[Secret, ...]) -> str:
+    """What to say when a model fails on first use (preloading off): the reason, then the way out."""
+    message = user_message(exc, current_secrets)
+    return f"{message} {WAY_OUT}" if isinstance(exc, ModelLoadError) else message
+
+
+def describe_failure(state: ModelState, current: Services) -> str:
+    return user_message(state.error, current.settings.secret_values) if state.error is not None else "(no reason)"
+
+
+def speech_model_failed(current: Services) -> bool:
+    """Whether the speech model failed to load: then nothing may say that transcription works."""
+    return any(s.label == SPEECH_MODEL and s.state == FAILED for s in model_preloader(current).states())
 
 
 def status_text(states: list[ModelState], started: list[DownloadProgress], current: Services) -> str:
@@ -34,6 +60,11 @@ def show_model_status(current: Services) -> None:
 
     @st.fragment(run_every=None if preloader.all_settled else REFRESH_S)
     def status_line() -> None:
-        st.caption(status_text(preloader.states(), downloads(), current))
+        states = preloader.states()
+        st.caption(status_text(states, downloads(), current))
+        for failed in (state for state in states if state.state == FAILED):
+            # As visible as the missing token: an error box with the way out, not a grey line. The error text
+            # may quote a library or the hub, so it goes through the outside-text path.
+            outside_text.error(f"{failed.label} could not load: {describe_failure(failed, current)} {WAY_OUT}")
 
     status_line()

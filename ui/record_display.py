@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
@@ -12,6 +11,9 @@ from core.app.services import Services
 from core.domain.errors import AppError
 from core.domain.ports import content_type_for
 from core.domain.records import ImageRecordView
+
+# Re-exported: History's modules read it here; it lives in ui.outside_text, the one path for outside text.
+from ui.outside_text import escape_markdown as escape_markdown
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -22,17 +24,6 @@ STAGE_ORDER = ("transcribe", "generate", "caption", "upload")
 # The History table's columns, in order; ui.history.view gives each one its st.column_config.
 # Only what fits beside a wide prompt without sideways scrolling; pixels, size and models are in the detail.
 TABLE_COLUMNS = ("starred", "id", "thumbnail", "prompt", "caption", "tags", "created_by", "created_at", "total_s")
-_MARKDOWN_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
-# Streamlit's markdown (GFM) turns bare URLs, "www." names and e-mail addresses into links even when
-# every punctuation mark is escaped. An invisible word joiner (U+2060) inside each breaks the pattern.
-_AUTOLINK_STARTS = re.compile(r"(://|(?<![^\W_])www(?=\.)|@)", re.IGNORECASE)
-_WORD_JOINER = "\u2060"
-
-
-def escape_markdown(text: str) -> str:
-    """User text made inert for st.markdown: every ASCII punctuation mark escaped, no bare link left."""
-    unlinked = _AUTOLINK_STARTS.sub(lambda match: match.group(0)[:1] + _WORD_JOINER + match.group(0)[1:], text)
-    return _MARKDOWN_PUNCTUATION.sub(r"\\\1", unlinked)
 
 
 def format_ms(milliseconds: float) -> str:

@@ -30,6 +30,8 @@ if TYPE_CHECKING:  # the pipeline (Pillow, the database) is imported by the comm
 FAILURE = 1
 BAD_INPUT = 2
 
+HISTORY_BATCH = 500  # rows per query of `history`: the repository's page limit is 1000
+
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "migrate":
@@ -213,9 +215,18 @@ def _write(folder: Path, stem: str, extension: str | None, data: bytes) -> Path:
 
 
 def _history(args: argparse.Namespace, services: Services) -> int:
-    page = gallery.search(services.records, gallery_cli.history_query(args, limit=args.limit, offset=args.offset))
-    for record in page.records:
-        emit(record.to_json())
+    """Every match (or the first --limit of them) from --offset, streamed: fetched HISTORY_BATCH rows at a time,
+    so any number can be listed in bounded memory and the first lines appear before the last are read."""
+    offset, left = args.offset, args.limit  # None: no limit
+    while left is None or left > 0:
+        size = HISTORY_BATCH if left is None else min(HISTORY_BATCH, left)
+        records = gallery.search(services.records, gallery_cli.history_query(args, limit=size, offset=offset)).records
+        for record in records:
+            emit(record.to_json())
+        if len(records) < size:
+            break
+        offset += size
+        left = None if left is None else left - size
     return 0
 
 

@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from core.app.services import Services, require_replicate_token
+from core.cli.gallery import image_id
 from core.domain.drafts import SavedImage
 from core.domain.errors import InputError
 from core.domain.ports import EDIT_OUTPUT_FORMATS
@@ -13,7 +14,7 @@ from core.domain.ports import EDIT_OUTPUT_FORMATS
 
 def add_edit_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     edit = commands.add_parser("edit", help="change a saved image by instruction; saved as its child")
-    edit.add_argument("id", type=int, metavar="ID")
+    edit.add_argument("id", type=image_id, metavar="ID")
     source = edit.add_mutually_exclusive_group(required=True)
     source.add_argument("--instruction", help="what to change, e.g. 'make it night'")
     source.add_argument("--audio", type=Path, help="the instruction spoken, as a WAV, FLAC, OGG or MP3 file")

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from core.app import gallery
 from core.app.export import CSV_ROW_CAP, history_zip
 from core.domain.errors import InputError
+from core.domain.ids import parse_image_id
 from core.domain.records import HistoryQuery, normalize_creator
 
 if TYPE_CHECKING:
@@ -28,22 +29,22 @@ def add_history_filters(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--starred", action="store_true", help="only starred records")
     parser.add_argument("--tag", action="append", default=[], metavar="NAME", help="has this tag (repeat: all must)")
     parser.add_argument("--by", metavar="WHO", help="made by this person (exact name or email)")
-    parser.add_argument("--family", type=int, metavar="ID", help="the whole family of edits of ID, from any member")
+    parser.add_argument("--family", type=image_id, metavar="ID", help="the whole family of edits of ID, from any one")
 
 
 def add_gallery_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     star = commands.add_parser("star", help="star records (or unstar them with --off)")
-    star.add_argument("ids", nargs="+", type=_record_id, metavar="ID")
+    star.add_argument("ids", nargs="+", type=image_id, metavar="ID")
     star.add_argument("--off", action="store_true", help="remove the star instead")
 
     tag = commands.add_parser("tag", help="add tags to records or remove them")
-    tag.add_argument("ids", nargs="+", type=_record_id, metavar="ID")
+    tag.add_argument("ids", nargs="+", type=image_id, metavar="ID")
     change = tag.add_mutually_exclusive_group(required=True)
-    change.add_argument("--add", nargs="+", metavar="NAME")
-    change.add_argument("--remove", nargs="+", metavar="NAME")
+    change.add_argument("--add", nargs="+", action="extend", metavar="NAME", help="repeat freely: every one applies")
+    change.add_argument("--remove", nargs="+", action="extend", metavar="NAME")
 
     delete = commands.add_parser("delete", help="delete records with their images and thumbnails, for good")
-    delete.add_argument("ids", nargs="+", type=_record_id, metavar="ID")
+    delete.add_argument("ids", nargs="+", type=image_id, metavar="ID")
     delete.add_argument("--yes", action="store_true", help="confirm: there is no undo")
 
     export = commands.add_parser("export", help="write matching images and records.csv into a ZIP file")
@@ -52,13 +53,16 @@ def add_gallery_commands(commands: argparse._SubParsersAction[argparse.ArgumentP
     export.add_argument("--search", help="words that must appear in prompt, caption or transcript")
     export.add_argument("--since", type=date.fromisoformat, metavar="YYYY-MM-DD")
     export.add_argument("--until", type=date.fromisoformat, metavar="YYYY-MM-DD")
-    export.add_argument("--limit", type=_record_id, default=CSV_ROW_CAP, help=f"at most N records ({CSV_ROW_CAP})")
+    export.add_argument("--limit", type=_positive, default=CSV_ROW_CAP, help=f"at most N records ({CSV_ROW_CAP})")
     add_history_filters(export)
 
 
 def history_query(args: argparse.Namespace, *, limit: int, offset: int = 0) -> HistoryQuery:
     if args.since and args.until and args.since > args.until:
         raise InputError("--since is after --until: swap the dates.")
+    by = normalize_creator(args.by)
+    if args.by is not None and by is None:  # only spaces or invisible characters: not "anyone"
+        raise InputError(f"--by {args.by!a} names nobody: give a name or an email as shown in History.")
     return HistoryQuery(
         search=args.search,
         since=args.since,
@@ -68,7 +72,7 @@ def history_query(args: argparse.Namespace, *, limit: int, offset: int = 0) -> H
         offset=offset,
         starred=args.starred,
         tags=tuple(args.tag),
-        created_by=args.by,
+        created_by=by,
         family=getattr(args, "family", None),
     )
 
@@ -142,8 +146,8 @@ HANDLERS: dict[str, Callable[[argparse.Namespace, Services], int]] = {
 def _existing(ids: list[int], services: Services) -> list[int]:
     """The ids, once each, after checking every one exists: nothing changes when one is wrong."""
     if missing := gallery.missing_ids(services.records, ids):
-        listed = ", ".join(str(record_id) for record_id in missing)
-        raise InputError(f"No saved image has id {listed}: check `python -m core history`. Nothing was changed.")
+        listed = ", ".join(f"#{record_id}" for record_id in missing)
+        raise InputError(f"There is no image {listed}: check `python -m core history`. Nothing was changed.")
     return sorted(set(ids))
 
 
@@ -156,7 +160,15 @@ def _emit(obj: object) -> None:
     print(json.dumps(obj, ensure_ascii=False, default=str), flush=True)
 
 
-def _record_id(text: str) -> int:
+def image_id(text: str) -> int:
+    """An ID argument, read by the one id parser: a bad one is argparse's usage error (exit 2), never the database's."""
+    try:
+        return parse_image_id(text)
+    except InputError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _positive(text: str) -> int:
     try:
         value = int(text)
     except ValueError:

@@ -49,7 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     history.add_argument("--search", help="words that must appear in prompt, caption or transcript")
     history.add_argument("--since", type=date.fromisoformat, metavar="YYYY-MM-DD")
     history.add_argument("--until", type=date.fromisoformat, metavar="YYYY-MM-DD")
-    history.add_argument("--limit", type=_non_negative, default=50)
+    history.add_argument("--limit", type=_non_negative, metavar="N", help="at most N records (default: every match)")
     history.add_argument("--offset", type=_non_negative, default=0)
     history.add_argument("--oldest-first", action="store_true")
     gallery_cli.add_history_filters(history)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, fields
 from datetime import date, datetime
 
+from core.domain.visible_text import visible
+
 MAX_CREATOR_CHARS = 120
 
 
@@ -94,6 +96,7 @@ class HistoryStats:
 
 
 def normalize_creator(text: str | None) -> str | None:
-    """A `created_by` value: trimmed, at most MAX_CREATOR_CHARS, None when empty."""
-    name = " ".join(str(text or "").split())
-    return name[:MAX_CREATOR_CHARS] or None
+    """A `created_by` value: only visible characters (no ESC, BEL or right-to-left override), NFC, trimmed,
+    at most MAX_CREATOR_CHARS, None when empty. Case is kept: a name is shown as its owner wrote it."""
+    name = visible(str(text or ""))
+    return name[:MAX_CREATOR_CHARS].rstrip() or None

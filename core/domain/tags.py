@@ -2,7 +2,9 @@
 
 A tag is a label people match by eye, so two that look the same must be one: text is NFC-normalised
 (a composed "é" and "e" + U+0301 become one character) and case-folded (as Unicode's caseless matching
-says: "Poster" and "POSTER" are "poster", "Straße" is "strasse"), with runs of white space made one space.
+says: "Poster" and "POSTER" are "poster", "Straße" is "strasse"), with runs of white space made one space,
+after invisible characters (control and format ones, such as U+200B or a right-to-left override) are removed
+(core.domain.visible_text).
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import unicodedata
 
 from core.domain.errors import InputError
+from core.domain.visible_text import visible
 
 MAX_TAG_CHARS = 40
 MAX_TAGS_PER_ACTION = 20
@@ -23,8 +26,12 @@ MAX_TAG_INPUT_CHARS = MAX_TAGS_PER_ACTION * (MAX_TAG_CHARS + 2)
 def normalize_tag(text: str) -> str:
     """A tag as stored: NFC, case-folded, words separated by one space; an empty or long tag is an InputError."""
     # NFC again after folding: casefold() can leave a decomposed sequence behind.
-    tag = unicodedata.normalize("NFC", unicodedata.normalize("NFC", " ".join(str(text).split())).casefold())
+    tag = unicodedata.normalize("NFC", visible(text).casefold())
     if not tag:
+        if str(text).strip():  # only invisible characters: say which, escaped, since they cannot be seen
+            raise InputError(
+                f"The tag {str(text)[:MAX_TAG_CHARS]!a} holds only invisible characters: type a word such as 'poster'."
+            )
         raise InputError("A tag cannot be empty: type a word such as 'poster'.")
     if "," in tag:
         raise InputError(f"The tag '{tag}' holds a comma: commas separate tags, so give them one by one.")

@@ -4,5 +4,5 @@ from __future__ import annotations
 
 
 def as_read(markdown: str) -> str:
-    """`ui.record_display.escape_markdown`'s output as it reads on screen."""
+    """`ui.outside_text.escape_markdown`'s output as it reads on screen."""
     return markdown.replace("\\", "").replace("\u2060", "")

@@ -8,6 +8,7 @@ from core.app.services import build_services
 from core.config.settings import load_settings
 from core.domain.records import HistoryQuery
 from tests.app.conftest import finish_runs, page
+from tests.app.shown_text import as_read
 from tests.fakes import tone
 from tests.fixtures.replicate_server import Scenario
 
@@ -26,7 +27,7 @@ def app_env(data_dir, fake_replicate, tiny_blip_dir, monkeypatch):
 
 def errors_after(at) -> str:
     assert not at.exception, at.exception
-    return " ".join(e.value for e in at.error)
+    return " ".join(as_read(e.value) for e in at.error)  # outside text (a service's words) is escaped
 
 
 def nothing_saved() -> bool:
@@ -82,6 +83,7 @@ def test_upload_over_the_size_limit_names_the_limit(app_env, monkeypatch):
 def test_missing_speech_model_says_which_setting_to_fix(app_env):
     at = transcribe_upload("tone.wav", tone(1.0))
     assert "WHISPER_MODEL" in errors_after(at)
+    assert "make run-remote" in errors_after(at), "a model that cannot load names the way out"
 
 
 def generate(prompt: str, **options):

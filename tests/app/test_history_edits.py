@@ -14,6 +14,7 @@ from core.db.engine import create_engine_for
 from core.db.schema import ImageRecord
 from core.domain.records import HistoryQuery, ImageRecordView
 from tests.app.conftest import page
+from tests.app.shown_text import as_read
 from tests.app.test_history_page import HISTORY, page_services_with, seed_records
 from tests.fakes import FakeCaptioner
 from tests.fixtures.replicate_server import Scenario
@@ -87,7 +88,7 @@ def test_an_edit_without_an_instruction_or_token_says_what_to_do_and_pays_nothin
 
     at.text_area(key=f"{key}_text").set_value("make it night")
     at.button(key=f"{key}_go").click().run()
-    assert any("REPLICATE_API_TOKEN" in e.value for e in at.error)
+    assert any("REPLICATE_API_TOKEN" in as_read(e.value) for e in at.error)
     assert fake_replicate.requests == []  # not even the free checks: the token is missing
     assert "_edit_runs" not in at.session_state or not at.session_state["_edit_runs"]
     assert len(all_records()) == 1
@@ -215,5 +216,29 @@ def test_each_failed_edit_tells_the_page_what_to_do(
     at.button(key=f"{key}_go").click().run()
     finish_edit(at, key)
 
-    assert any(advice in e.value for e in at.error), [e.value for e in at.error]
+    assert any(advice in as_read(e.value) for e in at.error), [e.value for e in at.error]
     assert len(edit_ready.created) <= 1 and len(all_records()) == 1
+
+
+@pytest.mark.parametrize("link", ["3,%C2%B2", "3,²", "3," + "7" * 5000, "3,2147483648", "3,0"])
+def test_a_hostile_compare_link_gets_a_notice_not_an_error(data_dir: Path, link: str) -> None:
+    seed_records(["a red kite"])
+    at = page(HISTORY)
+    at.query_params["compare"] = link
+    at.run()
+
+    assert not at.exception
+    assert any("compare link" in w.value for w in at.warning)
+    assert len(at.dataframe[0].value) == 1
+
+
+@pytest.mark.parametrize("family", ["2147483648", "²", "9" * 5000])
+def test_a_family_link_no_image_can_have_gets_a_notice_and_everything(data_dir: Path, family: str) -> None:
+    seed_records(["a red kite", "a blue kite"])
+    at = page(HISTORY)
+    at.query_params["family"] = family
+    at.run()
+
+    assert not at.exception and not at.error, "the database was asked for an id it cannot hold"
+    assert any("family of an image that cannot exist" in w.value for w in at.warning)
+    assert len(at.dataframe[0].value) == 2

@@ -134,3 +134,26 @@ def test_home_and_create_show_each_model_loading_then_ready_without_any_click(
 def test_with_preloading_off_models_are_said_to_load_on_first_use(data_dir: Path) -> None:
     at = run_home()
     assert any("Speech model: loads on first use" in c.value for c in at.caption)
+
+
+def test_models_that_cannot_load_offline_are_errors_with_the_way_out_and_create_never_offers_transcribing(
+    data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import time
+
+    monkeypatch.setenv("PRELOAD_MODELS", "true")
+    monkeypatch.setenv("WHISPER_MODEL", str(tmp_path / "no-whisper-here"))  # a fresh clone, no hub: nothing loads
+    monkeypatch.setenv("CAPTION_MODEL", str(tmp_path / "no-blip-here"))
+
+    home = run_home()
+    deadline = time.monotonic() + 60
+    while " ".join(c.value for c in home.caption).count("could not load") < 2 and time.monotonic() < deadline:
+        time.sleep(0.2)
+        home.run()
+    for at in (home, signed_in(page("pages/create.py")).run()):
+        failures = [e.value for e in at.error if "could not load" in e.value]
+        assert len(failures) == 2, [e.value for e in at.error]  # as visible as the missing token: error boxes
+        assert all("make run\\-remote" in text and "WHISPER\\_MODEL" in text for text in failures)
+    create_errors = " ".join(e.value for e in at.error)
+    assert "REPLICATE_API_TOKEN" in create_errors and "You can still transcribe" not in create_errors
+    assert "You can still type a prompt" in create_errors

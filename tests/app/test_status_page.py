@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.app.conftest import page
+from tests.app.shown_text import as_read
 
 
 def run_checks():
@@ -38,4 +39,4 @@ def test_a_bug_in_the_checks_is_one_message_through_ui_feedback(data_dir, monkey
     at = run_checks()
 
     assert not at.exception
-    assert [e.value for e in at.error] == [feedback.UNEXPECTED]
+    assert [as_read(e.value) for e in at.error] == [feedback.UNEXPECTED]

@@ -24,8 +24,8 @@ from core.domain.progress import StageLog
 from core.domain.prompt_rewrites import TRANSLATE, Rewrite
 from core.domain.records import ImageRecordView
 from ui.access.page_access import current_creator
-from ui.feedback import user_message
-from ui.record_display import escape_markdown
+from ui.model_status import model_failure_message
+from ui.outside_text import escape_markdown
 
 PROMPT = "prompt"
 RECORDING = "rec"
@@ -170,7 +170,8 @@ def transcribe(pipeline: Pipeline, settings: Settings, audio: UploadedFile) -> N
         try:
             spoken = pipeline.transcribe(audio.getvalue(), filename=audio.name, progress=stages)
         except Exception as exc:
-            st.session_state[LAST_TRANSCRIPTION] = Transcription(stages, user_message(exc, settings.secret_values))
+            failure = model_failure_message(exc, settings.secret_values)  # a model that cannot load: the way out
+            st.session_state[LAST_TRANSCRIPTION] = Transcription(stages, failure)
             box.update(label="Transcription failed", state="error")
             return
         box.update(label="Transcribed", state="complete")

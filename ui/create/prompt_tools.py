@@ -16,6 +16,7 @@ from core.app.services import Services
 from core.config.settings import Settings
 from core.domain.languages import language_name
 from core.domain.prompt_rewrites import IMPROVE, Rewrite
+from ui import outside_text
 from ui.create import flow
 from ui.feedback import user_message
 
@@ -122,7 +123,7 @@ def show_prompt_tools(app: Services, *, disabled: bool) -> None:
         columns[2].button(
             UNDO_LABELS.get(rewrite.kind, "↩️ Undo translation"), key="undo_prompt", disabled=disabled, on_click=_undo
         )
-        st.caption(f"{'Improved' if rewrite.kind == IMPROVE else 'Translated'} by {rewrite.model_id} in "
-                   f"{rewrite.ms / 1000:.2f} s. Before: “{rewrite.before}”")  # fmt: skip
+        outside_text.caption(f"{'Improved' if rewrite.kind == IMPROVE else 'Translated'} by {rewrite.model_id} in "
+                             f"{rewrite.ms / 1000:.2f} s. Before: “{rewrite.before}”")  # fmt: skip
     if error := st.session_state.get(ERROR):
-        st.error(error, icon="⚠️")
+        outside_text.error(error)

@@ -15,11 +15,12 @@ from core.app.pipeline import Draft, Pipeline
 from core.app.runs import CreateRun
 from core.config.settings import Settings
 from core.domain.progress import StageLog
+from ui import outside_text
 from ui.access.page_access import current_creator
 from ui.create import edits, flow
 from ui.feedback import user_message
 from ui.navigation import HISTORY_PAGE, link_to_page
-from ui.record_display import escape_markdown
+from ui.outside_text import escape_markdown
 
 POLL_S = 0.5
 STATE_ICONS = {
@@ -60,7 +61,7 @@ def show_transcription(settings: Settings) -> None:
         return
     if last.error:
         failed = stage_label(*(last.stages.current or ("transcribe", None)))
-        st.error(f"{failed}: {last.error}", icon="⚠️")
+        outside_text.error(f"{failed}: {last.error}")
     for line in stage_lines(last.stages):
         st.caption(line)
 
@@ -107,7 +108,7 @@ def _run_status(run: CreateRun, settings: Settings) -> None:
     # the browser animate), and this fragment redraws every POLL_S during a run: 100 ms of each page rerun.
     with st.expander(label, expanded=run.error is not None, icon=STATE_ICONS[state]):
         if run.error is not None:
-            st.error(f"{label}: {user_message(run.error, settings.secret_values)}")
+            outside_text.error(f"{label}: {user_message(run.error, settings.secret_values)}", icon=None)
         for line in stage_lines(run):
             st.write(line)
     st.caption(f"Prompt: “{escape_markdown(run.prompt)}”")
@@ -131,7 +132,7 @@ def _card(pipeline: Pipeline, settings: Settings, run: CreateRun, index: int) ->
         st.caption("✍️ Writing a caption…" if not run.done else "(no caption: try Caption again)")
     st.caption(_times(draft) + (f" · seed {draft.request.seed}" if draft.request.seed is not None else ""))
     if problem := _problems().pop((run.id, index), None):
-        st.error(problem, icon="⚠️")
+        outside_text.error(problem)
     caption_col, save_col, more_col = st.columns(3)
     # Callbacks run before the redraw, so the card below already shows their outcome.
     action = (pipeline, settings, run, index)

@@ -7,7 +7,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from core.domain.records import MAX_CREATOR_CHARS, HistoryQuery
+from core.domain.errors import InputError
+from core.domain.ids import parse_image_id
+from core.domain.records import HistoryQuery, normalize_creator
 from core.domain.tags import parse_linked_tags
 
 PAGE_SIZES = (10, 25, 50, 100)
@@ -88,7 +90,7 @@ class HistoryFilters:
 
         tag_values = params.get("tag", [])
         size = _whole_number(last("size"))
-        family = _whole_number(last("family"))
+        family = _image_id(last("family"))
         view = last("view")
         return cls(
             search=" ".join(last("q").split())[:MAX_SEARCH_CHARS],
@@ -103,8 +105,8 @@ class HistoryFilters:
                 [tag_values] if isinstance(tag_values, str) else [str(v) for v in tag_values[:MAX_FILTER_TAGS]],
                 limit=MAX_FILTER_TAGS,
             ),
-            by=" ".join(last("by").split())[:MAX_CREATOR_CHARS],
-            family=family if family is not None and family > 0 else None,
+            by=normalize_creator(last("by")) or "",
+            family=family,
         )
 
 
@@ -114,6 +116,24 @@ def _day(value: str | None) -> date | None:
     except ValueError:
         return None
     return day if day and EARLIEST_DAY <= day <= LATEST_DAY else None
+
+
+def link_problems(params: Mapping[str, str | Sequence[str]]) -> list[str]:
+    """What a link asked for that cannot be shown, in words for a page notice (from_params drops it silently)."""
+    value = params.get("family", "")
+    family = str(value if isinstance(value, str) else (value[-1] if value else ""))
+    try:
+        _ = parse_image_id(family) if family else None
+    except InputError as exc:
+        return [f"This link asks for the family of an image that cannot exist, so everything is shown. {exc}"]
+    return []
+
+
+def _image_id(value: str) -> int | None:
+    try:
+        return parse_image_id(value) if value else None
+    except InputError:
+        return None
 
 
 def _whole_number(value: str | None) -> int | None:

@@ -20,6 +20,7 @@ from ui.history.filters import (
     URL_PARAMS,
     VIEWS,
     HistoryFilters,
+    link_problems,
     page_count,
 )
 from ui.navigation import CREATE_PAGE, link_to_page
@@ -36,6 +37,12 @@ NO_SELECTION: dict[str, dict[str, list[object]]] = {"selection": {"rows": [], "c
 ANYONE = ""
 # Filters outlive the page: Streamlit keeps these widgets' values when the visitor goes elsewhere and back.
 KEEP: Final = "session"
+
+
+def link_notices() -> None:
+    """A notice for each thing the link asked for that cannot be shown, instead of an error or silence."""
+    for problem in link_problems({name: st.query_params.get_all(name) for name in st.query_params}):
+        st.warning(problem, icon="🔗")
 
 
 def filter_state_from_url() -> None:
