@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from core.app import sharing
 from core.domain.errors import InputError, InvalidSetting
+from core.domain.ids import parse_image_id
 from core.domain.records import normalize_creator
 from core.domain.sharing import DEFAULT_EXPIRY, MAX_EXPIRY, MAX_SHARED_IMAGES, parse_expiry
 
@@ -41,7 +42,7 @@ def run_share(args: argparse.Namespace, services: Services) -> int:
         sharing.revoke_link(services.shares, args.revoke)
         _emit({"revoked": True})
         return 0
-    ids = [_record_id(text) for text in args.ids]
+    ids = [parse_image_id(text) for text in args.ids]
     if args.list:
         if len(ids) > 1:
             raise InputError("share --list takes at most one id: the image whose links to list.")
@@ -60,13 +61,6 @@ def run_share(args: argparse.Namespace, services: Services) -> int:
     )
     _emit(made.to_json())
     return 0
-
-
-def _record_id(text: str) -> int:
-    """ASCII digits within the databases' integer range, else exit 2 naming the id."""
-    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= 2**31 - 1:
-        raise InputError(f"'{text}' is not an image id: ids are whole numbers such as 12.")
-    return int(text)
 
 
 def _creator(by: str | None) -> str | None:
