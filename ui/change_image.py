@@ -128,6 +128,7 @@ def start_edit(current: Services, key: str, source_id: Callable[[], int]) -> Non
             instruction=instruction,
             transcript=spoken.transcript.text if spoken else None,
             speech_model=spoken.model_id if spoken else None,
+            created_by=current_creator(),
         ),
     )
     runs()[key] = run

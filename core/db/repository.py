@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -73,7 +74,10 @@ class RecordRepository:
                 # Another session inserted the same key between our lookup and insert: it won.
                 if winner := self.find_by_idempotency_key(key=record.idempotency_key):
                     return winner, False
-                raise
+                if record.parent_id is None:
+                    raise
+        # The foreign key refused the parent: it was deleted meanwhile, so the edit is saved as a first image.
+        return self.add(record=replace(record, parent_id=None))
 
     def find_by_idempotency_key(self, *, key: str) -> ImageRecordView | None:
         with database_errors(self._engine, "looking up a saved image"), self._sessions() as session:

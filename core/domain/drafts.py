@@ -92,8 +92,7 @@ class DraftStore(Protocol):
         """Store a draft whose object is already at `image_key`; its new id (a missing parent is stored as None)."""
         ...
 
-    def set_caption(self, *, draft_id: int, caption: str, caption_model: str, timings_ms: dict[str, float]) -> None:
-        ...
+    def set_caption(self, *, draft_id: int, caption: str, caption_model: str, timings_ms: dict[str, float]) -> None: ...
 
     def get_drafts(self, *, draft_ids: Collection[int]) -> list[StoredDraft]:
         """Those of these drafts that exist, newest first."""
