@@ -82,10 +82,10 @@ def find_orphans(
 
 
 def collect_garbage(
-    store: ImageStore, ledger: ObjectLedger, *, older_than: timedelta, dry_run: bool
+    store: ImageStore, ledger: ObjectLedger, *, older_than: timedelta, dry_run: bool, now: datetime | None = None
 ) -> dict[str, object]:
     """Find orphans and (unless `dry_run`) delete them; a JSON-ready report. Refuses on the wrong database."""
-    orphans = find_orphans(store, ledger, older_than=older_than)
+    orphans = find_orphans(store, ledger, older_than=older_than, now=now)
     if orphans.unrecorded and ledger.recorded_key_count() == 0:
         raise InputError(
             f"This database has no record of any of the {orphans.unrecorded} images in the storage, so it is "
