@@ -45,11 +45,12 @@ class DraftKeeper:
         try:
             self.records.record_keys(keys=[image_key])
             self.store.put(image_key, draft.image.data, draft.image.content_type)
-            draft_id = self.drafts.add_draft(draft=draft, image_key=image_key)
+            stored = self.drafts.add_draft(draft=draft, image_key=image_key)
         except AppError as exc:
             log.warning("Could not keep a new image as a draft (it stays in memory until saved): %s", exc)
             return draft
-        return replace(draft, draft_id=draft_id, image_key=image_key)
+        # The parent as stored: None when the source record was deleted while the edit was made.
+        return replace(draft, draft_id=stored.id, image_key=image_key, parent_id=stored.parent_id)
 
     def note_caption(self, draft: Draft) -> None:
         """Keep a new caption with the stored draft, so saving it later need not caption it again."""

@@ -30,7 +30,7 @@ class SqlDrafts:
         self._engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
 
-    def add_draft(self, *, draft: Draft, image_key: str) -> int:
+    def add_draft(self, *, draft: Draft, image_key: str) -> StoredDraft:
         values = _columns_of(draft, image_key)
         with database_errors(self._engine, "keeping the new image as a draft"):
             try:
@@ -41,7 +41,7 @@ class SqlDrafts:
                 # The source was deleted since the edit began: keep the draft as a first image.
                 return self._insert({**values, "parent_id": None})
 
-    def _insert(self, values: dict[str, Any]) -> int:
+    def _insert(self, values: dict[str, Any]) -> StoredDraft:
         with self._sessions.begin() as session:
             parent = values["parent_id"]
             if parent is not None and not session.scalar(select(exists().where(ImageRecord.id == parent))):
@@ -49,7 +49,7 @@ class SqlDrafts:
             row = DraftRow(**values)
             session.add(row)
             session.flush()
-            return int(row.id)
+            return _stored(row)
 
     def set_caption(self, *, draft_id: int, caption: str, caption_model: str, timings_ms: dict[str, float]) -> None:
         statement = (

@@ -69,6 +69,8 @@ class RecordRepository:
                 with self._sessions.begin() as session:
                     session.add(row)
                     session.flush()
+                    if row.parent_id == row.id:  # SQLite gave the deleted parent's id to its child: no parent
+                        row.parent_id = None
                     return _view(row), True
             except IntegrityError:
                 # Another session inserted the same key between our lookup and insert: it won.

@@ -88,8 +88,8 @@ class StoredDraft:
 class DraftStore(Protocol):
     """The `drafts` table: paid images not saved yet."""
 
-    def add_draft(self, *, draft: Draft, image_key: str) -> int:
-        """Store a draft whose object is already at `image_key`; its new id (a missing parent is stored as None)."""
+    def add_draft(self, *, draft: Draft, image_key: str) -> StoredDraft:
+        """Store a draft whose object is already at `image_key`; a parent deleted meanwhile is stored as None."""
         ...
 
     def set_caption(self, *, draft_id: int, caption: str, caption_model: str, timings_ms: dict[str, float]) -> None: ...
