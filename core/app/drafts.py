@@ -66,6 +66,16 @@ class DraftKeeper:
         except AppError as exc:
             log.warning("Could not keep draft #%s's caption: %s", draft.draft_id, exc)
 
+    def discard(self, draft: Draft) -> None:
+        """Discard a draft of this session: its row, and its object unless a record was saved from it."""
+        if self.drafts is None or draft.draft_id is None or draft.image_key is None:
+            return
+        if self.drafts.remove_draft(draft_id=draft.draft_id) and not self.records.find_by_idempotency_key(
+            key=draft.idempotency_key
+        ):
+            self.store.delete(draft.image_key)
+            self.records.forget_keys(keys=[draft.image_key])
+
     def settle(self, draft: Draft) -> None:
         """The draft is a record now: drop its row (the object is the record's)."""
         if self.drafts is not None and draft.draft_id is not None:
