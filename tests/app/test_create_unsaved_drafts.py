@@ -8,7 +8,7 @@ from core.app.services import build_services
 from core.config.settings import load_settings
 from core.domain.ports import GenerationRequest
 from core.domain.records import HistoryQuery
-from tests.app.conftest import page
+from tests.app.conftest import finish_runs, page
 
 SECTION = "Made but not saved"
 
@@ -48,3 +48,19 @@ def test_drafts_of_a_closed_tab_are_offered_newest_first_and_save_and_discard_th
     assert save_buttons(at) == [] and services.drafts is not None and services.drafts.list_drafts() == []
     assert not services.store.exists(newer.image_key)
     assert SECTION not in [h.value for h in at.run().subheader]
+
+
+def test_a_result_of_this_session_is_shown_once_and_its_discard_deletes_its_draft(remote):
+    at = page("pages/create.py").run()
+    at.text_area(key="prompt").set_value("a kite on the beach").run()
+    at.button(key="generate").click().run()
+    finish_runs(at)
+    [draft] = at.session_state["_runs"][0].drafts
+    services = build_services(load_settings())
+    assert draft.draft_id is not None and [d.id for d in services.drafts.list_drafts()] == [draft.draft_id]
+    assert SECTION not in [h.value for h in at.subheader]  # it is among the results already
+
+    at.button(key=f"discard_{at.session_state['_runs'][0].id[:8]}_0").click().run()
+
+    assert services.drafts.list_drafts() == [] and not services.store.exists(draft.image_key)
+    assert SECTION not in [h.value for h in at.subheader]
