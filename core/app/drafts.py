@@ -52,6 +52,12 @@ class DraftKeeper:
         # The parent as stored: None when the source record was deleted while the edit was made.
         return replace(draft, draft_id=stored.id, image_key=image_key, parent_id=stored.parent_id)
 
+    def kept_image_key(self, draft: Draft) -> str | None:
+        """The draft's stored object, if its draft row still holds it (not discarded or expired meanwhile)."""
+        if self.drafts is None or draft.draft_id is None or draft.image_key is None:
+            return None
+        return draft.image_key if self.drafts.get_drafts(draft_ids=[draft.draft_id]) else None
+
     def note_caption(self, draft: Draft) -> None:
         """Keep a new caption with the stored draft, so saving it later need not caption it again."""
         if self.drafts is None or draft.draft_id is None or draft.caption is None:

@@ -120,6 +120,7 @@ class Pipeline:
             )
             for image in images
         ]
+        progress.images_ready(drafts)  # on screen at once; kept (uploaded, a row) before anything else
         drafts = [self.keeper.keep(draft) for draft in drafts]
         progress.images_ready(drafts)
         return drafts
@@ -222,11 +223,12 @@ class Pipeline:
             info = inspect_image(draft.image.data)
             thumbnail = make_thumbnail(draft.image.data)
             image_key, thumbnail_key = new_object_keys(draft.image.output_format)
-            fresh = [thumbnail_key] if draft.image_key else [image_key, thumbnail_key]
-            image_key = draft.image_key or image_key
+            reused = self.keeper.kept_image_key(draft)  # None: no draft holds it (any more), so upload it
+            fresh = [thumbnail_key] if reused else [image_key, thumbnail_key]
+            image_key = reused or image_key
             # Noted before uploading: an upload the insert never follows is then this database's to collect.
             self.records.record_keys(keys=fresh)
-            if not draft.image_key:
+            if not reused:
                 self.store.put(image_key, draft.image.data, draft.image.content_type)
             try:
                 self.store.put(thumbnail_key, thumbnail, "image/webp")

@@ -173,3 +173,12 @@ def test_the_drafts_table_and_the_parent_key_survive_a_downgrade_and_upgrade(dat
         assert repository.get(record_id=child.id).parent_id == parent.id  # the rebuild kept the parent
     finally:
         engine.dispose()
+
+
+def test_a_session_draft_discarded_elsewhere_is_still_saved_with_its_own_image(pipeline, store, repository, drafts):
+    [draft] = pipeline.generate(GenerationRequest(prompt="a kite", seed=4))
+    discard_drafts(store, repository, drafts, [draft.draft_id])  # another tab discarded it
+
+    record = pipeline.save(pipeline.caption(draft)).record
+
+    assert record.image_filename != draft.image_key and store.exists(record.image_filename)

@@ -167,6 +167,10 @@ def test_gc_command_on_the_embedded_defaults_lists_then_removes_an_old_orphan(tm
     assert json.loads(real.stdout)["removed"] == 1
     assert not store.exists(orphan_key) and store.exists(fresh_key)  # the fresh one may be a save in progress
 
+    zero = run_cli("gc", "--older-than", "0", env=env)
+    assert zero.returncode == 0, zero.stderr
+    assert store.exists(fresh_key) and "save in progress" in json.loads(zero.stdout)["note"]  # the floor holds
+
     bad = run_cli("gc", "--older-than", "-5", env=env)
     assert bad.returncode == 2
 
