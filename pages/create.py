@@ -7,6 +7,7 @@ from ui import outside_text
 from ui.access.page_access import guarded_settings
 from ui.create import compare_results, edits, flow, prompt_tools
 from ui.create.results import show_results, show_transcription
+from ui.create.unsaved_drafts import show_unsaved_drafts
 from ui.feedback import attempt
 from ui.model_status import show_model_status, speech_model_failed
 from ui.outside_text import escape_markdown
@@ -103,5 +104,6 @@ all_col.button(
     args=(pipeline, True, prompt_tools.run_steps(app)),
 )
 show_results(pipeline, settings, buttons_disabled=busy)
+show_unsaved_drafts(app)
 edits.show_panel(app)
 compare_results.show_compare()

@@ -129,6 +129,7 @@ def start_edit(current: Services, key: str, source_id: Callable[[], int]) -> Non
             instruction=instruction,
             transcript=spoken.transcript.text if spoken else None,
             speech_model=spoken.model_id if spoken else None,
+            created_by=current_creator(),
         ),
     )
     runs()[key] = run
@@ -183,11 +184,17 @@ def _edited(current: Services, key: str, run: EditRun) -> None:
         return
     save, discard = st.columns(2)
     save.button("Save the edit", key=f"{key}_save", type="primary", on_click=_save, args=(current, key, run))
-    discard.button("Discard", key=f"{key}_discard", on_click=_discard, args=(key,))
+    discard.button("Discard", key=f"{key}_discard", on_click=_discard, args=(current, key))
 
 
-def _discard(key: str) -> None:
-    runs().pop(key, None)
+def _discard(current: Services, key: str) -> None:
+    """Forget the edit and delete its stored draft (row and image): a discarded edit is not offered again."""
+    run = runs().pop(key, None)
+    if run is not None and run.draft is not None and run.saved_id is None:
+        try:
+            current.pipeline.keeper.discard(run.draft)
+        except Exception as exc:
+            _notices()[f"{key}_save"] = ("error", f"Discard: {user_message(exc, current.settings.secret_values)}")
 
 
 def _save(current: Services, key: str, run: EditRun) -> None:

@@ -61,8 +61,9 @@ class Editing:
         transcript: str | None = None,
         speech_model: str | None = None,
         progress: Progress | None = None,
+        created_by: str | None = None,
     ) -> Draft:
-        """Check for free, then run one paid edit and caption it; the result is a Draft that is not saved yet."""
+        """Check for free, then run one paid edit, keep it as a draft and caption it; not saved as a record yet."""
         progress = progress or StageLog()
         text = validate_prompt(instruction, max_chars=self.pipeline.max_prompt_chars)
         if output_format not in EDIT_OUTPUT_FORMATS:
@@ -91,8 +92,10 @@ class Editing:
             timings_ms=timings,
             parent_id=source.record.id,
             edit_instruction=text,
+            created_by=created_by,
         )
-        return self.pipeline.caption(draft, progress=progress)
+        # Kept before captioning: a crash or a kill from here on leaves a draft, not a paid edit lost.
+        return self.pipeline.caption(self.pipeline.keeper.keep(draft), progress=progress)
 
     def run(
         self,
@@ -105,5 +108,7 @@ class Editing:
         output_format: str = "jpg",
     ) -> Draft | SavedImage:
         """Source, edit, caption and (unless `save` is False) save as a child of `record_id`."""
-        draft = self.edit(self.source(record_id), instruction, seed=seed, output_format=output_format)
+        draft = self.edit(
+            self.source(record_id), instruction, seed=seed, output_format=output_format, created_by=created_by
+        )
         return self.pipeline.save(draft, created_by=created_by) if save else draft

@@ -27,6 +27,7 @@ class EditInput:
     speech_model: str | None = None
     seed: int | None = None
     output_format: str = "jpg"
+    created_by: str | None = None  # who asked: the draft the edit is kept as says so
 
 
 class EditRun(StageLog):
@@ -66,6 +67,7 @@ class EditRun(StageLog):
                 transcript=given.transcript,
                 speech_model=given.speech_model,
                 progress=self,
+                created_by=given.created_by,
             )
         except Exception as exc:  # kept for the page to explain in words the user can act on
             self.error = exc

@@ -8,10 +8,11 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import TypeVar
 
+from core.app.drafts import DraftKeeper
 from core.app.images import inspect_image, make_thumbnail, new_object_keys
 from core.app.prompt_assistant import PromptSteps
 from core.config.settings import MAX_AUDIO_SECONDS, MAX_UPLOAD_BYTES
-from core.domain.drafts import Draft, SavedImage, TimedTranscript
+from core.domain.drafts import Draft, DraftStore, SavedImage, TimedTranscript
 from core.domain.errors import AppError, AudioError
 from core.domain.languages import language_code
 from core.domain.ports import Captioner, GenerationRequest, ImageGenerator, ImageStore, Records, Transcriber
@@ -53,8 +54,10 @@ class Pipeline:
         max_prompt_chars: int = 1000,
         max_audio_seconds: float = MAX_AUDIO_SECONDS,
         max_audio_bytes: int = MAX_UPLOAD_BYTES,
+        drafts: DraftStore | None = None,
     ) -> None:
         self.store = store
+        self.keeper = DraftKeeper(store=store, records=records, drafts=drafts)
         self.records = records
         self.generator = generator
         self._transcriber = transcriber
@@ -88,8 +91,10 @@ class Pipeline:
         transcript: TimedTranscript | None = None,
         progress: Progress | None = None,
         earlier_ms: dict[str, float] | None = None,
+        created_by: str | None = None,
     ) -> list[Draft]:
-        """Validate the request, give it a seed if it has none, and draw its images; each becomes a Draft.
+        """Validate the request, give it a seed if it has none, and draw its images; each becomes a Draft,
+        stored as one (object and row) before this returns, so a paid image survives whatever comes next.
 
         `earlier_ms` are the times of stages before this one (the prompt steps), kept with the drafts."""
         progress = progress or StageLog()
@@ -111,9 +116,12 @@ class Pipeline:
                 speech_model=transcript.model_id if transcript else None,
                 language=language_code(transcript.transcript.language) if transcript else None,
                 timings_ms=dict(timings),
+                created_by=created_by,
             )
             for image in images
         ]
+        progress.images_ready(drafts)  # on screen at once; kept (uploaded, a row) before anything else
+        drafts = [self.keeper.keep(draft) for draft in drafts]
         progress.images_ready(drafts)
         return drafts
 
@@ -125,6 +133,7 @@ class Pipeline:
         with timed_stage(timings, CAPTION, progress, index + 1):
             text = captioner.caption(draft.image.data)
         captioned = replace(draft, caption=text, caption_model=captioner.model_id, timings_ms=timings)
+        self.keeper.note_caption(captioned)
         progress.captioned(index, captioned)
         return captioned
 
@@ -146,6 +155,7 @@ class Pipeline:
         for index, (draft, text) in enumerate(zip(drafts, texts, strict=True)):
             timings = {**draft.timings_ms, CAPTION: share}
             one = replace(draft, caption=text, caption_model=captioner.model_id, timings_ms=timings)
+            self.keeper.note_caption(one)
             progress.captioned(index, one)
             captioned.append(one)
         return captioned
@@ -179,7 +189,9 @@ class Pipeline:
             language = transcript.transcript.language if transcript else None
             prompt = steps.apply(request.prompt, language=language, timings=step_ms, progress=progress)
             request = replace(request, prompt=prompt)
-        drafts = self.generate(request, transcript=transcript, progress=progress, earlier_ms=step_ms)
+        drafts = self.generate(
+            request, transcript=transcript, progress=progress, earlier_ms=step_ms, created_by=created_by
+        )
         drafts = self.caption_all(drafts, progress=progress)
         if not save:
             return list(drafts)
@@ -197,10 +209,13 @@ class Pipeline:
     def save(
         self, draft: Draft, *, progress: Progress | None = None, index: int = 0, created_by: str | None = None
     ) -> SavedImage:
-        """Upload image and thumbnail, then insert the row; undo the uploads if the insert fails."""
+        """Upload the thumbnail (and the image, unless its draft holds it), then insert the row and drop the draft;
+        undo the new uploads if the insert fails. A draft's seed, model and timings become the record's."""
         progress = progress or StageLog()
+        created_by = draft.created_by if created_by is None else created_by
         existing = self.records.find_by_idempotency_key(key=draft.idempotency_key)
         if existing is not None:
+            self.keeper.settle(draft)
             progress.saved(index, SavedImage(existing, created=False))
             return SavedImage(existing, created=False)
         timings = dict(draft.timings_ms)
@@ -208,13 +223,17 @@ class Pipeline:
             info = inspect_image(draft.image.data)
             thumbnail = make_thumbnail(draft.image.data)
             image_key, thumbnail_key = new_object_keys(draft.image.output_format)
+            reused = self.keeper.kept_image_key(draft)  # None: no draft holds it (any more), so upload it
+            fresh = [thumbnail_key] if reused else [image_key, thumbnail_key]
+            image_key = reused or image_key
             # Noted before uploading: an upload the insert never follows is then this database's to collect.
-            self.records.record_keys(keys=[image_key, thumbnail_key])
-            self.store.put(image_key, draft.image.data, draft.image.content_type)
+            self.records.record_keys(keys=fresh)
+            if not reused:
+                self.store.put(image_key, draft.image.data, draft.image.content_type)
             try:
                 self.store.put(thumbnail_key, thumbnail, "image/webp")
             except BaseException:
-                self._remove_quietly(image_key)
+                self._remove_quietly(*fresh[:-1])
                 raise
         new = NewRecord(
             prompt=draft.request.prompt,
@@ -244,10 +263,11 @@ class Pipeline:
         try:
             record, created = self.records.add(record=new)
         except BaseException:
-            self._remove_quietly(image_key, thumbnail_key)
+            self._remove_quietly(*fresh)
             raise
         if not created:  # another save of the same image won the race: keep only its objects
-            self._remove_quietly(image_key, thumbnail_key)
+            self._remove_quietly(*(k for k in fresh if k not in (record.image_filename, record.thumbnail_filename)))
+        self.keeper.settle(draft)
         progress.saved(index, SavedImage(record, created))
         return SavedImage(record, created)
 

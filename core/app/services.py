@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from core.app.lazy import Lazy
 from core.config.settings import Settings
+from core.domain.drafts import DraftStore
 from core.domain.ports import (
     AccessLedger,
     Captioner,
@@ -229,6 +230,7 @@ class Services:
     transcriber: Callable[[], Transcriber]
     captioner: Callable[[], Captioner]
     prompt_model: PromptModel | None = None  # None: PROMPT_MODEL on Replicate
+    drafts: DraftStore | None = None  # paid images not saved yet; None: kept in memory only
     urls: PresignedUrlCache = field(init=False)
     assistant: PromptAssistant = field(init=False)
     pipeline: Pipeline = field(init=False)  # built once here; dataclasses.replace builds a new one
@@ -254,6 +256,7 @@ class Services:
             max_prompt_chars=self.settings.max_prompt_chars,
             max_audio_seconds=self.settings.max_audio_seconds,
             max_audio_bytes=self.settings.max_upload_bytes,
+            drafts=self.drafts,
         )
         self.editing = Editing(pipeline=self.pipeline, editor=build_editor(self.settings))
 
@@ -267,6 +270,7 @@ def build_services(
 ) -> Services:
     """Wire real adapters; callers (the UI's resource cache) may pass their own model providers."""
     from core.db.access_ledger import SqlAccessLedger
+    from core.db.drafts import SqlDrafts
     from core.db.engine import SqlDatabase, migrate
     from core.db.repository import RecordRepository
     from core.db.share_links import SqlShareLinks
@@ -284,4 +288,5 @@ def build_services(
         generator=build_generator(settings),
         transcriber=transcriber or Lazy(lambda: load_transcriber_for(settings)),
         captioner=captioner or Lazy(lambda: load_captioner_for(settings)),
+        drafts=SqlDrafts(engine),
     )

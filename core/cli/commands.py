@@ -8,6 +8,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -70,6 +71,10 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         from core.cli.edit import run_edit
 
         return run_edit(args, services, emit)
+    if args.command == "drafts":
+        from core.cli.drafts import run_drafts
+
+        return run_drafts(args, services, emit)
     handlers = {"create": _create, "history": _history, "gc": _gc, **gallery_cli.HANDLERS}
     return handlers[args.command](args, services)
 
@@ -132,6 +137,8 @@ def _create(args: argparse.Namespace, services: Services) -> int:
         _prepare_output_dir(output_dir)
     if not args.no_save:
         services.store.check()
+    else:  # the images go to the folder only: nothing is kept in the gallery, not even as drafts
+        services = replace(services, drafts=None)
     services.generator.check()  # a missing or refused token, asked about for free (who owns it)
     services.captioner()  # a caption model that cannot load would fail only after the image is paid for
     try:
@@ -231,10 +238,19 @@ def _history(args: argparse.Namespace, services: Services) -> int:
 
 
 def _gc(args: argparse.Namespace, services: Services) -> int:
-    from core.app.gc import collect_garbage
+    from core.app.gc import collect_garbage_and_old_drafts
 
     older_than = timedelta(minutes=args.older_than)
-    emit(collect_garbage(services.store, services.records, older_than=older_than, dry_run=args.dry_run))
+    emit(
+        collect_garbage_and_old_drafts(
+            services.store,
+            services.records,
+            services.drafts,
+            older_than=older_than,
+            draft_days=services.settings.draft_days,
+            dry_run=args.dry_run,
+        )
+    )
     return 0
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 from pathlib import Path
 
 from core.app.services import Services, require_replicate_token
@@ -27,6 +28,8 @@ def add_edit_command(commands: argparse._SubParsersAction[argparse.ArgumentParse
 def run_edit(args: argparse.Namespace, services: Services, emit: object) -> int:
     """Everything free is checked first (id, instruction, token), so a bad call exits 2 having paid nothing."""
     require_replicate_token(services.settings)
+    if args.no_save:  # printed only: nothing is kept in the gallery, not even as a draft
+        services = replace(services, drafts=None)
     editing = services.editing
     source = editing.source(args.id)
     transcript = speech_model = None
@@ -47,6 +50,7 @@ def run_edit(args: argparse.Namespace, services: Services, emit: object) -> int:
         output_format=args.output_format,
         transcript=transcript,
         speech_model=speech_model,
+        created_by=args.by,
     )
     if args.no_save:
         data: dict[str, object] = {

@@ -17,6 +17,7 @@ from pathlib import Path
 from core.cli import commands
 from core.cli import gallery as gallery_cli
 from core.cli.commands import BAD_INPUT, FAILURE
+from core.cli.drafts import add_drafts_command
 from core.cli.edit import add_edit_command
 from core.cli.share import add_share_command
 from core.config.redaction import install_log_redaction, redact
@@ -65,6 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
     gallery_cli.add_gallery_commands(commands)
     add_edit_command(commands)
     add_share_command(commands)
+    add_drafts_command(commands)
 
     gc = commands.add_parser("gc", help="remove stored objects that no record points to")
     gc.add_argument("--older-than", type=_minutes, default=60, metavar="MINUTES", help="grace period (60)")

@@ -188,6 +188,7 @@ SETTINGS: tuple[SettingSpec, ...] = (
     SettingSpec("PRELOAD_MODELS", MODELS, "load the speech and caption models in the background when the server starts (`streamlit run app.py`: at start-up, `/readyz` says when; `streamlit run Home.py`: on the first page view), so the first click does not wait", on_off),
     SettingSpec("MAX_AUDIO_SECONDS", LIMITS, "longest recording or upload, in seconds", seconds),
     SettingSpec("MAX_UPLOAD_MB", LIMITS, "largest upload; keep `server.maxUploadSize` in `.streamlit/config.toml` equal (10 MB holds a 300 s browser recording)", whole),
+    SettingSpec("DRAFT_DAYS", LIMITS, "days an image made but neither saved nor discarded is kept (Create's *Made but not saved*, `python -m core drafts`); `python -m core gc` removes older ones", whole),
     SettingSpec("MAX_PROMPT_CHARS", LIMITS, "longest prompt. About 65 s of speech fills it: a longer transcript is shown whole, flagged, and must be shortened before generating", whole),
     SettingSpec("APP_PASSWORD", ACCESS, "a shared password every visitor must type (served by app.py: at `/sign-in`, before any Streamlit endpoint answers)", secret, secret=True),
     SettingSpec("APP_URL", ACCESS, "the address people open the app at, say `https://images.example.com`: share links (`python -m core share`, History's Share) start with it; unset, the pages use the browser's address and the command refuses to share", app_url),

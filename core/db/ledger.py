@@ -12,7 +12,7 @@ from collections.abc import Collection, Iterator
 from sqlalchemy import delete, exists, func, insert, or_, select
 from sqlalchemy.orm import Session
 
-from core.db.schema import ImageRecord, stored_objects, utc_now
+from core.db.schema import DraftRow, ImageRecord, stored_objects, utc_now
 
 KEY_BATCH = 500  # keys per statement: bounded IN lists, whatever the count
 
@@ -31,13 +31,16 @@ def forget_keys(session: Session, keys: Collection[str]) -> None:
 
 
 def key_status(session: Session, keys: Collection[str]) -> dict[str, bool]:
-    """For those of `keys` this database wrote: whether some record still uses it (as image or thumbnail).
+    """For those of `keys` this database wrote: whether some record (image or thumbnail) or draft still uses it.
 
     A key missing from the answer was never noted here: another deployment's, or older than the ledger.
     """
     status: dict[str, bool] = {}
     key = stored_objects.c.key
-    in_use = exists().where(or_(ImageRecord.image_filename == key, ImageRecord.thumbnail_filename == key))
+    in_use = or_(
+        exists().where(or_(ImageRecord.image_filename == key, ImageRecord.thumbnail_filename == key)),
+        exists().where(DraftRow.image_key == key),
+    )
     for batch in _batches(keys):
         status.update((str(k), bool(used)) for k, used in session.execute(select(key, in_use).where(key.in_(batch))))
     return status

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -69,12 +70,17 @@ class RecordRepository:
                 with self._sessions.begin() as session:
                     session.add(row)
                     session.flush()
+                    if row.parent_id == row.id:  # SQLite gave the deleted parent's id to its child: no parent
+                        row.parent_id = None
                     return _view(row), True
             except IntegrityError:
                 # Another session inserted the same key between our lookup and insert: it won.
                 if winner := self.find_by_idempotency_key(key=record.idempotency_key):
                     return winner, False
-                raise
+                if record.parent_id is None:
+                    raise
+        # The foreign key refused the parent: it was deleted meanwhile, so the edit is saved as a first image.
+        return self.add(record=replace(record, parent_id=None))
 
     def find_by_idempotency_key(self, *, key: str) -> ImageRecordView | None:
         with database_errors(self._engine, "looking up a saved image"), self._sessions() as session:

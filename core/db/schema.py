@@ -90,9 +90,12 @@ class ImageRecord(Base):
     starred: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # Sorted, distinct, normalized (core.domain.tags.normalize_tags); see core/db/tags.py for why an array.
     tags: Mapped[list[str]] = mapped_column(TAG_LIST, default=list, nullable=False)
-    # No foreign key: deleting a parent sets its children's parent_id to NULL in the same transaction
-    # (core/db/family.py says why), which the repository does on both databases alike.
-    parent_id: Mapped[int | None] = mapped_column(Integer)
+    # Deleting a parent sets its children's parent_id to NULL (core/db/family.py says why): the repository
+    # does it in the delete's transaction, and the foreign key (migration 0010) makes it hold for an edit
+    # saved while its source is being deleted: such an insert fails and is retried as a first image.
+    parent_id: Mapped[int | None] = mapped_column(
+        Integer, ForeignKey("image_records.id", ondelete="SET NULL", name="fk_image_records_parent_id")
+    )
     edit_instruction: Mapped[str | None] = mapped_column(Text)
 
     # A unique index rather than a constraint: SQLite can add one to an adopted seed table in place.
@@ -117,6 +120,36 @@ stored_objects = Table(
     Column("key", String(255), primary_key=True),
     Column("created_at", UtcDateTime(), nullable=False),
 )
+
+
+class DraftRow(Base):
+    """A paid image not saved yet (core/db/drafts.py): its object is stored, its record is not written yet."""
+
+    __tablename__ = "drafts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now, index=True)
+    image_key: Mapped[str] = mapped_column(String(255), index=True)
+    output_format: Mapped[str] = mapped_column(String(16))
+    idempotency_key: Mapped[str] = mapped_column(String(64))
+    prompt: Mapped[str] = mapped_column(Text)
+    aspect_ratio: Mapped[str] = mapped_column(String(16))
+    seed: Mapped[int | None] = mapped_column(BigInteger)
+    output_quality: Mapped[int | None] = mapped_column(Integer)
+    megapixels: Mapped[str | None] = mapped_column(String(16))
+    image_model: Mapped[str] = mapped_column(String(255))
+    prediction_id: Mapped[str | None] = mapped_column(String(64))
+    transcript: Mapped[str | None] = mapped_column(Text)
+    speech_model: Mapped[str | None] = mapped_column(String(255))
+    language: Mapped[str | None] = mapped_column(String(16))
+    caption: Mapped[str | None] = mapped_column(Text)
+    caption_model: Mapped[str | None] = mapped_column(String(255))
+    timings_ms: Mapped[dict[str, float] | None] = mapped_column(JSON(none_as_null=True))
+    parent_id: Mapped[int | None] = mapped_column(
+        Integer, ForeignKey("image_records.id", ondelete="SET NULL", name="fk_drafts_parent_id")
+    )
+    edit_instruction: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[str | None] = mapped_column(String(255), index=True)
 
 
 # --- The shared-password budget and revoked passes (core/db/access_ledger.py), one for every replica ---

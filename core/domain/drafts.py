@@ -1,9 +1,18 @@
-"""What the pipeline produces: a transcript with its time, drafts (images not saved yet), saved images, deletions."""
+"""What the pipeline produces: a transcript with its time, drafts (images not saved yet), saved images, deletions.
+
+A paid image is a draft in the database (the `drafts` table, its object already in the ImageStore) from the
+moment it arrives until it is saved or discarded, so a closed tab, a crashed server or a killed command
+loses nothing that was paid for. `DraftStore` is that table's port (here rather than in ports.py: it is
+this module's concept, and a draft row means nothing without a Draft).
+"""
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Collection
 from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
 
 from core.domain.ports import GeneratedImage, GenerationRequest, Transcript
 from core.domain.records import ImageRecordView
@@ -24,11 +33,80 @@ class Draft:
     timings_ms: dict[str, float] = field(default_factory=dict)
     parent_id: int | None = None  # an edit: the saved record it was made from
     edit_instruction: str | None = None
+    created_by: str | None = None
+    draft_id: int | None = None  # its row in `drafts`, once stored (None: not stored, e.g. no DraftStore)
+    image_key: str | None = None  # its object in the ImageStore, once stored: Save reuses it
 
     @property
     def idempotency_key(self) -> str:
         """The same image bytes always give the same key, so a double click saves once."""
         return hashlib.sha256(self.image.data).hexdigest()
+
+
+@dataclass(frozen=True)
+class StoredDraft:
+    """A draft as the `drafts` table holds it: everything but the image bytes, which are in the store."""
+
+    id: int
+    created_at: datetime
+    image_key: str
+    output_format: str
+    request: GenerationRequest
+    image_model: str
+    idempotency_key: str
+    transcript: str | None = None
+    speech_model: str | None = None
+    language: str | None = None
+    caption: str | None = None
+    caption_model: str | None = None
+    timings_ms: dict[str, float] = field(default_factory=dict)
+    parent_id: int | None = None
+    edit_instruction: str | None = None
+    created_by: str | None = None
+    prediction_id: str | None = None
+
+    def to_draft(self, data: bytes) -> Draft:
+        """The Draft again, with its image bytes read back from the store."""
+        return Draft(
+            image=GeneratedImage(data=data, output_format=self.output_format),
+            request=self.request,
+            image_model=self.image_model,
+            transcript=self.transcript,
+            speech_model=self.speech_model,
+            language=self.language,
+            caption=self.caption,
+            caption_model=self.caption_model,
+            timings_ms=dict(self.timings_ms),
+            parent_id=self.parent_id,
+            edit_instruction=self.edit_instruction,
+            created_by=self.created_by,
+            draft_id=self.id,
+            image_key=self.image_key,
+        )
+
+
+class DraftStore(Protocol):
+    """The `drafts` table: paid images not saved yet."""
+
+    def add_draft(self, *, draft: Draft, image_key: str) -> StoredDraft:
+        """Store a draft whose object is already at `image_key`; a parent deleted meanwhile is stored as None."""
+        ...
+
+    def set_caption(self, *, draft_id: int, caption: str, caption_model: str, timings_ms: dict[str, float]) -> None: ...
+
+    def get_drafts(self, *, draft_ids: Collection[int]) -> list[StoredDraft]:
+        """Those of these drafts that exist, newest first."""
+        ...
+
+    def list_drafts(self, *, created_by: str | None = None, everyone: bool = True) -> list[StoredDraft]:
+        """Drafts newest first: everyone's, or (everyone=False) only those `created_by` made."""
+        ...
+
+    def remove_draft(self, *, draft_id: int) -> bool:
+        """Delete the row only (its object may now belong to a record); False if it was gone already."""
+        ...
+
+    def drafts_older_than(self, *, cutoff: datetime) -> list[StoredDraft]: ...
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,11 @@ from tests.integration.test_repository import new_record
 HOUR = timedelta(hours=1)
 
 
+def past_the_floor() -> datetime:
+    """A moment when every object made by the test is older than gc's in-progress floor (10 minutes)."""
+    return datetime.now(UTC) + 2 * HOUR
+
+
 @pytest.fixture(params=["local", pytest.param("spaces", marks=pytest.mark.postgres)])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> ImageStore:
     """The local folder (beside SQLite and PostgreSQL) and moto's S3 (beside them too)."""
@@ -83,14 +88,17 @@ def test_dry_run_lists_and_a_real_run_removes_only_the_orphans(store, repository
     noted_upload(store, repository, orphan, b"orphan")
     store.put("notes/readme.txt", b"someone else's object", "text/plain")
 
-    listed = collect_garbage(store, repository, older_than=timedelta(0), dry_run=True)
+    listed = collect_garbage(store, repository, older_than=timedelta(0), now=past_the_floor(), dry_run=True)
     assert [o["key"] for o in listed["orphans"]] == [orphan] and listed["removed"] == 0
     assert store.exists(orphan)
 
-    removed = collect_garbage(store, repository, older_than=timedelta(0), dry_run=False)
+    removed = collect_garbage(store, repository, older_than=timedelta(0), now=past_the_floor(), dry_run=False)
     assert removed["removed"] == 1 and not store.exists(orphan)
     assert all(store.exists(key) for key in (*kept, "notes/readme.txt"))
-    assert collect_garbage(store, repository, older_than=timedelta(0), dry_run=False)["orphans"] == []
+    assert (
+        collect_garbage(store, repository, older_than=timedelta(0), now=past_the_floor(), dry_run=False)["orphans"]
+        == []
+    )
 
 
 def test_key_status_answers_in_batches_beyond_one_query(repository):
@@ -114,8 +122,10 @@ def test_two_databases_sharing_one_bucket_never_collect_each_others_images(store
     our_orphan = noted_upload(store, repository, new_object_keys("webp")[0])
     their_orphan = noted_upload(store, other_repository, new_object_keys("webp")[0])
 
-    ours_report = collect_garbage(store, repository, older_than=timedelta(0), dry_run=False)
-    theirs_report = collect_garbage(store, other_repository, older_than=timedelta(0), dry_run=False)
+    ours_report = collect_garbage(store, repository, older_than=timedelta(0), now=past_the_floor(), dry_run=False)
+    theirs_report = collect_garbage(
+        store, other_repository, older_than=timedelta(0), now=past_the_floor(), dry_run=False
+    )
 
     assert [o["key"] for o in ours_report["orphans"]] == [our_orphan]
     assert [o["key"] for o in theirs_report["orphans"]] == [their_orphan]
@@ -131,7 +141,7 @@ def test_gc_on_the_wrong_database_refuses_and_deletes_nothing(store, repository,
     migrate(fresh)
 
     with pytest.raises(InputError, match="not the database that stored them"):
-        collect_garbage(store, RecordRepository(fresh), older_than=timedelta(0), dry_run=False)
+        collect_garbage(store, RecordRepository(fresh), older_than=timedelta(0), now=past_the_floor(), dry_run=False)
 
     assert all(store.exists(key) for key in (*kept, orphan))
 
@@ -156,6 +166,10 @@ def test_gc_command_on_the_embedded_defaults_lists_then_removes_an_old_orphan(tm
     real = run_cli("gc", env=env)
     assert json.loads(real.stdout)["removed"] == 1
     assert not store.exists(orphan_key) and store.exists(fresh_key)  # the fresh one may be a save in progress
+
+    zero = run_cli("gc", "--older-than", "0", env=env)
+    assert zero.returncode == 0, zero.stderr
+    assert store.exists(fresh_key) and "save in progress" in json.loads(zero.stdout)["note"]  # the floor holds
 
     bad = run_cli("gc", "--older-than", "-5", env=env)
     assert bad.returncode == 2
@@ -194,5 +208,5 @@ def test_the_image_left_by_storage_failing_between_image_and_thumbnail_is_collec
     healthy = LocalStore(flaky.root)
     later = datetime.now(UTC) + 2 * HOUR
     assert [o.key for o in find_orphans(healthy, repository, older_than=HOUR, now=later).objects] == [left.key]
-    collect_garbage(healthy, repository, older_than=timedelta(0), dry_run=False)
+    collect_garbage(healthy, repository, older_than=timedelta(0), now=past_the_floor(), dry_run=False)
     assert list(healthy.list_objects("images/")) == []

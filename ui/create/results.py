@@ -148,8 +148,8 @@ def _card(pipeline: Pipeline, settings: Settings, run: CreateRun, index: int) ->
             "Discard",
             key=f"discard_{key}",
             disabled=not run.done,
-            on_click=flow.discarded_drafts().add,
-            args=((run.id, index),),
+            on_click=_discard,
+            args=action,
         )
     with more_col.popover("Reuse settings"):
         with_seed = st.checkbox(f"Same seed ({draft.request.seed})", key=f"reuse_seed_{key}")
@@ -185,6 +185,15 @@ def _save(pipeline: Pipeline, settings: Settings, run: CreateRun, index: int) ->
         _problems()[(run.id, index)] = f"Save image {index + 1}: {user_message(exc, settings.secret_values)}"
         return
     run.mark_saved(index, saved.record.id)
+
+
+def _discard(pipeline: Pipeline, settings: Settings, run: CreateRun, index: int) -> None:
+    """Hide the result and delete its stored draft (row and image), so it is not offered again later."""
+    flow.discarded_drafts().add((run.id, index))
+    try:
+        pipeline.keeper.discard(run.drafts[index])
+    except Exception as exc:
+        _problems()[(run.id, index)] = f"Discard image {index + 1}: {user_message(exc, settings.secret_values)}"
 
 
 def _short(text: str, limit: int = 60) -> str:
