@@ -251,6 +251,10 @@ class RecordReader(Protocol):
         """The whole edit family of a record, from any member, oldest first; [] for an unknown id."""
         ...
 
+    def with_edits(self, *, record_ids: Collection[int]) -> set[int]:
+        """Those of `record_ids` that at least one saved record was edited from."""
+        ...
+
 
 class ImageRecords(Records, RecordReader, ObjectLedger, Protocol):
     """The whole `image_records` table behind its ports: what `Services` hands to the use cases in core.app."""
