@@ -1,0 +1,110 @@
+"""The gallery: a grid of cards (thumbnail, the prompt's first line, #id, tags, a star, edit badges).
+
+Cards are keyed containers (`st-key-history_card_<id>`), which lets one stylesheet highlight the selected
+ones, give the star a 44 px target and keep two cards side by side on a phone, where Streamlit would
+otherwise stack every column into one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+
+import streamlit as st
+
+from core.app import gallery as gallery_use_cases
+from core.app.services import Services
+from core.domain.errors import AppError
+from core.domain.records import ImageRecordView
+from ui.history.actions import toggle_star
+from ui.history.selection import SHIFT_KEY, pick_key, remember_anchor
+from ui.history.view import open_record
+from ui.record_display import escape_markdown, thumbnail_key, thumbnail_url
+
+GRID_KEY = "history_grid"
+PROMPT_LINE_CHARS = 90
+HIGHLIGHT = "#ff4b4b"  # Streamlit's primary colour: a selected card is outlined and tinted with it
+
+_STYLE = f"""
+.st-key-{SHIFT_KEY} {{ display: none; }}
+.st-key-{GRID_KEY} [class*="st-key-history_star_"] button {{ min-width: 44px; min-height: 44px; padding: 0; }}
+.st-key-{GRID_KEY} [class*="st-key-history_star_"] button p {{ font-size: 1.6rem; line-height: 1; }}
+.st-key-{GRID_KEY} [class*="st-key-history_card_"] {{ transition: background-color 120ms; }}
+@media (max-width: 640px) {{
+  /* Two cards per row on a phone instead of one long column. */
+  .st-key-{GRID_KEY} > div > [data-testid="stHorizontalBlock"] {{ flex-wrap: wrap; flex-direction: row; gap: 0.5rem; }}
+  .st-key-{GRID_KEY} > div > [data-testid="stHorizontalBlock"] > [data-testid="stColumn"] {{
+    width: calc(50% - 0.25rem) !important; flex: 0 0 calc(50% - 0.25rem) !important; min-width: 0 !important;
+  }}
+}}
+"""
+
+
+def prompt_line(record: ImageRecordView, max_chars: int = PROMPT_LINE_CHARS) -> str:
+    """The prompt's first line, cut to `max_chars`: what the person asked for, which names the image best."""
+    first = next((line.strip() for line in record.prompt.splitlines() if line.strip()), "")
+    return first[:max_chars] + ("…" if len(first) > max_chars else "")
+
+
+def badges(record: ImageRecordView, with_edits: Collection[int]) -> list[str]:
+    """The card's family badges: what it was edited from, and whether edits were made from it."""
+    found = []
+    if record.parent_id is not None:
+        found.append(f"edit of #{record.parent_id}")
+    if record.id in with_edits:
+        found.append("has edits")
+    return found
+
+
+def _edited(current: Services, records: Sequence[ImageRecordView]) -> set[int]:
+    try:
+        return gallery_use_cases.with_edits(current.records, [record.id for record in records])
+    except AppError:
+        return set()  # the badge is a nicety: a failed lookup leaves it off rather than the whole gallery
+
+
+def _highlight(selected: Collection[int]) -> str:
+    tinted = ",".join(f".st-key-history_card_{record_id}" for record_id in selected)
+    if not tinted:
+        return ""
+    return f"{tinted} {{ outline: 3px solid {HIGHLIGHT}; outline-offset: -1px; background-color: {HIGHLIGHT}14; }}"
+
+
+def gallery(current: Services, records: Sequence[ImageRecordView], selected: Collection[int], columns: int = 5) -> None:
+    """The page as cards, `columns` to a row (two on a phone); selected cards are outlined."""
+    st.html(f"<style>{_STYLE}{_highlight(selected)}</style>")
+    with_edits = _edited(current, records)
+    with st.container(key=GRID_KEY):
+        for start in range(0, len(records), columns):
+            for cell, record in zip(st.columns(columns), records[start : start + columns], strict=False):
+                with cell:
+                    _card(current, record, with_edits)
+
+
+def _card(current: Services, record: ImageRecordView, with_edits: Collection[int]) -> None:
+    with st.container(border=True, key=f"history_card_{record.id}", gap="small"):
+        top = st.container(horizontal=True, vertical_alignment="center", gap="small")
+        top.checkbox(
+            f"#{record.id}",
+            key=pick_key(record.id),
+            on_change=remember_anchor,
+            args=(record.id,),
+        )
+        top.space("stretch")
+        top.button(
+            "★" if record.starred else "☆",
+            key=f"history_star_{record.id}",
+            help="Unstar" if record.starred else "Star",
+            on_click=toggle_star,
+            args=(current, record.id, not record.starred),
+            type="tertiary",
+        )
+        if url := thumbnail_url(current, thumbnail_key(record)):
+            st.image(url, width="stretch")
+        st.markdown(f"**{escape_markdown(prompt_line(record))}**")
+        if labels := badges(record, with_edits):
+            with st.container(horizontal=True, gap="small"):
+                for label in labels:
+                    st.badge(label, color="violet" if label.startswith("edit of") else "blue")
+        if record.tags:
+            st.caption(" · ".join(escape_markdown(tag) for tag in record.tags))
+        st.button("Open", key=f"history_open_{record.id}", on_click=open_record, args=(record.id,), width="stretch")
