@@ -109,9 +109,15 @@ def bulk_actions(current: Services, selected: Sequence[ImageRecordView]) -> None
     never moves.
     """
     ids = [record.id for record in selected]
-    st.button("★ Star", key="history_bulk_star", on_click=star_many, args=(current, ids, True))
-    st.button("☆ Unstar", key="history_bulk_unstar", on_click=star_many, args=(current, ids, False))
-    with st.popover("🏷 Tag", key="history_bulk_tag"):
+    st.button("Star", icon=":material/star:", key="history_bulk_star", on_click=star_many, args=(current, ids, True))
+    st.button(
+        "Unstar",
+        icon=":material/star_border:",
+        key="history_bulk_unstar",
+        on_click=star_many,
+        args=(current, ids, False),
+    )
+    with st.popover("Tag", icon=":material/sell:", key="history_bulk_tag"):
         st.text_input("Tags", key=BULK_TAGS_KEY, placeholder="poster, team red")
         add, remove = st.columns(2)
         for column, label, key, adding in (
@@ -122,15 +128,16 @@ def bulk_actions(current: Services, selected: Sequence[ImageRecordView]) -> None
                 label, key=key, on_click=change_tags, args=(current, ids, BULK_TAGS_KEY), kwargs={"add": adding}
             )
     st.download_button(
-        "⬇ ZIP",
+        "ZIP",
         data=zip_of(current, list(selected)),
         file_name="images.zip",
         mime="application/zip",
         key="history_bulk_zip",
         on_click="ignore",
         help="The selected images and a records.csv describing them.",
+        icon=":material/download:",
     )
-    with st.popover("Delete…", key="history_bulk_delete"):
+    with st.popover("Delete…", icon=":material/delete:", key="history_bulk_delete"):
         st.warning(f"Delete {_images(len(ids))}, their files and thumbnails for good? This cannot be undone.")
         st.button(
             f"Yes, delete {_images(len(ids))}",
