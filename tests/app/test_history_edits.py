@@ -14,7 +14,7 @@ from core.db.engine import create_engine_for
 from core.db.schema import ImageRecord
 from core.domain.records import HistoryQuery, ImageRecordView
 from tests.app.conftest import page
-from tests.app.test_history_page import HISTORY, page_services_with, seed_records
+from tests.app.test_history_page import HISTORY, in_table, page_services_with, seed_records
 from tests.fakes import FakeCaptioner
 from tests.fixtures.replicate_server import Scenario
 
@@ -53,6 +53,7 @@ def test_an_edit_from_the_detail_appears_beside_its_source_and_saves_once_as_a_c
     page_services_with(FakeCaptioner())
     at.run()
     key = f"history_edit_{source.id}"
+    at.button(key="history_change").click().run()  # "Change this image" in the detail's toolbar opens the panel
 
     edit_ready.queue(Scenario("processing_then_ok", polls=6))  # still being made when the second click comes
     at.text_area(key=f"{key}_text").set_value("make it night")
@@ -81,6 +82,7 @@ def test_an_edit_without_an_instruction_or_token_says_what_to_do_and_pays_nothin
     (source,) = seed_records(["a lighthouse at noon"])
     at = opened(source.id).run()
     key = f"history_edit_{source.id}"
+    at.button(key="history_change").click().run()  # "Change this image" in the detail's toolbar opens the panel
 
     at.button(key=f"{key}_go").click().run()
     assert any("what to change" in i.value for i in at.info)
@@ -100,6 +102,7 @@ def test_a_refused_edit_explains_itself_and_saves_nothing(edit_ready) -> None:
     page_services_with(FakeCaptioner())
     at.run()
     key = f"history_edit_{source.id}"
+    at.button(key="history_change").click().run()  # "Change this image" in the detail's toolbar opens the panel
     at.text_area(key=f"{key}_text").set_value("make it night")
     at.button(key=f"{key}_go").click().run()
     finish_edit(at, key)
@@ -131,8 +134,8 @@ def test_the_detail_says_edited_from_and_shows_the_family_whose_members_open(dat
     assert not at.exception
     assert any(f"Edited from #{first.id}" in m.value for m in at.markdown)
     labels = [c.value for c in at.caption]
-    assert f"#{first.id} · edited from" in labels and f"#{third.id} · an edit of it" in labels
-    assert f"#{second.id} · this image" in labels
+    assert f"#{first.id} · original" in labels and f"#{third.id} · edit of #{second.id}" in labels
+    assert f"#{second.id} · edit of #{first.id} · this image" in labels
 
     at.button(key=f"history_family_open_{third.id}").click().run()
     assert at.session_state["history_open_id"] == third.id
@@ -143,6 +146,7 @@ def test_a_family_link_lists_the_whole_family_from_any_member(data_dir: Path) ->
     seed_records(["a stranger"])
 
     at = page(HISTORY)
+    at.query_params["view"] = "table"
     at.query_params["family"] = str(third.id)
     at.run()
 
@@ -179,7 +183,7 @@ def test_a_bad_compare_link_says_how_to_write_one(data_dir: Path) -> None:
 
 def test_selected_images_open_in_compare(data_dir: Path) -> None:
     seed_records(["one", "two", "three"])
-    at = page(HISTORY).run()
+    at = in_table(page(HISTORY).run())
     at.session_state["history_table"] = {"selection": {"rows": [0, 2], "columns": []}}
     at.run()
 
@@ -211,6 +215,7 @@ def test_each_failed_edit_tells_the_page_what_to_do(
     page_services_with(FakeCaptioner())
     at.run()
     key = f"history_edit_{source.id}"
+    at.button(key="history_change").click().run()  # "Change this image" in the detail's toolbar opens the panel
     at.text_area(key=f"{key}_text").set_value("make it night")
     at.button(key=f"{key}_go").click().run()
     finish_edit(at, key)

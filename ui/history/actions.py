@@ -138,7 +138,8 @@ def bulk_actions(current: Services, selected: Sequence[ImageRecordView]) -> None
         icon=":material/download:",
     )
     with st.popover("Delete…", icon=":material/delete:", key="history_bulk_delete"):
-        st.warning(f"Delete {_images(len(ids))}, their files and thumbnails for good? This cannot be undone.")
+        # Text, not st.warning: a popover's content is drawn even while it is closed.
+        st.markdown(f"Delete {_images(len(ids))}, their files and thumbnails for good? This cannot be undone.")
         st.button(
             f"Yes, delete {_images(len(ids))}",
             key="history_bulk_delete_confirm",
