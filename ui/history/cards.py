@@ -1,8 +1,8 @@
 """The gallery: a grid of cards (thumbnail, the prompt's first line, #id, tags, a star, edit badges).
 
 Cards are keyed containers (`st-key-history_card_<id>`), which lets one stylesheet highlight the selected
-ones, give the star a 44 px target and keep two cards side by side on a phone, where Streamlit would
-otherwise stack every column into one.
+ones, give the star a 44 px target and lay the cards out in a CSS grid: two side by side on a phone, where
+st.columns would stack every card into one column.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from ui.record_display import escape_markdown, thumbnail_key, thumbnail_url
 
 GRID_KEY = "history_grid"
 PROMPT_LINE_CHARS = 90
+COLUMNS = 5  # cards per row on a desktop
 HIGHLIGHT = "#ff4b4b"  # Streamlit's primary colour: a selected card is outlined and tinted with it
 
 _STYLE = f"""
@@ -29,13 +30,10 @@ _STYLE = f"""
 .st-key-{GRID_KEY} [class*="st-key-history_star_"] button {{ min-width: 44px; min-height: 44px; padding: 0; }}
 .st-key-{GRID_KEY} [class*="st-key-history_star_"] button p {{ font-size: 1.6rem; line-height: 1; }}
 .st-key-{GRID_KEY} [class*="st-key-history_card_"] {{ transition: background-color 120ms; }}
-@media (max-width: 640px) {{
-  /* Two cards per row on a phone instead of one long column. */
-  .st-key-{GRID_KEY} > div > [data-testid="stHorizontalBlock"] {{ flex-wrap: wrap; flex-direction: row; gap: 0.5rem; }}
-  .st-key-{GRID_KEY} > div > [data-testid="stHorizontalBlock"] > [data-testid="stColumn"] {{
-    width: calc(50% - 0.25rem) !important; flex: 0 0 calc(50% - 0.25rem) !important; min-width: 0 !important;
-  }}
-}}
+/* One CSS grid for the whole page of cards: five across on a desktop, two on a phone, no half-empty rows. */
+.st-key-{GRID_KEY} {{ display: grid !important; grid-template-columns: repeat({COLUMNS}, minmax(0, 1fr)); gap: 1rem; }}
+@media (max-width: 900px) {{ .st-key-{GRID_KEY} {{ grid-template-columns: repeat(3, minmax(0, 1fr)); }} }}
+@media (max-width: 640px) {{ .st-key-{GRID_KEY} {{ grid-template-columns: repeat(2, minmax(0, 1fr)); gap: 0.5rem; }} }}
 """
 
 
@@ -69,15 +67,13 @@ def _highlight(selected: Collection[int]) -> str:
     return f"{tinted} {{ outline: 3px solid {HIGHLIGHT}; outline-offset: -1px; background-color: {HIGHLIGHT}14; }}"
 
 
-def gallery(current: Services, records: Sequence[ImageRecordView], selected: Collection[int], columns: int = 5) -> None:
-    """The page as cards, `columns` to a row (two on a phone); selected cards are outlined."""
+def gallery(current: Services, records: Sequence[ImageRecordView], selected: Collection[int]) -> None:
+    """The page as cards in a grid (two across on a phone); selected cards are outlined."""
     st.html(f"<style>{_STYLE}{_highlight(selected)}</style>")
     with_edits = _edited(current, records)
     with st.container(key=GRID_KEY):
-        for start in range(0, len(records), columns):
-            for cell, record in zip(st.columns(columns), records[start : start + columns], strict=False):
-                with cell:
-                    _card(current, record, with_edits)
+        for record in records:
+            _card(current, record, with_edits)
 
 
 def _card(current: Services, record: ImageRecordView, with_edits: Collection[int]) -> None:
