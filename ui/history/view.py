@@ -82,8 +82,13 @@ def write_url(filters: HistoryFilters) -> None:
     for name in URL_PARAMS:
         if name in wanted and st.query_params.get(name) != wanted[name]:
             st.query_params[name] = wanted[name]
-        elif name not in wanted and name in st.query_params:
+        elif name not in wanted and name in st.query_params and not _names_the_view(name, filters):
             del st.query_params[name]
+
+
+def _names_the_view(name: str, filters: HistoryFilters) -> bool:
+    """`view=gallery` in a link (from when the table was the default) stays: it is still true and still works."""
+    return name == "view" and st.query_params.get(name) == filters.view
 
 
 def clear_selection() -> None:
