@@ -222,3 +222,15 @@ def test_each_failed_edit_tells_the_page_what_to_do(
 
     assert any(advice in e.value for e in at.error), [e.value for e in at.error]
     assert len(edit_ready.created) <= 1 and len(all_records()) == 1
+
+
+def test_compare_in_the_detail_offers_the_original_of_an_edit_and_opens_the_comparison(data_dir: Path) -> None:
+    first, second, _third = family_of_three()
+    at = opened(second.id).run()
+
+    assert at.text_input(key="history_compare_with").value == str(first.id)
+    at.button(key="history_detail_compare_go").click().run()
+
+    assert at.query_params["compare"] in (f"{second.id},{first.id}", [f"{second.id},{first.id}"])
+    assert "history_open_id" not in at.session_state  # the comparison replaces the dialog
+    assert any(m.value == f"**#{first.id}**" for m in at.markdown)

@@ -9,6 +9,7 @@ import pytest
 from core.domain.comparison import fact_rows, odd_ones_out, parse_compare_ids, record_facts
 from core.domain.errors import InputError
 from core.domain.records import ImageRecordView
+from ui.history.compare_view import compare_link
 from ui.history.filters import HistoryFilters
 
 
@@ -90,3 +91,23 @@ def test_a_value_differs_only_when_it_stands_apart_from_the_one_most_images_shar
     values: list[str], marked: tuple[bool, ...]
 ) -> None:
     assert odd_ones_out(values) == marked
+
+
+@pytest.mark.parametrize(
+    ("app_url", "page_url", "link"),
+    [
+        ("https://images.example.com/", None, "https://images.example.com/history?compare=5,4"),
+        (None, "http://127.0.0.1:8501/history", "http://127.0.0.1:8501/history?compare=5,4"),
+        (None, "https://team.example.com/app/history", "https://team.example.com/app/history?compare=5,4"),
+        (
+            "https://images.example.com",
+            "http://10.0.0.3:8501/history",
+            "https://images.example.com/history?compare=5,4",
+        ),
+        (None, None, "/history?compare=5,4"),  # no browser (a script run): relative, still correct on the server
+    ],
+)
+def test_a_compare_link_is_a_full_address_from_app_url_else_the_browsers(
+    app_url: str | None, page_url: str | None, link: str
+) -> None:
+    assert compare_link([5, 4], app_url, page_url) == link
