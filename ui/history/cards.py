@@ -76,16 +76,26 @@ def gallery(current: Services, records: Sequence[ImageRecordView], selected: Col
             _card(current, record, with_edits)
 
 
+def card_text(record: ImageRecordView, with_edits: Collection[int]) -> str:
+    """The card's words as one markdown block (one element, not three: a page draws 25 cards on every rerun).
+
+    The prompt's first line in bold, the family badges, then the tags in grey; user text is escaped.
+    """
+    lines = [f"**{escape_markdown(prompt_line(record))}**"]
+    if labels := badges(record, with_edits):
+        lines.append(" ".join(f":{_BADGE_COLOURS[label.startswith('edit of')]}-badge[{label}]" for label in labels))
+    if record.tags:
+        lines.append(":gray[" + " · ".join(escape_markdown(tag) for tag in record.tags) + "]")
+    return "  \n".join(lines)
+
+
+_BADGE_COLOURS = {True: "violet", False: "blue"}  # an edit / an image with edits
+
+
 def _card(current: Services, record: ImageRecordView, with_edits: Collection[int]) -> None:
     with st.container(border=True, key=f"history_card_{record.id}", gap="small"):
-        top = st.container(horizontal=True, vertical_alignment="center", gap="small")
-        top.checkbox(
-            f"#{record.id}",
-            key=pick_key(record.id),
-            on_change=remember_anchor,
-            args=(record.id,),
-        )
-        top.space("stretch")
+        top = st.container(horizontal=True, vertical_alignment="center", horizontal_alignment="distribute")
+        top.checkbox(f"#{record.id}", key=pick_key(record.id), on_change=remember_anchor, args=(record.id,))
         top.button(
             "★" if record.starred else "☆",
             key=f"history_star_{record.id}",
@@ -96,11 +106,5 @@ def _card(current: Services, record: ImageRecordView, with_edits: Collection[int
         )
         if url := thumbnail_url(current, thumbnail_key(record)):
             st.image(url, width="stretch")
-        st.markdown(f"**{escape_markdown(prompt_line(record))}**")
-        if labels := badges(record, with_edits):
-            with st.container(horizontal=True, gap="small"):
-                for label in labels:
-                    st.badge(label, color="violet" if label.startswith("edit of") else "blue")
-        if record.tags:
-            st.caption(" · ".join(escape_markdown(tag) for tag in record.tags))
+        st.markdown(card_text(record, with_edits))
         st.button("Open", key=f"history_open_{record.id}", on_click=open_record, args=(record.id,), width="stretch")
