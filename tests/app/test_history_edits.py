@@ -234,3 +234,15 @@ def test_compare_in_the_detail_offers_the_original_of_an_edit_and_opens_the_comp
     assert at.query_params["compare"] in (f"{second.id},{first.id}", [f"{second.id},{first.id}"])
     assert "history_open_id" not in at.session_state  # the comparison replaces the dialog
     assert any(m.value == f"**#{first.id}**" for m in at.markdown)
+
+
+def test_a_compare_link_opens_above_the_gallery_whose_cards_still_open(data_dir: Path) -> None:
+    kite, boat = seed_records(["a red kite", "a paper boat"])
+    at = page(HISTORY)
+    at.query_params["compare"] = f"{kite.id},{boat.id}"
+    at.run()
+
+    assert [s.value for s in at.subheader] == ["Compare"]
+    assert not at.expander[0].proto.expanded, "the filters are folded under the comparison"
+    at.button(key=f"history_open_{kite.id}").click().run()
+    assert f"Image #{kite.id}" in [s.value for s in at.subheader]

@@ -14,7 +14,7 @@ from core.domain.errors import InputError
 from core.domain.records import ImageRecordView
 from ui.history.actions import FLASH_KEY
 from ui.history.copy_button import copy_button
-from ui.history.view import OPEN_KEY, close_detail
+from ui.history.view import close_detail
 from ui.record_display import thumbnail_url
 from ui.side_by_side import ComparedImage, side_by_side
 
@@ -104,8 +104,6 @@ def show_comparison(current: Services) -> None:
     raw = st.query_params.get(PARAM)
     if not raw:
         return
-    if OPEN_KEY in st.session_state:
-        close_detail()
     st.subheader("Compare")
     try:
         ids = parse_compare_ids(raw)
