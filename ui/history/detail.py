@@ -177,9 +177,10 @@ def _change(current: Services, record: ImageRecordView, image_bytes: bytes | Non
     """ "Change this image", opened from the toolbar: the edit appears beside this one; once saved it opens."""
     key = f"history_edit_{record.id}"
     with st.container(border=True):
-        title, close = st.columns([5, 1], vertical_alignment="center")
-        title.markdown("**✏️ Change this image**")
-        close.button("Close", key=f"{key}_close", on_click=lambda: st.session_state.pop(CHANGE_KEY, None))
+        heading = st.container(horizontal=True, vertical_alignment="center")
+        heading.markdown("**✏️ Change this image**", width="content")
+        heading.space("stretch")
+        heading.button("Close", key=f"{key}_close", on_click=lambda: st.session_state.pop(CHANGE_KEY, None))
         if missing is not None:
             st.warning(f"{missing} It cannot be changed.", icon="🖼️")
             return
