@@ -1,10 +1,10 @@
-"""History: every saved image, filtered and paged in SQL, as a table or a gallery, with bulk actions and a detail."""
+"""History: every saved image, filtered and paged in SQL, as a gallery or a table, with bulk actions and a detail."""
 
 import streamlit as st
 
 from ui.access.page_access import current_creator, guarded_settings
 from ui.feedback import attempt
-from ui.history import actions, compare_view, detail, family, results, view
+from ui.history import actions, cards, compare_view, detail, family, results, selection, view
 from ui.query_limits import warn_if_link_was_dropped
 from ui.resources import database_problem, services
 
@@ -20,6 +20,7 @@ if problem := database_problem(current):
     view.database_down(problem, current.settings)
     st.stop()
 
+compare_view.show_comparison(current)  # first: whoever opens a compare link came to see the comparison
 reader = current.records
 fetched = attempt(lambda: view.fetch_page(reader, view.filter_bar(reader, current_creator())), secrets)
 if fetched is None:
@@ -27,20 +28,18 @@ if fetched is None:
 filters, page = fetched
 view.write_url(filters)
 actions.show_flash()
-compare_view.show_comparison(current)
 family.family_banner(filters.family)
 
 if page.total == 0:
     view.empty_state(filters)
     st.stop()
 
-selected = (results.gallery_selection if filters.view == "gallery" else results.table_selection)(page.records)
-if selected:
-    actions.bulk_bar(current, selected)
-    compare_view.compare_button(selected)
+in_gallery = filters.view == "gallery"
+selected = (selection.gallery_selection if in_gallery else results.table_selection)(page.records)
+selection.selection_bar(current, page.records, selected, selectable=in_gallery)
 results.pager(filters, page.total, len(page.records))
-if filters.view == "gallery":
-    results.gallery(current, page.records)
+if in_gallery:
+    cards.gallery(current, page.records, {record.id for record in selected})
 else:
     results.results_table(current, page.records)
     st.caption("Select a row to open the image; select several to act on them together.")

@@ -22,7 +22,7 @@ class ComparedImage:
 
 
 def side_by_side(items: Sequence[ComparedImage]) -> None:
-    """One equal column per image; under each, every fact, marked where the images disagree."""
+    """One equal column per image; under each, every fact, marked only on the images whose value stands apart."""
     rows = fact_rows([item.facts for item in items])
     differing = [row.label for row in rows if row.differs]
     st.caption("Differences: " + ", ".join(differing) if differing else "These images agree on every fact shown.")
@@ -35,5 +35,6 @@ def side_by_side(items: Sequence[ComparedImage]) -> None:
                 st.warning("The image file cannot be shown.", icon="🖼️")
             for row in rows:
                 # The app's own label carries the highlight; the value itself is plain text.
-                st.markdown(f":orange-background[**{row.label}** differs]" if row.differs else f"**{row.label}**")
+                odd = row.different[position]
+                st.markdown(f":orange-background[**{row.label}** differs]" if odd else f"**{row.label}**")
                 st.text(row.values[position] or "—")

@@ -23,8 +23,8 @@ from core.access import policy
 from core.access.policy import PASS_COOKIE
 from core.app import process
 from core.domain.errors import AppError
-from core.domain.ports import AccessLedger
 from core.domain.records import MAX_CREATOR_CHARS
+from core.domain.sign_in_budget import AccessLedger
 from web.gate import (
     SIGN_IN,
     SIGN_OUT,

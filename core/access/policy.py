@@ -14,8 +14,8 @@ from typing import Literal
 from core.access.password import AccessPass, issue_pass, password_matches, read_pass
 from core.config.settings import Settings
 from core.domain.errors import AppError
-from core.domain.ports import AccessLedger
 from core.domain.records import MAX_CREATOR_CHARS, normalize_creator
+from core.domain.sign_in_budget import AccessLedger
 
 AccessMode = Literal["login", "password", "open"]
 PASS_COOKIE = "speak_access"  # the browser's signed pass after APP_PASSWORD was given (HttpOnly over app.py)

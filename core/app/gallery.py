@@ -104,6 +104,11 @@ def family(reader: RecordReader, record_id: int) -> list[ImageRecordView]:
     return reader.family(record_id=record_id)
 
 
+def with_edits(reader: RecordReader, record_ids: Collection[int]) -> set[int]:
+    """Which of these records have edits saved from them (one indexed query for a whole page)."""
+    return reader.with_edits(record_ids=record_ids)
+
+
 def tag_counts(reader: RecordReader) -> list[tuple[str, int]]:
     """Every tag in use, with how many records carry it."""
     return reader.tag_counts()

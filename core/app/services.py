@@ -13,7 +13,6 @@ from core.app.lazy import Lazy
 from core.config.settings import Settings
 from core.domain.drafts import DraftStore
 from core.domain.ports import (
-    AccessLedger,
     Captioner,
     Database,
     ImageEditor,
@@ -24,6 +23,7 @@ from core.domain.ports import (
     Transcriber,
 )
 from core.domain.sharing import ShareLinks
+from core.domain.sign_in_budget import AccessLedger
 
 # Adapters are imported where they are built, not here: `python -m core transcribe` goes through this module
 # and would otherwise pay for SQLAlchemy, boto3, Pillow and the Replicate client (about 0.6 s) it never uses.

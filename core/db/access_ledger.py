@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 
 from core.db.error_messages import database_errors
 from core.db.schema import PassSecret, RevokedPass, SignInAttempt, SignInBudget, SignInClient
-from core.domain.ports import BudgetAttempt
+from core.domain.sign_in_budget import BudgetAttempt
 
 # Declarative classes expose `__table__` as a FromClause; these are plain Tables (Core statements below).
 _BUDGET = cast(Table, SignInBudget.__table__)

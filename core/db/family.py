@@ -52,6 +52,16 @@ def family_ids(session: Session, record_id: int) -> list[int]:
     return members
 
 
+def with_edits(session: Session, record_ids: Collection[int]) -> set[int]:
+    """Those of `record_ids` that some record was edited from (a gallery card's "has edits" badge)."""
+    ids = sorted(set(record_ids))
+    found: set[int] = set()
+    for start in range(0, len(ids), BATCH):
+        batch = ids[start : start + BATCH]
+        found.update(session.scalars(select(ImageRecord.parent_id).where(ImageRecord.parent_id.in_(batch)).distinct()))
+    return found
+
+
 def orphan_children(session: Session, parent_ids: Collection[int]) -> None:
     """Make the children of these (about to be deleted) records first images; see the module's docstring."""
     ids = sorted(parent_ids)

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from core.db import ledger
 from core.db.engine import WRITE_TRANSACTION
 from core.db.error_messages import database_errors
-from core.db.family import family_ids, orphan_children
+from core.db.family import family_ids, orphan_children, with_edits
 from core.db.history_filters import history_conditions
 from core.db.schema import ImageRecord, UtcDateTime, utc_now
 from core.db.share_links import end_links_of
@@ -105,6 +105,10 @@ class RecordRepository:
         """Ids of the family of `record_id` (first image, then each generation of edits); [] if unknown."""
         with database_errors(self._engine, "reading a family of edits"), self._sessions() as session:
             return family_ids(session, record_id)
+
+    def with_edits(self, *, record_ids: Collection[int]) -> set[int]:
+        with database_errors(self._engine, "reading families of edits"), self._sessions() as session:
+            return with_edits(session, record_ids)
 
     def family(self, *, record_id: int) -> list[ImageRecordView]:
         """The whole family of `record_id`, from any member, oldest first; [] if there is no such record."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -16,11 +17,12 @@ FIELDS = ("Prompt", "Instruction", "Seed", "Aspect ratio", "Model", "Date")
 
 @dataclass(frozen=True)
 class FactRow:
-    """One fact across the compared images, and whether they disagree on it."""
+    """One fact across the compared images: whether they disagree on it, and which images are the odd ones out."""
 
     label: str
     values: tuple[str, ...]
     differs: bool
+    different: tuple[bool, ...]  # per image: its value is not the one the others share
 
 
 def record_facts(record: ImageRecordView) -> dict[str, str]:
@@ -51,8 +53,23 @@ def fact_rows(facts: Sequence[Mapping[str, str]]) -> list[FactRow]:
     rows = []
     for label in FIELDS:
         values = tuple(fact.get(label, "") for fact in facts)
-        rows.append(FactRow(label, values, differs=len(set(values)) > 1))
+        rows.append(FactRow(label, values, differs=len(set(values)) > 1, different=odd_ones_out(values)))
     return rows
+
+
+def odd_ones_out(values: Sequence[str]) -> tuple[bool, ...]:
+    """Which values differ from the one most images share; with no such value (all apart, a tie) every one does.
+
+    Seeds 7, 7, 8 mark only the 8: the two 7s are what the images share, so flagging them would say they
+    differ where they do not. Two images that disagree both differ (there is no majority to stand apart from).
+    """
+    ranked = Counter(values).most_common(2)
+    if len(ranked) == 1:
+        return tuple(False for _ in values)
+    (common, count), (_, runner_up) = ranked
+    if count < 2 or count == runner_up:
+        return tuple(True for _ in values)
+    return tuple(value != common for value in values)
 
 
 def parse_compare_ids(text: str) -> list[int]:

@@ -251,6 +251,10 @@ class RecordReader(Protocol):
         """The whole edit family of a record, from any member, oldest first; [] for an unknown id."""
         ...
 
+    def with_edits(self, *, record_ids: Collection[int]) -> set[int]:
+        """Those of `record_ids` that at least one saved record was edited from."""
+        ...
+
 
 class ImageRecords(Records, RecordReader, ObjectLedger, Protocol):
     """The whole `image_records` table behind its ports: what `Services` hands to the use cases in core.app."""
@@ -270,29 +274,3 @@ class Database(Protocol):
     def dispose(self) -> None:
         """Close the pooled connections (a command's end, a test's teardown)."""
         ...
-
-
-@dataclass(frozen=True)
-class BudgetAttempt:
-    """`wait_s == 0`: a password may be checked now (counted as `attempt_id`); else how long until one may."""
-
-    wait_s: float
-    attempt_id: int | None = None
-
-    @property
-    def allowed(self) -> bool:
-        return self.wait_s <= 0
-
-
-class AccessLedger(Protocol):
-    """The password budget (per client, under a ceiling), signed-out passes, the pass secret: shared by replicas."""
-
-    def try_attempt(self, client: str) -> BudgetAttempt: ...  # `client`: the address the check came from
-
-    def forgive(self, attempt: BudgetAttempt) -> None: ...
-
-    def revoke(self, pass_id: str, *, expires_at: float) -> None: ...
-
-    def is_revoked(self, pass_id: str) -> bool: ...
-
-    def pass_secret(self) -> bytes: ...  # signs passes: the same on every replica, another on another deployment

@@ -202,7 +202,9 @@ def test_reuse_settings_restores_prompt_options_and_optionally_the_seed(configur
     at.button(key=card_key(at, "save")).click().run()
     [saved] = saved_records().records
     assert (saved.output_quality, saved.megapixels, saved.seed) == (55, "0.25", seed)
-    history = page("pages/history.py").run()
+    history = page("pages/history.py")
+    history.query_params["view"] = "table"
+    history.run()
     history.session_state["history_table"] = {"selection": {"rows": [0], "columns": []}}
     history.run()
     history.checkbox(key="history_reuse_seed").check().run()

@@ -15,7 +15,7 @@ from core.db.schema import ImageRecord
 from core.domain.records import HistoryQuery, ImageRecordView
 from tests.app.conftest import page
 from tests.app.shown_text import as_read
-from tests.app.test_history_page import HISTORY, page_services_with, seed_records
+from tests.app.test_history_page import HISTORY, in_table, page_services_with, seed_records
 from tests.fakes import FakeCaptioner
 from tests.fixtures.replicate_server import Scenario
 
@@ -54,6 +54,7 @@ def test_an_edit_from_the_detail_appears_beside_its_source_and_saves_once_as_a_c
     page_services_with(FakeCaptioner())
     at.run()
     key = f"history_edit_{source.id}"
+    at.button(key="history_change").click().run()  # "Change this image" in the detail's toolbar opens the panel
 
     edit_ready.queue(Scenario("processing_then_ok", polls=6))  # still being made when the second click comes
     at.text_area(key=f"{key}_text").set_value("make it night")
@@ -82,6 +83,7 @@ def test_an_edit_without_an_instruction_or_token_says_what_to_do_and_pays_nothin
     (source,) = seed_records(["a lighthouse at noon"])
     at = opened(source.id).run()
     key = f"history_edit_{source.id}"
+    at.button(key="history_change").click().run()  # "Change this image" in the detail's toolbar opens the panel
 
     at.button(key=f"{key}_go").click().run()
     assert any("what to change" in i.value for i in at.info)
@@ -101,6 +103,7 @@ def test_a_refused_edit_explains_itself_and_saves_nothing(edit_ready) -> None:
     page_services_with(FakeCaptioner())
     at.run()
     key = f"history_edit_{source.id}"
+    at.button(key="history_change").click().run()  # "Change this image" in the detail's toolbar opens the panel
     at.text_area(key=f"{key}_text").set_value("make it night")
     at.button(key=f"{key}_go").click().run()
     finish_edit(at, key)
@@ -132,8 +135,8 @@ def test_the_detail_says_edited_from_and_shows_the_family_whose_members_open(dat
     assert not at.exception
     assert any(f"Edited from #{first.id}" in m.value for m in at.markdown)
     labels = [c.value for c in at.caption]
-    assert f"#{first.id} · edited from" in labels and f"#{third.id} · an edit of it" in labels
-    assert f"#{second.id} · this image" in labels
+    assert f"#{first.id} · original" in labels and f"#{third.id} · edit of #{second.id}" in labels
+    assert f"#{second.id} · edit of #{first.id} · this image" in labels
 
     at.button(key=f"history_family_open_{third.id}").click().run()
     assert at.session_state["history_open_id"] == third.id
@@ -144,6 +147,7 @@ def test_a_family_link_lists_the_whole_family_from_any_member(data_dir: Path) ->
     seed_records(["a stranger"])
 
     at = page(HISTORY)
+    at.query_params["view"] = "table"
     at.query_params["family"] = str(third.id)
     at.run()
 
@@ -180,7 +184,7 @@ def test_a_bad_compare_link_says_how_to_write_one(data_dir: Path) -> None:
 
 def test_selected_images_open_in_compare(data_dir: Path) -> None:
     seed_records(["one", "two", "three"])
-    at = page(HISTORY).run()
+    at = in_table(page(HISTORY).run())
     at.session_state["history_table"] = {"selection": {"rows": [0, 2], "columns": []}}
     at.run()
 
@@ -212,6 +216,7 @@ def test_each_failed_edit_tells_the_page_what_to_do(
     page_services_with(FakeCaptioner())
     at.run()
     key = f"history_edit_{source.id}"
+    at.button(key="history_change").click().run()  # "Change this image" in the detail's toolbar opens the panel
     at.text_area(key=f"{key}_text").set_value("make it night")
     at.button(key=f"{key}_go").click().run()
     finish_edit(at, key)
@@ -225,6 +230,7 @@ def test_a_hostile_compare_link_gets_a_notice_not_an_error(data_dir: Path, link:
     seed_records(["a red kite"])
     at = page(HISTORY)
     at.query_params["compare"] = link
+    at.query_params["view"] = "table"
     at.run()
 
     assert not at.exception
@@ -237,8 +243,33 @@ def test_a_family_link_no_image_can_have_gets_a_notice_and_everything(data_dir: 
     seed_records(["a red kite", "a blue kite"])
     at = page(HISTORY)
     at.query_params["family"] = family
+    at.query_params["view"] = "table"
     at.run()
 
     assert not at.exception and not at.error, "the database was asked for an id it cannot hold"
     assert any("family of an image that cannot exist" in w.value for w in at.warning)
     assert len(at.dataframe[0].value) == 2
+
+
+def test_compare_in_the_detail_offers_the_original_of_an_edit_and_opens_the_comparison(data_dir: Path) -> None:
+    first, second, _third = family_of_three()
+    at = opened(second.id).run()
+
+    assert at.text_input(key="history_compare_with").value == str(first.id)
+    at.button(key="history_detail_compare_go").click().run()
+
+    assert at.query_params["compare"] in (f"{second.id},{first.id}", [f"{second.id},{first.id}"])
+    assert "history_open_id" not in at.session_state  # the comparison replaces the dialog
+    assert any(m.value == f"**#{first.id}**" for m in at.markdown)
+
+
+def test_a_compare_link_opens_above_the_gallery_whose_cards_still_open(data_dir: Path) -> None:
+    kite, boat = seed_records(["a red kite", "a paper boat"])
+    at = page(HISTORY)
+    at.query_params["compare"] = f"{kite.id},{boat.id}"
+    at.run()
+
+    assert [s.value for s in at.subheader] == ["Compare"]
+    assert not at.expander[0].proto.expanded, "the filters are folded under the comparison"
+    at.button(key=f"history_open_{kite.id}").click().run()
+    assert f"Image #{kite.id}" in [s.value for s in at.subheader]

@@ -6,11 +6,15 @@ import io
 import zipfile
 from pathlib import Path
 
+from sqlalchemy import update
 from streamlit.testing.v1 import AppTest
 
 from core.app.services import build_services
 from core.config.settings import load_settings
-from tests.app.test_history_page import prompts_shown, run_history, seed_records, select_row
+from core.db.engine import create_engine_for
+from core.db.schema import ImageRecord
+from tests.app.conftest import page
+from tests.app.test_history_page import HISTORY, in_table, prompts_shown, run_history, seed_records, select_row
 
 
 def repository():
@@ -18,6 +22,7 @@ def repository():
 
 
 def select_rows(at: AppTest, *rows: int) -> AppTest:
+    in_table(at)
     at.session_state["history_table"] = {"selection": {"rows": list(rows), "columns": []}}
     return at.run()
 
@@ -119,7 +124,7 @@ def test_star_and_tags_from_the_detail(data_dir: Path) -> None:
 
     stored = repository().get(record_id=kite.id)
     assert stored.starred and stored.tags == ("poster", "sky")
-    assert at.button(key="history_detail_star").label == "★ Starred"
+    assert at.button(key="history_detail_star").label == "Starred"
     at.text_input(key="history_detail_tags").input("poster").run()
     at.button(key="history_detail_tag_remove").click().run()
     assert repository().get(record_id=kite.id).tags == ("sky",)
@@ -167,8 +172,8 @@ def test_bulk_delete_names_the_count_and_removes_rows_and_files(data_dir: Path) 
     at = run_history(view="gallery")
     at.checkbox(key=f"history_pick_{gone_a.id}").check().run()
     at.checkbox(key=f"history_pick_{gone_b.id}").check().run()
-    at.button(key="history_bulk_delete").click().run()
-    assert "Delete 2 images" in at.warning[0].value
+    # "Delete…" opens a popover that asks first, naming the count; nothing is gone before the confirmation.
+    assert any("Delete 2 images" in m.value for m in at.markdown)
     assert (images / gone_a.image_filename).exists()
 
     at.button(key="history_bulk_delete_confirm").click().run()
@@ -185,7 +190,7 @@ def test_bulk_zip_holds_the_selected_images_and_records_csv(data_dir: Path) -> N
 
     first, second = seed_records(["first", "second"])
     at = select_rows(run_history(), 0, 1)
-    assert next(b.proto.label for b in at.get("download_button")) == "⬇ ZIP"
+    assert next(b.proto.label for b in at.get("download_button")) == "ZIP"
 
     data = zip_of(services(), [first, second])()
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
@@ -202,3 +207,47 @@ def test_download_of_a_missing_file_is_disabled_with_the_reason(data_dir: Path) 
     assert button.proto.disabled
     assert "missing from storage" in at.warning[0].value
     assert not at.exception
+
+
+def test_history_opens_as_a_gallery_and_the_table_is_one_click_away(data_dir: Path) -> None:
+    seed_records(["a kite", "a boat", "a tower"])
+
+    at = page(HISTORY).run()
+
+    assert not at.exception
+    assert not at.dataframe and len(at.image) == 3
+    assert at.radio(key="history_view").value == "gallery" and "view" not in at.query_params
+    at.radio(key="history_view").set_value("table").run()
+    assert list(at.dataframe[0].value["prompt"]) == ["a tower", "a boat", "a kite"]
+    assert at.query_params["view"] == "table"
+    assert run_history(view="table").dataframe, "old links to the table keep working"
+
+
+def test_select_all_ticks_every_card_on_the_page_and_clear_empties_it(data_dir: Path) -> None:
+    records = seed_records(["a kite", "a boat", "a tower"])
+    at = page(HISTORY).run()
+    assert any("Tick cards" in m.value for m in at.markdown)  # the bar is there before anything is selected
+
+    at.button(key="history_select_all").click().run()
+
+    assert all(at.checkbox(key=f"history_pick_{record.id}").value for record in records)
+    assert any(m.value == "**3 selected**" for m in at.markdown)
+    assert at.button(key="history_select_all").disabled
+    at.button(key="history_select_none").click().run()
+    assert not any(at.checkbox(key=f"history_pick_{record.id}").value for record in records)
+
+
+def test_a_card_shows_the_prompts_first_line_its_number_tags_and_what_it_is_in_its_family(data_dir: Path) -> None:
+    original, edit = seed_records(["a lighthouse\nwith a long second line", "a lighthouse at night"])
+    repository().add_tags(record_ids=[original.id], tags=["coast"])
+    engine = create_engine_for(load_settings().database_url)
+    with engine.begin() as connection:
+        connection.execute(update(ImageRecord).where(ImageRecord.id == edit.id).values(parent_id=original.id))
+    engine.dispose()
+
+    at = page(HISTORY).run()
+
+    texts = [m.value for m in at.markdown]
+    assert "**a lighthouse**  \n:blue-badge[has edits]  \n:gray[coast]" in texts
+    assert f"**a lighthouse at night**  \n:violet-badge[edit of #{original.id}]" in texts
+    assert at.checkbox(key=f"history_pick_{original.id}").label == f"#{original.id}"

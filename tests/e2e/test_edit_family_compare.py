@@ -110,7 +110,7 @@ def test_a_spoken_edit_is_saved_beside_its_source_and_history_shows_its_family_a
             page.locator(f".st-key-history_open_{child} button").click()
             dialog = page.get_by_role("dialog")
             expect(dialog.get_by_text(f"Edited from #{parent}")).to_be_visible()
-            expect(dialog.get_by_text(f"#{parent} · edited from")).to_be_visible()
+            expect(dialog.get_by_text(f"#{parent} · original")).to_be_visible()
             page.screenshot(path=str(artifacts / "edit-3-family.png"), full_page=True)
             dialog.locator(f".st-key-history_family_open_{parent} button").click()
             expect(dialog.get_by_role("heading", name=f"Image #{parent}")).to_be_visible()
@@ -121,7 +121,7 @@ def test_a_spoken_edit_is_saved_beside_its_source_and_history_shows_its_family_a
             expect(main.get_by_role("heading", name="Compare")).to_be_visible()
             expect(main.get_by_text(spoken.strip(), exact=True).first).to_be_visible()
             expect(main.get_by_text("Instruction differs").first).to_be_visible()
-            expect(main.get_by_text(link, exact=True)).to_be_visible()
+            expect(main.get_by_text(server.url + link, exact=True)).to_be_visible()  # a full address
             wait_for_images(page, "[data-testid=stMain]", 2)
             page.screenshot(path=str(artifacts / "edit-4-compare.png"), full_page=True)
 
@@ -129,7 +129,7 @@ def test_a_spoken_edit_is_saved_beside_its_source_and_history_shows_its_family_a
             page.goto(f"{server.url}/history?view=gallery")
             page.locator(f".st-key-history_open_{child} button").click()
             dialog = page.get_by_role("dialog")
-            dialog.get_by_text("Change this image").first.click()  # the expander
+            dialog.get_by_role("button", name="Change this image").click()  # in the toolbar on the image
             typed = dialog.get_by_role("textbox", name="What to change")
             typed.fill("add a red kite")
             typed.press("Control+Enter")

@@ -58,7 +58,7 @@ def test_dialog_bulk_zip_and_kept_filters(
             page.locator(f".st-key-history_pick_{kite.id} label").click()
             expect(main.get_by_text("2 selected")).to_be_visible()
             with page.expect_download() as download_info:
-                main.get_by_role("button", name="⬇ ZIP").click()
+                main.get_by_role("button", name="ZIP").click()
             saved = tmp_path / "selected.zip"
             download_info.value.save_as(saved)
             with zipfile.ZipFile(saved) as archive:
@@ -120,4 +120,81 @@ def test_every_repeated_tag_link_parameter_filters_in_any_order(
                     expect(main.get_by_text("No saved image matches these filters")).to_be_visible()
         finally:
             page.close()
+        assert_no_tracebacks(server)
+
+
+GALLERY_PASSWORD = "a gallery for the team"
+
+
+def test_gallery_by_default_with_shift_range_selection_and_the_detail_toolbar_above_the_fold(
+    chromium_executable: str, artifacts: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a fresh app.py with APP_PASSWORD, at 1440x900 and 390x844: gallery first, ranges, toolbar in view."""
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=STEP_MS)
+    data_dir = tmp_path / "data"
+    monkeypatch.setenv("DATA_DIR", str(data_dir))
+    records = seed_records([f"a lantern number {n}" for n in range(8)])
+    newest_first = [record.id for record in reversed(records)]
+    env = app_environment({"APP_PASSWORD": GALLERY_PASSWORD}, data_dir)
+    with (
+        running_streamlit(env, tmp_path / "app", artifacts / "streamlit-history-default.log") as server,
+        launched_browser(chromium_executable, None) as browser,
+    ):
+        for name, width, height in (("desktop", 1440, 900), ("phone", 390, 844)):
+            context = browser.new_context(viewport={"width": width, "height": height})
+            context.set_default_timeout(STEP_MS)
+            page = context.new_page()
+            main = page.get_by_test_id("stMain")
+            try:
+                page.goto(f"{server.url}/history")
+                page.get_by_label("Password", exact=True).fill(GALLERY_PASSWORD)
+                page.get_by_role("button", name="Enter").click()
+                expect(main.get_by_role("heading", name="History")).to_be_visible()
+                wait_until_idle(page)
+
+                # The gallery, not the table; filters folded; two cards side by side even on a phone.
+                expect(page.locator(f".st-key-history_card_{newest_first[0]}")).to_be_visible()
+                expect(main.get_by_test_id("stDataFrame")).to_have_count(0)
+                expect(main.get_by_label("Since")).to_be_hidden()
+                expect(page.locator(".st-key-history_grid")).to_have_css("display", "grid")
+                first = page.locator(f".st-key-history_card_{newest_first[0]}").bounding_box()
+                second = page.locator(f".st-key-history_card_{newest_first[1]}").bounding_box()
+                assert first and second and abs(first["y"] - second["y"]) < 2 and second["x"] > first["x"]
+                # :visible: Streamlit 1.67 draws a hidden copy of a button beside it (to measure its label).
+                star = page.locator(f".st-key-history_star_{newest_first[0]} button:visible").bounding_box()
+                assert star and star["width"] >= 44 and star["height"] >= 44
+                page.screenshot(path=str(artifacts / f"history-default-{name}.png"))
+
+                if name == "desktop":
+                    # A check starts selecting; shift-click another selects everything between; the grid stays.
+                    grid_top = page.locator(".st-key-history_grid").bounding_box()
+                    page.locator(f".st-key-history_pick_{newest_first[1]} label").click()
+                    expect(main.get_by_text("1 selected")).to_be_visible()
+                    page.locator(f".st-key-history_pick_{newest_first[4]} label").click(modifiers=["Shift"])
+                    expect(main.get_by_text("4 selected")).to_be_visible()
+                    for record_id in newest_first:
+                        box = page.locator(f".st-key-history_pick_{record_id} input")
+                        in_range = record_id in newest_first[1:5]
+                        (expect(box).to_be_checked if in_range else expect(box).not_to_be_checked)()
+                    assert page.locator(".st-key-history_grid").bounding_box() == grid_top
+                    page.screenshot(path=str(artifacts / "history-default-range.png"))
+                    main.get_by_role("button", name="Clear").click()
+                    expect(main.get_by_text("Tick cards")).to_be_visible()
+
+                # The detail's toolbar sits on the image, inside the first screen.
+                page.locator(f".st-key-history_open_{newest_first[0]} button").click()
+                dialog = page.get_by_role("dialog")
+                expect(dialog.get_by_role("heading", name=f"Image #{newest_first[0]}")).to_be_visible()
+                toolbar = dialog.locator(".st-key-history_detail_toolbar")
+                for label in ("Download", "Reuse on Create", "Change this image", "Star", "Tag", "Compare", "Delete…"):
+                    button = toolbar.get_by_role("button", name=label)
+                    expect(button).to_be_visible()
+                    box = button.bounding_box()
+                    assert box and box["y"] + box["height"] <= height, f"{label} is below the fold on the {name}"
+                wait_until_idle(page)
+                page.screenshot(path=str(artifacts / f"history-default-detail-{name}.png"))
+            finally:
+                context.close()
         assert_no_tracebacks(server)

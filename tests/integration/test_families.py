@@ -110,3 +110,15 @@ def test_a_new_image_never_inherits_the_children_of_a_deleted_one(repository: Re
 
     assert [r.id for r in repository.family(record_id=newcomer)] == [newcomer]
     assert [r.id for r in repository.family(record_id=first)] == [first]
+
+
+def test_with_edits_names_only_the_records_something_was_edited_from(repository: RecordRepository) -> None:
+    first = save(repository)
+    night = save(repository, first, "make it night")
+    kite = save(repository, night, "add a red kite")
+    stranger = save(repository)
+
+    assert repository.with_edits(record_ids=[first, night, kite, stranger, 99_999]) == {first, night}
+    assert repository.with_edits(record_ids=[]) == set()
+    repository.delete(record_id=kite)
+    assert repository.with_edits(record_ids=[first, night]) == {first}  # night's only edit is gone

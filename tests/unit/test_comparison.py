@@ -6,9 +6,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from core.domain.comparison import fact_rows, parse_compare_ids, record_facts
+from core.domain.comparison import fact_rows, odd_ones_out, parse_compare_ids, record_facts
 from core.domain.errors import InputError
 from core.domain.records import ImageRecordView
+from ui.history.compare_view import compare_link
 from ui.history.filters import HistoryFilters
 
 
@@ -59,3 +60,54 @@ def test_a_family_link_is_read_kept_and_narrows_the_history() -> None:
     assert filters.to_params() == {"family": "12"}
     assert HistoryFilters.from_params({"family": "nope"}).family is None
     assert HistoryFilters.from_params({"family": "-3"}).family is None
+
+
+def test_a_fact_two_of_three_images_share_is_marked_only_on_the_third() -> None:
+    rows = fact_rows(
+        [
+            record_facts(record(1, "a kite", 7)),
+            record_facts(record(2, "a kite", 7)),
+            record_facts(record(3, "a kite", 8)),
+        ]
+    )
+
+    seed = next(row for row in rows if row.label == "Seed")
+    prompt = next(row for row in rows if row.label == "Prompt")
+    assert seed.differs and seed.different == (False, False, True)
+    assert not prompt.differs and prompt.different == (False, False, False)
+
+
+@pytest.mark.parametrize(
+    ("values", "marked"),
+    [
+        (["7", "8"], (True, True)),  # two that disagree: neither is the shared one
+        (["7", "8", "9"], (True, True, True)),  # all apart
+        (["7", "7", "8", "8"], (True, True, True, True)),  # a tie: no value is the shared one
+        (["7", "7", "7", "9"], (False, False, False, True)),
+        (["7", "7"], (False, False)),
+    ],
+)
+def test_a_value_differs_only_when_it_stands_apart_from_the_one_most_images_share(
+    values: list[str], marked: tuple[bool, ...]
+) -> None:
+    assert odd_ones_out(values) == marked
+
+
+@pytest.mark.parametrize(
+    ("app_url", "page_url", "link"),
+    [
+        ("https://images.example.com/", None, "https://images.example.com/history?compare=5,4"),
+        (None, "http://127.0.0.1:8501/history", "http://127.0.0.1:8501/history?compare=5,4"),
+        (None, "https://team.example.com/app/history", "https://team.example.com/app/history?compare=5,4"),
+        (
+            "https://images.example.com",
+            "http://10.0.0.3:8501/history",
+            "https://images.example.com/history?compare=5,4",
+        ),
+        (None, None, "/history?compare=5,4"),  # no browser (a script run): relative, still correct on the server
+    ],
+)
+def test_a_compare_link_is_a_full_address_from_app_url_else_the_browsers(
+    app_url: str | None, page_url: str | None, link: str
+) -> None:
+    assert compare_link([5, 4], app_url, page_url) == link

@@ -75,7 +75,7 @@ def test_garbage_in_the_link_falls_back_to_defaults(params: dict[str, str]) -> N
     assert filters.since is None and filters.until is None
     assert filters.page_size == DEFAULT_PAGE_SIZE
     assert 1 <= filters.page <= 1_000_000
-    assert filters.newest_first and filters.view == "table"
+    assert filters.newest_first and filters.view == "gallery"
 
 
 def test_link_holds_only_what_differs_from_the_defaults() -> None:

@@ -18,8 +18,8 @@ from core.access.password import PASS_LIFETIME_S, AccessPass
 from core.access.policy import PASS_COOKIE
 from core.config.settings import Settings
 from core.domain.errors import AppError
-from core.domain.ports import AccessLedger
 from core.domain.records import MAX_CREATOR_CHARS, normalize_creator
+from core.domain.sign_in_budget import AccessLedger
 from ui.access import http_sign_in
 from ui.access.browser_cookies import delete_cookie, read_cookie, write_cookie
 from ui.access.sign_in_return import remember_return_address, return_after_sign_in

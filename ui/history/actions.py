@@ -18,7 +18,6 @@ from ui.history.view import clear_selection, close_detail, forget_tag_counts
 from ui.record_display import escape_markdown
 
 FLASH_KEY = "history_flash"
-BULK_CONFIRM_KEY = "history_bulk_confirm"
 BULK_TAGS_KEY = "history_bulk_tags"
 
 
@@ -88,7 +87,6 @@ def delete_many(current: Services, record_ids: Sequence[int]) -> None:
 
     remember_outcome(current, action)
     forget_tag_counts()
-    st.session_state.pop(BULK_CONFIRM_KEY, None)
     clear_selection()
     close_detail()
 
@@ -104,17 +102,24 @@ def zip_of(current: Services, records: Sequence[ImageRecordView]) -> Callable[[]
     return build
 
 
-def bulk_bar(current: Services, selected: Sequence[ImageRecordView]) -> None:
-    """Actions on the selected records of this page: star, tag, delete (confirmed), download as ZIP."""
+def bulk_actions(current: Services, selected: Sequence[ImageRecordView]) -> None:
+    """Star, unstar, tag, download as ZIP and delete the selected records, drawn into the bar that holds them.
+
+    Tagging and the delete confirmation open in popovers, so the bar keeps one height and the grid under it
+    never moves.
+    """
     ids = [record.id for record in selected]
-    with st.container(border=True):
-        count, star, unstar, tags, add, remove, download, delete = st.columns(
-            [1.3, 0.9, 1, 2.4, 0.8, 1, 1.4, 1], vertical_alignment="bottom"
-        )
-        count.markdown(f"**{len(ids)} selected**")
-        star.button("★ Star", key="history_bulk_star", on_click=star_many, args=(current, ids, True))
-        unstar.button("☆ Unstar", key="history_bulk_unstar", on_click=star_many, args=(current, ids, False))
-        tags.text_input("Tags", key=BULK_TAGS_KEY, placeholder="poster, team red", label_visibility="collapsed")
+    st.button("Star", icon=":material/star:", key="history_bulk_star", on_click=star_many, args=(current, ids, True))
+    st.button(
+        "Unstar",
+        icon=":material/star_border:",
+        key="history_bulk_unstar",
+        on_click=star_many,
+        args=(current, ids, False),
+    )
+    with st.popover("Tag", icon=":material/sell:", key="history_bulk_tag"):
+        st.text_input("Tags", key=BULK_TAGS_KEY, placeholder="poster, team red")
+        add, remove = st.columns(2)
         for column, label, key, adding in (
             (add, "Add tags", "history_bulk_tag_add", True),
             (remove, "Remove tags", "history_bulk_tag_remove", False),
@@ -122,28 +127,23 @@ def bulk_bar(current: Services, selected: Sequence[ImageRecordView]) -> None:
             column.button(
                 label, key=key, on_click=change_tags, args=(current, ids, BULK_TAGS_KEY), kwargs={"add": adding}
             )
-        download.download_button(
-            "⬇ ZIP",
-            data=zip_of(current, list(selected)),
-            file_name="images.zip",
-            mime="application/zip",
-            key="history_bulk_zip",
-            on_click="ignore",
-            help="The selected images and a records.csv describing them.",
-        )
-        delete.button(
-            "Delete…", key="history_bulk_delete", on_click=lambda: st.session_state.update({BULK_CONFIRM_KEY: ids})
-        )
-    if st.session_state.get(BULK_CONFIRM_KEY) == ids:
-        st.warning(f"Delete {_images(len(ids))}, their files and thumbnails for good? This cannot be undone.")
-        yes, no = st.columns(2)
-        yes.button(
+    st.download_button(
+        "ZIP",
+        data=zip_of(current, list(selected)),
+        file_name="images.zip",
+        mime="application/zip",
+        key="history_bulk_zip",
+        on_click="ignore",
+        help="The selected images and a records.csv describing them.",
+        icon=":material/download:",
+    )
+    with st.popover("Delete…", icon=":material/delete:", key="history_bulk_delete"):
+        # Text, not st.warning: a popover's content is drawn even while it is closed.
+        st.markdown(f"Delete {_images(len(ids))}, their files and thumbnails for good? This cannot be undone.")
+        st.button(
             f"Yes, delete {_images(len(ids))}",
             key="history_bulk_delete_confirm",
             type="primary",
             on_click=delete_many,
             args=(current, ids),
-        )
-        no.button(
-            "Cancel", key="history_bulk_delete_cancel", on_click=lambda: st.session_state.pop(BULK_CONFIRM_KEY, None)
         )

@@ -1,9 +1,8 @@
-"""One saved image in a dialog over the results: full image, metadata, star, tags, previous/next and actions."""
+"""One saved image in a dialog over the results: a toolbar on the image, its words and family, facts folded."""
 
 from __future__ import annotations
 
 import streamlit as st
-from streamlit.delta_generator import DeltaGenerator
 from streamlit.errors import StreamlitAPIException
 
 from core.app import gallery
@@ -15,13 +14,14 @@ from ui.change_image import change_panel, runs
 from ui.create.flow import REUSE, record_settings
 from ui.feedback import user_message
 from ui.history.actions import change_tags, remember_outcome, show_flash, toggle_star
+from ui.history.compare_view import compare_with, share_slot
 from ui.history.family import lineage
-from ui.history.share_panel import share_panel
 from ui.history.view import CONFIRM_KEY, OPEN_KEY, PAGE_IDS_KEY, close_detail, open_record
 from ui.navigation import CREATE_PAGE
 from ui.record_display import download_name, escape_markdown, record_facts
 
 DETAIL_TAGS_KEY = "history_detail_tags"
+CHANGE_KEY = "history_change_open"  # the id whose "Change this image" panel is open
 
 
 def recaption(current: Services, record_id: int) -> None:
@@ -68,45 +68,119 @@ def _detail_dialog(current: Services) -> None:
 
 
 def detail_view(current: Services, record: ImageRecordView) -> None:
-    """The full image, its metadata, transcript beside prompt, star and tags, and what can be done with it."""
-    heading, star, previous, following = st.columns([5, 1, 1, 1], vertical_alignment="center")
-    heading.subheader(f"Image #{record.id}")
-    star.button(
-        "★ Starred" if record.starred else "☆ Star",
-        key="history_detail_star",
-        on_click=toggle_star,
-        args=(current, record.id, not record.starred),
-    )
+    """The image with its toolbar on top; beside it prompt, transcript, caption, tags and family; facts folded."""
+    heading = st.container(horizontal=True, vertical_alignment="center", gap="small")
+    heading.subheader(f"Image #{record.id}", width="content")
+    if record.parent_id is not None:
+        heading.badge(f"edit of #{record.parent_id}", color="violet")
+    heading.space("stretch")
     ids = list(st.session_state.get(PAGE_IDS_KEY) or [])
     at = ids.index(record.id) if record.id in ids else -1
-    previous.button("◀ Previous", key="history_detail_previous", disabled=at <= 0, on_click=_step, args=(ids, at - 1))
-    following.button(
+    heading.button("◀ Previous", key="history_detail_previous", disabled=at <= 0, on_click=_step, args=(ids, at - 1))
+    heading.button(
         "Next ▶", key="history_detail_next", disabled=at < 0 or at >= len(ids) - 1, on_click=_step, args=(ids, at + 1)
     )
-    picture, facts = st.columns([3, 2])
-    image_bytes, missing = _show_image(current, record, picture)
-    facts.markdown("\n".join(f"- **{label}:** {escape_markdown(value)}" for label, value in record_facts(record)))
-    _tags(current, record, facts)
-    prompt, transcript = st.columns(2)
-    prompt.markdown("**Prompt**")
-    prompt.code(record.prompt, language=None, wrap_lines=True)
-    spoken_in = f" ({language_name(record.language)})" if record.language else ""
-    transcript.markdown(f"**Transcript**{spoken_in}")
-    if record.transcript:
-        transcript.code(record.transcript, language=None, wrap_lines=True)
+    shown, image_bytes, missing = _load_image(current, record)
+    toolbar(current, record, image_bytes, missing)
+    _confirm_delete(current, record)
+    if st.session_state.get(CHANGE_KEY) == record.id or f"history_edit_{record.id}" in runs():
+        _change(current, record, image_bytes, missing)
+    picture, words = st.columns([3, 2])
+    if shown is not None:
+        picture.image(shown, width="stretch")
     else:
-        transcript.caption("Typed, not spoken: there is no transcript.")
-    st.markdown(f"**Caption:** {escape_markdown(record.description) or '_none_'}")
+        picture.warning(missing or "The image cannot be shown.", icon="🖼️")
+    with words:
+        _words(current, record, missing)
     lineage(current, record)
-    _actions(current, record, image_bytes, missing)
-    share_panel(current, [record.id], key="history_share")
-    _change(current, record, image_bytes, missing)
+    with st.expander("Details", icon=":material/info:"):
+        st.markdown("\n".join(f"- **{label}:** {escape_markdown(value)}" for label, value in record_facts(record)))
+        st.checkbox(f"Reuse on Create with seed {record.seed}", key="history_reuse_seed", disabled=record.seed is None)
+
+
+def toolbar(current: Services, record: ImageRecordView, image_bytes: bytes | None, missing: str | None) -> None:
+    """What can be done with the image, in one row above it (it wraps on a phone), so nothing needs scrolling to."""
+    with st.container(horizontal=True, gap="small", key="history_detail_toolbar"):
+        file_name, mime = download_name(record)
+        store, key = current.store, record.image_filename
+        st.download_button(
+            "Download",
+            # Spaces: fetched only when clicked, so browsing never downloads full images to the server.
+            data=image_bytes if image_bytes is not None else (b"" if missing else (lambda: store.get(key))),
+            file_name=file_name,
+            mime=mime,
+            key="history_download",
+            on_click="ignore",
+            disabled=missing is not None,
+            help=missing,
+            icon=":material/download:",
+        )
+        if st.button(
+            "Reuse on Create",
+            key="history_reuse",
+            icon=":material/replay:",
+            help="Open Create with this prompt, aspect ratio, format, quality and megapixels (seed: see Details)",
+        ):
+            _reuse(record)
+        st.button(
+            "Change this image",
+            key="history_change",
+            icon=":material/edit:",
+            disabled=missing is not None,
+            on_click=lambda: st.session_state.update({CHANGE_KEY: record.id}),
+        )
+        st.button(
+            "Starred" if record.starred else "Star",
+            key="history_detail_star",
+            icon=":material/star:" if record.starred else ":material/star_border:",
+            on_click=toggle_star,
+            args=(current, record.id, not record.starred),
+        )
+        with st.popover("Tag", icon=":material/sell:", key="history_detail_tag"):
+            _tags(current, record)
+        compare_with(record, ids=list(st.session_state.get(PAGE_IDS_KEY) or []))
+        share_slot(current, [record.id], key="history_share")
+        st.button(
+            "Delete…",
+            key="history_delete",
+            icon=":material/delete:",
+            on_click=lambda: st.session_state.update({CONFIRM_KEY: record.id}),
+        )
+
+
+def _reuse(record: ImageRecordView) -> None:
+    st.session_state[REUSE] = record_settings(record, with_seed=st.session_state.get("history_reuse_seed", False))
+    try:
+        st.switch_page(CREATE_PAGE)
+    except StreamlitAPIException:  # run alone, outside st.navigation
+        st.info("The settings are ready: open the Create page to use them.")
+
+
+def _words(current: Services, record: ImageRecordView, missing: str | None) -> None:
+    st.markdown("**Prompt**")
+    st.code(record.prompt, language=None, wrap_lines=True)
+    spoken_in = f" ({language_name(record.language)})" if record.language else ""
+    st.markdown(f"**Transcript**{spoken_in}")
+    if record.transcript:
+        st.code(record.transcript, language=None, wrap_lines=True)
+    else:
+        st.caption("Typed, not spoken: there is no transcript.")
+    st.markdown(f"**Caption:** {escape_markdown(record.description) or '_none_'}")
+    if st.button("Regenerate caption", key="history_recaption", disabled=missing is not None, type="tertiary"):
+        with st.spinner("Writing a new caption (the first one also loads the caption model)…"):
+            recaption(current, record.id)
+        st.rerun()  # redraw the results behind with the new caption
+    st.markdown("**Tags:** " + (", ".join(escape_markdown(tag) for tag in record.tags) or "_none_"))
 
 
 def _change(current: Services, record: ImageRecordView, image_bytes: bytes | None, missing: str | None) -> None:
-    """ "Change this image": the edit appears beside this one; once saved, it opens like any other image."""
+    """ "Change this image", opened from the toolbar: the edit appears beside this one; once saved it opens."""
     key = f"history_edit_{record.id}"
-    with st.expander("✏️ Change this image", expanded=key in runs()):
+    with st.container(border=True):
+        heading = st.container(horizontal=True, vertical_alignment="center")
+        heading.markdown("**✏️ Change this image**", width="content")
+        heading.space("stretch")
+        heading.button("Close", key=f"{key}_close", on_click=lambda: st.session_state.pop(CHANGE_KEY, None))
         if missing is not None:
             st.warning(f"{missing} It cannot be changed.", icon="🖼️")
             return
@@ -122,10 +196,9 @@ def _step(ids: list[int], index: int) -> None:
         open_record(ids[index])
 
 
-def _tags(current: Services, record: ImageRecordView, where: DeltaGenerator) -> None:
-    where.markdown("**Tags:** " + (", ".join(escape_markdown(tag) for tag in record.tags) or "_none_"))
-    text, add, remove = where.columns([3, 1, 1.3], vertical_alignment="bottom")
-    text.text_input("Tags", key=DETAIL_TAGS_KEY, placeholder="poster, team red", label_visibility="collapsed")
+def _tags(current: Services, record: ImageRecordView) -> None:
+    st.text_input("Tags", key=DETAIL_TAGS_KEY, placeholder="poster, team red")
+    add, remove = st.columns(2)
     for column, label, key, adding in (
         (add, "Add", "history_detail_tag_add", True),
         (remove, "Remove", "history_detail_tag_remove", False),
@@ -135,63 +208,29 @@ def _tags(current: Services, record: ImageRecordView, where: DeltaGenerator) -> 
         )
 
 
-def _show_image(current: Services, record: ImageRecordView, where: DeltaGenerator) -> tuple[bytes | None, str | None]:
-    """Local files are sent as bytes (also reused for the download); Spaces images load from their URL.
-
-    Returns the bytes (local only) and, when the file cannot be had, the reason.
-    """
+def _load_image(current: Services, record: ImageRecordView) -> tuple[bytes | str | None, bytes | None, str | None]:
+    """What to show (local bytes, also reused for the download; or a Spaces URL), the bytes, and why not if not."""
     try:
         if not current.store.exists(record.image_filename):
-            reason = "The image file is missing from storage, so there is nothing to show or download."
-            where.warning(reason, icon="🖼️")
-            return None, reason
+            return None, None, "The image file is missing from storage, so there is nothing to show or download."
         if current.settings.spaces is None:
             data = current.store.get(record.image_filename)
-            where.image(data, width="stretch")
-            return data, None
-        where.image(current.urls.url(record.image_filename), width="stretch")
+            return data, data, None
+        return current.urls.url(record.image_filename), None, None
     except AppError as exc:
-        reason = user_message(exc, current.settings.secret_values)
-        where.warning(reason, icon="🖼️")
-        return None, reason
-    return None, None
+        return None, None, user_message(exc, current.settings.secret_values)
 
 
-def _actions(current: Services, record: ImageRecordView, image_bytes: bytes | None, missing: str | None) -> None:
-    download, reuse, again, remove = st.columns(4)
-    file_name, mime = download_name(record)
-    store, key = current.store, record.image_filename
-    download.download_button(
-        "Download image",
-        # Spaces: fetched only when clicked, so browsing never downloads full images to the server.
-        data=image_bytes if image_bytes is not None else (b"" if missing else (lambda: store.get(key))),
-        file_name=file_name,
-        mime=mime,
-        key="history_download",
-        on_click="ignore",
-        disabled=missing is not None,
-        help=missing,
+def _confirm_delete(current: Services, record: ImageRecordView) -> None:
+    if st.session_state.get(CONFIRM_KEY) != record.id:
+        return
+    st.warning(f"Delete image #{record.id}, its file and its thumbnail for good? This cannot be undone.")
+    yes, no = st.columns(2)
+    yes.button(
+        "Yes, delete it",
+        key="history_delete_confirm",
+        type="primary",
+        on_click=delete_record,
+        args=(current, record.id),
     )
-    if reuse.button("Reuse settings", key="history_reuse", help="Prompt, aspect ratio, format, quality, megapixels"):
-        st.session_state[REUSE] = record_settings(record, with_seed=st.session_state.get("history_reuse_seed", False))
-        try:
-            st.switch_page(CREATE_PAGE)
-        except StreamlitAPIException:  # run alone, outside st.navigation
-            st.info("The settings are ready: open the Create page to use them.")
-    reuse.checkbox(f"with seed {record.seed}", key="history_reuse_seed", disabled=record.seed is None)
-    if again.button("Regenerate caption", key="history_recaption", disabled=missing is not None):
-        with st.spinner("Writing a new caption (the first one also loads the caption model)…"):
-            recaption(current, record.id)
-        st.rerun()  # redraw the results behind with the new caption
-    remove.button("Delete…", key="history_delete", on_click=lambda: st.session_state.update({CONFIRM_KEY: record.id}))
-    if st.session_state.get(CONFIRM_KEY) == record.id:
-        st.warning(f"Delete image #{record.id}, its file and its thumbnail for good? This cannot be undone.")
-        yes, no = st.columns(2)
-        yes.button(
-            "Yes, delete it",
-            key="history_delete_confirm",
-            type="primary",
-            on_click=delete_record,
-            args=(current, record.id),
-        )
-        no.button("Cancel", key="history_delete_cancel", on_click=lambda: st.session_state.pop(CONFIRM_KEY, None))
+    no.button("Cancel", key="history_delete_cancel", on_click=lambda: st.session_state.pop(CONFIRM_KEY, None))

@@ -33,27 +33,10 @@ def family_banner(family: int | None) -> None:
     back.button("Show everything", key="history_family_clear", on_click=show_all)
 
 
-def relation(member: ImageRecordView, record: ImageRecordView, ancestors: set[int]) -> str:
-    """How a family member stands to the open record, in a word or two."""
-    if member.id == record.id:
-        return "this image"
-    if member.id == record.parent_id:
-        return "edited from"
-    if member.id in ancestors:
-        return "earlier"
-    if member.parent_id == record.id:
-        return "an edit of it"
-    return "same family"
-
-
-def ancestor_ids(members: list[ImageRecordView], record: ImageRecordView) -> set[int]:
-    parents = {member.id: member.parent_id for member in members}
-    found: set[int] = set()
-    current = record.parent_id
-    while current is not None and current not in found:
-        found.add(current)
-        current = parents.get(current)
-    return found
+def relation(member: ImageRecordView, record: ImageRecordView) -> str:
+    """What a family member is ("original", "edit of #N"), and which one is open."""
+    what = "original" if member.parent_id is None else f"edit of #{member.parent_id}"
+    return f"{what} · this image" if member.id == record.id else what
 
 
 def lineage(current: Services, record: ImageRecordView) -> None:
@@ -71,13 +54,12 @@ def lineage(current: Services, record: ImageRecordView) -> None:
     if len(members) < 2:
         return
     st.markdown(f"**Family** ({len(members)} images)")
-    ancestors = ancestor_ids(members, record)
     shown = members[:STRIP_MAX]
     for column, member in zip(st.columns(len(shown)), shown, strict=True):
         with column:
             if url := thumbnail_url(current, thumbnail_key(member)):
                 st.image(url, width="stretch")
-            st.caption(f"#{member.id} · {relation(member, record, ancestors)}")
+            st.caption(f"#{member.id} · {relation(member, record)}")
             st.button(
                 "Open",
                 key=f"history_family_open_{member.id}",

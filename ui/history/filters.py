@@ -14,7 +14,7 @@ from core.domain.tags import parse_linked_tags
 
 PAGE_SIZES = (10, 25, 50, 100)
 DEFAULT_PAGE_SIZE = 25
-VIEWS = ("table", "gallery")
+VIEWS = ("gallery", "table")  # the first is the default: people browse images, the table is one click away
 MAX_SEARCH_CHARS = 200
 MAX_PAGE = 1_000_000
 EARLIEST_DAY, LATEST_DAY = date(2000, 1, 1), date(2100, 12, 31)
@@ -32,11 +32,16 @@ class HistoryFilters:
     newest_first: bool = True
     page_size: int = DEFAULT_PAGE_SIZE
     page: int = 1
-    view: str = "table"
+    view: str = VIEWS[0]
     starred: bool = False
     tags: tuple[str, ...] = ()  # all must be on a record
     by: str = ""  # created_by, exactly
     family: int | None = None  # the whole family of edits of this record, from any member
+
+    @property
+    def folded_in_use(self) -> int:
+        """How many of the filters behind the "Filters" fold hide records, so the folded control can say so."""
+        return sum(bool(value) for value in (self.since, self.until, self.starred, self.tags, self.by))
 
     @property
     def narrows(self) -> bool:
@@ -68,7 +73,7 @@ class HistoryFilters:
             "sort": "" if self.newest_first else "oldest",
             "size": "" if self.page_size == DEFAULT_PAGE_SIZE else str(self.page_size),
             "page": "" if self.page == 1 else str(self.page),
-            "view": "" if self.view == "table" else self.view,
+            "view": "" if self.view == VIEWS[0] else self.view,
             "starred": "1" if self.starred else "",
             "tag": ",".join(self.tags),  # tags never hold commas: commas separate them everywhere
             "by": self.by,
@@ -99,7 +104,7 @@ class HistoryFilters:
             newest_first=last("sort") != "oldest",
             page_size=size if size in PAGE_SIZES else DEFAULT_PAGE_SIZE,
             page=min(max(_whole_number(last("page")) or 1, 1), MAX_PAGE),
-            view=view if view in VIEWS else "table",
+            view=view if view in VIEWS else VIEWS[0],
             starred=last("starred") in ("1", "true", "yes"),
             tags=parse_linked_tags(
                 [tag_values] if isinstance(tag_values, str) else [str(v) for v in tag_values[:MAX_FILTER_TAGS]],

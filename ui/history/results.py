@@ -1,4 +1,4 @@
-"""History results: the pager, the table (multi-row selection) and the gallery (checkboxes, stars), CSV export."""
+"""History results: the pager, the table (multi-row selection) and the CSV export; the gallery is ui.history.cards."""
 
 from __future__ import annotations
 
@@ -10,11 +10,9 @@ from core.app.export import CSV_ROW_CAP, history_csv
 from core.app.services import Services
 from core.domain.ports import RecordReader
 from core.domain.records import ImageRecordView
-from ui.history.actions import toggle_star
 from ui.history.filters import HistoryFilters, page_count, showing_label
 from ui.history.view import (
     PAGE_KEY,
-    PICK_PREFIX,
     PREVIOUS_ROWS_KEY,
     TABLE_KEY,
     clear_selection,
@@ -22,7 +20,7 @@ from ui.history.view import (
     open_record,
     step_page,
 )
-from ui.record_display import card_text, history_frame, thumbnail_key, thumbnail_url
+from ui.record_display import history_frame, thumbnail_url
 
 ROW_HEIGHT = 64
 # Narrow columns first; prompt and caption take what is left, so nothing needs a sideways scroll.
@@ -43,10 +41,12 @@ COLUMN_CONFIG = {
 
 def pager(filters: HistoryFilters, total: int, shown: int) -> None:
     last = page_count(total, filters.page_size)
-    label, previous, number, following = st.columns([4, 1, 1.4, 1], vertical_alignment="bottom")
-    label.caption(f"{showing_label(filters, total, shown)} · page {filters.page} of {last}")
-    previous.button("◀ Previous", key="history_previous", disabled=filters.page <= 1, on_click=step_page, args=(-1,))
-    number.number_input(
+    # A horizontal container, not columns: on a phone it stays one or two lines instead of four stacked rows.
+    bar = st.container(horizontal=True, vertical_alignment="center", gap="small")
+    bar.caption(f"{showing_label(filters, total, shown)} · page {filters.page} of {last}")
+    bar.space("stretch")
+    bar.button("◀ Previous", key="history_previous", disabled=filters.page <= 1, on_click=step_page, args=(-1,))
+    bar.number_input(
         "Page",
         min_value=1,
         max_value=last,
@@ -55,8 +55,9 @@ def pager(filters: HistoryFilters, total: int, shown: int) -> None:
         on_change=_new_page,
         label_visibility="collapsed",
         persist_state="session",
+        width=130,
     )
-    following.button("Next ▶", key="history_next", disabled=filters.page >= last, on_click=step_page, args=(1,))
+    bar.button("Next ▶", key="history_next", disabled=filters.page >= last, on_click=step_page, args=(1,))
 
 
 def _new_page() -> None:
@@ -81,10 +82,6 @@ def _selected_rows(state: object) -> list[int]:
         return []
 
 
-def gallery_selection(records: Sequence[ImageRecordView]) -> list[ImageRecordView]:
-    return [record for record in records if st.session_state.get(f"{PICK_PREFIX}{record.id}")]
-
-
 def results_table(current: Services, records: Sequence[ImageRecordView]) -> None:
     """The page as a table as tall as its rows (no inner box to scroll); select rows to act on them."""
     frame = history_frame(records, lambda key: thumbnail_url(current, key))
@@ -98,27 +95,6 @@ def results_table(current: Services, records: Sequence[ImageRecordView]) -> None
         row_height=ROW_HEIGHT,
         height="content",
     )
-
-
-def gallery(current: Services, records: Sequence[ImageRecordView], columns: int = 4) -> None:
-    """The same page as a grid of thumbnails, each with a checkbox, a star and a button that opens it."""
-    for start in range(0, len(records), columns):
-        for cell, record in zip(st.columns(columns), records[start : start + columns], strict=False):
-            with cell, st.container(border=True):
-                if url := thumbnail_url(current, thumbnail_key(record)):
-                    st.image(url, width="stretch")
-                st.caption(card_text(record, 120))
-                pick, star, open_ = st.columns([2, 1, 1.4], vertical_alignment="center")
-                pick.checkbox("Select", key=f"{PICK_PREFIX}{record.id}")
-                star.button(
-                    "★" if record.starred else "☆",
-                    key=f"history_star_{record.id}",
-                    help="Unstar" if record.starred else "Star",
-                    on_click=toggle_star,
-                    args=(current, record.id, not record.starred),
-                    type="tertiary",
-                )
-                open_.button("Open", key=f"history_open_{record.id}", on_click=open_record, args=(record.id,))
 
 
 def csv_download(reader: RecordReader, filters: HistoryFilters, total: int) -> None:

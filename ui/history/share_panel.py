@@ -38,10 +38,10 @@ def app_address(current: Services) -> str | None:
 
 
 def share_panel(current: Services, record_ids: Sequence[int], *, key: str) -> None:
-    """Make, copy and revoke links showing exactly these images (1 to 4), in an expander."""
+    """Make, copy and revoke links showing exactly these images (1 to 4), in a popover (toolbars stay one row)."""
     ids = list(record_ids)
     label = "🔗 Share this image" if len(ids) == 1 else f"🔗 Share these {len(ids)} images"
-    with st.expander(label):
+    with st.popover(label, key=f"{key}_popover"):
         st.caption("Anyone with the link sees these images with their prompts and captions, nothing else.")
         expiry, make = st.columns([2, 1], vertical_alignment="bottom")
         chosen = expiry.selectbox(

@@ -29,6 +29,7 @@ from ui.navigation import CREATE_PAGE, link_to_page
 Q_KEY, SINCE_KEY, UNTIL_KEY = "history_q", "history_since", "history_until"
 SORT_KEY, SIZE_KEY, PAGE_KEY, VIEW_KEY = "history_sort", "history_size", "history_page", "history_view"
 STARRED_KEY, TAGS_KEY, BY_KEY = "history_starred", "history_tags", "history_by"
+FOLD_KEY = "history_filters_fold"  # the "Filters" expander: open or folded
 FAMILY_KEY = "history_family"  # not a widget: set by a link (?family=N) or a family strip's "List the family"
 TABLE_KEY, OPEN_KEY, CONFIRM_KEY = "history_table", "history_open_id", "history_confirm_delete"
 PICK_PREFIX = "history_pick_"  # + record id: a gallery checkbox
@@ -88,8 +89,13 @@ def write_url(filters: HistoryFilters) -> None:
     for name in URL_PARAMS:
         if name in wanted and st.query_params.get(name) != wanted[name]:
             st.query_params[name] = wanted[name]
-        elif name not in wanted and name in st.query_params:
+        elif name not in wanted and name in st.query_params and not _names_the_view(name, filters):
             del st.query_params[name]
+
+
+def _names_the_view(name: str, filters: HistoryFilters) -> bool:
+    """`view=gallery` in a link (from when the table was the default) stays: it is still true and still works."""
+    return name == "view" and st.query_params.get(name) == filters.view
 
 
 def clear_selection() -> None:
@@ -142,9 +148,14 @@ def fetch_page(reader: RecordReader, filters: HistoryFilters) -> tuple[HistoryFi
 
 
 def filter_bar(reader: RecordReader, me: str | None) -> HistoryFilters:
-    """Words, dates, stars, tags, author, order, page size and view; any change of filter goes back to page 1."""
+    """Words and the view on one line; dates, order, page size, stars, tags and author folded behind "Filters".
+
+    Folded so a phone shows images after one line of controls (it was ~1,100 px of filters), and someone opening
+    a shared compare link is not met by a wall of them. Any change of filter goes back to page 1.
+    """
     filter_state_from_url()
-    words, since, until, order, size, view = st.columns([3, 1.3, 1.3, 1.3, 1, 1.4], vertical_alignment="bottom")
+    words, view = st.columns([4, 1.4], vertical_alignment="bottom")
+    # The search box's row is where a "by meaning" switch goes (another part of issue 30).
     words.text_input(
         "Search",
         key=Q_KEY,
@@ -153,6 +164,18 @@ def filter_bar(reader: RecordReader, me: str | None) -> HistoryFilters:
         on_change=restart_paging,
         persist_state=KEEP,
     )
+    view.radio(
+        "View", VIEWS, key=VIEW_KEY, format_func=str.title, horizontal=True, on_change=close_detail, persist_state=KEEP
+    )
+    in_use = current_filters().folded_in_use
+    with st.expander(f"Filters · {in_use} in use" if in_use else "Filters", key=FOLD_KEY, icon=":material/tune:"):
+        _order_and_dates()
+        _gallery_filters(reader, me)
+    return current_filters()
+
+
+def _order_and_dates() -> None:
+    since, until, order, size = st.columns(4, vertical_alignment="bottom")
     # value=None makes each date clearable (an × in the box); empty means no limit.
     for column, label, key in ((since, "Since", SINCE_KEY), (until, "Until", UNTIL_KEY)):
         column.date_input(
@@ -175,11 +198,6 @@ def filter_bar(reader: RecordReader, me: str | None) -> HistoryFilters:
         persist_state=KEEP,
     )
     size.selectbox("Per page", PAGE_SIZES, key=SIZE_KEY, on_change=restart_paging, persist_state=KEEP)
-    view.radio(
-        "View", VIEWS, key=VIEW_KEY, format_func=str.title, horizontal=True, on_change=close_detail, persist_state=KEEP
-    )
-    _gallery_filters(reader, me)
-    return current_filters()
 
 
 def _gallery_filters(reader: RecordReader, me: str | None) -> None:
