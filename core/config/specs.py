@@ -156,6 +156,7 @@ SETTINGS: tuple[SettingSpec, ...] = (
     SettingSpec("PRELOAD_MODELS", MODELS, "load the speech and caption models in the background when the server starts (`streamlit run app.py`: at start-up, `/readyz` says when; `streamlit run Home.py`: on the first page view), so the first click does not wait", on_off),
     SettingSpec("MAX_AUDIO_SECONDS", LIMITS, "longest recording or upload, in seconds", seconds),
     SettingSpec("MAX_UPLOAD_MB", LIMITS, "largest upload; keep `server.maxUploadSize` in `.streamlit/config.toml` equal (10 MB holds a 300 s browser recording)", whole),
+    SettingSpec("LISTEN_MAX_STREAMS", LIMITS, "recordings transcribed live (words shown while speaking, through `/listen`) at once per server; more wait for a free place or upload. `0` turns live words off (the recorder then transcribes after Stop)", whole_or_zero),
     SettingSpec("MAX_PROMPT_CHARS", LIMITS, "longest prompt. About 65 s of speech fills it: a longer transcript is shown whole, flagged, and must be shortened before generating", whole),
     SettingSpec("APP_PASSWORD", ACCESS, "a shared password every visitor must type (served by app.py: at `/sign-in`, before any Streamlit endpoint answers)", secret, secret=True),
     SettingSpec("PROMPT_MODEL", MODELS, "the prompt model on Replicate (translation, Improve prompt); an official model, run by name", text),

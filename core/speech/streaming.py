@@ -17,7 +17,7 @@ import io
 import threading
 import wave
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 
@@ -35,6 +35,7 @@ QUIET_PEAK = 0.003
 _BYTES_PER_SAMPLE = 2
 
 
+@runtime_checkable
 class StreamDecoder(Protocol):
     """One decode of a whole buffer; `language` None asks the model to detect it."""
 
