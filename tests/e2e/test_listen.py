@@ -142,8 +142,8 @@ def test_a_strangers_websocket_is_refused_and_the_limits_close_streams_with_thei
         page = context.new_page()
         try:
             page.goto(server.url)
-            page.get_by_label("Password").fill(PASSWORD)
-            page.get_by_role("button", name="Sign in").click()
+            page.get_by_label("Password", exact=True).fill(PASSWORD)
+            page.get_by_role("button", name="Enter").click()
             open_create(page, server.url)
             cookie = "; ".join(f"{c['name']}={c['value']}" for c in context.cookies())
             assert handshake_status(server.url, "/listen", origin="https://evil.example", cookie=cookie) == 403
@@ -152,7 +152,7 @@ def test_a_strangers_websocket_is_refused_and_the_limits_close_streams_with_thei
 
             # Recording past MAX_AUDIO_SECONDS: the stream is closed and the recorder says why.
             page.get_by_role("button", name="Record", exact=True).click()
-            expect(page.get_by_role("alert")).to_contain_text("the limit is 3 s", timeout=STEP_MS)
+            expect(page.locator(".recorder").get_by_role("alert")).to_contain_text("the limit is 3 s", timeout=STEP_MS)
             expect(page.get_by_role("button", name="Record", exact=True)).to_be_visible()
 
             # The one place taken by another tab: the second is told the server is full.
@@ -161,7 +161,7 @@ def test_a_strangers_websocket_is_refused_and_the_limits_close_streams_with_thei
             other.get_by_role("button", name="Record", exact=True).click()
             expect(other.get_by_role("button", name="Stop recording")).to_be_visible()
             page.get_by_role("button", name="Record", exact=True).click()
-            expect(page.get_by_role("alert")).to_contain_text("Too many people are recording", timeout=STEP_MS)
+            expect(page.locator(".recorder").get_by_role("alert")).to_contain_text("Too many people are recording", timeout=STEP_MS)
         except Exception:
             with contextlib.suppress(Exception):
                 page.screenshot(path=str(artifacts / "listen-limits-failure.png"), full_page=True)
