@@ -161,7 +161,8 @@ def test_a_strangers_websocket_is_refused_and_the_limits_close_streams_with_thei
             other.get_by_role("button", name="Record", exact=True).click()
             expect(other.get_by_role("button", name="Stop recording")).to_be_visible()
             page.get_by_role("button", name="Record", exact=True).click()
-            expect(page.locator(".recorder").get_by_role("alert")).to_contain_text("Too many people are recording", timeout=STEP_MS)
+            full = page.locator(".recorder").get_by_role("alert")
+            expect(full).to_contain_text("Too many people are recording", timeout=STEP_MS)
         except Exception:
             with contextlib.suppress(Exception):
                 page.screenshot(path=str(artifacts / "listen-limits-failure.png"), full_page=True)
