@@ -27,6 +27,7 @@ def _suites() -> dict[str, Callable[[], list[dict]]]:
         bench_generate_browser,
         bench_history,
         bench_history_page,
+        bench_listen,
         bench_images_first,
         bench_load,
         bench_models,
@@ -55,6 +56,7 @@ def _suites() -> dict[str, Callable[[], list[dict]]]:
         "edit": bench_edit.run,
         "prompts": bench_prompts.run,
         "load": bench_load.run,
+        "listen": bench_listen.run,
     }
 
 

@@ -30,6 +30,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from core.app import process
 from core.config.settings import Settings
 from core.domain.errors import AppError, AudioError, ConfigError
+from core.domain.ports import Transcriber
 from core.speech.streaming import Final, StreamDecoder, StreamingSession, default_detector
 from web.gate import current_mode, current_settings, has_login_cookie, parse_cookies
 
@@ -87,10 +88,10 @@ def _allowed_by_login(websocket: WebSocket) -> bool:
     return has_login_cookie(parse_cookies(websocket.headers.get("cookie", "")))
 
 
-def _decoder(settings: Settings) -> StreamDecoder | None:
-    """The process's shared speech model, when its engine can decode a stream (faster-whisper)."""
+def _decoder(settings: Settings) -> tuple[StreamDecoder, Transcriber] | None:
+    """The process's shared speech model, when its engine can decode a stream (faster-whisper), twice typed."""
     transcriber = process.services_for(settings).transcriber()
-    return transcriber if isinstance(transcriber, StreamDecoder) else None
+    return (transcriber, transcriber) if isinstance(transcriber, StreamDecoder) else None
 
 
 async def listen(websocket: WebSocket) -> None:
@@ -115,14 +116,18 @@ async def listen(websocket: WebSocket) -> None:
 
 async def _serve(websocket: WebSocket, settings: Settings) -> None:
     try:
-        decoder = await asyncio.to_thread(_decoder, settings)
+        model = await asyncio.to_thread(_decoder, settings)
     except AppError as exc:
         await _close(websocket, SERVER_ERROR, str(exc))
         return
-    if decoder is None:
+    if model is None:
         await _close(websocket, POLICY, "Live words need SPEECH_ENGINE=faster-whisper; record without them instead.")
         return
-    session = StreamingSession(decoder, max_seconds=settings.max_audio_seconds, detector=default_detector())
+    # Past one 30 s window the final text comes from the whole-clip transcriber: the same shared model.
+    decoder, transcriber = model
+    session = StreamingSession(
+        decoder, max_seconds=settings.max_audio_seconds, detector=default_detector(), transcriber=transcriber
+    )
     stream = _Stream(websocket, session)
     try:
         await asyncio.wait_for(stream.run(), timeout=settings.max_audio_seconds + TOTAL_MARGIN_S)
