@@ -19,7 +19,7 @@ from core.app.pipeline import Pipeline, TimedTranscript
 from core.app.prompt_assistant import PromptSteps
 from core.app.runs import CreateRun, RunInput
 from core.config.settings import Settings
-from core.domain.ports import ASPECT_RATIOS, MEGAPIXELS, OUTPUT_FORMATS, GenerationRequest, Transcript
+from core.domain.ports import ASPECT_RATIOS, MEGAPIXELS, OUTPUT_FORMATS, GenerationRequest
 from core.domain.progress import StageLog
 from core.domain.prompt_rewrites import TRANSLATE, Rewrite
 from core.domain.records import ImageRecordView
@@ -131,10 +131,8 @@ def take_streamed(recording: StreamedRecording) -> None:
         no_words = "No speech was recognised. Speak closer to the microphone and record again."
         st.session_state[LAST_TRANSCRIPTION] = Transcription(StageLog(), no_words)
         return
-    spoken = Transcript(text=recording.text, language=recording.language, duration_s=recording.duration_s)
-    timed = TimedTranscript(spoken, recording.model_id, recording.stop_to_final_ms)
     st.session_state[LAST_TRANSCRIPTION] = Transcription(StageLog())
-    remember_transcript(timed, fingerprint(recording.audio))
+    remember_transcript(recording.timed(), fingerprint(recording.audio))
 
 
 def active_audio() -> UploadedFile | None:

@@ -23,6 +23,8 @@ from streamlit.runtime.uploaded_file_manager import UploadedFile, UploadedFileRe
 
 from core.app.process import pages_behind_http_gate
 from core.config.settings import Settings
+from core.domain.drafts import TimedTranscript
+from core.domain.ports import Transcript
 
 LISTEN_PATH = "/listen"  # web/listen.py's route
 _HERE = Path(__file__).resolve().parent
@@ -50,6 +52,11 @@ class StreamedRecording:
     stop_to_final_ms: float
     duration_s: float
     audio: UploadedFile  # a WAV, 16 kHz mono, shaped like a finished st.audio_input recording
+
+    def timed(self) -> TimedTranscript:
+        """As a finished recording's transcription: the words, their language, the model, the wait after Stop."""
+        spoken = Transcript(text=self.text, language=self.language, duration_s=self.duration_s)
+        return TimedTranscript(spoken, self.model_id, self.stop_to_final_ms)
 
 
 def live_words_available(settings: Settings, key: str) -> bool:
