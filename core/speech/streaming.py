@@ -96,6 +96,7 @@ class StreamingSession:
         self._confirmed: list[str] = []
         self._last_words: list[str] = []
         self._heard_language: str | None = language
+        self._past_window = False
 
     @property
     def heard_s(self) -> float:
@@ -114,7 +115,8 @@ class StreamingSession:
             self._length += len(samples)
 
     def has_new_audio(self) -> bool:
-        return (self._length - self._decoded_until) / SAMPLE_RATE >= MIN_NEW_AUDIO_S
+        """Whether a `step` now would decode something new (never past the first window: see `step`)."""
+        return not self._past_window and (self._length - self._decoded_until) / SAMPLE_RATE >= MIN_NEW_AUDIO_S
 
     def set_language(self, language: str | None) -> None:
         self.language = language or None
@@ -124,6 +126,11 @@ class StreamingSession:
         samples, end = self._snapshot()
         if end / SAMPLE_RATE > WINDOW_S:
             # One window is what a re-decode can cover; past it the words stay as they were until Stop.
+            self._past_window = True
+            return self._partial(end)
+        if self._detector.speech_ends_at(_as_float(samples)) is None:
+            # Whisper invents words in silence ("you", "Thank you."); two such decodes would confirm them.
+            self._decoded_until = end
             return self._partial(end)
         words = self._decode(samples)
         self._agree(words)
@@ -135,7 +142,7 @@ class StreamingSession:
         samples, end = self._snapshot()
         if end / SAMPLE_RATE < 0.3 or np.max(np.abs(samples), initial=0) / 32768 < 1e-3:
             raise AudioError("Nothing was heard. Check that the right microphone is selected and not muted.")
-        reused = self._decoded_until > 0 and self._only_silence_since_last_decode(samples)
+        reused = not self._past_window and self._decoded_until > 0 and self._only_silence_since_last_decode(samples)
         if reused:
             words = self._last_words
         elif end / SAMPLE_RATE > WINDOW_S and self._transcriber is not None:
@@ -201,7 +208,8 @@ class EnergyDetector:
             return None
         levels = np.sqrt(np.mean(samples[: count * frame].reshape(count, frame) ** 2, axis=1))
         floor = float(np.percentile(levels, 10))
-        loud = np.nonzero(levels > max(4 * floor, QUIET_PEAK))[0]
+        # Well above the noise floor, but never above a plainly audible level (a steady voice is its own floor).
+        loud = np.nonzero(levels > max(min(4 * floor, 0.02), QUIET_PEAK))[0]
         return None if len(loud) == 0 else int((loud[-1] + 1) * frame)
 
 

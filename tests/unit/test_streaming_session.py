@@ -137,3 +137,31 @@ def test_stopping_a_silent_stream_says_nothing_was_heard() -> None:
 
     with pytest.raises(AudioError, match="Nothing was heard"):
         session.finish()
+
+
+def test_silence_is_not_decoded_so_whisper_cannot_confirm_words_it_invents_there() -> None:
+    decoder = ScriptedDecoder(("a red", "en", 0.9))
+    session = StreamingSession(decoder, max_seconds=10, detector=EnergyDetector())
+    session.feed(silence(1))
+    assert session.step().tentative == ""
+    session.feed(tone(1))
+
+    assert session.step().tentative == "a red"
+    assert len(decoder.languages_asked) == 1
+
+
+def test_past_one_whisper_window_partials_stop_and_stop_transcribes_the_whole_clip() -> None:
+    from core.domain.ports import Transcript
+
+    class WholeClip:
+        model_id = "whole"
+
+        def transcribe(self, clip):
+            return Transcript(text="the whole story", language="en", duration_s=clip.duration_s)
+
+    session = StreamingSession(ScriptedDecoder(), max_seconds=40, transcriber=WholeClip())
+    session.feed(tone(31))
+    session.step()
+
+    assert not session.has_new_audio()  # the route's decode loop does not spin
+    assert session.finish().text == "the whole story"
