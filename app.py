@@ -13,6 +13,7 @@ from starlette.middleware import Middleware
 
 from core.app.process import serve_pages_behind_http_gate
 from web.gate import AccessGate
+from web.listen import ROUTES as LISTEN_ROUTES
 from web.readiness import WarmUp
 from web.shared_view import ROUTES as SHARED_VIEW_ROUTES
 from web.sign_in import ROUTES as SIGN_IN_ROUTES
@@ -31,7 +32,7 @@ async def lifespan(app: object) -> AsyncIterator[None]:
 
 app = st.App(
     Path(__file__).resolve().parent / "Home.py",
-    routes=[*SIGN_IN_ROUTES, *warm_up.routes, *SHARED_VIEW_ROUTES],
+    routes=[*SIGN_IN_ROUTES, *warm_up.routes, *SHARED_VIEW_ROUTES, *LISTEN_ROUTES],
     middleware=[Middleware(AccessGate)],
     lifespan=lifespan,
 )

@@ -28,6 +28,7 @@ def _suites() -> dict[str, Callable[[], list[dict]]]:
         bench_history,
         bench_history_page,
         bench_images_first,
+        bench_listen,
         bench_load,
         bench_models,
         bench_processes,
@@ -55,6 +56,7 @@ def _suites() -> dict[str, Callable[[], list[dict]]]:
         "edit": bench_edit.run,
         "prompts": bench_prompts.run,
         "load": bench_load.run,
+        "listen": bench_listen.run,
     }
 
 

@@ -11,6 +11,7 @@ from ui.create.unsaved_drafts import show_unsaved_drafts
 from ui.feedback import attempt
 from ui.model_status import show_model_status, speech_model_failed
 from ui.outside_text import escape_markdown
+from ui.recorder import live_recorder, live_words_available
 from ui.resources import database_problem, services
 
 app = attempt(services, guarded_settings().secret_values)
@@ -43,8 +44,12 @@ if problem := database_problem(app):
 st.subheader("1. Describe the image")
 record_tab, upload_tab = st.tabs(["🎤 Record", "📁 Upload"])
 with record_tab:
-    st.audio_input("Record a description", key=flow.RECORDING, on_change=flow.input_changed, args=(flow.RECORDING,))
-    st.toggle("Transcribe when recording stops", key=flow.AUTO_TRANSCRIBE)
+    if live_words_available(settings, flow.LIVE_RECORDER):  # words while speaking; docs/using.md says when
+        if streamed := live_recorder("Record a description", key=flow.LIVE_RECORDER):
+            flow.take_streamed(streamed)
+    else:
+        st.audio_input("Record a description", key=flow.RECORDING, on_change=flow.input_changed, args=(flow.RECORDING,))
+        st.toggle("Transcribe when recording stops", key=flow.AUTO_TRANSCRIBE)
 with upload_tab:
     # No `type=` filter: Streamlit would raise on other extensions; core.speech.audio explains what to upload instead.
     st.file_uploader(

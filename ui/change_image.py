@@ -19,6 +19,7 @@ from core.domain.drafts import TimedTranscript
 from ui import outside_text
 from ui.access.page_access import current_creator
 from ui.feedback import user_message
+from ui.recorder import live_recorder, live_words_available
 
 RUNS = "_edit_runs"  # panel key -> its newest EditRun
 NOTICES = "_edit_notices"  # panel key -> (level, message) for the next draw of that panel
@@ -68,7 +69,14 @@ def instruction_inputs(current: Services, key: str) -> None:
     """The recorder, the upload and the instruction box; finished audio is transcribed into the box."""
     record, upload = st.tabs(["🎤 Say it", "📁 Upload"])
     with record:
-        st.audio_input("Say what to change", key=record_key(key), on_change=_audio_arrived, args=(key, record_key(key)))
+        if live_words_available(current.settings, f"{key}_live"):  # words while speaking, as on Create
+            if streamed := live_recorder("Say what to change", key=f"{key}_live"):
+                st.session_state.setdefault(SPOKEN, {})[key] = streamed.timed()
+                st.session_state[text_key(key)] = streamed.text  # the box is drawn after this
+        else:
+            st.audio_input(
+                "Say what to change", key=record_key(key), on_change=_audio_arrived, args=(key, record_key(key))
+            )
     with upload:
         st.file_uploader(
             "Upload the instruction (WAV, FLAC, OGG or MP3)",

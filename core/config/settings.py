@@ -103,6 +103,7 @@ class Settings:
     max_upload_mb: int = MAX_UPLOAD_MB
     max_prompt_chars: int = 1000
     draft_days: int = 7  # then gc removes an unsaved draft and its image
+    listen_max_streams: int = 4  # live transcription streams per server (web/listen.py)
     caption_max_tokens: int = 30
     caption_precision: str = "auto"  # float16 on a GPU, float32 on a CPU; bfloat16 on request (docs/configuration.md)
     replicate_timeout_s: float = 120.0

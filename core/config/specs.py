@@ -189,6 +189,7 @@ SETTINGS: tuple[SettingSpec, ...] = (
     SettingSpec("MAX_AUDIO_SECONDS", LIMITS, "longest recording or upload, in seconds", seconds),
     SettingSpec("MAX_UPLOAD_MB", LIMITS, "largest upload; keep `server.maxUploadSize` in `.streamlit/config.toml` equal (10 MB holds a 300 s browser recording)", whole),
     SettingSpec("DRAFT_DAYS", LIMITS, "days an image made but neither saved nor discarded is kept (Create's *Made but not saved*, `python -m core drafts`); `python -m core gc` removes older ones", whole),
+    SettingSpec("LISTEN_MAX_STREAMS", LIMITS, "recordings transcribed live (words shown while speaking, through `/listen`) at once per server; more wait for a free place or upload. `0` turns live words off (the recorder then transcribes after Stop)", whole_or_zero),
     SettingSpec("MAX_PROMPT_CHARS", LIMITS, "longest prompt. About 65 s of speech fills it: a longer transcript is shown whole, flagged, and must be shortened before generating", whole),
     SettingSpec("APP_PASSWORD", ACCESS, "a shared password every visitor must type (served by app.py: at `/sign-in`, before any Streamlit endpoint answers)", secret, secret=True),
     SettingSpec("APP_URL", ACCESS, "the address people open the app at, say `https://images.example.com`: share links (`python -m core share`, History's Share) start with it; unset, the pages use the browser's address and the command refuses to share", app_url),

@@ -198,6 +198,22 @@ class FasterWhisperTranscriber:
             texts, language = self._run(clip.samples, long_form=long_form, max_new_tokens=budget)
         return Transcript(text=clean_text(" ".join(texts)), language=language, duration_s=clip.duration_s)
 
+    def decode(self, samples: np.ndarray, *, language: str | None) -> tuple[str, str | None, float]:
+        """One window for a streaming session (core.speech.streaming): text, language and its probability."""
+        with self._lock:
+            segments, info = self._model.transcribe(
+                samples,
+                beam_size=self.beam_size,
+                temperature=0.0,
+                language=language,
+                condition_on_previous_text=False,
+                without_timestamps=True,
+                vad_filter=False,
+                max_new_tokens=token_budget(len(samples) / SAMPLE_RATE),
+            )
+            text = clean_text(" ".join(segment.text for segment in segments))
+        return text, info.language, float(info.language_probability)
+
     def warm_up(self) -> None:
         """One short inference, so the first user is not the one paying for lazy initialisation."""
         with self._lock:

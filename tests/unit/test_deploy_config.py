@@ -58,3 +58,13 @@ def test_streamlit_does_not_force_a_full_garbage_collection_after_every_script_r
     runner = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())["runner"]
 
     assert runner["postScriptGC"] is False
+
+
+def test_nginx_upgrades_the_live_words_websocket_without_buffering():
+    site = (ROOT / "deploy" / "nginx.conf").read_text()
+    block = re.search(r"location = /listen \{(.*?)\n    \}", site, re.S)
+
+    assert block is not None, "deploy/nginx.conf proxies /listen"
+    assert "proxy_set_header Upgrade $http_upgrade;" in block.group(1)
+    assert "proxy_set_header Connection $speak_connection_upgrade;" in block.group(1)
+    assert "proxy_buffering off;" in block.group(1)

@@ -26,9 +26,12 @@ from core.domain.records import ImageRecordView
 from ui.access.page_access import current_creator
 from ui.model_status import model_failure_message
 from ui.outside_text import escape_markdown
+from ui.recorder import StreamedRecording
 
 PROMPT = "prompt"
 RECORDING = "rec"
+LIVE_RECORDER = "live_rec"  # the live recorder (ui/recorder), where app.py serves /listen
+STREAMED = "_streamed_recording"  # its last finished recording, an UploadedFile like RECORDING's
 UPLOAD = "upload"
 AUTO_TRANSCRIBE = "auto_transcribe"
 PENDING_PROMPT = "_pending_prompt"
@@ -119,6 +122,19 @@ def input_changed(key: str) -> None:
         st.session_state[AUTO_PENDING] = False
 
 
+def take_streamed(recording: StreamedRecording) -> None:
+    """A live recording finished: it is the input in use, and its words (heard while speaking) fill the prompt."""
+    st.session_state[STREAMED] = recording.audio
+    st.session_state[ACTIVE_INPUT] = STREAMED
+    st.session_state[AUTO_PENDING] = False
+    if not recording.text:
+        no_words = "No speech was recognised. Speak closer to the microphone and record again."
+        st.session_state[LAST_TRANSCRIPTION] = Transcription(StageLog(), no_words)
+        return
+    st.session_state[LAST_TRANSCRIPTION] = Transcription(StageLog())
+    remember_transcript(recording.timed(), fingerprint(recording.audio))
+
+
 def active_audio() -> UploadedFile | None:
     key = st.session_state.get(ACTIVE_INPUT)
     audio = st.session_state.get(key) if key else None
@@ -141,7 +157,7 @@ def input_in_use() -> str:
     """One sentence saying which input Generate and Do it all will use."""
     audio = active_audio()
     if audio is not None:
-        recorded = st.session_state.get(ACTIVE_INPUT) == RECORDING
+        recorded = st.session_state.get(ACTIVE_INPUT) in (RECORDING, STREAMED)
         name = "the recording" if recorded else f"the upload {escape_markdown(audio.name)}"
         if untranscribed_audio() is not None:
             return (

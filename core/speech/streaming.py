@@ -1,0 +1,245 @@
+"""Words while the person speaks: a streaming transcription session over a growing buffer of 16 kHz PCM.
+
+Whisper has no streaming mode, so the session re-decodes the whole buffer as it grows (a prompt is a few
+seconds long, and a decode has a fixed cost near a second on 2 cores whatever its length). Words two
+consecutive decodes agree on from the start are confirmed (local agreement, as whisper_streaming does) and
+never taken back; the rest is tentative. The language is fixed after the first confident detection, so later
+decodes skip detection and cannot flip between languages mid-sentence.
+
+The prompt is ready at Stop because the speech has already been decoded: when everything heard since the
+last decode is silence (Silero VAD, shipped with faster-whisper), `finish` returns that decode without a
+new one. Thread-safe: `feed` may run on the event loop while `step` runs in a worker thread.
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+import wave
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+from core.domain.errors import AudioError
+from core.domain.ports import SAMPLE_RATE, AudioClip, Transcriber
+from core.speech.audio import too_long
+from core.speech.decoding import WINDOW_S
+
+# A language Whisper names with this probability or more is kept for the rest of the stream.
+CONFIDENT_LANGUAGE = 0.8
+# Too little new audio is not worth a decode (a decode costs about a second whatever the length).
+MIN_NEW_AUDIO_S = 0.3
+# Below this peak (about -50 dBFS) the new audio is silence without asking the VAD.
+QUIET_PEAK = 0.003
+_BYTES_PER_SAMPLE = 2
+
+
+@runtime_checkable
+class StreamDecoder(Protocol):
+    """One decode of a whole buffer; `language` None asks the model to detect it."""
+
+    model_id: str
+
+    def decode(self, samples: np.ndarray, *, language: str | None) -> tuple[str, str | None, float]:
+        """The text, the language and the probability of that language."""
+        ...
+
+
+class SpeechDetector(Protocol):
+    def speech_ends_at(self, samples: np.ndarray) -> int | None:
+        """The sample index where the last speech in `samples` ends; None when there is none."""
+        ...
+
+
+@dataclass(frozen=True)
+class Partial:
+    confirmed: str
+    tentative: str
+    heard_s: float  # how much audio this decode covered
+
+
+@dataclass(frozen=True)
+class Final:
+    text: str
+    language: str | None
+    duration_s: float
+    wav: bytes
+    decoded_at_stop: bool  # True when the words came from a decode made before Stop (no wait)
+
+
+class StreamingSession:
+    """One person's stream: `feed` PCM as it arrives, `step` for the words so far, `finish` at Stop."""
+
+    def __init__(
+        self,
+        decoder: StreamDecoder,
+        *,
+        max_seconds: float,
+        language: str | None = None,
+        detector: SpeechDetector | None = None,
+        transcriber: Transcriber | None = None,
+    ) -> None:
+        self.decoder = decoder
+        self.max_seconds = max_seconds
+        self.language = language
+        self._detector = detector or EnergyDetector()
+        # Past Whisper's 30 s window, the final text comes from the whole-clip transcriber (window by window).
+        self._transcriber = transcriber
+        self._max_samples = int(max_seconds * SAMPLE_RATE)
+        self._buffer = np.zeros(self._max_samples, dtype=np.int16)  # allocated once: the bound is the buffer
+        self._length = 0
+        self._odd_byte = b""
+        self._lock = threading.Lock()
+        self._decoded_until = 0
+        self._previous_words: list[str] = []
+        self._confirmed: list[str] = []
+        self._last_words: list[str] = []
+        self._heard_language: str | None = language
+        self._past_window = False
+
+    @property
+    def heard_s(self) -> float:
+        return self._length / SAMPLE_RATE
+
+    def feed(self, pcm: bytes) -> None:
+        """Append little-endian int16 mono 16 kHz samples; raise AudioError past `max_seconds`."""
+        data = self._odd_byte + pcm
+        whole = len(data) - len(data) % _BYTES_PER_SAMPLE
+        self._odd_byte = data[whole:]
+        samples = np.frombuffer(data[:whole], dtype="<i2")
+        with self._lock:
+            if self._length + len(samples) > self._max_samples:
+                raise too_long(None, self.max_seconds)
+            self._buffer[self._length : self._length + len(samples)] = samples
+            self._length += len(samples)
+
+    def has_new_audio(self) -> bool:
+        """Whether a `step` now would decode something new (never past the first window: see `step`)."""
+        return not self._past_window and (self._length - self._decoded_until) / SAMPLE_RATE >= MIN_NEW_AUDIO_S
+
+    def set_language(self, language: str | None) -> None:
+        self.language = language or None
+
+    def step(self) -> Partial:
+        """Decode everything heard so far (blocking: run it in a worker thread) and return the words."""
+        samples, end = self._snapshot()
+        if end / SAMPLE_RATE > WINDOW_S:
+            # One window is what a re-decode can cover; past it the words stay as they were until Stop.
+            self._past_window = True
+            return self._partial(end)
+        if self._detector.speech_ends_at(_as_float(samples)) is None:
+            # Whisper invents words in silence ("you", "Thank you."); two such decodes would confirm them.
+            self._decoded_until = end
+            return self._partial(end)
+        words = self._decode(samples)
+        self._agree(words)
+        self._decoded_until = end
+        return self._partial(end)
+
+    def finish(self) -> Final:
+        """The final text at Stop: the last decode when only silence followed it, else one more decode."""
+        samples, end = self._snapshot()
+        if end / SAMPLE_RATE < 0.3 or np.max(np.abs(samples), initial=0) / 32768 < 1e-3:
+            raise AudioError("Nothing was heard. Check that the right microphone is selected and not muted.")
+        reused = not self._past_window and self._decoded_until > 0 and self._only_silence_since_last_decode(samples)
+        if reused:
+            words = self._last_words
+        elif end / SAMPLE_RATE > WINDOW_S and self._transcriber is not None:
+            transcript = self._transcriber.transcribe(AudioClip(samples=_as_float(samples)))
+            words, self.language = transcript.text.split(), transcript.language
+        else:
+            words = self._decode(samples)
+        return Final(
+            text=" ".join(words),
+            language=self.language or self._heard_language,
+            duration_s=end / SAMPLE_RATE,
+            wav=_wav(samples),
+            decoded_at_stop=reused,
+        )
+
+    # ---- inside --------------------------------------------------------------------------------------
+
+    def _snapshot(self) -> tuple[np.ndarray, int]:
+        with self._lock:
+            end = self._length
+            return self._buffer[:end].copy(), end
+
+    def _decode(self, samples: np.ndarray) -> list[str]:
+        text, language, probability = self.decoder.decode(_as_float(samples), language=self.language)
+        self._heard_language = self.language or language
+        if self.language is None and language is not None and probability >= CONFIDENT_LANGUAGE:
+            self.language = language
+        return text.split()
+
+    def _agree(self, words: list[str]) -> None:
+        """Confirm the longest prefix this decode shares with the previous one; confirmed words stay."""
+        agreed = 0
+        for earlier, now in zip(self._previous_words, words, strict=False):
+            if earlier != now:
+                break
+            agreed += 1
+        if agreed > len(self._confirmed) and words[: len(self._confirmed)] == self._confirmed:
+            self._confirmed = words[:agreed]
+        self._previous_words = words
+        self._last_words = words
+
+    def _partial(self, end: int) -> Partial:
+        confirmed = self._confirmed
+        rest = self._last_words[len(confirmed) :] if self._last_words[: len(confirmed)] == confirmed else []
+        return Partial(confirmed=" ".join(confirmed), tentative=" ".join(rest), heard_s=end / SAMPLE_RATE)
+
+    def _only_silence_since_last_decode(self, samples: np.ndarray) -> bool:
+        tail = _as_float(samples[self._decoded_until :])
+        if len(tail) == 0 or float(np.max(np.abs(tail))) < QUIET_PEAK:
+            return True
+        # The VAD needs context around the boundary; ask it about the whole buffer and compare.
+        ends_at = self._detector.speech_ends_at(_as_float(samples))
+        return ends_at is None or ends_at <= self._decoded_until
+
+
+class EnergyDetector:
+    """Speech is where 30 ms frames rise well above the quietest ones: enough for clean recordings and tests."""
+
+    def speech_ends_at(self, samples: np.ndarray) -> int | None:
+        frame = int(0.03 * SAMPLE_RATE)
+        count = len(samples) // frame
+        if count == 0:
+            return None
+        levels = np.sqrt(np.mean(samples[: count * frame].reshape(count, frame) ** 2, axis=1))
+        floor = float(np.percentile(levels, 10))
+        # Well above the noise floor, but never above a plainly audible level (a steady voice is its own floor).
+        loud = np.nonzero(levels > max(min(4 * floor, 0.02), QUIET_PEAK))[0]
+        return None if len(loud) == 0 else int((loud[-1] + 1) * frame)
+
+
+class SileroDetector:
+    """faster-whisper's Silero VAD (an ONNX model in its wheel)."""
+
+    def speech_ends_at(self, samples: np.ndarray) -> int | None:
+        from faster_whisper.vad import VadOptions, get_speech_timestamps
+
+        spans = get_speech_timestamps(samples, VadOptions(min_silence_duration_ms=300, speech_pad_ms=100))
+        return int(spans[-1]["end"]) if spans else None
+
+
+def default_detector() -> SpeechDetector:
+    try:
+        import faster_whisper.vad  # noqa: F401
+    except ImportError:
+        return EnergyDetector()
+    return SileroDetector()
+
+
+def _as_float(samples: np.ndarray) -> np.ndarray:
+    return (samples.astype(np.float32) / 32768.0).astype(np.float32)
+
+
+def _wav(samples: np.ndarray) -> bytes:
+    out = io.BytesIO()
+    with wave.open(out, "wb") as file:
+        file.setnchannels(1)
+        file.setsampwidth(_BYTES_PER_SAMPLE)
+        file.setframerate(SAMPLE_RATE)
+        file.writeframes(samples.astype("<i2").tobytes())
+    return out.getvalue()

@@ -1,0 +1,167 @@
+"""The streaming session's bookkeeping: bounded buffer, local agreement, language fixing and reuse at Stop.
+
+The decoder here is a scripted stand-in for Whisper (an outside thing); tests/integration/test_streaming_speech.py
+runs the same session on real weights.
+"""
+
+from __future__ import annotations
+
+import io
+import wave
+
+import numpy as np
+import pytest
+
+from core.domain.errors import AudioError
+from core.domain.ports import SAMPLE_RATE
+from core.speech.streaming import EnergyDetector, StreamingSession
+
+
+class ScriptedDecoder:
+    model_id = "scripted"
+
+    def __init__(self, *answers: tuple[str, str | None, float]) -> None:
+        self.answers = list(answers)
+        self.languages_asked: list[str | None] = []
+
+    def decode(self, samples: np.ndarray, *, language: str | None) -> tuple[str, str | None, float]:
+        self.languages_asked.append(language)
+        return self.answers.pop(0)
+
+
+def tone(seconds: float, amplitude: float = 0.3) -> bytes:
+    t = np.arange(int(seconds * SAMPLE_RATE)) / SAMPLE_RATE
+    return (np.sin(2 * np.pi * 220 * t) * amplitude * 32767).astype("<i2").tobytes()
+
+
+def silence(seconds: float) -> bytes:
+    return np.zeros(int(seconds * SAMPLE_RATE), dtype="<i2").tobytes()
+
+
+def test_words_two_decodes_agree_on_are_confirmed_and_the_rest_stays_tentative() -> None:
+    decoder = ScriptedDecoder(("a red", "en", 0.9), ("a red house", "en", 0.9), ("a red house with", "en", 0.9))
+    session = StreamingSession(decoder, max_seconds=10)
+    session.feed(tone(1))
+    first = session.step()
+    session.feed(tone(1))
+    second = session.step()
+    session.feed(tone(1))
+    third = session.step()
+
+    assert (first.confirmed, first.tentative) == ("", "a red")
+    assert (second.confirmed, second.tentative) == ("a red", "house")
+    assert (third.confirmed, third.tentative) == ("a red house", "with")
+
+
+def test_confirmed_words_are_never_taken_back_when_a_later_decode_disagrees() -> None:
+    decoder = ScriptedDecoder(("a red", "en", 0.9), ("a red house", "en", 0.9), ("the bread house", "en", 0.9))
+    session = StreamingSession(decoder, max_seconds=10)
+    for _ in range(3):
+        session.feed(tone(1))
+        last = session.step()
+
+    assert last.confirmed == "a red"
+    assert last.tentative == ""
+
+
+def test_the_language_is_fixed_after_the_first_confident_detection() -> None:
+    decoder = ScriptedDecoder(("ein", "de", 0.5), ("ein rotes", "de", 0.95), ("ein rotes haus", "de", 0.99))
+    session = StreamingSession(decoder, max_seconds=10)
+    for _ in range(3):
+        session.feed(tone(1))
+        session.step()
+
+    assert decoder.languages_asked == [None, None, "de"]
+    assert session.language == "de"
+
+
+def test_stop_after_silence_reuses_the_last_decode_without_decoding_again() -> None:
+    decoder = ScriptedDecoder(("a red house", "en", 0.9))
+    session = StreamingSession(decoder, max_seconds=10, detector=EnergyDetector())
+    session.feed(tone(2))
+    session.step()
+    session.feed(silence(0.8))
+
+    final = session.finish()
+
+    assert final.decoded_at_stop
+    assert final.text == "a red house" and final.language == "en"
+    assert decoder.answers == []  # no decode after Stop
+
+
+def test_stop_right_after_new_speech_decodes_the_tail() -> None:
+    decoder = ScriptedDecoder(("a red", "en", 0.9), ("a red house", "en", 0.9))
+    session = StreamingSession(decoder, max_seconds=10, detector=EnergyDetector())
+    session.feed(tone(1))
+    session.step()
+    session.feed(silence(0.5) + tone(1))
+
+    final = session.finish()
+
+    assert not final.decoded_at_stop
+    assert final.text == "a red house"
+
+
+def test_the_final_audio_is_the_whole_stream_as_16_khz_mono_wav() -> None:
+    session = StreamingSession(ScriptedDecoder(("hi", "en", 0.9)), max_seconds=10)
+    session.feed(tone(1.5))
+
+    final = session.finish()
+
+    with wave.open(io.BytesIO(final.wav)) as file:
+        assert (file.getnchannels(), file.getframerate(), file.getsampwidth()) == (1, SAMPLE_RATE, 2)
+        assert file.getnframes() == int(1.5 * SAMPLE_RATE)
+
+
+def test_a_stream_past_its_length_limit_is_refused_and_the_buffer_never_grows_past_it() -> None:
+    session = StreamingSession(ScriptedDecoder(), max_seconds=1)
+    session.feed(tone(0.9))
+
+    with pytest.raises(AudioError, match="limit is 1 s"):
+        session.feed(tone(0.2))
+    assert session.heard_s == pytest.approx(0.9)
+
+
+def test_a_sample_split_across_two_frames_is_joined_not_dropped() -> None:
+    session = StreamingSession(ScriptedDecoder(), max_seconds=1)
+    data = tone(0.1)
+    session.feed(data[:101])
+    session.feed(data[101:])
+
+    assert session.heard_s == pytest.approx(0.1)
+
+
+def test_stopping_a_silent_stream_says_nothing_was_heard() -> None:
+    session = StreamingSession(ScriptedDecoder(), max_seconds=5)
+    session.feed(silence(2))
+
+    with pytest.raises(AudioError, match="Nothing was heard"):
+        session.finish()
+
+
+def test_silence_is_not_decoded_so_whisper_cannot_confirm_words_it_invents_there() -> None:
+    decoder = ScriptedDecoder(("a red", "en", 0.9))
+    session = StreamingSession(decoder, max_seconds=10, detector=EnergyDetector())
+    session.feed(silence(1))
+    assert session.step().tentative == ""
+    session.feed(tone(1))
+
+    assert session.step().tentative == "a red"
+    assert len(decoder.languages_asked) == 1
+
+
+def test_past_one_whisper_window_partials_stop_and_stop_transcribes_the_whole_clip() -> None:
+    from core.domain.ports import Transcript
+
+    class WholeClip:
+        model_id = "whole"
+
+        def transcribe(self, clip):
+            return Transcript(text="the whole story", language="en", duration_s=clip.duration_s)
+
+    session = StreamingSession(ScriptedDecoder(), max_seconds=40, transcriber=WholeClip())
+    session.feed(tone(31))
+    session.step()
+
+    assert not session.has_new_audio()  # the route's decode loop does not spin
+    assert session.finish().text == "the whole story"
