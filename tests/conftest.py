@@ -20,6 +20,7 @@ pytest_plugins = [
     "tests.fixtures.replicate_server",
     "tests.fixtures.models",
     "tests.fixtures.fake_hub",
+    "tests.fixtures.embedding",
 ]
 
 

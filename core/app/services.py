@@ -15,6 +15,7 @@ from core.domain.ports import (
     AccessLedger,
     Captioner,
     Database,
+    Embedder,
     ImageEditor,
     ImageGenerator,
     ImageRecords,
@@ -143,6 +144,34 @@ def remote_captioner(settings: Settings) -> ReplicateCaptioner:
     return ReplicateCaptioner(
         replicate_model(settings, settings.replicate_caption_model, CAPTION_TASK, by_version=True)
     )
+
+
+def _local_embedder(settings: Settings) -> Embedder:
+    from core.embedding.minilm import load_embedder  # torch and transformers come in only here
+
+    return load_embedder(model=settings.embedding_model, device=settings.model_device, threads=settings.model_threads)
+
+
+def remote_embedder(settings: Settings) -> Embedder:
+    """EMBEDDING_MODEL on Replicate; the local default's name stands for the hosted default there."""
+    from core.embedding.mpnet_replicate import DEFAULT_MODEL, EMBEDDING_TASK, ReplicateEmbedder
+
+    model = settings.embedding_model
+    if model == Settings.embedding_model or "/" not in model:
+        model = DEFAULT_MODEL
+    return ReplicateEmbedder(replicate_model(settings, model, EMBEDDING_TASK, by_version=True))
+
+
+def load_embedder_for(settings: Settings) -> Embedder:
+    """The embedder of search by meaning: local unless CAPTION_ENGINE=replicate says this server has no torch."""
+    return remote_embedder(settings) if settings.caption_engine == "replicate" else _local_embedder(settings)
+
+
+def embedding_model_source(settings: Settings) -> ModelSource:
+    """Where the local EMBEDDING_MODEL loads from, without loading it."""
+    from core.embedding.minilm import locate_embedding_model
+
+    return locate_embedding_model(settings.embedding_model)
 
 
 # SPEECH_ENGINE and CAPTION_ENGINE name one of these loaders (config.py lists the same names).

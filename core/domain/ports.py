@@ -131,6 +131,15 @@ class Captioner(Protocol):
         ...
 
 
+class Embedder(Protocol):
+    """A sentence-embedding model: texts in, one unit-length vector (cosine = dot product) per text out."""
+
+    model_id: str
+    dimension: int
+
+    def embed(self, texts: Sequence[str]) -> list[list[float]]: ...
+
+
 class PromptModel(Protocol):
     """A text model that follows an instruction (the system prompt) about a piece of text (the prompt)."""
 
