@@ -21,6 +21,7 @@ pytest_plugins = [
     "tests.fixtures.models",
     "tests.fixtures.fake_hub",
     "tests.fixtures.embedding",
+    "tests.fixtures.pgvector",
 ]
 
 

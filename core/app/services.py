@@ -21,6 +21,7 @@ from core.domain.ports import (
     ImageRecords,
     ImageStore,
     PromptModel,
+    RecordVectors,
     Transcriber,
 )
 
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
     from core.app.edit import Editing
+    from core.app.meaning import EmbedOnSave
     from core.app.pipeline import Pipeline
     from core.app.prompt_assistant import PromptAssistant
     from core.captioning.blip_replicate import ReplicateCaptioner
@@ -167,13 +169,6 @@ def load_embedder_for(settings: Settings) -> Embedder:
     return remote_embedder(settings) if settings.caption_engine == "replicate" else _local_embedder(settings)
 
 
-def embedding_model_source(settings: Settings) -> ModelSource:
-    """Where the local EMBEDDING_MODEL loads from, without loading it."""
-    from core.embedding.minilm import locate_embedding_model
-
-    return locate_embedding_model(settings.embedding_model)
-
-
 # SPEECH_ENGINE and CAPTION_ENGINE name one of these loaders (config.py lists the same names).
 SPEECH_LOADERS: dict[str, Callable[[Settings], Transcriber]] = {
     "transformers": _local_transcriber,
@@ -255,7 +250,10 @@ class Services:
     generator: ImageGenerator
     transcriber: Callable[[], Transcriber]
     captioner: Callable[[], Captioner]
+    vectors: RecordVectors  # the records' search vectors (pgvector's index when the database has one)
+    embedder: Callable[[], Embedder]  # EMBEDDING_MODEL, loaded on first use
     prompt_model: PromptModel | None = None  # None: PROMPT_MODEL on Replicate
+    embed_on_save: EmbedOnSave = field(init=False)
     urls: PresignedUrlCache = field(init=False)
     assistant: PromptAssistant = field(init=False)
     pipeline: Pipeline = field(init=False)  # built once here; dataclasses.replace builds a new one
@@ -267,8 +265,11 @@ class Services:
 
     def __post_init__(self) -> None:
         from core.app.edit import Editing
+        from core.app.meaning import EmbedOnSave
         from core.app.pipeline import Pipeline
         from core.storage.url_cache import PresignedUrlCache
+
+        self.embed_on_save = EmbedOnSave(self.vectors, self.embedder)
 
         self.urls = PresignedUrlCache(self.store, self.settings.presigned_url_ttl)
         self.assistant = build_assistant(self.settings, self.prompt_model)
@@ -281,6 +282,7 @@ class Services:
             max_prompt_chars=self.settings.max_prompt_chars,
             max_audio_seconds=self.settings.max_audio_seconds,
             max_audio_bytes=self.settings.max_upload_bytes,
+            on_saved=self.embed_on_save,
         )
         self.editing = Editing(pipeline=self.pipeline, editor=build_editor(self.settings))
 
@@ -290,10 +292,12 @@ def build_services(
     *,
     transcriber: Callable[[], Transcriber] | None = None,
     captioner: Callable[[], Captioner] | None = None,
+    embedder: Callable[[], Embedder] | None = None,
     run_migrations: bool = True,
 ) -> Services:
     """Wire real adapters; callers (the UI's resource cache) may pass their own model providers."""
     from core.db.access_ledger import SqlAccessLedger
+    from core.db.embeddings import SqlRecordVectors
     from core.db.engine import SqlDatabase, migrate
     from core.db.repository import RecordRepository
 
@@ -309,4 +313,6 @@ def build_services(
         generator=build_generator(settings),
         transcriber=transcriber or Lazy(lambda: load_transcriber_for(settings)),
         captioner=captioner or Lazy(lambda: load_captioner_for(settings)),
+        vectors=SqlRecordVectors(engine),
+        embedder=embedder or Lazy(lambda: load_embedder_for(settings)),
     )

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from core.app import gallery
 from core.app.services import build_services, load_transcriber_for, migrate_database, require_replicate_token
 from core.cli import gallery as gallery_cli
+from core.cli import meaning as meaning_cli
 from core.config.settings import Settings
 from core.domain.errors import AudioError, InputError, InvalidSetting
 from core.domain.ports import GenerationRequest
@@ -63,8 +64,11 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         from core.cli.edit import run_edit
 
         return run_edit(args, services, emit)
-    handlers = {"create": _create, "history": _history, "gc": _gc, **gallery_cli.HANDLERS}
-    return handlers[args.command](args, services)
+    handlers = {"create": _create, "history": _history, "gc": _gc, **gallery_cli.HANDLERS, **meaning_cli.HANDLERS}
+    try:
+        return handlers[args.command](args, services)
+    finally:
+        services.embed_on_save.wait()  # the vectors of what this command saved, before the process ends
 
 
 def require_prompt_model(settings: Settings, options: str) -> None:
@@ -208,6 +212,9 @@ def _write(folder: Path, stem: str, extension: str | None, data: bytes) -> Path:
 
 
 def _history(args: argparse.Namespace, services: Services) -> int:
+    ranked = meaning_cli.ranked_history(args, services)
+    if ranked is not None:
+        return ranked
     page = gallery.search(services.records, gallery_cli.history_query(args, limit=args.limit, offset=args.offset))
     for record in page.records:
         emit(record.to_json())

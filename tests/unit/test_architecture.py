@@ -17,6 +17,8 @@ MODULE_LINE_LIMIT = 300
 # when it holds two concepts, not to get under a number; one concept that needs more lines is listed here.
 LONG_MODULES = {
     "core.replicate.client": 310,  # one Replicate call: token check, retry policy, polling, time-out
+    "core.domain.ports": 331,  # the ports: one Protocol per outside thing and the values crossing them
+    "core.app.services": 318,  # the composition root: every adapter and model loader is built here, nowhere else
 }
 
 
