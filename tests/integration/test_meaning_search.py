@@ -42,6 +42,9 @@ def save_gallery(repository: RecordRepository) -> dict[str, int]:
     return ids
 
 
+Gallery = tuple[RecordRepository, SqlRecordVectors, dict[str, int]]
+
+
 @pytest.fixture
 def gallery(
     migrated_engine: Engine, minilm_embedder: Embedder
