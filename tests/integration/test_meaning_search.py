@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import numpy as np
 import pytest
 from sqlalchemy import Engine
 
 from core.app import meaning
 from core.db.embeddings import SqlRecordVectors
+from core.db.engine import create_engine_for, migrate
 from core.db.repository import RecordRepository
 from core.domain.errors import InputError
 from core.domain.ports import Embedder
@@ -45,12 +47,28 @@ def save_gallery(repository: RecordRepository) -> dict[str, int]:
 Gallery = tuple[RecordRepository, SqlRecordVectors, dict[str, int]]
 
 
+@pytest.fixture(
+    params=[
+        "sqlite",
+        pytest.param("postgres", marks=pytest.mark.postgres),
+        pytest.param("pgvector", marks=pytest.mark.postgres),
+    ]
+)
+def search_engine(request: pytest.FixtureRequest) -> Iterator[Engine]:
+    """SQLite and the machine's PostgreSQL (exact search in the app), and pgserver's PostgreSQL with pgvector."""
+    if request.param == "pgvector":
+        yield request.getfixturevalue("pgvector_engine")
+        return
+    engine = create_engine_for(request.getfixturevalue(f"{request.param}_url"))
+    migrate(engine)
+    yield engine
+    engine.dispose()
+
+
 @pytest.fixture
-def gallery(
-    migrated_engine: Engine, minilm_embedder: Embedder
-) -> Iterator[tuple[RecordRepository, SqlRecordVectors, dict[str, int]]]:
-    repository = RecordRepository(migrated_engine)
-    vectors = SqlRecordVectors(migrated_engine)
+def gallery(search_engine: Engine, minilm_embedder: Embedder) -> Iterator[Gallery]:
+    repository = RecordRepository(search_engine)
+    vectors = SqlRecordVectors(search_engine)
     ids = save_gallery(repository)
     list(meaning.reindex(vectors, minilm_embedder))
     yield repository, vectors, ids
@@ -110,3 +128,58 @@ def test_reindex_embeds_only_what_waits_and_a_deleted_record_leaves_the_search(
     repository.delete(record_id=dog)
     found = meaning.search_by_meaning(repository, vectors, lambda: minilm_embedder, text="the puppy by the sea")
     assert dog not in [item.record.id for item in found]
+
+
+def test_the_database_with_pgvector_searches_by_its_index_and_the_others_in_the_app(
+    search_engine: Engine, request: pytest.FixtureRequest
+) -> None:
+    assert SqlRecordVectors(search_engine).uses_index() == ("pgvector" in request.node.callspec.id)
+
+
+def random_gallery(engine: Engine, count: int, dimension: int = 384) -> tuple[list[int], np.ndarray]:
+    """`count` records with clustered unit vectors (as real embeddings are: topics, and variations on them)."""
+    generator = np.random.default_rng(31)
+    centres = generator.normal(size=(count // 20, dimension))
+    points = centres[generator.integers(0, len(centres), count)] + 0.6 * generator.normal(size=(count, dimension))
+    points /= np.linalg.norm(points, axis=1, keepdims=True)
+    repository = RecordRepository(engine)
+    ids = [
+        repository.add(
+            record=NewRecord(prompt=f"p{n}", image_filename=f"images/{n}.webp", description="", idempotency_key=f"r{n}")
+        )[0].id
+        for n in range(count)
+    ]
+    SqlRecordVectors(engine).save(model="clustered", vectors=dict(zip(ids, points.tolist(), strict=True)))
+    return ids, points
+
+
+@pytest.mark.postgres
+def test_hnsw_gives_the_exact_top_10_recall_at_least_095(pgvector_engine: Engine) -> None:
+    _, points = random_gallery(pgvector_engine, 3000)
+    indexed, exact = SqlRecordVectors(pgvector_engine), SqlRecordVectors(pgvector_engine, use_index=False)
+    assert indexed.uses_index() and not exact.uses_index()
+    queries = points[:: len(points) // 40][:40] + 0.05
+    hits = 0
+    for query in queries:
+        query = (query / np.linalg.norm(query)).tolist()
+        truth = [i for i, _ in exact.nearest(model="clustered", vector=query, query=HistoryQuery(), limit=10)]
+        found = [i for i, _ in indexed.nearest(model="clustered", vector=query, query=HistoryQuery(), limit=10)]
+        hits += len(set(truth) & set(found))
+    recall = hits / (10 * len(queries))
+    print(f"HNSW recall@10 against exact, 3000 clustered 384-d vectors, 40 queries: {recall:.3f}")
+    assert recall >= 0.95
+
+
+@pytest.mark.postgres
+def test_both_paths_give_the_same_top_10_for_the_gallery(pgvector_engine: Engine, minilm_embedder: Embedder) -> None:
+    repository = RecordRepository(pgvector_engine)
+    save_gallery(repository)
+    list(meaning.reindex(SqlRecordVectors(pgvector_engine), minilm_embedder))
+    for text in ("the puppy by the sea", "a train", "food"):
+        vector = minilm_embedder.embed([text])[0]
+        paths = [SqlRecordVectors(pgvector_engine, use_index=flag) for flag in (True, False)]
+        indexed, exact = (
+            p.nearest(model=minilm_embedder.model_id, vector=vector, query=HistoryQuery(), limit=10) for p in paths
+        )
+        assert [i for i, _ in indexed] == [i for i, _ in exact]
+        assert [s for _, s in indexed] == pytest.approx([s for _, s in exact], abs=1e-5)
