@@ -16,6 +16,7 @@ from ui.create.flow import REUSE, record_settings
 from ui.feedback import user_message
 from ui.history.actions import change_tags, remember_outcome, show_flash, toggle_star
 from ui.history.family import lineage
+from ui.history.meaning import like_button
 from ui.history.view import CONFIRM_KEY, OPEN_KEY, PAGE_IDS_KEY, close_detail, open_record
 from ui.navigation import CREATE_PAGE
 from ui.record_display import download_name, escape_markdown, record_facts
@@ -177,6 +178,7 @@ def _actions(current: Services, record: ImageRecordView, image_bytes: bytes | No
         except StreamlitAPIException:  # run alone, outside st.navigation
             st.info("The settings are ready: open the Create page to use them.")
     reuse.checkbox(f"with seed {record.seed}", key="history_reuse_seed", disabled=record.seed is None)
+    like_button(record.id, download, key_prefix="history_detail_like")
     if again.button("Regenerate caption", key="history_recaption", disabled=missing is not None):
         with st.spinner("Writing a new caption (the first one also loads the caption model)…"):
             recaption(current, record.id)

@@ -12,6 +12,7 @@ from core.domain.ports import RecordReader
 from core.domain.records import ImageRecordView
 from ui.history.actions import toggle_star
 from ui.history.filters import HistoryFilters, page_count, showing_label
+from ui.history.meaning import like_button
 from ui.history.view import (
     PAGE_KEY,
     PICK_PREFIX,
@@ -119,6 +120,7 @@ def gallery(current: Services, records: Sequence[ImageRecordView], columns: int 
                     type="tertiary",
                 )
                 open_.button("Open", key=f"history_open_{record.id}", on_click=open_record, args=(record.id,))
+                like_button(record.id)
 
 
 def csv_download(reader: RecordReader, filters: HistoryFilters, total: int) -> None:

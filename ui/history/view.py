@@ -146,6 +146,9 @@ def filter_bar(reader: RecordReader, me: str | None) -> HistoryFilters:
         on_change=restart_paging,
         persist_state=KEEP,
     )
+    from ui.history.meaning import meaning_toggle  # imported here: meaning.py builds on this module
+
+    meaning_toggle(words)
     # value=None makes each date clearable (an × in the box); empty means no limit.
     for column, label, key in ((since, "Since", SINCE_KEY), (until, "Until", UNTIL_KEY)):
         column.date_input(
