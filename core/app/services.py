@@ -156,12 +156,17 @@ def _local_embedder(settings: Settings) -> Embedder:
 
 def remote_embedder(settings: Settings) -> Embedder:
     """EMBEDDING_MODEL on Replicate; the local default's name stands for the hosted default there."""
-    from core.embedding.mpnet_replicate import DEFAULT_MODEL, EMBEDDING_TASK, ReplicateEmbedder
+    from core.embedding.mpnet_replicate import EMBEDDING_TASK, ReplicateEmbedder
 
-    model = settings.embedding_model
-    if model == Settings.embedding_model or "/" not in model:
-        model = DEFAULT_MODEL
-    return ReplicateEmbedder(replicate_model(settings, model, EMBEDDING_TASK, by_version=True))
+    return ReplicateEmbedder(replicate_model(settings, embedding_model_id(settings), EMBEDDING_TASK, by_version=True))
+
+
+def embedding_model_id(settings: Settings) -> str:
+    """The model name the vectors are stored under, known without loading it (Status counts what waits)."""
+    if settings.caption_engine != "replicate":
+        return settings.embedding_model
+    local_default = settings.embedding_model == Settings.embedding_model or "/" not in settings.embedding_model
+    return "replicate/all-mpnet-base-v2" if local_default else settings.embedding_model
 
 
 def load_embedder_for(settings: Settings) -> Embedder:
