@@ -29,6 +29,7 @@ def _suites() -> dict[str, Callable[[], list[dict]]]:
         bench_history_page,
         bench_images_first,
         bench_load,
+        bench_meaning,
         bench_models,
         bench_processes,
         bench_prompts,
@@ -55,6 +56,7 @@ def _suites() -> dict[str, Callable[[], list[dict]]]:
         "edit": bench_edit.run,
         "prompts": bench_prompts.run,
         "load": bench_load.run,
+        "meaning": bench_meaning.run,
     }
 
 
