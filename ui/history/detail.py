@@ -29,7 +29,7 @@ def recaption(current: Services, record_id: int) -> None:
         record = gallery.get_record(current.records, record_id)
         if record is None:
             raise DatabaseError(f"Image #{record_id} was deleted meanwhile: pick another one.")
-        gallery.recaption(current.store, current.records, current.captioner, record)
+        gallery.recaption(current.store, current.records, current.captioner, record, current.embed_on_save)
         return f"New caption saved for image #{record_id}."
 
     remember_outcome(current, action)
