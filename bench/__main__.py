@@ -30,6 +30,7 @@ def _suites() -> dict[str, Callable[[], list[dict]]]:
         bench_images_first,
         bench_listen,
         bench_load,
+        bench_meaning,
         bench_models,
         bench_processes,
         bench_prompts,
@@ -57,6 +58,7 @@ def _suites() -> dict[str, Callable[[], list[dict]]]:
         "prompts": bench_prompts.run,
         "load": bench_load.run,
         "listen": bench_listen.run,
+        "meaning": bench_meaning.run,
     }
 
 

@@ -4,7 +4,7 @@ import streamlit as st
 
 from ui.access.page_access import current_creator, guarded_settings
 from ui.feedback import attempt
-from ui.history import actions, cards, compare_view, detail, family, results, selection, view
+from ui.history import actions, cards, compare_view, detail, family, meaning, results, selection, view
 from ui.query_limits import warn_if_link_was_dropped
 from ui.resources import database_problem, services
 
@@ -22,13 +22,14 @@ if problem := database_problem(current):
 
 compare_view.show_comparison(current)  # first: whoever opens a compare link came to see the comparison
 reader = current.records
-fetched = attempt(lambda: view.fetch_page(reader, view.filter_bar(reader, current_creator())), secrets)
+fetched = attempt(lambda: meaning.fetch(services(), view.filter_bar(reader, current_creator())), secrets)
 if fetched is None:
     st.stop()
 filters, page = fetched
 view.write_url(filters)
 actions.show_flash()
 family.family_banner(filters.family)
+meaning.like_banner()
 
 if page.total == 0:
     view.empty_state(filters)

@@ -20,6 +20,8 @@ pytest_plugins = [
     "tests.fixtures.replicate_server",
     "tests.fixtures.models",
     "tests.fixtures.fake_hub",
+    "tests.fixtures.embedding",
+    "tests.fixtures.pgvector",
 ]
 
 

@@ -11,6 +11,7 @@ from core.app.health import check_all
 from core.config.redaction import redact
 from core.config.settings import Settings
 from ui.feedback import attempt
+from ui.history.meaning import waiting_for_vectors
 from ui.resources import database_problem, services
 
 # Listing is one request per 1000 objects on S3: the page stops counting here, the command does not.
@@ -54,6 +55,7 @@ def render_orphans(settings: Settings) -> None:
         lambda: find_orphans(current.store, current.records, older_than=grace, max_scanned=ORPHAN_SCAN_LIMIT),
         settings.secret_values,
     )
+    attempt(lambda: waiting_for_vectors(current), settings.secret_values)
     if orphans is None or not orphans.objects:
         return
     count = f"{len(orphans.objects)}" if orphans.complete else f"at least {len(orphans.objects)}"

@@ -26,14 +26,18 @@ from starlette.routing import Route
 from core.access.policy import PASS_COOKIE
 from core.app.preload import FAILED, ON_FIRST_USE, READY
 from core.app.process import migrate_once, model_preloader, services_for
-from core.app.services import Services
+from core.app.services import Services, embedding_model_id
 from core.domain.errors import AppError
 from web.gate import READY as READY_PATH
 from web.gate import current_mode, current_settings, has_login_cookie, valid_pass
 
 log = logging.getLogger(__name__)
-MODEL_PARTS = {"Speech model": "speech_model", "Caption model": "caption_model"}
-MODEL_SETTINGS = {"speech_model": "WHISPER_MODEL", "caption_model": "CAPTION_MODEL"}
+MODEL_PARTS = {"Speech model": "speech_model", "Caption model": "caption_model", "Embedding model": "embedding_model"}
+MODEL_SETTINGS = {
+    "speech_model": "WHISPER_MODEL",
+    "caption_model": "CAPTION_MODEL",
+    "embedding_model": "EMBEDDING_MODEL",
+}
 WITHHELD = "Sign in (or run `python -m core check` on the server) for the details."
 
 
@@ -102,6 +106,7 @@ class WarmUp:
             else:
                 # With PRELOAD_MODELS=false a model loads on its first use, deliberately: not a reason to wait.
                 parts[name] = _part(state.state in (READY, ON_FIRST_USE), state.state)
+        parts["embedding_model"]["model"] = embedding_model_id(current.settings)  # named: vectors keep their model
         return parts
 
     def _database(self, current: Services) -> dict[str, object]:

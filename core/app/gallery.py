@@ -68,13 +68,22 @@ def delete_records(store: ImageStore, records: Records, record_ids: Collection[i
 
 
 def recaption(
-    store: ImageStore, records: Records, captioner: Callable[[], Captioner], record: ImageRecordView
+    store: ImageStore,
+    records: Records,
+    captioner: Callable[[], Captioner],
+    record: ImageRecordView,
+    on_changed: Callable[[ImageRecordView], None] | None = None,
 ) -> ImageRecordView:
-    """Caption a saved image again and store the new description; the record as it is now."""
+    """Caption a saved image again and store the new description; the record as it is now.
+
+    `on_changed` hears of the new text (Services.embed_on_save: the search vector follows the caption).
+    """
     text = captioner().caption(store.get(record.image_filename))
     updated = records.update_description(record_id=record.id, description=text)
     if updated is None:
         raise DatabaseError(f"Record {record.id} no longer exists.")
+    if on_changed is not None:
+        on_changed(updated)
     return updated
 
 

@@ -28,7 +28,7 @@ from core.domain.progress import (
     timed_stage,
 )
 from core.domain.prompts import MAX_SEED, check_transcript_length, validate_prompt, validate_request
-from core.domain.records import NewRecord
+from core.domain.records import ImageRecordView, NewRecord
 from core.speech.audio import decode_audio
 
 log = logging.getLogger(__name__)
@@ -55,6 +55,7 @@ class Pipeline:
         max_audio_seconds: float = MAX_AUDIO_SECONDS,
         max_audio_bytes: int = MAX_UPLOAD_BYTES,
         drafts: DraftStore | None = None,
+        on_saved: Callable[[ImageRecordView], None] | None = None,
     ) -> None:
         self.store = store
         self.keeper = DraftKeeper(store=store, records=records, drafts=drafts)
@@ -65,6 +66,7 @@ class Pipeline:
         self.max_prompt_chars = max_prompt_chars
         self.max_audio_seconds = max_audio_seconds
         self.max_audio_bytes = max_audio_bytes
+        self.on_saved = on_saved  # after a new row is in (a search vector, core.app.meaning); must not raise
 
     def transcribe(
         self, audio: bytes, *, filename: str | None = None, progress: Progress | None = None
@@ -267,6 +269,8 @@ class Pipeline:
             raise
         if not created:  # another save of the same image won the race: keep only its objects
             self._remove_quietly(*(k for k in fresh if k not in (record.image_filename, record.thumbnail_filename)))
+        elif self.on_saved is not None:
+            self.on_saved(record)
         self.keeper.settle(draft)
         progress.saved(index, SavedImage(record, created))
         return SavedImage(record, created)

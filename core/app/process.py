@@ -87,7 +87,11 @@ def model_preloader(current: Services) -> ModelPreloader:
     key = _fingerprint(current.settings)
     with _lock:
         if key not in _preloaders:
-            models = {"Speech model": current.transcriber, "Caption model": current.captioner}
+            models = {
+                "Speech model": current.transcriber,
+                "Caption model": current.captioner,
+                "Embedding model": current.embedder,
+            }
             _preloaders[key] = ModelPreloader(models, enabled=current.settings.preload_models).start()
         return _preloaders[key]
 

@@ -15,11 +15,13 @@ from core.domain.drafts import DraftStore
 from core.domain.ports import (
     Captioner,
     Database,
+    Embedder,
     ImageEditor,
     ImageGenerator,
     ImageRecords,
     ImageStore,
     PromptModel,
+    RecordVectors,
     Transcriber,
 )
 from core.domain.sharing import ShareLinks
@@ -31,6 +33,7 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
     from core.app.edit import Editing
+    from core.app.meaning import EmbedOnSave
     from core.app.pipeline import Pipeline
     from core.app.prompt_assistant import PromptAssistant
     from core.captioning.blip_replicate import ReplicateCaptioner
@@ -147,6 +150,32 @@ def remote_captioner(settings: Settings) -> ReplicateCaptioner:
     )
 
 
+def _local_embedder(settings: Settings) -> Embedder:
+    from core.embedding.minilm import load_embedder  # torch and transformers come in only here
+
+    return load_embedder(model=settings.embedding_model, device=settings.model_device, threads=settings.model_threads)
+
+
+def remote_embedder(settings: Settings) -> Embedder:
+    """EMBEDDING_MODEL on Replicate; the local default's name stands for the hosted default there."""
+    from core.embedding.mpnet_replicate import EMBEDDING_TASK, ReplicateEmbedder
+
+    return ReplicateEmbedder(replicate_model(settings, embedding_model_id(settings), EMBEDDING_TASK, by_version=True))
+
+
+def embedding_model_id(settings: Settings) -> str:
+    """The model name the vectors are stored under, known without loading it (Status counts what waits)."""
+    if settings.caption_engine != "replicate":
+        return settings.embedding_model
+    local_default = settings.embedding_model == Settings.embedding_model or "/" not in settings.embedding_model
+    return "replicate/all-mpnet-base-v2" if local_default else settings.embedding_model
+
+
+def load_embedder_for(settings: Settings) -> Embedder:
+    """The embedder of search by meaning: local unless CAPTION_ENGINE=replicate says this server has no torch."""
+    return remote_embedder(settings) if settings.caption_engine == "replicate" else _local_embedder(settings)
+
+
 # SPEECH_ENGINE and CAPTION_ENGINE name one of these loaders (config.py lists the same names).
 SPEECH_LOADERS: dict[str, Callable[[Settings], Transcriber]] = {
     "transformers": _local_transcriber,
@@ -229,8 +258,11 @@ class Services:
     generator: ImageGenerator
     transcriber: Callable[[], Transcriber]
     captioner: Callable[[], Captioner]
+    vectors: RecordVectors  # the records' search vectors (pgvector's index when the database has one)
+    embedder: Callable[[], Embedder]  # EMBEDDING_MODEL, loaded on first use
     prompt_model: PromptModel | None = None  # None: PROMPT_MODEL on Replicate
     drafts: DraftStore | None = None  # paid images not saved yet; None: kept in memory only
+    embed_on_save: EmbedOnSave = field(init=False)
     urls: PresignedUrlCache = field(init=False)
     assistant: PromptAssistant = field(init=False)
     pipeline: Pipeline = field(init=False)  # built once here; dataclasses.replace builds a new one
@@ -242,8 +274,11 @@ class Services:
 
     def __post_init__(self) -> None:
         from core.app.edit import Editing
+        from core.app.meaning import EmbedOnSave
         from core.app.pipeline import Pipeline
         from core.storage.url_cache import PresignedUrlCache
+
+        self.embed_on_save = EmbedOnSave(self.vectors, self.embedder)
 
         self.urls = PresignedUrlCache(self.store, self.settings.presigned_url_ttl)
         self.assistant = build_assistant(self.settings, self.prompt_model)
@@ -257,6 +292,7 @@ class Services:
             max_audio_seconds=self.settings.max_audio_seconds,
             max_audio_bytes=self.settings.max_upload_bytes,
             drafts=self.drafts,
+            on_saved=self.embed_on_save,
         )
         self.editing = Editing(pipeline=self.pipeline, editor=build_editor(self.settings))
 
@@ -266,11 +302,13 @@ def build_services(
     *,
     transcriber: Callable[[], Transcriber] | None = None,
     captioner: Callable[[], Captioner] | None = None,
+    embedder: Callable[[], Embedder] | None = None,
     run_migrations: bool = True,
 ) -> Services:
     """Wire real adapters; callers (the UI's resource cache) may pass their own model providers."""
     from core.db.access_ledger import SqlAccessLedger
     from core.db.drafts import SqlDrafts
+    from core.db.embeddings import SqlRecordVectors
     from core.db.engine import SqlDatabase, migrate
     from core.db.repository import RecordRepository
     from core.db.share_links import SqlShareLinks
@@ -289,4 +327,6 @@ def build_services(
         transcriber=transcriber or Lazy(lambda: load_transcriber_for(settings)),
         captioner=captioner or Lazy(lambda: load_captioner_for(settings)),
         drafts=SqlDrafts(engine),
+        vectors=SqlRecordVectors(engine),
+        embedder=embedder or Lazy(lambda: load_embedder_for(settings)),
     )

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from core.app import gallery
 from core.app.services import build_services, load_transcriber_for, migrate_database, require_replicate_token
 from core.cli import gallery as gallery_cli
+from core.cli import meaning as meaning_cli
 from core.config.settings import Settings
 from core.domain.errors import AudioError, InputError, InvalidSetting
 from core.domain.ports import GenerationRequest
@@ -75,8 +76,11 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         from core.cli.drafts import run_drafts
 
         return run_drafts(args, services, emit)
-    handlers = {"create": _create, "history": _history, "gc": _gc, **gallery_cli.HANDLERS}
-    return handlers[args.command](args, services)
+    handlers = {"create": _create, "history": _history, "gc": _gc, **gallery_cli.HANDLERS, **meaning_cli.HANDLERS}
+    try:
+        return handlers[args.command](args, services)
+    finally:
+        services.embed_on_save.wait()  # the vectors of what this command saved, before the process ends
 
 
 def require_prompt_model(settings: Settings, options: str) -> None:
@@ -223,7 +227,11 @@ def _write(folder: Path, stem: str, extension: str | None, data: bytes) -> Path:
 
 def _history(args: argparse.Namespace, services: Services) -> int:
     """Every match (or the first --limit of them) from --offset, streamed: fetched HISTORY_BATCH rows at a time,
-    so any number can be listed in bounded memory and the first lines appear before the last are read."""
+    so any number can be listed in bounded memory and the first lines appear before the last are read.
+    With --meaning or --like, ranked by meaning instead (core/cli/meaning.py)."""
+    ranked = meaning_cli.ranked_history(args, services)
+    if ranked is not None:
+        return ranked
     offset, left = args.offset, args.limit  # None: no limit
     while left is None or left > 0:
         size = HISTORY_BATCH if left is None else min(HISTORY_BATCH, left)

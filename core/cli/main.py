@@ -16,6 +16,7 @@ from pathlib import Path
 
 from core.cli import commands
 from core.cli import gallery as gallery_cli
+from core.cli import meaning as meaning_cli
 from core.cli.commands import BAD_INPUT, FAILURE
 from core.cli.drafts import add_drafts_command
 from core.cli.edit import add_edit_command
@@ -54,6 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     history.add_argument("--offset", type=_non_negative, default=0)
     history.add_argument("--oldest-first", action="store_true")
     gallery_cli.add_history_filters(history)
+    meaning_cli.add_meaning_options(history)
 
     transcribe = commands.add_parser("transcribe", help="print the transcript of an audio file")
     transcribe.add_argument("path", type=Path)
@@ -64,6 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     commands.add_parser("migrate", help="apply database migrations")
     gallery_cli.add_gallery_commands(commands)
+    meaning_cli.add_reindex_command(commands)
     add_edit_command(commands)
     add_share_command(commands)
     add_drafts_command(commands)

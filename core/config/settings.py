@@ -89,6 +89,7 @@ class Settings:
     caption_model: str = "Salesforce/blip-image-captioning-base"
     replicate_speech_model: str = "openai/whisper"
     replicate_caption_model: str = "salesforce/blip"
+    embedding_model: str = "sentence-transformers/all-MiniLM-L6-v2"
     prompt_model: str = "meta/meta-llama-3-8b-instruct"
     translate_prompts: str = "auto"  # auto: a transcript in another language is translated to English by itself
     prompt_template: str | None = None  # the improvement instruction; None: core/domain/prompt_template.txt

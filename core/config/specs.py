@@ -181,6 +181,7 @@ SETTINGS: tuple[SettingSpec, ...] = (
     SettingSpec("WHISPER_MODEL", MODELS, "whisper-base in the engine's own format by default. faster-whisper: a size name (`base` is `Systran/faster-whisper-base`), a CTranslate2 hub id or folder; an `openai/whisper-*` id is read as its size name. transformers: a hub id or a saved folder", shown_default="`base` (faster-whisper), `openai/whisper-base` (transformers)"),
     SettingSpec("WHISPER_BEAM_SIZE", MODELS, "beam search width for both engines, 1–20; `1` is greedy decoding (faster, mishears more; see Benchmarks)", beam_size),
     SettingSpec("CAPTION_MODEL", MODELS, "hub id or local folder", text),
+    SettingSpec("EMBEDDING_MODEL", MODELS, "the sentence-embedding model of search by meaning and *More like this*: hub id or local folder (a sentence-transformers folder works). With `CAPTION_ENGINE=replicate` (no torch) texts are embedded on Replicate by `replicate/all-mpnet-base-v2` unless this names another `owner/name` there. Each vector keeps the model that made it: after a change run `python -m core reindex`", text),
     SettingSpec("MODEL_DEVICE", MODELS, "`auto`, `cpu` or `cuda`", one_of, choices=MODEL_DEVICES),
     SettingSpec("MODEL_THREADS", MODELS, "CPU threads per model call", optional_whole, shown_default="all cores"),
     SettingSpec("CAPTION_MAX_TOKENS", MODELS, "longest caption, in tokens", whole),

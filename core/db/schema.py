@@ -243,3 +243,7 @@ def _check_mapping() -> None:
 
 
 _check_mapping()
+
+
+# The embeddings table lives in its own module; importing it here puts it in Base.metadata for Alembic and the ORM.
+from core.db import embedding_schema  # noqa: E402, F401

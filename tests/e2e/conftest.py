@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from tests.fixtures.embedding import minilm_folder
 from tests.fixtures.services import service_missing
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -71,6 +72,8 @@ def app_environment(overrides: Mapping[str, str], data_dir: Path) -> dict[str, s
             "PRELOAD_MODELS": "true",  # as a real server does: models load in the background at start
         }
     )
+    if (minilm := minilm_folder()) is not None:  # the embedding model preloads too: the real one, never the hub
+        env["EMBEDDING_MODEL"] = str(minilm)
     env.update(overrides)
     return env
 

@@ -247,9 +247,10 @@ def test_readyz_goes_from_503_to_200_with_no_page_view_as_the_models_load_at_sta
             time.sleep(0.2)
         first_status, first_body = seen[0]
         assert first_status == 503 and first_body["not_ready"], seen[0]
-        assert set(first_body["parts"]) >= {"database", "storage", "speech_model", "caption_model"}
+        assert set(first_body["parts"]) >= {"database", "storage", "speech_model", "caption_model", "embedding_model"}
         last_status, last_body = seen[-1]
         assert last_status == 200 and last_body["ready"] and not last_body["not_ready"], seen[-3:]
+        assert last_body["parts"]["embedding_model"]["model"].endswith("model")  # named: the MiniLM folder
         assert_no_tracebacks(server)
 
 

@@ -18,6 +18,8 @@ MODULE_LINE_LIMIT = 300
 LONG_MODULES = {
     "core.replicate.client": 310,  # one Replicate call: token check, retry policy, polling, time-out
     "core.db.repository": 306,  # image_records' reads and writes (and the stored-object ledger they keep in step)
+    "core.domain.ports": 311,  # the ports: one Protocol per outside thing and the values crossing them
+    "core.app.services": 332,  # the composition root: every adapter and model loader is built here, nowhere else
 }
 
 

@@ -48,6 +48,16 @@ def test_recaption_replaces_the_description_of_a_saved_record(store, records, ca
     assert records.rows[kite.id].description == "a kite over a beach"
 
 
+def test_recaption_hands_the_new_text_on_so_the_search_vector_follows_the_caption(store, records, captioner) -> None:
+    [kite] = saved(store, records)
+    captioner.text = "a kite over a beach"
+    heard: list[str] = []
+
+    gallery.recaption(store, records, lambda: captioner, kite, lambda record: heard.append(record.description))
+
+    assert heard == ["a kite over a beach"]
+
+
 def test_recaption_of_a_record_deleted_meanwhile_is_an_error_that_says_so(store, records, captioner) -> None:
     [kite] = saved(store, records)
     records.delete(record_id=kite.id)

@@ -16,6 +16,7 @@ from core.app.services import Services
 from core.domain.errors import AppError
 from core.domain.records import ImageRecordView
 from ui.history.actions import toggle_star
+from ui.history.meaning import like_button
 from ui.history.selection import SHIFT_KEY, pick_key, remember_anchor
 from ui.history.view import open_record
 from ui.record_display import escape_markdown, thumbnail_key, thumbnail_url
@@ -107,4 +108,8 @@ def _card(current: Services, record: ImageRecordView, with_edits: Collection[int
         if url := thumbnail_url(current, thumbnail_key(record)):
             st.image(url, width="stretch")
         st.markdown(card_text(record, with_edits))
-        st.button("Open", key=f"history_open_{record.id}", on_click=open_record, args=(record.id,), width="stretch")
+        actions = st.container(horizontal=True, vertical_alignment="center", gap="small")
+        actions.button(
+            "Open", key=f"history_open_{record.id}", on_click=open_record, args=(record.id,), width="stretch"
+        )
+        like_button(record.id, actions)

@@ -16,6 +16,7 @@ from ui.feedback import user_message
 from ui.history.actions import change_tags, remember_outcome, show_flash, toggle_star
 from ui.history.compare_view import compare_with, share_slot
 from ui.history.family import lineage
+from ui.history.meaning import like_button
 from ui.history.view import CONFIRM_KEY, OPEN_KEY, PAGE_IDS_KEY, close_detail, open_record
 from ui.navigation import CREATE_PAGE
 from ui.record_display import download_name, escape_markdown, record_facts
@@ -29,7 +30,7 @@ def recaption(current: Services, record_id: int) -> None:
         record = gallery.get_record(current.records, record_id)
         if record is None:
             raise DatabaseError(f"Image #{record_id} was deleted meanwhile: pick another one.")
-        gallery.recaption(current.store, current.records, current.captioner, record)
+        gallery.recaption(current.store, current.records, current.captioner, record, current.embed_on_save)
         return f"New caption saved for image #{record_id}."
 
     remember_outcome(current, action)
@@ -139,6 +140,7 @@ def toolbar(current: Services, record: ImageRecordView, image_bytes: bytes | Non
         with st.popover("Tag", icon=":material/sell:", key="history_detail_tag"):
             _tags(current, record)
         compare_with(record, ids=list(st.session_state.get(PAGE_IDS_KEY) or []))
+        like_button(record.id, key_prefix="history_detail_like")
         share_slot(current, [record.id], key="history_share")
         st.button(
             "Delete…",

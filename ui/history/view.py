@@ -164,6 +164,9 @@ def filter_bar(reader: RecordReader, me: str | None) -> HistoryFilters:
         on_change=restart_paging,
         persist_state=KEEP,
     )
+    from ui.history.meaning import meaning_toggle  # imported here: meaning.py builds on this module
+
+    meaning_toggle(words)
     view.radio(
         "View", VIEWS, key=VIEW_KEY, format_func=str.title, horizontal=True, on_change=close_detail, persist_state=KEEP
     )
