@@ -22,6 +22,7 @@ from core.config.settings import Settings
 from core.domain.ports import ASPECT_RATIOS, MEGAPIXELS, OUTPUT_FORMATS, GenerationRequest
 from core.domain.progress import StageLog
 from core.domain.prompt_rewrites import TRANSLATE, Rewrite
+from core.domain.provenance import comes_from_recording
 from core.domain.records import ImageRecordView
 from ui.access.page_access import current_creator
 from ui.feedback import user_message
@@ -35,6 +36,7 @@ PENDING_PROMPT = "_pending_prompt"
 REUSE = "reuse_settings"  # a dict of generation settings handed over by History's or a result's "Reuse settings"
 TRANSCRIPT = "_transcript"
 TRANSCRIBED_AUDIO = "_transcribed_audio"  # fingerprint of the audio the transcript came from
+DERIVED = "_derived_from_transcript"  # translations and improvements of the transcript's words (a list of str)
 ACTIVE_INPUT = "_active_input"
 AUTO_PENDING = "_auto_transcribe_pending"
 LAST_TRANSCRIPTION = "_last_transcription"
@@ -140,6 +142,7 @@ def untranscribed_audio() -> UploadedFile | None:
 def input_in_use() -> str:
     """One sentence saying which input Generate and Do it all will use."""
     audio = active_audio()
+    typed = (st.session_state.get(PROMPT) or "").strip()
     if audio is not None:
         recorded = st.session_state.get(ACTIVE_INPUT) == RECORDING
         name = "the recording" if recorded else f"the upload {escape_markdown(audio.name)}"
@@ -148,10 +151,16 @@ def input_in_use() -> str:
                 f"In use: {name}, not transcribed yet. Generate and Do it all transcribe it first, "
                 "and its words replace the prompt."
             )
-        return (
-            f"In use: the prompt below, transcribed from {name}. Edit it freely; a new recording or upload replaces it."
-        )
-    if (st.session_state.get(PROMPT) or "").strip():
+        if recording_behind_prompt() is not None:
+            return (
+                f"In use: the prompt below, transcribed from {name}; it is saved with the transcript. Edit it "
+                "freely; a new recording or upload replaces it."
+            )
+        if typed:
+            return (
+                f"In use: the prompt you typed. It no longer comes from {name}, so it is saved without its transcript."
+            )
+    if typed:
         return "In use: the prompt you typed."
     return "Record or upload a description, or type a prompt."
 
@@ -182,10 +191,30 @@ def remember_transcript(spoken: TimedTranscript, audio_fingerprint: str) -> None
     st.session_state[TRANSCRIPT] = spoken
     st.session_state[TRANSCRIBED_AUDIO] = audio_fingerprint
     st.session_state[PROMPT] = spoken.transcript.text
+    st.session_state[DERIVED] = []
 
 
 def transcript() -> TimedTranscript | None:
     return st.session_state.get(TRANSCRIPT)
+
+
+def note_rewrite(before: str, after: str) -> None:
+    """A translation or improvement of a prompt that came from the recording still comes from it."""
+    if recording_behind(before) is not None:
+        st.session_state[DERIVED] = [*st.session_state.get(DERIVED, []), after]
+
+
+def recording_behind(prompt: str) -> TimedTranscript | None:
+    """The transcript a prompt still comes from (as spoken, edited, translated, improved); None once replaced."""
+    spoken = transcript()
+    if spoken is None:
+        return None
+    sources = [spoken.transcript.text, *st.session_state.get(DERIVED, [])]
+    return spoken if comes_from_recording(prompt, sources) else None
+
+
+def recording_behind_prompt() -> TimedTranscript | None:
+    return recording_behind(st.session_state.get(PROMPT) or "")
 
 
 # ---- runs -------------------------------------------------------------------------------------------
@@ -240,8 +269,8 @@ def start_run(pipeline: Pipeline, save: bool, steps: PromptSteps | None = None) 
         request=request,
         audio=audio.getvalue() if audio is not None else None,
         filename=audio.name if audio is not None else None,
-        # The transcript travels with an image drawn from its (possibly edited) words, for History.
-        transcript=transcript() if audio is None and request.prompt.strip() else None,
+        # The transcript travels only with an image drawn from its (possibly edited) words, for History.
+        transcript=recording_behind(request.prompt) if audio is None else None,
         save=save,
         created_by=current_creator(),
         steps=steps if audio is not None else None,
@@ -277,5 +306,6 @@ def settle_finished_runs() -> None:
         spoken = run.transcript.transcript.text
         if run.drafts and run.prompt != spoken:  # translated on the way: the box shows what was drawn, with Undo
             st.session_state[PROMPT] = run.prompt
+            st.session_state[DERIVED] = [run.prompt]
             ms = run.drafts[0].timings_ms.get(TRANSLATE, 0.0)
             st.session_state[UNDO] = Rewrite(TRANSLATE, spoken, run.prompt, run.input.steps_model or "", ms)

@@ -36,6 +36,7 @@ def _holds_transcript() -> bool:
 
 
 def _replace_prompt(rewrite: Rewrite) -> None:
+    flow.note_rewrite(rewrite.before, rewrite.after)
     st.session_state[flow.PROMPT] = rewrite.after
     st.session_state[flow.UNDO] = rewrite
 
