@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import TypeVar
 
@@ -14,7 +15,15 @@ from core.config.settings import MAX_AUDIO_SECONDS, MAX_UPLOAD_BYTES
 from core.domain.drafts import Draft, SavedImage, TimedTranscript
 from core.domain.errors import AppError, AudioError
 from core.domain.languages import language_code
-from core.domain.ports import Captioner, GenerationRequest, ImageGenerator, ImageStore, Records, Transcriber
+from core.domain.ports import (
+    Captioner,
+    GeneratedImage,
+    GenerationRequest,
+    ImageGenerator,
+    ImageStore,
+    Records,
+    Transcriber,
+)
 from core.domain.progress import (
     CAPTION,
     GENERATE,
@@ -26,7 +35,13 @@ from core.domain.progress import (
     StageLog,
     timed_stage,
 )
-from core.domain.prompts import MAX_SEED, check_transcript_length, validate_prompt, validate_request
+from core.domain.prompts import (
+    MAX_SEED,
+    check_transcript_length,
+    one_request_per_image,
+    validate_prompt,
+    validate_request,
+)
 from core.domain.records import NewRecord
 from core.speech.audio import decode_audio
 
@@ -89,7 +104,7 @@ class Pipeline:
         progress: Progress | None = None,
         earlier_ms: dict[str, float] | None = None,
     ) -> list[Draft]:
-        """Validate the request, give it a seed if it has none, and draw its images; each becomes a Draft.
+        """Validate the request, give it a seed if it has none, and draw each image alone with its own seed.
 
         `earlier_ms` are the times of stages before this one (the prompt steps), kept with the drafts."""
         progress = progress or StageLog()
@@ -100,22 +115,42 @@ class Pipeline:
         if transcript is not None:
             timings[TRANSCRIBE] = transcript.ms
         timings.update(earlier_ms or {})
+        singles = one_request_per_image(request)
         with timed_stage(timings, GENERATE, progress):
-            images = self.generator.generate(request)
+            drawn = self._draw_concurrently(singles)
         drafts = [
             Draft(
                 image=image,
-                request=request,
+                request=single,
                 image_model=self.generator.model_id,
                 transcript=transcript.transcript.text if transcript else None,
                 speech_model=transcript.model_id if transcript else None,
                 language=language_code(transcript.transcript.language) if transcript else None,
                 timings_ms=dict(timings),
             )
-            for image in images
+            for single, images in zip(singles, drawn, strict=True)
+            if not isinstance(images, BaseException)
+            for image in images[:1]
         ]
-        progress.images_ready(drafts)
+        if drafts:  # the images that came are kept (and shown) even when another of the batch failed
+            progress.images_ready(drafts)
+        if failed := next((images for images in drawn if isinstance(images, BaseException)), None):
+            raise failed
         return drafts
+
+    def _draw_concurrently(self, singles: list[GenerationRequest]) -> list[list[GeneratedImage] | BaseException]:
+        """Each single-image request as its own prediction, all at once; a failure is returned in its place."""
+        if len(singles) == 1:
+            return [self.generator.generate(singles[0])]
+
+        def draw(single: GenerationRequest) -> list[GeneratedImage] | BaseException:
+            try:
+                return self.generator.generate(single)
+            except Exception as exc:  # the others may still succeed; the caller raises the first failure
+                return exc
+
+        with ThreadPoolExecutor(max_workers=len(singles), thread_name_prefix="generate") as pool:
+            return list(pool.map(draw, singles))
 
     def caption(self, draft: Draft, *, progress: Progress | None = None, index: int = 0) -> Draft:
         """Caption the draft's image (again, if it had a caption); `index` says which image of its run it is."""

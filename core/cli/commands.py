@@ -177,6 +177,7 @@ def _draft_json(draft: Draft, output_dir: Path | None) -> dict[str, object]:
         "transcript": draft.transcript,
         "language": draft.language,
         "description": draft.caption,
+        "seed": draft.request.seed,
         "image_filename": None,
         "thumbnail_filename": None,
         "image_url": None,
