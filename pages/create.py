@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from core.domain.languages import NAMES, language_name
 from core.domain.ports import ASPECT_RATIOS, MEGAPIXELS, OUTPUT_FORMATS
 from ui.access.page_access import guarded_settings
 from ui.create import compare_results, edits, flow, prompt_tools
@@ -38,6 +39,13 @@ record_tab, upload_tab = st.tabs(["🎤 Record", "📁 Upload"])
 with record_tab:
     st.audio_input("Record a description", key=flow.RECORDING, on_change=flow.input_changed, args=(flow.RECORDING,))
     st.toggle("Transcribe when recording stops", key=flow.AUTO_TRANSCRIBE)
+st.selectbox(
+    "Spoken language",
+    [None, *NAMES],
+    key=flow.SPOKEN_LANGUAGE,
+    format_func=lambda code: "Auto (detect it)" if code is None else f"{language_name(code)} ({code})",
+    help="Say which language you speak and Whisper skips guessing it (a short clip can be misheard).",
+)
 with upload_tab:
     # No `type=` filter: Streamlit would raise on other extensions; core.speech.audio explains what to upload instead.
     st.file_uploader(

@@ -158,9 +158,12 @@ class FakeTranscriber:
     clips: list[AudioClip] = field(default_factory=list)
     language: str | None = "en"
 
-    def transcribe(self, clip: AudioClip) -> Transcript:
+    languages_given: list[str | None] = field(default_factory=list)
+
+    def transcribe(self, clip: AudioClip, *, language: str | None = None) -> Transcript:
         self.clips.append(clip)
-        return Transcript(text=self.text, language=self.language, duration_s=clip.duration_s)
+        self.languages_given.append(language)
+        return Transcript(text=self.text, language=language or self.language, duration_s=clip.duration_s)
 
 
 @dataclass

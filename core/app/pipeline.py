@@ -79,9 +79,14 @@ class Pipeline:
         self.max_audio_bytes = max_audio_bytes
 
     def transcribe(
-        self, audio: bytes, *, filename: str | None = None, progress: Progress | None = None
+        self,
+        audio: bytes,
+        *,
+        filename: str | None = None,
+        progress: Progress | None = None,
+        language: str | None = None,
     ) -> TimedTranscript:
-        """Decode and transcribe; an empty transcript is an error the user can act on."""
+        """Decode and transcribe (in `language`, a Whisper code, or the one detected); an empty one is an error."""
         progress = progress or StageLog()
         timings: dict[str, float] = {}
         clip = decode_audio(
@@ -89,7 +94,7 @@ class Pipeline:
         )
         transcriber = self._model(self._transcriber, LOAD_SPEECH_MODEL, progress)
         with timed_stage(timings, TRANSCRIBE, progress):
-            transcript = transcriber.transcribe(clip)
+            transcript = transcriber.transcribe(clip, language=language)
         if not transcript.text.strip():
             raise AudioError("No speech was recognised. Speak closer to the microphone and record again.")
         timed = TimedTranscript(transcript, transcriber.model_id, timings[TRANSCRIBE])
@@ -196,6 +201,7 @@ class Pipeline:
         created_by: str | None = None,
         progress: Progress | None = None,
         steps: PromptSteps | None = None,
+        language: str | None = None,
     ) -> list[Draft | SavedImage]:
         """Do it all: transcribe (with audio, its transcript becomes the prompt), generate, caption, save.
 
@@ -205,7 +211,7 @@ class Pipeline:
         """
         progress = progress or StageLog()
         if audio is not None:
-            transcript = self.transcribe(audio, filename=filename, progress=progress)
+            transcript = self.transcribe(audio, filename=filename, progress=progress, language=language)
             check_transcript_length(transcript.transcript.text, max_chars=self.max_prompt_chars)
             request = replace(request, prompt=transcript.transcript.text)
         request = replace(request, prompt=validate_prompt(request.prompt, max_chars=self.max_prompt_chars))

@@ -32,6 +32,7 @@ PROMPT = "prompt"
 RECORDING = "rec"
 UPLOAD = "upload"
 AUTO_TRANSCRIBE = "auto_transcribe"
+SPOKEN_LANGUAGE = "spoken_language"  # a Whisper code the person chose, or None for Auto (detect it)
 PENDING_PROMPT = "_pending_prompt"
 REUSE = "reuse_settings"  # a dict of generation settings handed over by History's or a result's "Reuse settings"
 TRANSCRIPT = "_transcript"
@@ -68,6 +69,7 @@ def prepare_state() -> None:
     for key, value in OPTION_DEFAULTS.items():
         st.session_state.setdefault(key, value)
     st.session_state.setdefault(AUTO_TRANSCRIBE, True)
+    st.session_state.setdefault(SPOKEN_LANGUAGE, None)
     settle_finished_runs()
     if reuse := st.session_state.pop(REUSE, None):
         apply_settings(reuse)
@@ -177,7 +179,9 @@ def transcribe(pipeline: Pipeline, settings: Settings, audio: UploadedFile) -> N
     stages = StageLog()
     with st.status("Transcribing…", expanded=False) as box:
         try:
-            spoken = pipeline.transcribe(audio.getvalue(), filename=audio.name, progress=stages)
+            spoken = pipeline.transcribe(
+                audio.getvalue(), filename=audio.name, progress=stages, language=chosen_language()
+            )
         except Exception as exc:
             st.session_state[LAST_TRANSCRIPTION] = Transcription(stages, user_message(exc, settings.secret_values))
             box.update(label="Transcription failed", state="error")
@@ -185,6 +189,12 @@ def transcribe(pipeline: Pipeline, settings: Settings, audio: UploadedFile) -> N
         box.update(label="Transcribed", state="complete")
     st.session_state[LAST_TRANSCRIPTION] = Transcription(stages)
     remember_transcript(spoken, fingerprint(audio))
+
+
+def chosen_language() -> str | None:
+    """The language the person said they speak (a Whisper code), or None to let Whisper detect it."""
+    chosen = st.session_state.get(SPOKEN_LANGUAGE)
+    return chosen if isinstance(chosen, str) else None
 
 
 def remember_transcript(spoken: TimedTranscript, audio_fingerprint: str) -> None:
@@ -274,6 +284,7 @@ def start_run(pipeline: Pipeline, save: bool, steps: PromptSteps | None = None) 
         save=save,
         created_by=current_creator(),
         steps=steps if audio is not None else None,
+        language=chosen_language(),
     )
     run = CreateRun(pipeline, run_input)
     st.session_state[RUNS] = [run, *(r for r in runs() if has_unsettled_drafts(r))]
