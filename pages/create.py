@@ -88,19 +88,22 @@ with st.expander("Generation options"):
     right.checkbox("Go fast", key="go_fast")
 
 busy = flow.busy()
+nothing_to_draw = flow.nothing_to_draw_reason()
 generate_col, all_col = st.columns(2)
 generate_col.button(
     "Generate",
     key="generate",
     type="primary",
-    disabled=busy or prompt_too_long,
+    disabled=busy or prompt_too_long or nothing_to_draw is not None,
+    help=nothing_to_draw,
     on_click=flow.start_run,
     args=(pipeline, False, prompt_tools.run_steps(app)),
 )
 all_col.button(
     "Do it all: transcribe, generate, caption, save",
     key="run_all",
-    disabled=busy or prompt_too_long,
+    disabled=busy or prompt_too_long or nothing_to_draw is not None,
+    help=nothing_to_draw,
     on_click=flow.start_run,
     args=(pipeline, True, prompt_tools.run_steps(app)),
 )

@@ -95,10 +95,31 @@ def generate(prompt: str, **options):
     return finish_runs(at)
 
 
-def test_whitespace_prompt_asks_for_a_description_and_calls_nothing(app_env):
-    at = generate("   \n\t ")
-    assert "description" in errors_after(at).lower()
-    assert app_env.created == []
+def test_with_an_empty_prompt_generate_is_disabled_until_there_is_one(app_env):
+    at = page("pages/create.py").run()
+    assert at.button(key="generate").disabled and at.button(key="run_all").disabled
+    at.text_area(key="prompt").set_value("   \n\t ").run()
+    assert at.button(key="generate").disabled and at.button(key="generate").label == "Generate"
+    assert errors_after(at) == "" and app_env.created == []
+    at.text_area(key="prompt").set_value("a red kite").run()
+    assert not at.button(key="generate").disabled
+
+
+def test_a_failure_notice_can_be_dismissed_and_the_next_success_clears_it(app_env):
+    app_env.queue("nsfw")
+    at = generate("a red kite")
+    assert "Rephrase" in errors_after(at)
+    [dismiss] = [b for b in at.button if b.label == "Dismiss"]
+    dismiss.click().run()
+    assert errors_after(at) == "" and not any(b.label == "Dismiss" for b in at.button)
+
+    app_env.queue("nsfw")
+    at.button(key="generate").click().run()
+    finish_runs(at)
+    assert "Rephrase" in errors_after(at)
+    at.button(key="generate").click().run()  # succeeds this time
+    finish_runs(at)
+    assert errors_after(at) == "" and len(at.get("image")) == 1
 
 
 def test_prompt_over_the_length_limit_names_the_limit(app_env, monkeypatch):

@@ -42,6 +42,7 @@ ACTIVE_INPUT = "_active_input"
 AUTO_PENDING = "_auto_transcribe_pending"
 LAST_TRANSCRIPTION = "_last_transcription"
 RUNS = "_runs"  # newest first
+DISMISSED = "_dismissed_failures"  # ids of runs whose failure notice the person closed
 NOTICE = "_notice"
 UNDO = "_prompt_undo"  # the last translation or improvement of the prompt box (a Rewrite), for its Undo button
 OPTION_DEFAULTS: dict[str, Any] = {
@@ -271,6 +272,10 @@ def start_run(pipeline: Pipeline, save: bool, steps: PromptSteps | None = None) 
         )
         return
     audio = untranscribed_audio()
+    if audio is None and (reason := nothing_to_draw_reason()) is not None:
+        # The button is drawn disabled then; a click that left the browser before it was is no failure.
+        st.session_state[NOTICE] = reason
+        return
     options = {key: st.session_state.get(key, default) for key, default in OPTION_DEFAULTS.items()}
     seed = options.pop("seed")
     prompt = st.session_state.get(PROMPT) or ""
@@ -291,6 +296,28 @@ def start_run(pipeline: Pipeline, save: bool, steps: PromptSteps | None = None) 
     if audio is not None:
         st.session_state["_run_audio_fingerprint"] = (run.id, fingerprint(audio))
     run.start()
+
+
+def nothing_to_draw_reason() -> str | None:
+    """Why Generate and Do it all have nothing to work from (an empty prompt and no new audio), or None."""
+    if (st.session_state.get(PROMPT) or "").strip() or untranscribed_audio() is not None:
+        return None
+    return "Type a prompt or record one first: there is nothing to draw yet."
+
+
+def dismissed_failures() -> set[str]:
+    dismissed: set[str] = st.session_state.setdefault(DISMISSED, set())
+    return dismissed
+
+
+def dismiss_failure(run_id: str) -> None:
+    """Button callback: close a failed run's notice; the images it made before failing, if any, stay."""
+    dismissed_failures().add(run_id)
+    st.session_state[RUNS] = [run for run in runs() if run.id != run_id or has_unsettled_drafts(run)]
+
+
+def dismiss_transcription_failure() -> None:
+    st.session_state.pop(LAST_TRANSCRIPTION, None)
 
 
 def has_unsettled_drafts(run: CreateRun) -> bool:

@@ -61,6 +61,7 @@ def show_transcription(settings: Settings) -> None:
     if last.error:
         failed = stage_label(*(last.stages.current or ("transcribe", None)))
         st.error(f"{failed}: {last.error}", icon="⚠️")
+        st.button("Dismiss", key="dismiss_transcription", on_click=flow.dismiss_transcription_failure)
     for line in stage_lines(last.stages):
         st.caption(line)
 
@@ -105,9 +106,11 @@ def _run_status(run: CreateRun, settings: Settings) -> None:
         label, state = ("Working…" if not run.current else f"{stage_label(*run.current)}…"), "running"
     # An expander, not st.status: st.status sleeps 50 ms on entry and 50 ms more on exit while running (to let
     # the browser animate), and this fragment redraws every POLL_S during a run: 100 ms of each page rerun.
-    with st.expander(label, expanded=run.error is not None, icon=STATE_ICONS[state]):
-        if run.error is not None:
+    failure_shown = run.error is not None and run.id not in flow.dismissed_failures()
+    with st.expander(label, expanded=failure_shown, icon=STATE_ICONS[state]):
+        if failure_shown and run.error is not None:
             st.error(f"{label}: {user_message(run.error, settings.secret_values)}")
+            st.button("Dismiss", key=f"dismiss_{run.id[:8]}", on_click=flow.dismiss_failure, args=(run.id,))
         for line in stage_lines(run):
             st.write(line)
     st.caption(f"Prompt: “{escape_markdown(run.prompt)}”")
