@@ -9,7 +9,7 @@ from ui.create import compare_results, edits, flow, prompt_tools
 from ui.create.results import show_results, show_transcription
 from ui.feedback import attempt
 from ui.model_status import show_model_status
-from ui.record_display import escape_markdown
+from ui.record_display import escape_markdown, model_name
 from ui.resources import database_problem, services
 
 app = attempt(services, guarded_settings().secret_values)
@@ -61,6 +61,7 @@ redo = st.button("Transcribe again" if flow.transcript() else "Transcribe", key=
 if redo and audio is not None:
     flow.transcribe(pipeline, settings, audio)
 prompt_tools.auto_translate(app)  # TRANSLATE_PROMPTS=auto: a new transcript in another language, once
+prompt_tools.run_requested(app)  # Translate or Improve prompt, clicked: made here, under a spinner
 show_transcription(settings)
 
 st.subheader("2. Edit the prompt")
@@ -70,12 +71,14 @@ prompt = st.text_area(
 )
 prompt_too_long = flow.prompt_length_notice(prompt or "", settings)
 prompt_tools.show_prompt_tools(app, disabled=flow.busy())
-if (spoken := flow.transcript()) is not None:
-    st.caption(
-        f"Transcribed by {escape_markdown(spoken.model_id)} in {spoken.ms / 1000:.2f} s: "
-        f"“{escape_markdown(spoken.transcript.text)}”"
-    )
 st.info(flow.input_in_use(), icon="👉")
+if (spoken := flow.transcript()) is not None:
+    with st.expander("Details"):  # the facts behind the status line, for whoever wants them
+        speech_model = escape_markdown(model_name(spoken.model_id))
+        st.caption(
+            f"Transcribed in {spoken.ms / 1000:.2f} s by {speech_model}, as spoken: "
+            f"“{escape_markdown(spoken.transcript.text)}”"
+        )
 
 with st.expander("Generation options"):
     left, right = st.columns(2)

@@ -19,7 +19,7 @@ from ui.access.page_access import current_creator
 from ui.create import edits, flow
 from ui.feedback import user_message
 from ui.navigation import HISTORY_PAGE, link_to_page
-from ui.record_display import escape_markdown
+from ui.record_display import escape_markdown, model_name
 
 POLL_S = 0.5
 STATE_ICONS = {
@@ -62,8 +62,9 @@ def show_transcription(settings: Settings) -> None:
         failed = stage_label(*(last.stages.current or ("transcribe", None)))
         st.error(f"{failed}: {last.error}", icon="⚠️")
         st.button("Dismiss", key="dismiss_transcription", on_click=flow.dismiss_transcription_failure)
-    for line in stage_lines(last.stages):
-        st.caption(line)
+    with st.expander("Details"):  # the stage times; the status box above already said it was transcribed
+        for line in stage_lines(last.stages):
+            st.caption(line)
 
 
 def show_results(pipeline: Pipeline, settings: Settings, *, buttons_disabled: bool) -> None:
@@ -132,7 +133,10 @@ def _card(pipeline: Pipeline, settings: Settings, run: CreateRun, index: int) ->
         st.text(draft.caption)
     else:
         st.caption("✍️ Writing a caption…" if not run.done else "(no caption: try Caption again)")
-    st.caption(_times(draft) + (f" · seed {draft.request.seed}" if draft.request.seed is not None else ""))
+    with st.popover("Details"):  # a popover, not an expander: earlier drafts already sit in one
+        st.caption(_times(draft) + (f" · seed {draft.request.seed}" if draft.request.seed is not None else ""))
+        captions = f", captions {model_name(draft.caption_model)}" if draft.caption_model else ""
+        st.caption(f"Image model {model_name(draft.image_model)}{captions}")
     if problem := _problems().pop((run.id, index), None):
         st.error(problem, icon="⚠️")
     caption_col, save_col, more_col = st.columns(3)
