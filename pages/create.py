@@ -91,22 +91,22 @@ with st.expander("Generation options"):
     right.checkbox("Go fast", key="go_fast")
 
 busy = flow.busy()
-nothing_to_draw = flow.nothing_to_draw_reason()
+# Not disabled while the prompt is empty: the box commits typed text only when it loses focus, so a
+# disabled button would swallow the click that ends typing (and a browser test's fill-then-click would
+# wait forever). An empty click is refused with a notice instead (flow.start_run), never a failure.
 generate_col, all_col = st.columns(2)
 generate_col.button(
     "Generate",
     key="generate",
     type="primary",
-    disabled=busy or prompt_too_long or nothing_to_draw is not None,
-    help=nothing_to_draw,
+    disabled=busy or prompt_too_long,
     on_click=flow.start_run,
     args=(pipeline, False, prompt_tools.run_steps(app)),
 )
 all_col.button(
     "Do it all: transcribe, generate, caption, save",
     key="run_all",
-    disabled=busy or prompt_too_long or nothing_to_draw is not None,
-    help=nothing_to_draw,
+    disabled=busy or prompt_too_long,
     on_click=flow.start_run,
     args=(pipeline, True, prompt_tools.run_steps(app)),
 )

@@ -57,7 +57,7 @@ def test_a_click_with_nothing_to_draw_starts_nothing_and_is_no_failure(session):
         transcriber=lambda: FakeTranscriber(),
         captioner=lambda: FakeCaptioner(),
     )
-    st.session_state[flow.PROMPT] = "  \n "  # a click that left the browser before Generate was drawn disabled
+    st.session_state[flow.PROMPT] = "  \n "
 
     flow.start_run(pipeline, False)
 

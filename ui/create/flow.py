@@ -273,7 +273,7 @@ def start_run(pipeline: Pipeline, save: bool, steps: PromptSteps | None = None) 
         return
     audio = untranscribed_audio()
     if audio is None and (reason := nothing_to_draw_reason()) is not None:
-        # The button is drawn disabled then; a click that left the browser before it was is no failure.
+        # Nothing to draw is no failure: a notice, no run, nothing paid for.
         st.session_state[NOTICE] = reason
         return
     options = {key: st.session_state.get(key, default) for key, default in OPTION_DEFAULTS.items()}
