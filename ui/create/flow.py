@@ -32,7 +32,8 @@ PROMPT = "prompt"
 RECORDING = "rec"
 UPLOAD = "upload"
 AUTO_TRANSCRIBE = "auto_transcribe"
-SPOKEN_LANGUAGE = "spoken_language"  # a Whisper code the person chose, or None for Auto (detect it)
+SPOKEN_LANGUAGE = "spoken_language"  # a Whisper code the person chose, or AUTO_LANGUAGE (detect it)
+AUTO_LANGUAGE = "auto"  # a value, not None: a selectbox shows None as "Choose an option"
 PENDING_PROMPT = "_pending_prompt"
 REUSE = "reuse_settings"  # a dict of generation settings handed over by History's or a result's "Reuse settings"
 TRANSCRIPT = "_transcript"
@@ -70,7 +71,7 @@ def prepare_state() -> None:
     for key, value in OPTION_DEFAULTS.items():
         st.session_state.setdefault(key, value)
     st.session_state.setdefault(AUTO_TRANSCRIBE, True)
-    st.session_state.setdefault(SPOKEN_LANGUAGE, None)
+    st.session_state.setdefault(SPOKEN_LANGUAGE, AUTO_LANGUAGE)
     settle_finished_runs()
     if reuse := st.session_state.pop(REUSE, None):
         apply_settings(reuse)
@@ -195,7 +196,7 @@ def transcribe(pipeline: Pipeline, settings: Settings, audio: UploadedFile) -> N
 def chosen_language() -> str | None:
     """The language the person said they speak (a Whisper code), or None to let Whisper detect it."""
     chosen = st.session_state.get(SPOKEN_LANGUAGE)
-    return chosen if isinstance(chosen, str) else None
+    return chosen if isinstance(chosen, str) and chosen != AUTO_LANGUAGE else None
 
 
 def remember_transcript(spoken: TimedTranscript, audio_fingerprint: str) -> None:
