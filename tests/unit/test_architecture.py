@@ -17,6 +17,9 @@ MODULE_LINE_LIMIT = 300
 # when it holds two concepts, not to get under a number; one concept that needs more lines is listed here.
 LONG_MODULES = {
     "core.replicate.client": 310,  # one Replicate call: token check, retry policy, polling, time-out
+    # Create's session state (inputs, transcript and its provenance, runs). Issue 29 asks for one typed state
+    # object per page; it is split then, not now, while issue 28's drafts change the same module.
+    "ui.create.flow": 350,
 }
 
 
