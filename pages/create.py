@@ -2,15 +2,18 @@
 
 import streamlit as st
 
+from core.domain.languages import NAMES, language_name
 from core.domain.ports import ASPECT_RATIOS, MEGAPIXELS, OUTPUT_FORMATS
 from ui import outside_text
 from ui.access.page_access import guarded_settings
 from ui.create import compare_results, edits, flow, prompt_tools
 from ui.create.results import show_results, show_transcription
+from ui.create.studio import studio_columns
 from ui.create.unsaved_drafts import show_unsaved_drafts
 from ui.feedback import attempt
 from ui.model_status import show_model_status, speech_model_failed
 from ui.outside_text import escape_markdown
+from ui.record_display import model_name
 from ui.recorder import live_recorder, live_words_available
 from ui.resources import database_problem, services
 
@@ -41,74 +44,96 @@ if problem := database_problem(app):
         icon="🗄️",
     )
 
-st.subheader("1. Describe the image")
-record_tab, upload_tab = st.tabs(["🎤 Record", "📁 Upload"])
-with record_tab:
-    if live_words_available(settings, flow.LIVE_RECORDER):  # words while speaking; docs/using.md says when
-        if streamed := live_recorder("Record a description", key=flow.LIVE_RECORDER):
-            flow.take_streamed(streamed)
-    else:
-        st.audio_input("Record a description", key=flow.RECORDING, on_change=flow.input_changed, args=(flow.RECORDING,))
+prompt_area, results_area = studio_columns()  # side by side when wide; on a phone the results come first
+with prompt_area:
+    record_tab, upload_tab = st.tabs(["🎤 Record", "📁 Upload"])
+    with record_tab:
+        live = live_words_available(settings, flow.LIVE_RECORDER)  # words while speaking; docs/using.md says when
+        if live:
+            if streamed := live_recorder("Record a description", key=flow.LIVE_RECORDER):
+                flow.take_streamed(streamed)
+        else:
+            st.audio_input(
+                "Record a description", key=flow.RECORDING, on_change=flow.input_changed, args=(flow.RECORDING,)
+            )
+    with upload_tab:
+        # No `type=` filter: Streamlit would raise on other extensions; core.speech.audio explains what to upload.
+        st.file_uploader(
+            f"Upload audio (WAV, FLAC, OGG or MP3, up to {settings.max_upload_mb} MB); transcribed when it arrives",
+            key=flow.UPLOAD,
+            on_change=flow.input_changed,
+            args=(flow.UPLOAD,),
+        )
+    language_col, transcribe_col = st.columns([3, 2], vertical_alignment="bottom")
+    language_col.selectbox(
+        "Spoken language",
+        [flow.AUTO_LANGUAGE, *NAMES],
+        key=flow.SPOKEN_LANGUAGE,
+        format_func=lambda code: (
+            "Auto (detect it)" if code == flow.AUTO_LANGUAGE else f"{language_name(code)} ({code})"
+        ),
+        help="Say which language you speak and Whisper skips guessing it (a short clip can be misheard).",
+    )
+    if arrived := flow.take_auto_transcription():
+        flow.transcribe(pipeline, settings, arrived)
+    audio = flow.active_audio()
+    label = "Transcribe again" if flow.transcript() else "Transcribe"
+    if transcribe_col.button(label, key="transcribe", disabled=audio is None) and audio is not None:
+        flow.transcribe(pipeline, settings, audio)
+    prompt_tools.auto_translate(app)  # TRANSLATE_PROMPTS=auto: a new transcript in another language, once
+    prompt_tools.run_requested(app)  # Translate or Improve prompt, clicked: made here, under a spinner
+    show_transcription(settings)
+
+    # No max_chars: Streamlit would cut a longer transcript silently, mid-word; it is flagged below instead.
+    prompt = st.text_area(
+        "Prompt", key=flow.PROMPT, height=100, placeholder="Record or upload a description, or type one here."
+    )
+    prompt_too_long = len((prompt or "").strip()) > settings.max_prompt_chars
+    busy = flow.busy()
+    # Not disabled while the prompt is empty: the box commits typed text only when it loses focus, so a
+    # disabled button would swallow the click that ends typing (and a browser test's fill-then-click would
+    # wait forever). An empty click is refused with a notice instead (flow.start_run), never a failure.
+    generate_col, all_col = st.columns([1, 2])
+    generate_col.button(
+        "Generate",
+        key="generate",
+        type="primary",
+        width="stretch",
+        disabled=busy or prompt_too_long,
+        on_click=flow.start_run,
+        args=(pipeline, False, prompt_tools.run_steps(app)),
+    )
+    all_col.button(
+        "Do it all: transcribe, generate, caption, save",
+        key="run_all",
+        width="stretch",
+        disabled=busy or prompt_too_long,
+        on_click=flow.start_run,
+        args=(pipeline, True, prompt_tools.run_steps(app)),
+    )
+    flow.prompt_length_notice(prompt or "", settings)
+    st.info(flow.input_in_use(), icon="👉")
+    prompt_tools.show_prompt_tools(app, disabled=busy)
+    if (spoken := flow.transcript()) is not None:
+        with st.expander("Details"):  # the facts behind the status line, for whoever wants them
+            speech_model = escape_markdown(model_name(spoken.model_id))
+            st.caption(
+                f"Transcribed in {spoken.ms / 1000:.2f} s by {speech_model}, as spoken: "
+                f"“{escape_markdown(spoken.transcript.text)}”"
+            )
+    if not live:  # the live recorder hands over a finished transcript
         st.toggle("Transcribe when recording stops", key=flow.AUTO_TRANSCRIBE)
-with upload_tab:
-    # No `type=` filter: Streamlit would raise on other extensions; core.speech.audio explains what to upload instead.
-    st.file_uploader(
-        f"Upload audio (WAV, FLAC, OGG or MP3, up to {settings.max_upload_mb} MB); it is transcribed when it arrives",
-        key=flow.UPLOAD,
-        on_change=flow.input_changed,
-        args=(flow.UPLOAD,),
-    )
-if arrived := flow.take_auto_transcription():
-    flow.transcribe(pipeline, settings, arrived)
-audio = flow.active_audio()
-redo = st.button("Transcribe again" if flow.transcript() else "Transcribe", key="transcribe", disabled=audio is None)
-if redo and audio is not None:
-    flow.transcribe(pipeline, settings, audio)
-prompt_tools.auto_translate(app)  # TRANSLATE_PROMPTS=auto: a new transcript in another language, once
-show_transcription(settings)
-
-st.subheader("2. Edit the prompt")
-# No max_chars: Streamlit would cut a longer transcript silently, mid-word; it is flagged below instead.
-prompt = st.text_area(
-    "Prompt", key=flow.PROMPT, height=100, placeholder="Record or upload a description, or type one here."
-)
-prompt_too_long = flow.prompt_length_notice(prompt or "", settings)
-prompt_tools.show_prompt_tools(app, disabled=flow.busy())
-if (spoken := flow.transcript()) is not None:
-    st.caption(
-        f"Transcribed by {escape_markdown(spoken.model_id)} in {spoken.ms / 1000:.2f} s: "
-        f"“{escape_markdown(spoken.transcript.text)}”"
-    )
-st.info(flow.input_in_use(), icon="👉")
-
-with st.expander("Generation options"):
-    left, right = st.columns(2)
-    left.selectbox("Aspect ratio", ASPECT_RATIOS, key="aspect_ratio")
-    left.slider("Number of images", 1, 4, key="num_outputs")
-    left.number_input("Seed (blank = random, then shown with each image)", 0, 2**32 - 1, key="seed")
-    right.selectbox("Format", OUTPUT_FORMATS, key="output_format")
-    right.slider("Quality", 0, 100, key="output_quality")
-    right.selectbox("Megapixels", MEGAPIXELS, key="megapixels")
-    right.checkbox("Go fast", key="go_fast")
-
-busy = flow.busy()
-generate_col, all_col = st.columns(2)
-generate_col.button(
-    "Generate",
-    key="generate",
-    type="primary",
-    disabled=busy or prompt_too_long,
-    on_click=flow.start_run,
-    args=(pipeline, False, prompt_tools.run_steps(app)),
-)
-all_col.button(
-    "Do it all: transcribe, generate, caption, save",
-    key="run_all",
-    disabled=busy or prompt_too_long,
-    on_click=flow.start_run,
-    args=(pipeline, True, prompt_tools.run_steps(app)),
-)
-show_results(pipeline, settings, buttons_disabled=busy)
-show_unsaved_drafts(app)
+    with st.expander("Generation options"):
+        left, right = st.columns(2)
+        left.selectbox("Aspect ratio", ASPECT_RATIOS, key="aspect_ratio")
+        left.slider("Number of images", 1, 4, key="num_outputs")
+        left.number_input("Seed (blank = random, then shown with each image)", 0, 2**32 - 1, key="seed")
+        right.selectbox("Format", OUTPUT_FORMATS, key="output_format")
+        right.slider("Quality", 0, 100, key="output_quality")
+        right.selectbox("Megapixels", MEGAPIXELS, key="megapixels")
+        right.checkbox("Go fast", key="go_fast")
+with results_area:
+    show_results(pipeline, settings, buttons_disabled=busy)
+    show_unsaved_drafts(app)
 edits.show_panel(app)
 compare_results.show_compare()

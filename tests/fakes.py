@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import itertools
 import threading
+import time
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -127,15 +128,22 @@ class FakeGenerator:
     requests: list[GenerationRequest] = field(default_factory=list)
     error: GenerationError | None = None
     gate: threading.Event | None = None  # when given, each prediction waits until the test opens it
+    delay_s: float = 0.0  # how long each prediction takes, as a model on the other end of a network would
 
     def generate(self, request: GenerationRequest) -> list[GeneratedImage]:
         self.requests.append(request)
         if self.gate is not None and not self.gate.wait(timeout=30):
             raise TimeoutError("the test never opened the generation gate")
+        if self.delay_s:
+            time.sleep(self.delay_s)
         if self.error:
             raise self.error
+        # Like FLUX, the image depends on the seed (and its place in the batch): the same seed redraws it.
+        seed = request.seed or 0
         return [
-            GeneratedImage(data=png_bytes(64 + i, 48, (10 * i, 100, 200)), output_format="png")
+            GeneratedImage(
+                data=png_bytes(64 + i, 48, ((seed + i) % 256, (seed + i) // 256 % 256, 200)), output_format="png"
+            )
             for i in range(request.num_outputs)
         ]
 
@@ -150,9 +158,12 @@ class FakeTranscriber:
     clips: list[AudioClip] = field(default_factory=list)
     language: str | None = "en"
 
-    def transcribe(self, clip: AudioClip) -> Transcript:
+    languages_given: list[str | None] = field(default_factory=list)
+
+    def transcribe(self, clip: AudioClip, *, language: str | None = None) -> Transcript:
         self.clips.append(clip)
-        return Transcript(text=self.text, language=self.language, duration_s=clip.duration_s)
+        self.languages_given.append(language)
+        return Transcript(text=self.text, language=language or self.language, duration_s=clip.duration_s)
 
 
 @dataclass

@@ -81,7 +81,7 @@ def about() -> None:
 
 
 def configuration(settings: Settings) -> None:
-    with st.expander("Configuration", expanded=True):
+    with st.expander("Configuration", expanded=False):  # for whoever runs the app; folded for everyone else
         st.markdown(
             "\n".join(f"- **{label}:** {escape_markdown(value)}" for label, value in configuration_facts(settings))
         )

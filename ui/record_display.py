@@ -110,3 +110,10 @@ def record_facts(record: ImageRecordView) -> list[tuple[str, str]]:
         ("Total time", format_ms(sum(record.timings_ms.values())) if record.timings_ms else ""),
     ]
     return [(label, value) for label, value in facts if value]
+
+
+def model_name(model_id: str) -> str:
+    """A model as people name it: a hub id as is, a local folder by its last part (its path says nothing to them)."""
+    if model_id.startswith(("/", "./", "../", "~")) or "\\" in model_id:
+        return PurePosixPath(model_id.replace("\\", "/")).name or model_id
+    return model_id

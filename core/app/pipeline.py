@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import TypeVar
 
@@ -15,7 +16,15 @@ from core.config.settings import MAX_AUDIO_SECONDS, MAX_UPLOAD_BYTES
 from core.domain.drafts import Draft, DraftStore, SavedImage, TimedTranscript
 from core.domain.errors import AppError, AudioError
 from core.domain.languages import language_code
-from core.domain.ports import Captioner, GenerationRequest, ImageGenerator, ImageStore, Records, Transcriber
+from core.domain.ports import (
+    Captioner,
+    GeneratedImage,
+    GenerationRequest,
+    ImageGenerator,
+    ImageStore,
+    Records,
+    Transcriber,
+)
 from core.domain.progress import (
     CAPTION,
     GENERATE,
@@ -27,7 +36,13 @@ from core.domain.progress import (
     StageLog,
     timed_stage,
 )
-from core.domain.prompts import MAX_SEED, check_transcript_length, validate_prompt, validate_request
+from core.domain.prompts import (
+    MAX_SEED,
+    check_transcript_length,
+    one_request_per_image,
+    validate_prompt,
+    validate_request,
+)
 from core.domain.records import ImageRecordView, NewRecord
 from core.speech.audio import decode_audio
 
@@ -69,9 +84,14 @@ class Pipeline:
         self.on_saved = on_saved  # after a new row is in (a search vector, core.app.meaning); must not raise
 
     def transcribe(
-        self, audio: bytes, *, filename: str | None = None, progress: Progress | None = None
+        self,
+        audio: bytes,
+        *,
+        filename: str | None = None,
+        progress: Progress | None = None,
+        language: str | None = None,
     ) -> TimedTranscript:
-        """Decode and transcribe; an empty transcript is an error the user can act on."""
+        """Decode and transcribe (in `language`, a Whisper code, or the one detected); an empty one is an error."""
         progress = progress or StageLog()
         timings: dict[str, float] = {}
         clip = decode_audio(
@@ -79,7 +99,7 @@ class Pipeline:
         )
         transcriber = self._model(self._transcriber, LOAD_SPEECH_MODEL, progress)
         with timed_stage(timings, TRANSCRIBE, progress):
-            transcript = transcriber.transcribe(clip)
+            transcript = transcriber.transcribe(clip, language=language)
         if not transcript.text.strip():
             raise AudioError("No speech was recognised. Speak closer to the microphone and record again.")
         timed = TimedTranscript(transcript, transcriber.model_id, timings[TRANSCRIBE])
@@ -95,8 +115,10 @@ class Pipeline:
         earlier_ms: dict[str, float] | None = None,
         created_by: str | None = None,
     ) -> list[Draft]:
-        """Validate the request, give it a seed if it has none, and draw its images; each becomes a Draft,
-        stored as one (object and row) before this returns, so a paid image survives whatever comes next.
+        """Validate the request, give it a seed if it has none, and draw each image alone with its own seed.
+
+        Each image becomes a Draft, stored as one (object and row) before this returns: a paid image survives
+        whatever comes next, even when another image of the batch failed.
 
         `earlier_ms` are the times of stages before this one (the prompt steps), kept with the drafts."""
         progress = progress or StageLog()
@@ -107,12 +129,13 @@ class Pipeline:
         if transcript is not None:
             timings[TRANSCRIBE] = transcript.ms
         timings.update(earlier_ms or {})
+        singles = one_request_per_image(request)
         with timed_stage(timings, GENERATE, progress):
-            images = self.generator.generate(request)
+            drawn = self._draw_concurrently(singles)
         drafts = [
             Draft(
                 image=image,
-                request=request,
+                request=single,
                 image_model=self.generator.model_id,
                 transcript=transcript.transcript.text if transcript else None,
                 speech_model=transcript.model_id if transcript else None,
@@ -120,12 +143,31 @@ class Pipeline:
                 timings_ms=dict(timings),
                 created_by=created_by,
             )
-            for image in images
+            for single, images in zip(singles, drawn, strict=True)
+            if not isinstance(images, BaseException)
+            for image in images[:1]
         ]
-        progress.images_ready(drafts)  # on screen at once; kept (uploaded, a row) before anything else
-        drafts = [self.keeper.keep(draft) for draft in drafts]
-        progress.images_ready(drafts)
+        if drafts:  # the images that came are kept (and shown) even when another of the batch failed
+            progress.images_ready(drafts)  # on screen at once; kept (uploaded, a row) before anything else
+            drafts = [self.keeper.keep(draft) for draft in drafts]
+            progress.images_ready(drafts)
+        if failed := next((images for images in drawn if isinstance(images, BaseException)), None):
+            raise failed
         return drafts
+
+    def _draw_concurrently(self, singles: list[GenerationRequest]) -> list[list[GeneratedImage] | BaseException]:
+        """Each single-image request as its own prediction, all at once; a failure is returned in its place."""
+        if len(singles) == 1:
+            return [self.generator.generate(singles[0])]
+
+        def draw(single: GenerationRequest) -> list[GeneratedImage] | BaseException:
+            try:
+                return self.generator.generate(single)
+            except Exception as exc:  # the others may still succeed; the caller raises the first failure
+                return exc
+
+        with ThreadPoolExecutor(max_workers=len(singles), thread_name_prefix="generate") as pool:
+            return list(pool.map(draw, singles))
 
     def caption(self, draft: Draft, *, progress: Progress | None = None, index: int = 0) -> Draft:
         """Caption the draft's image (again, if it had a caption); `index` says which image of its run it is."""
@@ -173,6 +215,7 @@ class Pipeline:
         created_by: str | None = None,
         progress: Progress | None = None,
         steps: PromptSteps | None = None,
+        language: str | None = None,
     ) -> list[Draft | SavedImage]:
         """Do it all: transcribe (with audio, its transcript becomes the prompt), generate, caption, save.
 
@@ -182,7 +225,7 @@ class Pipeline:
         """
         progress = progress or StageLog()
         if audio is not None:
-            transcript = self.transcribe(audio, filename=filename, progress=progress)
+            transcript = self.transcribe(audio, filename=filename, progress=progress, language=language)
             check_transcript_length(transcript.transcript.text, max_chars=self.max_prompt_chars)
             request = replace(request, prompt=transcript.transcript.text)
         request = replace(request, prompt=validate_prompt(request.prompt, max_chars=self.max_prompt_chars))

@@ -28,6 +28,7 @@ class RunInput:
     save: bool = False
     created_by: str | None = None  # who the saved images are recorded as made by
     steps: PromptSteps | None = None  # prompt steps between transcript and image (translate, improve)
+    language: str | None = None  # the language the person said the audio is in; None: detect it
 
     @property
     def steps_model(self) -> str | None:
@@ -84,6 +85,7 @@ class CreateRun(StageLog):
                 created_by=given.created_by,
                 progress=self,
                 steps=given.steps,
+                language=given.language,
             )
         except Exception as exc:  # kept for the page to explain; the images made so far stay in `drafts`
             self.error, self.failed_stage = exc, self.current

@@ -153,6 +153,7 @@ def _create(args: argparse.Namespace, services: Services) -> int:
             save=not args.no_save,
             created_by=gallery_cli.creator(args),
             steps=PromptSteps(services.assistant, translate=args.translate, improve=args.improve_prompt),
+            language=args.language,
         )
     except TranscriptTooLong as exc:
         # The whole transcript goes to stdout, so the user can shorten it and pass it back.
@@ -195,6 +196,7 @@ def _draft_json(draft: Draft, output_dir: Path | None) -> dict[str, object]:
         "transcript": draft.transcript,
         "language": draft.language,
         "description": draft.caption,
+        "seed": draft.request.seed,
         "image_filename": None,
         "thumbnail_filename": None,
         "image_url": None,
@@ -276,7 +278,7 @@ def _transcribe(args: argparse.Namespace, settings: Settings) -> int:
     transcriber = load_transcriber_for(settings, warm_up=False)
     timings["load_model"] = _ms_since(started)
     started = time.perf_counter()
-    transcript = transcriber.transcribe(clip)
+    transcript = transcriber.transcribe(clip, language=args.language)
     timings["transcribe"] = _ms_since(started)
     if not transcript.text.strip():
         raise AudioError("No speech was recognised in this file. Check that it holds clear speech.")

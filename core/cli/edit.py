@@ -8,6 +8,7 @@ from pathlib import Path
 
 from core.app.services import Services, require_replicate_token
 from core.cli.gallery import image_id
+from core.cli.options import add_language_option
 from core.domain.drafts import SavedImage
 from core.domain.errors import InputError
 from core.domain.ports import EDIT_OUTPUT_FORMATS
@@ -19,6 +20,7 @@ def add_edit_command(commands: argparse._SubParsersAction[argparse.ArgumentParse
     source = edit.add_mutually_exclusive_group(required=True)
     source.add_argument("--instruction", help="what to change, e.g. 'make it night'")
     source.add_argument("--audio", type=Path, help="the instruction spoken, as a WAV, FLAC, OGG or MP3 file")
+    add_language_option(edit)
     edit.add_argument("--seed", type=int)
     edit.add_argument("--output-format", default="jpg", choices=EDIT_OUTPUT_FORMATS)
     edit.add_argument("--no-save", action="store_true", help="print the edit's record without storing it")
@@ -39,7 +41,7 @@ def run_edit(args: argparse.Namespace, services: Services, emit: object) -> int:
             audio = args.audio.read_bytes()
         except OSError as exc:
             raise InputError(f"Cannot read {args.audio}: {exc.strerror or exc}.") from None
-        timed = services.pipeline.transcribe(audio, filename=args.audio.name)
+        timed = services.pipeline.transcribe(audio, filename=args.audio.name, language=args.language)
         instruction, transcript, speech_model = timed.transcript.text, timed.transcript.text, timed.model_id
     if not (instruction or "").strip():
         raise InputError("The instruction is empty: say or type what to change, e.g. 'make it night'.")

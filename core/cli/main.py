@@ -20,6 +20,7 @@ from core.cli import meaning as meaning_cli
 from core.cli.commands import BAD_INPUT, FAILURE
 from core.cli.drafts import add_drafts_command
 from core.cli.edit import add_edit_command
+from core.cli.options import add_language_option
 from core.cli.share import add_share_command
 from core.config.redaction import install_log_redaction, redact
 from core.config.settings import Secret, load_settings
@@ -44,6 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--no-save", action="store_true", help="do not store; write the images to --output-dir")
     create.add_argument("--output-dir", type=Path, help="also write each image file here")
     create.add_argument("--by", metavar="WHO", help="who made it (default: the operating-system user)")
+    add_language_option(create)
     create.add_argument("--translate", action="store_true", help="speech in another language: draw from its English")
     create.add_argument("--improve-prompt", action="store_true", help="rewrite the prompt in detail (PROMPT_TEMPLATE)")
 
@@ -59,6 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     transcribe = commands.add_parser("transcribe", help="print the transcript of an audio file")
     transcribe.add_argument("path", type=Path)
+    add_language_option(transcribe)
     transcribe.add_argument("--translate", action="store_true", help="also print the English (PROMPT_MODEL)")
 
     check = commands.add_parser("check", help="report on database, storage, Replicate and models")

@@ -44,5 +44,15 @@ def language_name(code: str | None) -> str:
     return NAMES.get(code, code).title()
 
 
+def spoken_language(code: str) -> str:
+    """A language a person says they spoke, as Whisper's code; ValueError naming it when Whisper does not know it."""
+    value = code.strip().lower()
+    if value in NAMES:
+        return value
+    if value in _CODES:  # a name ("german") is as clear as its code
+        return _CODES[value]
+    raise ValueError(f"unknown language {code!r}: use one of Whisper's codes, such as en, de, fr, es (see --help)")
+
+
 def is_english(code: str | None) -> bool:
     return code == ENGLISH

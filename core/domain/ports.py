@@ -96,7 +96,9 @@ class EditRequest:
 class Transcriber(Protocol):
     model_id: str
 
-    def transcribe(self, clip: AudioClip) -> Transcript: ...
+    def transcribe(self, clip: AudioClip, *, language: str | None = None) -> Transcript:
+        """The clip's words; `language` (a Whisper code such as "de") skips detection, None detects it."""
+        ...
 
 
 class ImageGenerator(Protocol):

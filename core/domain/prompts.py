@@ -95,3 +95,15 @@ def validate_options(request: GenerationRequest) -> None:
 def _whole_number_between(value: object, low: int, high: int) -> bool:
     # bool is an int subclass; True must not pass as "1 image".
     return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
+
+
+def one_request_per_image(request: GenerationRequest) -> list[GenerationRequest]:
+    """A batch of N as N single-image requests with seeds seed, seed+1, ... (wrapping past MAX_SEED).
+
+    In one prediction an image depends on its place in the batch, so its seed alone cannot redraw it;
+    drawn alone, image k's seed is all it takes. FLUX schnell is billed per image, so the cost is the same."""
+    if request.seed is None:
+        raise ValueError("one_request_per_image needs a request with its seed")
+    return [
+        replace(request, num_outputs=1, seed=(request.seed + k) % (MAX_SEED + 1)) for k in range(request.num_outputs)
+    ]

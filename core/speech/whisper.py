@@ -84,14 +84,14 @@ class TransformersWhisperTranscriber:
             transcriber.warm_up()
         return transcriber
 
-    def transcribe(self, clip: AudioClip) -> Transcript:
+    def transcribe(self, clip: AudioClip, *, language: str | None = None) -> Transcript:
         features = self._preprocess(clip)
         long_form = clip.duration_s > WINDOW_S
         # Long audio is decoded window by window, each within the model's own 448 positions.
         budget = None if long_form else min(self._max_length, START_TOKENS + token_budget(clip.duration_s))
         with self._lock, inference_mode():
-            token_ids, language = self._forward(features, long_form=long_form, max_length=budget)
-        return Transcript(text=self._postprocess(token_ids), language=language, duration_s=clip.duration_s)
+            token_ids, heard = self._forward(features, long_form=long_form, max_length=budget, language=language)
+        return Transcript(text=self._postprocess(token_ids), language=heard, duration_s=clip.duration_s)
 
     def warm_up(self) -> None:
         """One short inference, so the first user is not the one paying for lazy initialisation."""
@@ -116,7 +116,7 @@ class TransformersWhisperTranscriber:
         }
 
     def _forward(
-        self, features: dict[str, Any], *, long_form: bool, max_length: int | None = None
+        self, features: dict[str, Any], *, long_form: bool, max_length: int | None = None, language: str | None = None
     ) -> tuple[Any, str | None]:
         # num_beams=1 is greedy decoding; the warm-up uses the same width so it warms the same code path.
         options: dict[str, Any] = {"input_features": features["input_features"], "num_beams": self.beam_size}
@@ -130,13 +130,14 @@ class TransformersWhisperTranscriber:
         if max_length is not None:
             # max_length, not max_new_tokens: the checkpoint sets max_length, and giving both makes transformers warn.
             options["max_length"] = max_length
-        language: str | None = "en"
-        if self._multilingual:
+        if not self._multilingual:  # English-only checkpoints (*.en) know one language, whatever was said
+            return self._model.generate(**options), "en"
+        if language is None:
             # Detecting once here, then passing it on, costs what generate's own detection would.
             window = features["input_features"][:, :, :3000]
             detected = int(self._model.detect_language(input_features=window)[0])
             language = self._language_of_token.get(detected)
-            options |= {"language": language, "task": "transcribe"}
+        options |= {"language": language, "task": "transcribe"}
         return self._model.generate(**options), language
 
     def _postprocess(self, token_ids: Any) -> str:
@@ -191,12 +192,12 @@ class FasterWhisperTranscriber:
             transcriber.warm_up()
         return transcriber
 
-    def transcribe(self, clip: AudioClip) -> Transcript:
+    def transcribe(self, clip: AudioClip, *, language: str | None = None) -> Transcript:
         long_form = clip.duration_s > WINDOW_S
         budget = None if long_form else token_budget(clip.duration_s)
         with self._lock:
-            texts, language = self._run(clip.samples, long_form=long_form, max_new_tokens=budget)
-        return Transcript(text=clean_text(" ".join(texts)), language=language, duration_s=clip.duration_s)
+            texts, heard = self._run(clip.samples, long_form=long_form, max_new_tokens=budget, language=language)
+        return Transcript(text=clean_text(" ".join(texts)), language=heard, duration_s=clip.duration_s)
 
     def decode(self, samples: np.ndarray, *, language: str | None) -> tuple[str, str | None, float]:
         """One window for a streaming session (core.speech.streaming): text, language and its probability."""
@@ -220,10 +221,11 @@ class FasterWhisperTranscriber:
             self._run(warmup_clip().samples, long_form=False, max_new_tokens=WARMUP_TOKENS)
 
     def _run(
-        self, samples: np.ndarray, *, long_form: bool, max_new_tokens: int | None = None
+        self, samples: np.ndarray, *, long_form: bool, max_new_tokens: int | None = None, language: str | None = None
     ) -> tuple[list[str], str | None]:
         segments, info = self._model.transcribe(
             samples,
+            language=language,  # None: detected from the first 30 s
             beam_size=self.beam_size,
             temperature=0.0,  # the default fall-back ladder re-decodes whole windows: ~10x slower, measured
             condition_on_previous_text=False,

@@ -32,15 +32,16 @@ class ReplicateTranscriber:
         self._model = model
         self.model_id = model.model_id
 
-    def transcribe(self, clip: AudioClip) -> Transcript:
-        output = self._model.run(
-            {
-                "audio": FileInput(data=wav_bytes(clip), filename="speech.wav", content_type="audio/wav"),
-                "transcription": "plain text",
-            }
-        )
-        text, language = self._read(output)
-        return Transcript(text=text, language=language, duration_s=clip.duration_s)
+    def transcribe(self, clip: AudioClip, *, language: str | None = None) -> Transcript:
+        model_input: dict[str, object] = {
+            "audio": FileInput(data=wav_bytes(clip), filename="speech.wav", content_type="audio/wav"),
+            "transcription": "plain text",
+        }
+        if language is not None:  # openai/whisper takes a code ("de"); left out, it detects ("auto")
+            model_input["language"] = language
+        output = self._model.run(model_input)
+        text, heard = self._read(output)
+        return Transcript(text=text, language=language or heard, duration_s=clip.duration_s)
 
     def check(self) -> str:
         return self._model.check()

@@ -97,10 +97,35 @@ def generate(prompt: str, **options):
     return finish_runs(at)
 
 
-def test_whitespace_prompt_asks_for_a_description_and_calls_nothing(app_env):
-    at = generate("   \n\t ")
-    assert "description" in errors_after(at).lower()
+def test_generate_with_an_empty_prompt_says_what_to_do_and_is_no_failure(app_env):
+    at = page("pages/create.py").run()
+    at.text_area(key="prompt").set_value("   \n\t ").run()
+
+    at.button(key="generate").click().run()
+
+    assert at.button(key="generate").label == "Generate"
+    assert errors_after(at) == "" and at.session_state["_runs"] == []
+    assert any("nothing to draw" in i.value for i in at.info)
     assert app_env.created == []
+    at.text_area(key="prompt").set_value("a red kite").run()
+    assert not any("nothing to draw" in i.value for i in at.info)  # the notice was for that click only
+
+
+def test_a_failure_notice_can_be_dismissed_and_the_next_success_clears_it(app_env):
+    app_env.queue("nsfw")
+    at = generate("a red kite")
+    assert "Rephrase" in errors_after(at)
+    [dismiss] = [b for b in at.button if b.label == "Dismiss"]
+    dismiss.click().run()
+    assert errors_after(at) == "" and not any(b.label == "Dismiss" for b in at.button)
+
+    app_env.queue("nsfw")
+    at.button(key="generate").click().run()
+    finish_runs(at)
+    assert "Rephrase" in errors_after(at)
+    at.button(key="generate").click().run()  # succeeds this time
+    finish_runs(at)
+    assert errors_after(at) == "" and len(at.get("image")) == 1
 
 
 def test_prompt_over_the_length_limit_names_the_limit(app_env, monkeypatch):

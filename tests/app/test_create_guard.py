@@ -46,3 +46,20 @@ def test_a_click_that_arrives_while_a_run_is_going_starts_nothing_and_says_why(s
     flow.start_run(pipeline, False)  # once the run is over, a new click is a new intent
     assert flow.runs()[0].wait(timeout=10)
     assert len(generator.requests) == 2
+
+
+def test_a_click_with_nothing_to_draw_starts_nothing_and_is_no_failure(session):
+    generator = FakeGenerator()
+    pipeline = Pipeline(
+        store=FakeStore(),
+        records=FakeRecords(),
+        generator=generator,
+        transcriber=lambda: FakeTranscriber(),
+        captioner=lambda: FakeCaptioner(),
+    )
+    st.session_state[flow.PROMPT] = "  \n "
+
+    flow.start_run(pipeline, False)
+
+    assert flow.runs() == [] and generator.requests == []
+    assert "nothing to draw" in st.session_state[flow.NOTICE]

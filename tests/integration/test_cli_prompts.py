@@ -83,3 +83,10 @@ def test_a_failed_prompt_step_exits_1_in_one_line_and_pays_for_no_image(base_env
     assert len(result.stderr.strip().splitlines()) == 1 and "prompt" in result.stderr
     assert [r for r in fake_replicate.created if "flux-schnell" in r.path] == []
     assert json_lines(run_cli("history", env=env).stdout) == []
+
+
+def test_transcribe_with_a_language_skips_detection_and_reports_that_language(base_env):
+    result = run_cli("transcribe", str(CLIPS / "de_lighthouse_16k.wav"), "--language", "de", env=base_env)
+    assert result.returncode == 0, result.stderr
+    [line] = json_lines(result.stdout)
+    assert line["language"] == "de" and line["text"].split()[0] == "Ein"

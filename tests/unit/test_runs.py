@@ -70,18 +70,19 @@ def test_loading_a_model_is_reported_as_its_own_stage_only_the_first_time():
     assert [stage.name for stage in second.stages] == ["transcribe"]
 
 
-def test_no_seed_given_means_a_random_32_bit_seed_is_sent_and_kept_with_each_image():
+def test_no_seed_given_means_a_random_32_bit_base_seed_and_each_image_keeps_its_own():
     generator = FakeGenerator()
     pipeline = pipeline_with(generator=generator)
 
     drafts = pipeline.generate(GenerationRequest(prompt="a fox", num_outputs=2))
     again = pipeline.generate(GenerationRequest(prompt="a fox"))
 
-    sent = generator.requests[0].seed
-    assert sent is not None and 0 <= sent <= MAX_SEED
-    assert {draft.request.seed for draft in drafts} == {sent}
-    saved = pipeline.save(drafts[0])
-    assert saved.record.seed == sent
+    sent = sorted(request.seed for request in generator.requests[:2] if request.seed is not None)
+    assert len(sent) == 2 and 0 <= sent[0] <= MAX_SEED
+    assert [draft.request.seed for draft in drafts] in (sent, [MAX_SEED, 0])  # seed, seed+1 (wrapping past the top)
+    saved = pipeline.save(drafts[1])
+    assert saved.record.seed == drafts[1].request.seed
+    sent = drafts[0].request.seed
     assert again[0].request.seed != sent  # two draws in a row picking the same of 2**32 seeds: practically never
 
 

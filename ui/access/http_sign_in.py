@@ -46,8 +46,10 @@ def sign_out_form() -> str:
     """A button that posts to /sign-out: a script cannot clear an HttpOnly cookie, the route can."""
     return (
         f'<form method="post" action="{html.escape(SIGN_OUT_PATH)}" style="margin:0">'
-        '<button type="submit" data-testid="sign-out" style="border:1px solid #ccc;border-radius:0.5rem;'
-        'background:white;padding:0.25rem 0.75rem;cursor:pointer">Sign out</button></form>'
+        # Colours from the page (currentColor, inherit), so the button reads in the light and the dark theme.
+        '<button type="submit" data-testid="sign-out" style="border:1px solid currentColor;border-radius:0.5rem;'
+        "background:transparent;color:inherit;opacity:0.85;min-height:44px;padding:0.25rem 0.75rem;"
+        'cursor:pointer">Sign out</button></form>'
     )
 
 

@@ -22,6 +22,7 @@ from core.config.settings import Settings
 from core.domain.ports import ASPECT_RATIOS, MEGAPIXELS, OUTPUT_FORMATS, GenerationRequest
 from core.domain.progress import StageLog
 from core.domain.prompt_rewrites import TRANSLATE, Rewrite
+from core.domain.provenance import comes_from_recording
 from core.domain.records import ImageRecordView
 from ui.access.page_access import current_creator
 from ui.model_status import model_failure_message
@@ -34,14 +35,18 @@ LIVE_RECORDER = "live_rec"  # the live recorder (ui/recorder), where app.py serv
 STREAMED = "_streamed_recording"  # its last finished recording, an UploadedFile like RECORDING's
 UPLOAD = "upload"
 AUTO_TRANSCRIBE = "auto_transcribe"
+SPOKEN_LANGUAGE = "spoken_language"  # a Whisper code the person chose, or AUTO_LANGUAGE (detect it)
+AUTO_LANGUAGE = "auto"  # a value, not None: a selectbox shows None as "Choose an option"
 PENDING_PROMPT = "_pending_prompt"
 REUSE = "reuse_settings"  # a dict of generation settings handed over by History's or a result's "Reuse settings"
 TRANSCRIPT = "_transcript"
 TRANSCRIBED_AUDIO = "_transcribed_audio"  # fingerprint of the audio the transcript came from
+DERIVED = "_derived_from_transcript"  # translations and improvements of the transcript's words (a list of str)
 ACTIVE_INPUT = "_active_input"
 AUTO_PENDING = "_auto_transcribe_pending"
 LAST_TRANSCRIPTION = "_last_transcription"
 RUNS = "_runs"  # newest first
+DISMISSED = "_dismissed_failures"  # ids of runs whose failure notice the person closed
 NOTICE = "_notice"
 UNDO = "_prompt_undo"  # the last translation or improvement of the prompt box (a Rewrite), for its Undo button
 OPTION_DEFAULTS: dict[str, Any] = {
@@ -69,6 +74,7 @@ def prepare_state() -> None:
     for key, value in OPTION_DEFAULTS.items():
         st.session_state.setdefault(key, value)
     st.session_state.setdefault(AUTO_TRANSCRIBE, True)
+    st.session_state.setdefault(SPOKEN_LANGUAGE, AUTO_LANGUAGE)
     settle_finished_runs()
     if reuse := st.session_state.pop(REUSE, None):
         apply_settings(reuse)
@@ -156,6 +162,7 @@ def untranscribed_audio() -> UploadedFile | None:
 def input_in_use() -> str:
     """One sentence saying which input Generate and Do it all will use."""
     audio = active_audio()
+    typed = (st.session_state.get(PROMPT) or "").strip()
     if audio is not None:
         recorded = st.session_state.get(ACTIVE_INPUT) in (RECORDING, STREAMED)
         name = "the recording" if recorded else f"the upload {escape_markdown(audio.name)}"
@@ -164,10 +171,16 @@ def input_in_use() -> str:
                 f"In use: {name}, not transcribed yet. Generate and Do it all transcribe it first, "
                 "and its words replace the prompt."
             )
-        return (
-            f"In use: the prompt below, transcribed from {name}. Edit it freely; a new recording or upload replaces it."
-        )
-    if (st.session_state.get(PROMPT) or "").strip():
+        if recording_behind_prompt() is not None:
+            return (
+                f"In use: the prompt below, transcribed from {name}; it is saved with the transcript. Edit it "
+                "freely; a new recording or upload replaces it."
+            )
+        if typed:
+            return (
+                f"In use: the prompt you typed. It no longer comes from {name}, so it is saved without its transcript."
+            )
+    if typed:
         return "In use: the prompt you typed."
     return "Record or upload a description, or type a prompt."
 
@@ -184,7 +197,9 @@ def transcribe(pipeline: Pipeline, settings: Settings, audio: UploadedFile) -> N
     stages = StageLog()
     with st.status("Transcribing…", expanded=False) as box:
         try:
-            spoken = pipeline.transcribe(audio.getvalue(), filename=audio.name, progress=stages)
+            spoken = pipeline.transcribe(
+                audio.getvalue(), filename=audio.name, progress=stages, language=chosen_language()
+            )
         except Exception as exc:
             failure = model_failure_message(exc, settings.secret_values)  # a model that cannot load: the way out
             st.session_state[LAST_TRANSCRIPTION] = Transcription(stages, failure)
@@ -195,14 +210,40 @@ def transcribe(pipeline: Pipeline, settings: Settings, audio: UploadedFile) -> N
     remember_transcript(spoken, fingerprint(audio))
 
 
+def chosen_language() -> str | None:
+    """The language the person said they speak (a Whisper code), or None to let Whisper detect it."""
+    chosen = st.session_state.get(SPOKEN_LANGUAGE)
+    return chosen if isinstance(chosen, str) and chosen != AUTO_LANGUAGE else None
+
+
 def remember_transcript(spoken: TimedTranscript, audio_fingerprint: str) -> None:
     st.session_state[TRANSCRIPT] = spoken
     st.session_state[TRANSCRIBED_AUDIO] = audio_fingerprint
     st.session_state[PROMPT] = spoken.transcript.text
+    st.session_state[DERIVED] = []
 
 
 def transcript() -> TimedTranscript | None:
     return st.session_state.get(TRANSCRIPT)
+
+
+def note_rewrite(before: str, after: str) -> None:
+    """A translation or improvement of a prompt that came from the recording still comes from it."""
+    if recording_behind(before) is not None:
+        st.session_state[DERIVED] = [*st.session_state.get(DERIVED, []), after]
+
+
+def recording_behind(prompt: str) -> TimedTranscript | None:
+    """The transcript a prompt still comes from (as spoken, edited, translated, improved); None once replaced."""
+    spoken = transcript()
+    if spoken is None:
+        return None
+    sources = [spoken.transcript.text, *st.session_state.get(DERIVED, [])]
+    return spoken if comes_from_recording(prompt, sources) else None
+
+
+def recording_behind_prompt() -> TimedTranscript | None:
+    return recording_behind(st.session_state.get(PROMPT) or "")
 
 
 # ---- runs -------------------------------------------------------------------------------------------
@@ -249,6 +290,10 @@ def start_run(pipeline: Pipeline, save: bool, steps: PromptSteps | None = None) 
         )
         return
     audio = untranscribed_audio()
+    if audio is None and (reason := nothing_to_draw_reason()) is not None:
+        # Nothing to draw is no failure: a notice, no run, nothing paid for.
+        st.session_state[NOTICE] = reason
+        return
     options = {key: st.session_state.get(key, default) for key, default in OPTION_DEFAULTS.items()}
     seed = options.pop("seed")
     prompt = st.session_state.get(PROMPT) or ""
@@ -257,17 +302,40 @@ def start_run(pipeline: Pipeline, save: bool, steps: PromptSteps | None = None) 
         request=request,
         audio=audio.getvalue() if audio is not None else None,
         filename=audio.name if audio is not None else None,
-        # The transcript travels with an image drawn from its (possibly edited) words, for History.
-        transcript=transcript() if audio is None and request.prompt.strip() else None,
+        # The transcript travels only with an image drawn from its (possibly edited) words, for History.
+        transcript=recording_behind(request.prompt) if audio is None else None,
         save=save,
         created_by=current_creator(),
         steps=steps if audio is not None else None,
+        language=chosen_language(),
     )
     run = CreateRun(pipeline, run_input)
     st.session_state[RUNS] = [run, *(r for r in runs() if has_unsettled_drafts(r))]
     if audio is not None:
         st.session_state["_run_audio_fingerprint"] = (run.id, fingerprint(audio))
     run.start()
+
+
+def nothing_to_draw_reason() -> str | None:
+    """Why Generate and Do it all have nothing to work from (an empty prompt and no new audio), or None."""
+    if (st.session_state.get(PROMPT) or "").strip() or untranscribed_audio() is not None:
+        return None
+    return "Type a prompt or record one first: there is nothing to draw yet."
+
+
+def dismissed_failures() -> set[str]:
+    dismissed: set[str] = st.session_state.setdefault(DISMISSED, set())
+    return dismissed
+
+
+def dismiss_failure(run_id: str) -> None:
+    """Button callback: close a failed run's notice; the images it made before failing, if any, stay."""
+    dismissed_failures().add(run_id)
+    st.session_state[RUNS] = [run for run in runs() if run.id != run_id or has_unsettled_drafts(run)]
+
+
+def dismiss_transcription_failure() -> None:
+    st.session_state.pop(LAST_TRANSCRIPTION, None)
 
 
 def has_unsettled_drafts(run: CreateRun) -> bool:
@@ -294,5 +362,6 @@ def settle_finished_runs() -> None:
         spoken = run.transcript.transcript.text
         if run.drafts and run.prompt != spoken:  # translated on the way: the box shows what was drawn, with Undo
             st.session_state[PROMPT] = run.prompt
+            st.session_state[DERIVED] = [run.prompt]
             ms = run.drafts[0].timings_ms.get(TRANSLATE, 0.0)
             st.session_state[UNDO] = Rewrite(TRANSLATE, spoken, run.prompt, run.input.steps_model or "", ms)

@@ -3,8 +3,9 @@
 Both tools replace the prompt box's text and keep what it held, so Undo puts it back; the transcript stays
 as spoken (it is saved with the record beside the prompt the image was drawn from). With
 TRANSLATE_PROMPTS=auto a transcript in another language is translated as soon as it arrives, once.
-English speech is never sent for translation. The buttons run their (paid, short) prompt-model call in
-their callback, which Streamlit runs before the page script, so the prompt box is redrawn with the answer.
+English speech is never sent for translation. A button's callback only asks for its (paid, short)
+prompt-model call; the page makes it under a spinner just before the prompt box is drawn
+(`run_requested`), so the person sees it working and the box is drawn with the answer.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from ui.feedback import user_message
 
 ERROR = "_assist_error"
 AUTO_DONE = "_auto_translated"  # the transcript TRANSLATE_PROMPTS=auto translated, so it happens once
+REQUESTED = "_prompt_tool_requested"  # "translate" or "improve", asked for by a button, made before the box is drawn
 UNDO_LABELS = {IMPROVE: "↩️ Undo improvement"}
 
 
@@ -37,6 +39,7 @@ def _holds_transcript() -> bool:
 
 
 def _replace_prompt(rewrite: Rewrite) -> None:
+    flow.note_rewrite(rewrite.before, rewrite.after)
     st.session_state[flow.PROMPT] = rewrite.after
     st.session_state[flow.UNDO] = rewrite
 
@@ -67,6 +70,22 @@ def _undo() -> None:
     rewrite: Rewrite | None = st.session_state.pop(flow.UNDO, None)
     if rewrite is not None:
         st.session_state[flow.PROMPT] = rewrite.before
+
+
+def _request(tool: str) -> None:
+    """Button callback: the call runs in the page, under a spinner (a callback cannot show one in place)."""
+    st.session_state[REQUESTED] = tool
+
+
+def run_requested(app: Services) -> None:
+    """Make the translation or improvement a button asked for, showing progress (before the box is drawn)."""
+    tool = st.session_state.pop(REQUESTED, None)
+    if tool == "translate":
+        with st.spinner("Translating the prompt to English…"):
+            _translate(app.assistant, app.settings)
+    elif tool == "improve":
+        with st.spinner("Improving the prompt…"):
+            _improve(app.assistant, app.settings)
 
 
 def auto_translate(app: Services) -> None:
@@ -106,24 +125,23 @@ def show_prompt_tools(app: Services, *, disabled: bool) -> None:
             "🌐 Translate to English",
             key="translate",
             disabled=disabled or no_token,
-            on_click=_translate,
-            args=(assistant, settings),
-            help=f"Through {assistant.model.model_id} on Replicate",
+            on_click=_request,
+            args=("translate",),
+            help="Put the words in English, which the image model follows best",
         )
     columns[1].button(
         "✨ Improve prompt",
         key="improve",
         disabled=disabled or no_token or not prompt,
-        on_click=_improve,
-        args=(assistant, settings),
-        help=f"Rewrite it as a detailed image prompt through {assistant.model.model_id} (PROMPT_TEMPLATE)",
+        on_click=_request,
+        args=("improve",),
+        help="Rewrite it as a detailed image prompt",
     )
     rewrite: Rewrite | None = st.session_state.get(flow.UNDO)
     if rewrite is not None and prompt == rewrite.after.strip():
         columns[2].button(
             UNDO_LABELS.get(rewrite.kind, "↩️ Undo translation"), key="undo_prompt", disabled=disabled, on_click=_undo
         )
-        outside_text.caption(f"{'Improved' if rewrite.kind == IMPROVE else 'Translated'} by {rewrite.model_id} in "
-                             f"{rewrite.ms / 1000:.2f} s. Before: “{rewrite.before}”")  # fmt: skip
+        outside_text.caption(f"{'Improved' if rewrite.kind == IMPROVE else 'Translated'}. Before: “{rewrite.before}”")
     if error := st.session_state.get(ERROR):
         outside_text.error(error)

@@ -21,6 +21,7 @@ from ui.create import edits, flow
 from ui.feedback import user_message
 from ui.navigation import HISTORY_PAGE, link_to_page
 from ui.outside_text import escape_markdown
+from ui.record_display import model_name
 
 POLL_S = 0.5
 STATE_ICONS = {
@@ -62,8 +63,10 @@ def show_transcription(settings: Settings) -> None:
     if last.error:
         failed = stage_label(*(last.stages.current or ("transcribe", None)))
         outside_text.error(f"{failed}: {last.error}")
-    for line in stage_lines(last.stages):
-        st.caption(line)
+        st.button("Dismiss", key="dismiss_transcription", on_click=flow.dismiss_transcription_failure)
+    with st.expander("Details"):  # the stage times; the status box above already said it was transcribed
+        for line in stage_lines(last.stages):
+            st.caption(line)
 
 
 def show_results(pipeline: Pipeline, settings: Settings, *, buttons_disabled: bool) -> None:
@@ -106,9 +109,11 @@ def _run_status(run: CreateRun, settings: Settings) -> None:
         label, state = ("Working…" if not run.current else f"{stage_label(*run.current)}…"), "running"
     # An expander, not st.status: st.status sleeps 50 ms on entry and 50 ms more on exit while running (to let
     # the browser animate), and this fragment redraws every POLL_S during a run: 100 ms of each page rerun.
-    with st.expander(label, expanded=run.error is not None, icon=STATE_ICONS[state]):
-        if run.error is not None:
+    failure_shown = run.error is not None and run.id not in flow.dismissed_failures()
+    with st.expander(label, expanded=failure_shown, icon=STATE_ICONS[state]):
+        if failure_shown and run.error is not None:
             outside_text.error(f"{label}: {user_message(run.error, settings.secret_values)}", icon=None)
+            st.button("Dismiss", key=f"dismiss_{run.id[:8]}", on_click=flow.dismiss_failure, args=(run.id,))
         for line in stage_lines(run):
             st.write(line)
     st.caption(f"Prompt: “{escape_markdown(run.prompt)}”")
@@ -130,7 +135,10 @@ def _card(pipeline: Pipeline, settings: Settings, run: CreateRun, index: int) ->
         st.text(draft.caption)
     else:
         st.caption("✍️ Writing a caption…" if not run.done else "(no caption: try Caption again)")
-    st.caption(_times(draft) + (f" · seed {draft.request.seed}" if draft.request.seed is not None else ""))
+    with st.popover("Details"):  # a popover, not an expander: earlier drafts already sit in one
+        st.caption(_times(draft) + (f" · seed {draft.request.seed}" if draft.request.seed is not None else ""))
+        captions = f", captions {model_name(draft.caption_model)}" if draft.caption_model else ""
+        st.caption(f"Image model {model_name(draft.image_model)}{captions}")
     if problem := _problems().pop((run.id, index), None):
         outside_text.error(problem)
     caption_col, save_col, more_col = st.columns(3)
