@@ -16,8 +16,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
 from core.domain.errors import InputError
-from core.domain.meaning import CANDIDATES, Scored, embedding_text, fuse, meaning_query, query_words
-from core.domain.ports import Embedder, ImageRecords, RecordReader, RecordVectors
+from core.domain.meaning import CANDIDATES, RecordVectors, Scored, embedding_text, fuse, meaning_query, query_words
+from core.domain.ports import Embedder, ImageRecords, RecordReader
 from core.domain.records import HistoryQuery, ImageRecordView
 
 log = logging.getLogger(__name__)

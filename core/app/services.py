@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from core.app.lazy import Lazy
 from core.config.settings import Settings
 from core.domain.drafts import DraftStore
+from core.domain.meaning import RecordVectors
 from core.domain.ports import (
     Captioner,
     Database,
@@ -21,7 +22,6 @@ from core.domain.ports import (
     ImageRecords,
     ImageStore,
     PromptModel,
-    RecordVectors,
     Transcriber,
 )
 from core.domain.sharing import ShareLinks

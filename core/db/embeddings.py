@@ -1,4 +1,4 @@
-"""Record embeddings behind core.domain.ports.RecordVectors: pgvector's HNSW where the database has it, an
+"""Record embeddings behind core.domain.meaning.RecordVectors: pgvector's HNSW where the database has it, an
 exact search over one cached numpy matrix of unit vectors everywhere else.
 
 The exact path keeps, per model, every vector of this database in memory (100,000 x 384 float32 is 150 MB) and

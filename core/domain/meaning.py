@@ -4,10 +4,12 @@ a meaning ranking and a word ranking are fused (reciprocal-rank fusion)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from core.domain.errors import InputError
+from core.domain.records import HistoryQuery
 
 MAX_MEANING_CHARS = 500  # a description of a picture, not a document; more would be truncated by the model anyway
 RRF_K = 60  # the usual constant: a rank's weight falls slowly, so agreement between rankings counts most
@@ -105,3 +107,29 @@ def fuse(meaning: Sequence[tuple[int, float]], words: Sequence[int], *, limit: i
     }
     ordered = sorted(scores, key=lambda record_id: (-scores[record_id], -similarity.get(record_id, -2.0), record_id))
     return [Scored(record_id, scores[record_id], similarity.get(record_id)) for record_id in ordered[:limit]]
+
+
+class RecordVectors(Protocol):
+    """The records' embeddings, one per record and model: what search by meaning and `reindex` read and write."""
+
+    def uses_index(self) -> bool:
+        """Whether the database searches the vectors itself (pgvector's HNSW) rather than the app exactly."""
+        ...
+
+    def save(self, *, model: str, vectors: Mapping[int, Sequence[float]]) -> int:
+        """Store (or replace) these records' vectors for `model`; how many were stored (deleted records are not)."""
+        ...
+
+    def vector_of(self, *, model: str, record_id: int) -> list[float] | None: ...
+
+    def waiting(self, *, model: str, limit: int, after_id: int = 0) -> list[tuple[int, str]]:
+        """Records with no vector for `model`, by id above `after_id`: (id, the text to embed)."""
+        ...
+
+    def count_waiting(self, *, model: str) -> int: ...
+
+    def nearest(
+        self, *, model: str, vector: Sequence[float], query: HistoryQuery, limit: int, exclude: Collection[int] = ()
+    ) -> list[tuple[int, float]]:
+        """The records matching `query`'s filters most similar to `vector`: (id, cosine similarity), best first."""
+        ...

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import PurePosixPath
@@ -269,32 +269,6 @@ class RecordReader(Protocol):
 
 class ImageRecords(Records, RecordReader, ObjectLedger, Protocol):
     """The whole `image_records` table behind its ports: what `Services` hands to the use cases in core.app."""
-
-
-class RecordVectors(Protocol):
-    """The records' embeddings, one per record and model: what search by meaning and `reindex` read and write."""
-
-    def uses_index(self) -> bool:
-        """Whether the database searches the vectors itself (pgvector's HNSW) rather than the app exactly."""
-        ...
-
-    def save(self, *, model: str, vectors: Mapping[int, Sequence[float]]) -> int:
-        """Store (or replace) these records' vectors for `model`; how many were stored (deleted records are not)."""
-        ...
-
-    def vector_of(self, *, model: str, record_id: int) -> list[float] | None: ...
-
-    def waiting(self, *, model: str, limit: int, after_id: int = 0) -> list[tuple[int, str]]:
-        """Records with no vector for `model`, by id above `after_id`: (id, the text to embed)."""
-        ...
-
-    def count_waiting(self, *, model: str) -> int: ...
-
-    def nearest(
-        self, *, model: str, vector: Sequence[float], query: HistoryQuery, limit: int, exclude: Collection[int] = ()
-    ) -> list[tuple[int, float]]:
-        """The records matching `query`'s filters most similar to `vector`: (id, cosine similarity), best first."""
-        ...
 
 
 class Database(Protocol):
