@@ -19,8 +19,8 @@ SPEECH_MODEL = "Speech model"  # core.app.process names the preloaded models
 WAY_OUT = (
     "To fix it: download the models where the model hub is reachable (`python -m core check --load-models` "
     "puts them under ~/.cache/huggingface/hub, one snapshots/<revision> folder each), copy those folders here "
-    "and set WHISPER_MODEL and CAPTION_MODEL to them, then restart; or run `make run-remote`, which transcribes "
-    "and captions on Replicate instead (REPLICATE_API_TOKEN only, no model downloads)."
+    "and set WHISPER_MODEL, CAPTION_MODEL and EMBEDDING_MODEL to them, then restart; or run `make run-remote`, which "
+    "transcribes, captions and embeds on Replicate instead (REPLICATE_API_TOKEN only, no model downloads)."
 )
 WORDS = {WAITING: "loading…", LOADING: "loading…", READY: "ready", ON_FIRST_USE: "loads on first use"}
 

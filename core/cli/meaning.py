@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from core.app import meaning
 from core.cli import gallery as gallery_cli
+from core.cli.output import emit
 from core.domain.errors import InputError
 
 if TYPE_CHECKING:
@@ -21,6 +22,9 @@ def add_meaning_options(history: argparse.ArgumentParser) -> None:
     ranked = history.add_mutually_exclusive_group()
     ranked.add_argument("--meaning", metavar="TEXT", help="most similar in meaning first, exact words still counted")
     ranked.add_argument("--like", type=int, metavar="ID", help="the records most like record ID (itself left out)")
+
+
+RANKED_LIMIT = 50  # records a `history --meaning/--like` lists when --limit is not given
 
 
 def add_reindex_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -36,17 +40,19 @@ def ranked_history(args: argparse.Namespace, services: Services) -> int | None:
         raise InputError("--oldest-first and --offset do not apply to a ranked list: leave them out.")
     if args.family is not None:
         raise InputError("--family does not combine with --meaning or --like: leave one of them out.")
-    query = gallery_cli.history_query(args, limit=args.limit)
+    # A ranking has no natural end (every record is somewhat alike): without --limit, the best RANKED_LIMIT.
+    limit = RANKED_LIMIT if args.limit is None else args.limit
+    query = gallery_cli.history_query(args, limit=limit)
     if args.meaning is not None:
         found = meaning.search_by_meaning(
-            services.records, services.vectors, services.embedder, text=args.meaning, query=query, limit=args.limit
+            services.records, services.vectors, services.embedder, text=args.meaning, query=query, limit=limit
         )
     else:
         found = meaning.more_like_this(
-            services.records, services.vectors, services.embedder, record_id=args.like, query=query, limit=args.limit
+            services.records, services.vectors, services.embedder, record_id=args.like, query=query, limit=limit
         )
     for item in found:
-        print(json.dumps(item.to_json(), ensure_ascii=False, default=str), flush=True)
+        emit(item.to_json())
     return 0
 
 

@@ -72,9 +72,10 @@ def app_environment(overrides: Mapping[str, str], data_dir: Path) -> dict[str, s
             "PRELOAD_MODELS": "true",  # as a real server does: models load in the background at start
         }
     )
-    if (minilm := minilm_folder()) is not None:  # the embedding model preloads too: the real one, never the hub
-        env["EMBEDDING_MODEL"] = str(minilm)
     env.update(overrides)
+    remote = env.get("CAPTION_ENGINE") == "replicate"  # a torch-free server embeds on Replicate (the fake)
+    if not remote and "EMBEDDING_MODEL" not in env and (minilm := minilm_folder()) is not None:
+        env["EMBEDDING_MODEL"] = str(minilm)  # the embedding model preloads too: the real one, never the hub
     return env
 
 

@@ -41,7 +41,7 @@ def test_a_stranger_learns_which_parts_are_ready_and_nothing_about_hosts_folders
     answer = _warmed_client().get("/readyz")
 
     body = answer.json()
-    assert answer.status_code == 503 and body["not_ready"] == ["speech_model", "caption_model"]
+    assert answer.status_code == 503 and body["not_ready"] == ["speech_model", "caption_model", "embedding_model"]
     assert body["parts"]["database"] == {"ready": True} and body["parts"]["storage"] == {"ready": True}
     said = json.dumps(body)
     for detail in (data.name, "sqlite", "schema revision", "images", "no-such-whisper"):
