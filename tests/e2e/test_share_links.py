@@ -257,9 +257,11 @@ def test_a_team_member_shares_a_comparison_from_history_a_stranger_opens_it_and_
             page.get_by_role("button", name="Enter").click()
             main = page.get_by_test_id("stMain")
             expect(main.get_by_role("heading", name="Compare")).to_be_visible()
+            # Share is a popover: its body is drawn outside the main area, over the page.
+            popover = page.get_by_test_id("stPopoverBody")
             main.get_by_text("🔗 Share these 2 images").click()
-            main.get_by_role("button", name="Create link").click()
-            code = main.get_by_test_id("stCode").filter(has_text="/s/")
+            popover.get_by_role("button", name="Create link").click()
+            code = popover.get_by_test_id("stCode").filter(has_text="/s/")
             expect(code).to_be_visible()
             url = code.inner_text().strip()
             # No APP_URL on this server: the link starts with the address the browser used.
@@ -274,9 +276,9 @@ def test_a_team_member_shares_a_comparison_from_history_a_stranger_opens_it_and_
             page.reload()
             expect(main.get_by_text("🔗 Share these 2 images")).to_be_visible()
             main.get_by_text("🔗 Share these 2 images").click()
-            expect(main.get_by_text(re.compile(r"· 2 views · until"))).to_be_visible()
-            main.get_by_role("button", name="Revoke").click()
-            expect(main.get_by_text("No live links.")).to_be_visible()
+            expect(popover.get_by_text(re.compile(r"· 2 views · until"))).to_be_visible()
+            popover.get_by_role("button", name="Revoke").click()
+            expect(popover.get_by_text("No live links.")).to_be_visible()
 
             assert seen.goto(url).status == 404
             expect(seen.get_by_text("Not found.")).to_be_visible()

@@ -117,6 +117,7 @@ def test_log_in_button_signs_in_through_the_oidc_provider_and_lands_on_home_with
         expect(app.page.get_by_test_id("stTopNav")).to_be_visible()
         # The address is user text: an invisible word joiner after "@" keeps markdown from linking it.
         expect(main.get_by_text(re.compile(r"Signed in as ana@\u2060?example\.com\."))).to_be_visible()
+        main.get_by_text("Configuration", exact=True).click()  # folded by default: it is for whoever runs the app
         expect(main.get_by_text("visitors sign in with the identity provider")).to_be_visible()
         wait_until_idle(app.page)
         app.page.screenshot(path=str(artifacts / "sign-in-login-1-home.png"), full_page=True)
