@@ -10,7 +10,7 @@ import argparse
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from core.app.drafts import discard_drafts, list_unsaved, save_drafts
+from core.cli.gallery import image_id
 from core.domain.drafts import StoredDraft
 from core.domain.errors import InputError
 
@@ -21,11 +21,16 @@ if TYPE_CHECKING:
 def add_drafts_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     drafts = commands.add_parser("drafts", help="list images made but not saved; save or discard them")
     action = drafts.add_mutually_exclusive_group()
-    action.add_argument("--save", nargs="+", type=int, metavar="ID", help="save these drafts as records")
-    action.add_argument("--discard", nargs="+", type=int, metavar="ID", help="delete these drafts and their images")
+    action.add_argument("--save", nargs="+", type=image_id, metavar="ID", help="save these drafts as records")
+    action.add_argument(
+        "--discard", nargs="+", type=image_id, metavar="ID", help="delete these drafts and their images"
+    )
 
 
 def run_drafts(args: argparse.Namespace, services: Services, emit: Callable[[object], None]) -> int:
+    # Imported here: saving drafts needs Pillow, which `python -m core` must not load before a command runs.
+    from core.app.drafts import discard_drafts, list_unsaved, save_drafts
+
     store = services.drafts
     if store is None:  # build_services always gives one; a caller's bug otherwise
         raise RuntimeError("These services keep no drafts.")
