@@ -22,6 +22,7 @@ from core.domain.errors import DatabaseError, StorageError
 from core.domain.ports import GenerationRequest
 from core.domain.records import HistoryQuery, ImageRecordView, NewRecord
 from tests.app.conftest import finish_runs, page
+from tests.app.shown_text import as_read
 from tests.fakes import FakeCaptioner, FakeGenerator, FakeTranscriber
 from tests.fixtures.postgres import postgres_port
 from tests.fixtures.replicate_server import FakeReplicate
@@ -157,7 +158,7 @@ def test_create_page_with_the_database_down_at_start_still_generates_and_saves_o
     save = f"save_{at.session_state['_runs'][0].id[:8]}_0"  # the first image of the newest run
     at.button(key=save).click().run()
     assert not at.exception
-    messages = [e.value for e in at.error]
+    messages = [as_read(e.value) for e in at.error]  # the database's words are outside text, shown escaped
     assert any("Cannot reach PostgreSQL" in m and "DB_HOST" in m for m in messages), messages
     assert len(at.image) == 1 and at.button(key=save).label == "Save", "the draft is still there to save"
     assert not any("Saved as" in s.value for s in at.success)
