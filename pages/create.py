@@ -134,6 +134,8 @@ with prompt_area:
         right.checkbox("Go fast", key="go_fast")
 with results_area:
     show_results(pipeline, settings, buttons_disabled=busy)
-    show_unsaved_drafts(app)
+# Under the studio, not in the results column: on a phone that column opens the page, and a new session's
+# leftovers (up to 24 full-width cards) would push Record and Generate screens down.
+show_unsaved_drafts(app)
 edits.show_panel(app)
 compare_results.show_compare()

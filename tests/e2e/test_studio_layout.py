@@ -73,7 +73,8 @@ def test_generate_is_in_view_on_an_empty_page_and_the_first_result_after_it(
                     wait_until_idle(page)
                     started = page.evaluate("performance.now()")
                     generate.click()
-                    image = page.get_by_test_id("stImage").locator("img").first
+                    # In the studio's results, not an earlier context's leftover under "Made but not saved".
+                    image = page.locator(".st-key-studio [data-testid=stImage] img").first
                     expect(image).to_be_visible(timeout=MODEL_STEP_MS)
                     page.wait_for_function(
                         "img => img.complete && img.naturalWidth > 0", arg=image.element_handle(), timeout=STEP_MS
