@@ -136,19 +136,20 @@ def test_spoken_idea_becomes_a_saved_image_whose_thumbnail_loads_in_history(
             with page.expect_response(lambda r: r.url.startswith(object_url), timeout=STEP_MS) as thumbnail_answer:
                 page.get_by_role("link", name="See everything in History").click()
             expect(page.get_by_role("heading", name="History")).to_be_visible()
-            expect(page.get_by_test_id("stDataFrame")).to_be_visible()
+            # The gallery is History's default view (issue 30); its card shows the prompt's first line.
+            expect(page.get_by_test_id("stButton").get_by_role("button", name="Open", exact=True)).to_be_visible()
             answer = thumbnail_answer.value
             assert "X-Amz-Signature=" in answer.url
             assert answer.status == 200 and answer.headers["content-type"] == "image/webp"
-            steps.shot("history-table")
-
-            page.get_by_text("Gallery", exact=True).click()
-            expect(page.get_by_test_id("stButton").get_by_role("button", name="Open", exact=True)).to_be_visible()
             thumbnail = page.locator(f'img[src^="{object_url}"]')
             expect(thumbnail).to_be_visible()
             wait_until_loaded(page, thumbnail)  # the browser fetched and decoded it from its presigned URL
-            expect(page.get_by_text(row.description[:40], exact=False).first).to_be_visible()
+            expect(page.get_by_text(row.prompt[:30], exact=False).first).to_be_visible()
             steps.shot("history-gallery")
+
+            page.get_by_text("Table", exact=True).click()
+            expect(page.get_by_test_id("stDataFrame")).to_be_visible()
+            steps.shot("history-table")
             assert _anonymous_status(object_url) == 403, "without its signature the same object is refused"
         except Exception:
             with contextlib.suppress(Exception):  # the screenshot must not hide the failure itself

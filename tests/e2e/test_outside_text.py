@@ -104,11 +104,16 @@ def test_replicate_errors_model_answers_previous_prompts_and_names_render_as_tex
             page.locator(f".st-key-history_open_{record.id} button").click()
             dialog = page.get_by_role("dialog")
             expect(dialog.get_by_role("heading", name=f"Image #{record.id}")).to_be_visible()
+            dialog.locator("summary").filter(has_text="Details").click()  # the author is among the folded facts
             assert_shown_as_text(page, base, "name")
-            dialog.get_by_text("Change this image").first.click()
-            dialog.get_by_role("textbox", name="What to change").fill("make it night")
+            dialog.get_by_text("Change this image").first.click()  # in the toolbar: opens the panel
+            instruction = dialog.get_by_role("textbox", name="What to change")
+            instruction.fill("make it night")
+            instruction.press("Control+Enter")
+            wait_until_idle(page)
             fake_replicate.queue(Scenario("failed", error=phishing(base, "edit")))
-            dialog.get_by_role("button", name="Change this image").click()
+            # The panel's paid button, also named "Change this image" (the toolbar's stays beside it).
+            dialog.locator(f".st-key-history_edit_{record.id}_go button").click()
             expect(dialog.get_by_text("**boldedit**").first).to_be_visible(timeout=MODEL_STEP_MS)
             wait_until_idle(page)
             assert_shown_as_text(page, base, "edit")
