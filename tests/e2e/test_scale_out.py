@@ -156,5 +156,7 @@ def test_session_through_nginx_saves_on_one_replica_and_history_on_the_other_sho
         history.goto(other.url)  # the other replica, directly: it shares only PostgreSQL and S3 with the first
         history.get_by_test_id("stTopNav").get_by_role("link", name="History", exact=True).click()
         expect(history.get_by_role("heading", name="History")).to_be_visible(timeout=STEP_MS)
-        history.get_by_text("Gallery", exact=True).click()
+        # The gallery (History's default) shows each card's prompt; its detail shows the caption.
+        expect(history.get_by_text(fake_replicate.community.whisper.transcript).first).to_be_visible(timeout=STEP_MS)
+        history.get_by_role("button", name="Open", exact=True).first.click()  # the detail shows the caption
         expect(history.get_by_text(CAPTION).first).to_be_visible(timeout=STEP_MS)
