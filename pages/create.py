@@ -6,7 +6,7 @@ from core.domain.languages import NAMES, language_name
 from core.domain.ports import ASPECT_RATIOS, MEGAPIXELS, OUTPUT_FORMATS
 from ui import outside_text
 from ui.access.page_access import guarded_settings
-from ui.create import compare_results, edits, flow, prompt_tools
+from ui.create import compare_results, edits, flow, prompt_tools, spoken_input, state
 from ui.create.results import show_results, show_transcription
 from ui.create.studio import studio_columns
 from ui.create.unsaved_drafts import show_unsaved_drafts
@@ -48,45 +48,48 @@ prompt_area, results_area = studio_columns()  # side by side when wide; on a pho
 with prompt_area:
     record_tab, upload_tab = st.tabs(["🎤 Record", "📁 Upload"])
     with record_tab:
-        live = live_words_available(settings, flow.LIVE_RECORDER)  # words while speaking; docs/using.md says when
+        live = live_words_available(settings, state.LIVE_RECORDER)  # words while speaking; docs/using.md says when
         if live:
-            if streamed := live_recorder("Record a description", key=flow.LIVE_RECORDER):
-                flow.take_streamed(streamed)
+            if streamed := live_recorder("Record a description", key=state.LIVE_RECORDER):
+                spoken_input.take_streamed(streamed)
         else:
             st.audio_input(
-                "Record a description", key=flow.RECORDING, on_change=flow.input_changed, args=(flow.RECORDING,)
+                "Record a description",
+                key=state.RECORDING,
+                on_change=spoken_input.input_changed,
+                args=(state.RECORDING,),
             )
     with upload_tab:
         # No `type=` filter: Streamlit would raise on other extensions; core.speech.audio explains what to upload.
         st.file_uploader(
             f"Upload audio (WAV, FLAC, OGG or MP3, up to {settings.max_upload_mb} MB); transcribed when it arrives",
-            key=flow.UPLOAD,
-            on_change=flow.input_changed,
-            args=(flow.UPLOAD,),
+            key=state.UPLOAD,
+            on_change=spoken_input.input_changed,
+            args=(state.UPLOAD,),
         )
     language_col, transcribe_col = st.columns([3, 2], vertical_alignment="bottom")
     language_col.selectbox(
         "Spoken language",
-        [flow.AUTO_LANGUAGE, *NAMES],
-        key=flow.SPOKEN_LANGUAGE,
+        [state.AUTO_LANGUAGE, *NAMES],
+        key=state.SPOKEN_LANGUAGE,
         format_func=lambda code: (
-            "Auto (detect it)" if code == flow.AUTO_LANGUAGE else f"{language_name(code)} ({code})"
+            "Auto (detect it)" if code == state.AUTO_LANGUAGE else f"{language_name(code)} ({code})"
         ),
         help="Say which language you speak and Whisper skips guessing it (a short clip can be misheard).",
     )
-    if arrived := flow.take_auto_transcription():
-        flow.transcribe(pipeline, settings, arrived)
-    audio = flow.active_audio()
-    label = "Transcribe again" if flow.transcript() else "Transcribe"
-    if transcribe_col.button(label, key="transcribe", disabled=audio is None) and audio is not None:
-        flow.transcribe(pipeline, settings, audio)
+    if arrived := spoken_input.take_auto_transcription():
+        spoken_input.transcribe(pipeline, settings, arrived)
+    audio = spoken_input.active_audio()
+    label = "Transcribe again" if spoken_input.transcript() else "Transcribe"
+    if transcribe_col.button(label, key=state.TRANSCRIBE_BUTTON, disabled=audio is None) and audio is not None:
+        spoken_input.transcribe(pipeline, settings, audio)
     prompt_tools.auto_translate(app)  # TRANSLATE_PROMPTS=auto: a new transcript in another language, once
     prompt_tools.run_requested(app)  # Translate or Improve prompt, clicked: made here, under a spinner
     show_transcription(settings)
 
     # No max_chars: Streamlit would cut a longer transcript silently, mid-word; it is flagged below instead.
     prompt = st.text_area(
-        "Prompt", key=flow.PROMPT, height=100, placeholder="Record or upload a description, or type one here."
+        "Prompt", key=state.PROMPT, height=100, placeholder="Record or upload a description, or type one here."
     )
     prompt_too_long = len((prompt or "").strip()) > settings.max_prompt_chars
     busy = flow.busy()
@@ -96,7 +99,7 @@ with prompt_area:
     generate_col, all_col = st.columns([1, 2])
     generate_col.button(
         "Generate",
-        key="generate",
+        key=state.GENERATE_BUTTON,
         type="primary",
         width="stretch",
         disabled=busy or prompt_too_long,
@@ -105,16 +108,16 @@ with prompt_area:
     )
     all_col.button(
         "Do it all: transcribe, generate, caption, save",
-        key="run_all",
+        key=state.RUN_ALL_BUTTON,
         width="stretch",
         disabled=busy or prompt_too_long,
         on_click=flow.start_run,
         args=(pipeline, True, prompt_tools.run_steps(app)),
     )
     flow.prompt_length_notice(prompt or "", settings)
-    st.info(flow.input_in_use(), icon="👉")
+    st.info(spoken_input.input_in_use(), icon="👉")
     prompt_tools.show_prompt_tools(app, disabled=busy)
-    if (spoken := flow.transcript()) is not None:
+    if (spoken := spoken_input.transcript()) is not None:
         with st.expander("Details"):  # the facts behind the status line, for whoever wants them
             speech_model = escape_markdown(model_name(spoken.model_id))
             st.caption(
@@ -122,20 +125,20 @@ with prompt_area:
                 f"“{escape_markdown(spoken.transcript.text)}”"
             )
     if not live:  # the live recorder hands over a finished transcript
-        st.toggle("Transcribe when recording stops", key=flow.AUTO_TRANSCRIBE)
+        st.toggle("Transcribe when recording stops", key=state.AUTO_TRANSCRIBE)
     with st.expander("Generation options"):
         left, right = st.columns(2)
-        left.selectbox("Aspect ratio", ASPECT_RATIOS, key="aspect_ratio")
-        left.slider("Number of images", 1, 4, key="num_outputs")
-        left.number_input("Seed (blank = random, then shown with each image)", 0, 2**32 - 1, key="seed")
-        right.selectbox("Format", OUTPUT_FORMATS, key="output_format")
-        right.slider("Quality", 0, 100, key="output_quality")
-        right.selectbox("Megapixels", MEGAPIXELS, key="megapixels")
-        right.checkbox("Go fast", key="go_fast")
+        left.selectbox("Aspect ratio", ASPECT_RATIOS, key=state.ASPECT_RATIO)
+        left.slider("Number of images", 1, 4, key=state.NUM_OUTPUTS)
+        left.number_input("Seed (blank = random, then shown with each image)", 0, 2**32 - 1, key=state.SEED)
+        right.selectbox("Format", OUTPUT_FORMATS, key=state.OUTPUT_FORMAT)
+        right.slider("Quality", 0, 100, key=state.OUTPUT_QUALITY)
+        right.selectbox("Megapixels", MEGAPIXELS, key=state.MEGAPIXELS_KEY)
+        right.checkbox("Go fast", key=state.GO_FAST)
 with results_area:
     show_results(pipeline, settings, buttons_disabled=busy)
 # Under the studio, not in the results column: on a phone that column opens the page, and a new session's
 # leftovers (up to 24 full-width cards) would push Record and Generate screens down.
 show_unsaved_drafts(app)
 edits.show_panel(app)
-compare_results.show_compare()
+compare_results.show_compare(app)

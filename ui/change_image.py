@@ -22,7 +22,9 @@ from ui.feedback import user_message
 from ui.recorder import live_recorder, live_words_available
 
 RUNS = "_edit_runs"  # panel key -> its newest EditRun
+MADE = "_edits_made"  # every edit of the session, oldest first, with its panel's key: (key, EditRun)
 NOTICES = "_edit_notices"  # panel key -> (level, message) for the next draw of that panel
+GIVEN_BACK = "_edit_given_back"  # ids of failed edits whose instruction went back into the box
 SPOKEN = "_edit_spoken"  # panel key -> the TimedTranscript its instruction box was filled from
 POLL_S = 0.5
 EMPTY = "Say, upload or type what to change first, e.g. “make it night”."
@@ -47,6 +49,12 @@ def button_key(key: str) -> str:
 
 def runs() -> dict[str, EditRun]:
     kept: dict[str, EditRun] = st.session_state.setdefault(RUNS, {})
+    return kept
+
+
+def made() -> list[tuple[str, EditRun]]:
+    """Every edit this session started and did not discard, oldest first, with the key of the panel it came from."""
+    kept: list[tuple[str, EditRun]] = st.session_state.setdefault(MADE, [])
     return kept
 
 
@@ -84,11 +92,23 @@ def instruction_inputs(current: Services, key: str) -> None:
             on_change=_audio_arrived,
             args=(key, upload_key(key)),
         )
+    _give_back_failed_instruction(key)
     if (widget := st.session_state.pop(f"{key}_pending", None)) and isinstance(
         audio := st.session_state.get(widget), UploadedFile
     ):
         _transcribe(current, key, audio)
     st.text_area("What to change", key=text_key(key), height=70, placeholder="make it night, add a red kite…")
+
+
+def _give_back_failed_instruction(key: str) -> None:
+    """An edit that failed paid for nothing: its instruction goes back into the empty box, once, to try again."""
+    run = runs().get(key)
+    given_back: set[str] = st.session_state.setdefault(GIVEN_BACK, set())
+    if run is None or run.error is None or run.id in given_back:
+        return
+    given_back.add(run.id)
+    if not (st.session_state.get(text_key(key)) or "").strip():
+        st.session_state[text_key(key)] = run.input.instruction
 
 
 def _transcribe(current: Services, key: str, audio: UploadedFile) -> None:
@@ -141,10 +161,18 @@ def start_edit(current: Services, key: str, source_id: Callable[[], int]) -> Non
         ),
     )
     runs()[key] = run
+    made().append((key, run))
+    # The box empties at once: the instruction is shown with its edit, and one more click must not pay for it
+    # again. A said instruction is said afresh too (its transcript travels with this edit only).
+    st.session_state[text_key(key)] = ""
+    st.session_state.get(SPOKEN, {}).pop(key, None)
     run.start()
 
 
-def show_edit(current: Services, key: str, source_image: bytes | str | None) -> None:
+NextStep = Callable[[EditRun], None]  # what a page offers under a finished edit (Create: keep changing it)
+
+
+def show_edit(current: Services, key: str, source_image: bytes | str | None, next_step: NextStep | None = None) -> None:
     """The source and its newest edit side by side; redrawn twice a second while the edit is being made."""
     if notice := _notices().pop(key, None):
         level, message = notice
@@ -164,14 +192,14 @@ def show_edit(current: Services, key: str, source_image: bytes | str | None) -> 
                 st.image(source_image, width="stretch")
             st.caption(f"Source #{run.input.record_id}")
         with edited.container(border=True):
-            _edited(current, key, run)
+            _edited(current, key, run, next_step)
         if drawn_busy and run.done:
             st.rerun(scope="app")  # stop polling; the buttons around show the outcome
 
     edit_result()
 
 
-def _edited(current: Services, key: str, run: EditRun) -> None:
+def _edited(current: Services, key: str, run: EditRun, next_step: NextStep | None) -> None:
     if not run.done:
         st.info("Changing the image, then captioning it…", icon="⏳")
         return
@@ -189,15 +217,18 @@ def _edited(current: Services, key: str, run: EditRun) -> None:
         outside_text.error(problem[1])
     if run.saved_id is not None:
         st.success(f"Saved as #{run.saved_id}, edited from #{run.input.record_id}")
-        return
-    save, discard = st.columns(2)
-    save.button("Save the edit", key=f"{key}_save", type="primary", on_click=_save, args=(current, key, run))
-    discard.button("Discard", key=f"{key}_discard", on_click=_discard, args=(current, key))
+    else:
+        save, discard = st.columns(2)
+        save.button("Save the edit", key=f"{key}_save", type="primary", on_click=_save, args=(current, key, run))
+        discard.button("Discard", key=f"{key}_discard", on_click=_discard, args=(current, key))
+    if next_step is not None:
+        next_step(run)
 
 
 def _discard(current: Services, key: str) -> None:
     """Forget the edit and delete its stored draft (row and image): a discarded edit is not offered again."""
     run = runs().pop(key, None)
+    st.session_state[MADE] = [(made_in, edit) for made_in, edit in made() if edit is not run]
     if run is not None and run.draft is not None and run.saved_id is None:
         try:
             current.pipeline.keeper.discard(run.draft)
@@ -212,8 +243,32 @@ def _save(current: Services, key: str, run: EditRun) -> None:
         _notices()[f"{key}_save"] = ("error", f"Save the edit: {user_message(exc, current.settings.secret_values)}")
 
 
-def change_panel(current: Services, key: str, source_id: Callable[[], int], source_image: bytes | str | None) -> None:
-    """Everything of "Change this image" for one source: inputs, the paid button, the edit beside its source."""
+def change_panel(
+    current: Services,
+    key: str,
+    source_id: Callable[[], int],
+    source_image: bytes | str | None,
+    *,
+    source_name: str | None = None,
+    next_step: NextStep | None = None,
+) -> None:
+    """Everything of "Change this image" for one source: inputs, the paid button, the edit beside its source.
+
+    With `source_name` (Create, where the source is not on screen beside the panel) the panel names and shows
+    its source until the first edit, which then stands beside it."""
+    if source_name is not None and key not in runs():
+        show_source(source_name, source_image)
     instruction_inputs(current, key)
     change_button(current, key, source_id)
-    show_edit(current, key, source_image)
+    show_edit(current, key, source_image, next_step)
+
+
+SOURCE_PREVIEW_PX = 240  # big enough to recognise, small enough to leave the inputs in view
+
+
+def show_source(name: str, image: bytes | str | None) -> None:
+    """The image the next edit starts from, named, before there is an edit to stand beside."""
+    with st.container(border=True, width="content"):
+        if image is not None:
+            st.image(image, width=SOURCE_PREVIEW_PX)
+        st.caption(f"Source: {name}")

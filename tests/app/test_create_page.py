@@ -209,7 +209,7 @@ def test_reuse_settings_restores_prompt_options_and_optionally_the_seed(configur
     history.run()
     history.checkbox(key="history_reuse_seed").check().run()
     history.button(key="history_reuse").click().run()
-    assert history.session_state["reuse_settings"] == {
+    assert history.session_state["reuse_settings"].settings == {
         "prompt": "a castle",
         "aspect_ratio": "16:9",
         "output_format": "png",

@@ -360,7 +360,7 @@ def test_reuse_settings_hands_the_prompt_and_options_to_create(data_dir: Path) -
     at.button(key="history_reuse").click().run()
 
     assert not at.exception
-    assert at.session_state["reuse_settings"] == {
+    assert at.session_state["reuse_settings"].settings == {
         "prompt": "a castle made of *sand*",
         "aspect_ratio": "3:2",
         "output_format": "png",

@@ -109,7 +109,7 @@ def test_spoken_idea_becomes_a_saved_image_whose_thumbnail_loads_in_history(
             steps.shot("transcribed")
 
             page.get_by_role("button", name="Generate", exact=True).click()
-            expect(page.get_by_role("heading", name="3. Results")).to_be_visible(timeout=MODEL_STEP_MS)
+            expect(page.get_by_role("heading", name="Results", exact=True)).to_be_visible(timeout=MODEL_STEP_MS)
             # The results redraw twice a second while captions are written, so look the image up each time.
             page.wait_for_function(
                 "() => [...document.querySelectorAll('[data-testid=stImage] img')]"

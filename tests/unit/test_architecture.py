@@ -21,9 +21,6 @@ LONG_MODULES = {
     "core.speech.whisper": 301,  # the two local Whisper engines (transformers, faster-whisper) and their loader
     "core.app.pipeline": 326,  # the create use case: transcribe, draw each image alone, keep as drafts, caption, save
     "core.app.services": 332,  # the composition root: every adapter and model loader is built here, nowhere else
-    # Create's session state (inputs, transcript and its provenance, runs). Issue 29 asks for one typed state
-    # object per page; it is split then, not now, while issue 28's drafts change the same module.
-    "ui.create.flow": 367,
 }
 
 

@@ -1,47 +1,60 @@
-"""Create's compare: pick 2 to 4 of this session's results (edits included) and see them side by side."""
+"""Create's compare: pick 2 to 4 of this session's images (results and edits, saved or not) and see them side by
+side; saved ones carry their dates, and a share link shows the saved ones to people without the password."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from core.domain.comparison import MAX_COMPARED, MIN_COMPARED, draft_facts
-from core.domain.drafts import Draft
-from ui.change_image import runs as edit_runs
-from ui.create import flow
+from core.app import gallery
+from core.app.services import Services
+from core.domain.comparison import MAX_COMPARED, MIN_COMPARED, draft_facts, record_facts
+from core.domain.errors import AppError
+from core.domain.records import ImageRecordView
+from ui.create.session_images import SessionImage, session_images
+from ui.create.state import COMPARE_PICK
+from ui.history.share_panel import share_panel
 from ui.side_by_side import ComparedImage, side_by_side
 
-PICK_KEY = "create_compare_pick"
+PICK_KEY = COMPARE_PICK
+SHARE_KEY = "create_compare_share"
 
 
-def session_results() -> dict[str, tuple[Draft, str]]:
-    """Every result of this session still shown, by a stable id: (draft, a title for it)."""
-    found: dict[str, tuple[Draft, str]] = {}
-    discarded = flow.discarded_drafts()
-    for run in reversed(flow.runs()):  # oldest first, so numbers follow the order they were made in
-        for index, draft in enumerate(run.drafts):
-            if (run.id, index) not in discarded:
-                saved = run.saved_ids.get(index)
-                found[f"{run.id}:{index}"] = (draft, f"Result {len(found) + 1}" + (f" (#{saved})" if saved else ""))
-    for key, edit in edit_runs().items():
-        if edit.draft is not None:
-            number = f" (#{edit.saved_id})" if edit.saved_id else ""
-            found[f"edit:{key}:{edit.id}"] = (edit.draft, f"Edit of #{edit.input.record_id}{number}")
-    return found
-
-
-def show_compare() -> None:
-    """Nothing until there are two results; then a picker, and the picked ones side by side."""
-    results = session_results()
-    if len(results) < MIN_COMPARED:
+def show_compare(current: Services) -> None:
+    """Nothing until there are two images; then a picker, and the picked ones side by side."""
+    images = {image.key: image for image in session_images()}
+    if len(images) < MIN_COMPARED:
         return
-    st.subheader("Compare results")
+    st.subheader("Compare")
     picked = st.multiselect(
-        f"Pick {MIN_COMPARED} to {MAX_COMPARED} results",
-        list(results),
+        f"Pick {MIN_COMPARED} to {MAX_COMPARED} images",
+        list(images),
         key=PICK_KEY,
-        format_func=lambda choice: results[choice][1] if choice in results else "(gone)",
+        format_func=lambda choice: images[choice].title if choice in images else "(gone)",
         max_selections=MAX_COMPARED,
     )
-    chosen = [results[choice] for choice in picked if choice in results]
-    if len(chosen) >= MIN_COMPARED:
-        side_by_side([ComparedImage(title, draft.image.data, draft_facts(draft)) for draft, title in chosen])
+    chosen = [images[choice] for choice in picked if choice in images]
+    if len(chosen) < MIN_COMPARED:
+        return
+    saved = _saved_records(current, [image.record_id for image in chosen if image.record_id is not None])
+    side_by_side([_compared(image, saved) for image in chosen])
+    if shareable := [image.record_id for image in chosen if image.record_id in saved]:
+        share_panel(current, shareable, key=SHARE_KEY)
+    if unsaved := [image.title for image in chosen if image.record_id not in saved]:
+        st.caption(f"Not saved, so not in a share link: {', '.join(unsaved)}.")
+
+
+def _compared(image: SessionImage, saved: dict[int, ImageRecordView]) -> ComparedImage:
+    """A saved image's facts come from its record (its date among them); a draft has none yet."""
+    record = saved.get(image.record_id) if image.record_id is not None else None
+    facts = record_facts(record) if record is not None else draft_facts(image.draft)
+    return ComparedImage(image.title, image.draft.image.data, facts)
+
+
+def _saved_records(current: Services, record_ids: list[int]) -> dict[int, ImageRecordView]:
+    """The records of the saved ones, by id; none when the database cannot answer (they compare as drafts)."""
+    if not record_ids:
+        return {}
+    try:
+        return {record.id: record for record in gallery.get_records(current.records, record_ids)}
+    except AppError:
+        return {}

@@ -1,72 +1,49 @@
-"""Session state of the Create page: which input is in use, transcription, starting runs, reusing settings.
+"""Create's runs: Generate and Do it all start one each, refused while one is going; results settle here.
 
 Streamlit reruns the page on every interaction. Runs (Generate, Do it all) are started from button
 callbacks, which run before the page script, so the page that follows already shows the buttons disabled;
 and a click that arrives anyway while a run is under way is refused here, on the server, so one intent
-never pays for two predictions. Drafts live in session state until saved or discarded.
+never pays for two predictions. Drafts live in session state until saved or discarded. The keys and the
+typed state are in ui.create.state; the spoken input in ui.create.spoken_input.
 """
 
 from __future__ import annotations
 
-import hashlib
-from dataclasses import dataclass
-from typing import Any
-
 import streamlit as st
-from streamlit.runtime.uploaded_file_manager import UploadedFile
 
-from core.app.pipeline import Pipeline, TimedTranscript
+from core.app.pipeline import Pipeline
 from core.app.prompt_assistant import PromptSteps
 from core.app.runs import CreateRun, RunInput
 from core.config.settings import Settings
-from core.domain.ports import ASPECT_RATIOS, MEGAPIXELS, OUTPUT_FORMATS, GenerationRequest
-from core.domain.progress import StageLog
+from core.domain.ports import GenerationRequest
 from core.domain.prompt_rewrites import TRANSLATE, Rewrite
-from core.domain.provenance import comes_from_recording
-from core.domain.records import ImageRecordView
 from ui.access.page_access import current_creator
-from ui.model_status import model_failure_message
-from ui.outside_text import escape_markdown
-from ui.recorder import StreamedRecording
+from ui.create.handover import take_handover
+from ui.create.spoken_input import (
+    chosen_language,
+    fingerprint,
+    recording_behind,
+    remember_transcript,
+    untranscribed_audio,
+)
+from ui.create.state import (
+    AUTO_LANGUAGE,
+    AUTO_TRANSCRIBE,
+    CREATE,
+    DERIVED,
+    NOTICE,
+    OPTION_DEFAULTS,
+    PENDING_PROMPT,
+    PROMPT,
+    RUN_AUDIO,
+    RUNS,
+    SEED,
+    SPOKEN_LANGUAGE,
+    UNDO,
+    EditTarget,
+)
 
-PROMPT = "prompt"
-RECORDING = "rec"
-LIVE_RECORDER = "live_rec"  # the live recorder (ui/recorder), where app.py serves /listen
-STREAMED = "_streamed_recording"  # its last finished recording, an UploadedFile like RECORDING's
-UPLOAD = "upload"
-AUTO_TRANSCRIBE = "auto_transcribe"
-SPOKEN_LANGUAGE = "spoken_language"  # a Whisper code the person chose, or AUTO_LANGUAGE (detect it)
-AUTO_LANGUAGE = "auto"  # a value, not None: a selectbox shows None as "Choose an option"
-PENDING_PROMPT = "_pending_prompt"
-REUSE = "reuse_settings"  # a dict of generation settings handed over by History's or a result's "Reuse settings"
-TRANSCRIPT = "_transcript"
-TRANSCRIBED_AUDIO = "_transcribed_audio"  # fingerprint of the audio the transcript came from
-DERIVED = "_derived_from_transcript"  # translations and improvements of the transcript's words (a list of str)
-ACTIVE_INPUT = "_active_input"
-AUTO_PENDING = "_auto_transcribe_pending"
-LAST_TRANSCRIPTION = "_last_transcription"
-RUNS = "_runs"  # newest first
-DISMISSED = "_dismissed_failures"  # ids of runs whose failure notice the person closed
-NOTICE = "_notice"
-UNDO = "_prompt_undo"  # the last translation or improvement of the prompt box (a Rewrite), for its Undo button
-OPTION_DEFAULTS: dict[str, Any] = {
-    "aspect_ratio": ASPECT_RATIOS[0],
-    "num_outputs": 1,
-    "seed": None,
-    "output_format": OUTPUT_FORMATS[0],
-    "output_quality": 80,
-    "megapixels": MEGAPIXELS[0],
-    "go_fast": True,
-}
-REUSABLE = ("prompt", "aspect_ratio", "output_format", "output_quality", "megapixels", "seed")
-
-
-@dataclass(frozen=True)
-class Transcription:
-    """How the last transcription went: the stages the pipeline measured, or what stopped it."""
-
-    stages: StageLog
-    error: str | None = None
+__all__ = ["NOTICE", "PROMPT", "RUNS"]  # what tests and the benchmark read by these names
 
 
 def prepare_state() -> None:
@@ -76,174 +53,9 @@ def prepare_state() -> None:
     st.session_state.setdefault(AUTO_TRANSCRIBE, True)
     st.session_state.setdefault(SPOKEN_LANGUAGE, AUTO_LANGUAGE)
     settle_finished_runs()
-    if reuse := st.session_state.pop(REUSE, None):
-        apply_settings(reuse)
+    take_handover()
     if PENDING_PROMPT in st.session_state:
         st.session_state[PROMPT] = st.session_state.pop(PENDING_PROMPT)
-
-
-def apply_settings(settings: dict[str, Any]) -> None:
-    """Put reused settings into the widgets; the prompt stops being the transcript of any audio."""
-    for key in REUSABLE:
-        if key in settings and (settings[key] is not None or key == "seed"):
-            st.session_state[key] = settings[key]
-    st.session_state.pop(TRANSCRIPT, None)
-
-
-def request_settings(request: GenerationRequest, *, with_seed: bool) -> dict[str, Any]:
-    """The reusable settings of a request (optionally its seed), as `apply_settings` takes them."""
-    chosen = {
-        "prompt": request.prompt,
-        "aspect_ratio": request.aspect_ratio,
-        "output_format": request.output_format,
-        "output_quality": request.output_quality,
-        "megapixels": request.megapixels,
-    }
-    return chosen | ({"seed": request.seed} if with_seed else {})
-
-
-def record_settings(record: ImageRecordView, *, with_seed: bool) -> dict[str, Any]:
-    """The reusable settings of a saved image; what older rows did not record keeps its current value."""
-    chosen: dict[str, Any] = {
-        "prompt": record.prompt,
-        "aspect_ratio": record.aspect_ratio,
-        "output_format": record.output_format,
-        "output_quality": record.output_quality,
-        "megapixels": record.megapixels,
-    }
-    return chosen | ({"seed": record.seed} if with_seed and record.seed is not None else {})
-
-
-# ---- inputs -----------------------------------------------------------------------------------------
-
-
-def input_changed(key: str) -> None:
-    """A recording or upload arrived or was removed: the most recent input is the one in use."""
-    other = UPLOAD if key == RECORDING else RECORDING
-    if st.session_state.get(key) is not None:
-        st.session_state[ACTIVE_INPUT] = key
-        st.session_state[AUTO_PENDING] = key == UPLOAD or bool(st.session_state.get(AUTO_TRANSCRIBE, True))
-    elif st.session_state.get(ACTIVE_INPUT) == key:
-        st.session_state[ACTIVE_INPUT] = other if st.session_state.get(other) is not None else None
-        st.session_state[AUTO_PENDING] = False
-
-
-def take_streamed(recording: StreamedRecording) -> None:
-    """A live recording finished: it is the input in use, and its words (heard while speaking) fill the prompt."""
-    st.session_state[STREAMED] = recording.audio
-    st.session_state[ACTIVE_INPUT] = STREAMED
-    st.session_state[AUTO_PENDING] = False
-    if not recording.text:
-        no_words = "No speech was recognised. Speak closer to the microphone and record again."
-        st.session_state[LAST_TRANSCRIPTION] = Transcription(StageLog(), no_words)
-        return
-    st.session_state[LAST_TRANSCRIPTION] = Transcription(StageLog())
-    remember_transcript(recording.timed(), fingerprint(recording.audio))
-
-
-def active_audio() -> UploadedFile | None:
-    key = st.session_state.get(ACTIVE_INPUT)
-    audio = st.session_state.get(key) if key else None
-    return audio if isinstance(audio, UploadedFile) else None
-
-
-def fingerprint(audio: UploadedFile) -> str:
-    return hashlib.sha256(audio.getvalue()).hexdigest()
-
-
-def untranscribed_audio() -> UploadedFile | None:
-    """The input in use, if it is audio whose words are not in the prompt box yet (it then wins over the box)."""
-    audio = active_audio()
-    if audio is None or st.session_state.get(TRANSCRIBED_AUDIO) == fingerprint(audio):
-        return None
-    return audio
-
-
-def input_in_use() -> str:
-    """One sentence saying which input Generate and Do it all will use."""
-    audio = active_audio()
-    typed = (st.session_state.get(PROMPT) or "").strip()
-    if audio is not None:
-        recorded = st.session_state.get(ACTIVE_INPUT) in (RECORDING, STREAMED)
-        name = "the recording" if recorded else f"the upload {escape_markdown(audio.name)}"
-        if untranscribed_audio() is not None:
-            return (
-                f"In use: {name}, not transcribed yet. Generate and Do it all transcribe it first, "
-                "and its words replace the prompt."
-            )
-        if recording_behind_prompt() is not None:
-            return (
-                f"In use: the prompt below, transcribed from {name}; it is saved with the transcript. Edit it "
-                "freely; a new recording or upload replaces it."
-            )
-        if typed:
-            return (
-                f"In use: the prompt you typed. It no longer comes from {name}, so it is saved without its transcript."
-            )
-    if typed:
-        return "In use: the prompt you typed."
-    return "Record or upload a description, or type a prompt."
-
-
-def take_auto_transcription() -> UploadedFile | None:
-    """The audio to transcribe now because it just arrived (a finished recording, an upload), once."""
-    if st.session_state.pop(AUTO_PENDING, False):
-        return untranscribed_audio()
-    return None
-
-
-def transcribe(pipeline: Pipeline, settings: Settings, audio: UploadedFile) -> None:
-    """Transcribe now, in this run, and put the words in the prompt box (which must not be drawn yet)."""
-    stages = StageLog()
-    with st.status("Transcribing…", expanded=False) as box:
-        try:
-            spoken = pipeline.transcribe(
-                audio.getvalue(), filename=audio.name, progress=stages, language=chosen_language()
-            )
-        except Exception as exc:
-            failure = model_failure_message(exc, settings.secret_values)  # a model that cannot load: the way out
-            st.session_state[LAST_TRANSCRIPTION] = Transcription(stages, failure)
-            box.update(label="Transcription failed", state="error")
-            return
-        box.update(label="Transcribed", state="complete")
-    st.session_state[LAST_TRANSCRIPTION] = Transcription(stages)
-    remember_transcript(spoken, fingerprint(audio))
-
-
-def chosen_language() -> str | None:
-    """The language the person said they speak (a Whisper code), or None to let Whisper detect it."""
-    chosen = st.session_state.get(SPOKEN_LANGUAGE)
-    return chosen if isinstance(chosen, str) and chosen != AUTO_LANGUAGE else None
-
-
-def remember_transcript(spoken: TimedTranscript, audio_fingerprint: str) -> None:
-    st.session_state[TRANSCRIPT] = spoken
-    st.session_state[TRANSCRIBED_AUDIO] = audio_fingerprint
-    st.session_state[PROMPT] = spoken.transcript.text
-    st.session_state[DERIVED] = []
-
-
-def transcript() -> TimedTranscript | None:
-    return st.session_state.get(TRANSCRIPT)
-
-
-def note_rewrite(before: str, after: str) -> None:
-    """A translation or improvement of a prompt that came from the recording still comes from it."""
-    if recording_behind(before) is not None:
-        st.session_state[DERIVED] = [*st.session_state.get(DERIVED, []), after]
-
-
-def recording_behind(prompt: str) -> TimedTranscript | None:
-    """The transcript a prompt still comes from (as spoken, edited, translated, improved); None once replaced."""
-    spoken = transcript()
-    if spoken is None:
-        return None
-    sources = [spoken.transcript.text, *st.session_state.get(DERIVED, [])]
-    return spoken if comes_from_recording(prompt, sources) else None
-
-
-def recording_behind_prompt() -> TimedTranscript | None:
-    return recording_behind(st.session_state.get(PROMPT) or "")
 
 
 # ---- runs -------------------------------------------------------------------------------------------
@@ -271,8 +83,8 @@ def prompt_length_notice(prompt: str, settings: Settings) -> bool:
 
 
 def runs() -> list[CreateRun]:
-    kept: list[CreateRun] = st.session_state.setdefault(RUNS, [])
-    return kept
+    """The runs shown under Results, newest first."""
+    return CREATE.runs
 
 
 def busy() -> bool:
@@ -285,17 +97,15 @@ def start_run(pipeline: Pipeline, save: bool, steps: PromptSteps | None = None) 
 
     `steps` rewrite the words of audio the run transcribes itself (TRANSLATE_PROMPTS=auto translates them)."""
     if busy():
-        st.session_state[NOTICE] = (
-            "Still working on your last request: that click was ignored, so nothing is made or paid for twice."
-        )
+        CREATE.tell("Still working on your last request: that click was ignored, so nothing is made or paid for twice.")
         return
     audio = untranscribed_audio()
     if audio is None and (reason := nothing_to_draw_reason()) is not None:
         # Nothing to draw is no failure: a notice, no run, nothing paid for.
-        st.session_state[NOTICE] = reason
+        CREATE.tell(reason)
         return
     options = {key: st.session_state.get(key, default) for key, default in OPTION_DEFAULTS.items()}
-    seed = options.pop("seed")
+    seed = options.pop(SEED)
     prompt = st.session_state.get(PROMPT) or ""
     request = GenerationRequest(prompt=prompt, seed=None if seed is None else int(seed), **options)
     run_input = RunInput(
@@ -310,10 +120,29 @@ def start_run(pipeline: Pipeline, save: bool, steps: PromptSteps | None = None) 
         language=chosen_language(),
     )
     run = CreateRun(pipeline, run_input)
-    st.session_state[RUNS] = [run, *(r for r in runs() if has_unsettled_drafts(r))]
+    keep_edit_source()
+    CREATE.add_run(run, keep=[r for r in runs() if has_unsettled_drafts(r) or is_edit_source(r)])
     if audio is not None:
-        st.session_state["_run_audio_fingerprint"] = (run.id, fingerprint(audio))
+        st.session_state[RUN_AUDIO] = (run.id, fingerprint(audio))
     run.start()
+
+
+def keep_edit_source() -> None:
+    """A new run leaves the change panel where it is: a saved source is held by its record id from now on.
+
+    Generate drops saved runs from Results; were the panel's source one of them, the panel (and an instruction
+    typed or spoken into it) would vanish without a word. An unsaved source keeps its run shown instead."""
+    target = CREATE.edit_target
+    if target is None or target.run_id is None:
+        return
+    run = CREATE.find_run(target.run_id)
+    if run is not None and (record_id := run.saved_ids.get(target.index)) is not None:
+        CREATE.edit_target = EditTarget.record(record_id)
+
+
+def is_edit_source(run: CreateRun) -> bool:
+    target = CREATE.edit_target
+    return target is not None and target.run_id == run.id
 
 
 def nothing_to_draw_reason() -> str | None:
@@ -324,18 +153,13 @@ def nothing_to_draw_reason() -> str | None:
 
 
 def dismissed_failures() -> set[str]:
-    dismissed: set[str] = st.session_state.setdefault(DISMISSED, set())
-    return dismissed
+    return CREATE.dismissed
 
 
 def dismiss_failure(run_id: str) -> None:
     """Button callback: close a failed run's notice; the images it made before failing, if any, stay."""
     dismissed_failures().add(run_id)
-    st.session_state[RUNS] = [run for run in runs() if run.id != run_id or has_unsettled_drafts(run)]
-
-
-def dismiss_transcription_failure() -> None:
-    st.session_state.pop(LAST_TRANSCRIPTION, None)
+    CREATE.runs = [run for run in runs() if run.id != run_id or has_unsettled_drafts(run)]
 
 
 def has_unsettled_drafts(run: CreateRun) -> bool:
@@ -344,19 +168,18 @@ def has_unsettled_drafts(run: CreateRun) -> bool:
 
 
 def discarded_drafts() -> set[tuple[str, int]]:
-    discarded: set[tuple[str, int]] = st.session_state.setdefault("_discarded", set())
-    return discarded
+    return CREATE.discarded
 
 
 def settle_finished_runs() -> None:
     """Once a run that transcribed audio has finished, its words go into the prompt box, once."""
-    handed = st.session_state.get("_run_audio_fingerprint")
+    handed = st.session_state.get(RUN_AUDIO)
     if not handed:
         return
     run_id, audio_fingerprint = handed
     run = next((r for r in runs() if r.id == run_id), None)
     if run is None or run.done:
-        st.session_state.pop("_run_audio_fingerprint")
+        st.session_state.pop(RUN_AUDIO)
     if run is not None and run.done and run.input.audio is not None and run.transcript is not None:
         remember_transcript(run.transcript, audio_fingerprint)
         spoken = run.transcript.transcript.text

@@ -18,7 +18,8 @@ from core.config.settings import Settings
 from core.domain.languages import language_name
 from core.domain.prompt_rewrites import IMPROVE, Rewrite
 from ui import outside_text
-from ui.create import flow
+from ui.create import spoken_input
+from ui.create.state import PROMPT, UNDO
 from ui.feedback import user_message
 
 ERROR = "_assist_error"
@@ -28,27 +29,27 @@ UNDO_LABELS = {IMPROVE: "↩️ Undo improvement"}
 
 
 def transcript_language() -> str | None:
-    spoken = flow.transcript()
+    spoken = spoken_input.transcript()
     return spoken.transcript.language if spoken is not None else None
 
 
 def _holds_transcript() -> bool:
     """Whether the prompt box still holds the transcript exactly as spoken (not translated, not edited)."""
-    spoken = flow.transcript()
-    return spoken is not None and (st.session_state.get(flow.PROMPT) or "").strip() == spoken.transcript.text.strip()
+    spoken = spoken_input.transcript()
+    return spoken is not None and (st.session_state.get(PROMPT) or "").strip() == spoken.transcript.text.strip()
 
 
 def _replace_prompt(rewrite: Rewrite) -> None:
-    flow.note_rewrite(rewrite.before, rewrite.after)
-    st.session_state[flow.PROMPT] = rewrite.after
-    st.session_state[flow.UNDO] = rewrite
+    spoken_input.note_rewrite(rewrite.before, rewrite.after)
+    st.session_state[PROMPT] = rewrite.after
+    st.session_state[UNDO] = rewrite
 
 
 def _translate(assistant: PromptAssistant, settings: Settings) -> None:
     """Button callback: the prompt box's text in English."""
     st.session_state.pop(ERROR, None)
     try:
-        rewrite = assistant.translate(st.session_state.get(flow.PROMPT) or "", language=transcript_language())
+        rewrite = assistant.translate(st.session_state.get(PROMPT) or "", language=transcript_language())
     except Exception as exc:
         st.session_state[ERROR] = f"Translation failed: {user_message(exc, settings.secret_values)}"
         return
@@ -60,16 +61,16 @@ def _improve(assistant: PromptAssistant, settings: Settings) -> None:
     """Button callback: the prompt box's text as a detailed image prompt."""
     st.session_state.pop(ERROR, None)
     try:
-        _replace_prompt(assistant.improve(st.session_state.get(flow.PROMPT) or ""))
+        _replace_prompt(assistant.improve(st.session_state.get(PROMPT) or ""))
     except Exception as exc:
         st.session_state[ERROR] = f"Improving the prompt failed: {user_message(exc, settings.secret_values)}"
 
 
 def _undo() -> None:
     """Button callback: put back what the last translation or improvement replaced."""
-    rewrite: Rewrite | None = st.session_state.pop(flow.UNDO, None)
+    rewrite: Rewrite | None = st.session_state.pop(UNDO, None)
     if rewrite is not None:
-        st.session_state[flow.PROMPT] = rewrite.before
+        st.session_state[PROMPT] = rewrite.before
 
 
 def _request(tool: str) -> None:
@@ -90,7 +91,7 @@ def run_requested(app: Services) -> None:
 
 def auto_translate(app: Services) -> None:
     """TRANSLATE_PROMPTS=auto: translate a newly arrived transcript in another language (before the box is drawn)."""
-    spoken = flow.transcript()
+    spoken = spoken_input.transcript()
     assistant = app.assistant
     if spoken is None or not assistant.auto_translate or app.settings.replicate_api_token is None:
         return
@@ -114,11 +115,11 @@ def show_prompt_tools(app: Services, *, disabled: bool) -> None:
     """Under the prompt box: the language heard, Translate, Improve and Undo, and what went wrong last."""
     assistant, settings = app.assistant, app.settings
     language = transcript_language()
-    if flow.transcript() is not None:
+    if spoken_input.transcript() is not None:
         code = f" ({language})" if language else ""
         st.caption(f"🗣️ Heard in {language_name(language)}{code}; the transcript is kept as spoken.")
     no_token = settings.replicate_api_token is None
-    prompt = (st.session_state.get(flow.PROMPT) or "").strip()
+    prompt = (st.session_state.get(PROMPT) or "").strip()
     columns = st.columns(3)
     if assistant.needs_translation(language) and _holds_transcript():
         columns[0].button(
@@ -137,7 +138,7 @@ def show_prompt_tools(app: Services, *, disabled: bool) -> None:
         args=("improve",),
         help="Rewrite it as a detailed image prompt",
     )
-    rewrite: Rewrite | None = st.session_state.get(flow.UNDO)
+    rewrite: Rewrite | None = st.session_state.get(UNDO)
     if rewrite is not None and prompt == rewrite.after.strip():
         columns[2].button(
             UNDO_LABELS.get(rewrite.kind, "↩️ Undo translation"), key="undo_prompt", disabled=disabled, on_click=_undo

@@ -17,7 +17,9 @@ from core.config.settings import Settings
 from core.domain.progress import StageLog
 from ui import outside_text
 from ui.access.page_access import current_creator
-from ui.create import edits, flow
+from ui.create import edits, flow, spoken_input
+from ui.create.handover import hand_over, request_settings
+from ui.create.state import CREATE
 from ui.feedback import user_message
 from ui.navigation import HISTORY_PAGE, link_to_page
 from ui.outside_text import escape_markdown
@@ -57,13 +59,13 @@ def stage_lines(stages: StageLog) -> list[str]:
 
 def show_transcription(settings: Settings) -> None:
     """How the last transcription went, under the inputs."""
-    last: flow.Transcription | None = st.session_state.get(flow.LAST_TRANSCRIPTION)
+    last = spoken_input.last_transcription()
     if last is None:
         return
     if last.error:
         failed = stage_label(*(last.stages.current or ("transcribe", None)))
         outside_text.error(f"{failed}: {last.error}")
-        st.button("Dismiss", key="dismiss_transcription", on_click=flow.dismiss_transcription_failure)
+        st.button("Dismiss", key="dismiss_transcription", on_click=spoken_input.dismiss_transcription_failure)
     with st.expander("Details"):  # the stage times; the status box above already said it was transcribed
         for line in stage_lines(last.stages):
             st.caption(line)
@@ -71,11 +73,11 @@ def show_transcription(settings: Settings) -> None:
 
 def show_results(pipeline: Pipeline, settings: Settings, *, buttons_disabled: bool) -> None:
     """The results; `buttons_disabled` says whether the page drew Generate and Do it all disabled this time."""
-    if notice := st.session_state.pop(flow.NOTICE, None):
+    if notice := CREATE.take_notice():
         st.info(notice, icon="✋")
     if not flow.runs():
         return
-    st.subheader("3. Results")
+    st.subheader("Results")
 
     @st.fragment(run_every=POLL_S if buttons_disabled or flow.busy() else None)
     def results() -> None:
@@ -139,7 +141,7 @@ def _card(pipeline: Pipeline, settings: Settings, run: CreateRun, index: int) ->
         st.caption(_times(draft) + (f" · seed {draft.request.seed}" if draft.request.seed is not None else ""))
         captions = f", captions {model_name(draft.caption_model)}" if draft.caption_model else ""
         st.caption(f"Image model {model_name(draft.image_model)}{captions}")
-    if problem := _problems().pop((run.id, index), None):
+    if problem := CREATE.problems.pop((run.id, index), None):
         outside_text.error(problem)
     caption_col, save_col, more_col = st.columns(3)
     # Callbacks run before the redraw, so the card below already shows their outcome.
@@ -162,7 +164,7 @@ def _card(pipeline: Pipeline, settings: Settings, run: CreateRun, index: int) ->
     with more_col.popover("Reuse settings"):
         with_seed = st.checkbox(f"Same seed ({draft.request.seed})", key=f"reuse_seed_{key}")
         if st.button("Use these settings", key=f"reuse_{key}"):
-            st.session_state[flow.REUSE] = flow.request_settings(draft.request, with_seed=with_seed)
+            hand_over(request_settings(draft.request, with_seed=with_seed))
             st.rerun(scope="app")  # the prompt box and options sit outside this fragment
     edits.pick_button(run, index, disabled=not run.captions_done)
 
@@ -173,24 +175,19 @@ def _times(draft: Draft) -> str:
     return " · ".join(f"{names.get(name, name)} {ms / 1000:.2f} s" for name, ms in draft.timings_ms.items())
 
 
-def _problems() -> dict[tuple[str, int], str]:
-    problems: dict[tuple[str, int], str] = st.session_state.setdefault("_draft_problems", {})
-    return problems
-
-
 def _recaption(pipeline: Pipeline, settings: Settings, run: CreateRun, index: int) -> None:
     stages = StageLog()
     try:
         run.replace_draft(index, pipeline.caption(run.drafts[index], progress=stages, index=index))
     except Exception as exc:
-        _problems()[(run.id, index)] = f"Caption image {index + 1}: {user_message(exc, settings.secret_values)}"
+        CREATE.problems[(run.id, index)] = f"Caption image {index + 1}: {user_message(exc, settings.secret_values)}"
 
 
 def _save(pipeline: Pipeline, settings: Settings, run: CreateRun, index: int) -> None:
     try:
         saved = pipeline.save(run.drafts[index], index=index, created_by=current_creator())
     except Exception as exc:
-        _problems()[(run.id, index)] = f"Save image {index + 1}: {user_message(exc, settings.secret_values)}"
+        CREATE.problems[(run.id, index)] = f"Save image {index + 1}: {user_message(exc, settings.secret_values)}"
         return
     run.mark_saved(index, saved.record.id)
 
@@ -201,7 +198,7 @@ def _discard(pipeline: Pipeline, settings: Settings, run: CreateRun, index: int)
     try:
         pipeline.keeper.discard(run.drafts[index])
     except Exception as exc:
-        _problems()[(run.id, index)] = f"Discard image {index + 1}: {user_message(exc, settings.secret_values)}"
+        CREATE.problems[(run.id, index)] = f"Discard image {index + 1}: {user_message(exc, settings.secret_values)}"
 
 
 def _short(text: str, limit: int = 60) -> str:

@@ -14,8 +14,8 @@ from core.app.services import Services
 from core.domain.drafts import StoredDraft
 from core.domain.errors import AppError
 from ui.access.page_access import current_creator
-from ui.change_image import runs as edit_runs
-from ui.create import flow
+from ui.change_image import made as edits_made
+from ui.create.state import CREATE
 from ui.feedback import user_message
 from ui.record_display import escape_markdown, thumbnail_url
 
@@ -34,8 +34,8 @@ def show_unsaved_drafts(app: Services) -> None:
             f"Images made but not saved cannot be listed right now: {user_message(exc, app.settings.secret_values)}"
         )
         return
-    shown = [draft for run in flow.runs() for draft in run.drafts]
-    shown += [run.draft for run in edit_runs().values() if run.draft is not None]
+    shown = [draft for run in CREATE.made for draft in run.drafts]
+    shown += [edit.draft for _, edit in edits_made() if edit.draft is not None]
     in_session = {draft.draft_id for draft in shown if draft.draft_id is not None}
     left = [draft for draft in stored if draft.id not in in_session]
     notice = st.session_state.pop(NOTICE, None)

@@ -11,7 +11,7 @@ from core.domain.errors import AppError, DatabaseError
 from core.domain.languages import language_name
 from core.domain.records import ImageRecordView
 from ui.change_image import change_panel, runs
-from ui.create.flow import REUSE, record_settings
+from ui.create.handover import hand_over, record_settings
 from ui.feedback import user_message
 from ui.history.actions import change_tags, remember_outcome, show_flash, toggle_star
 from ui.history.compare_view import compare_with, share_slot
@@ -151,7 +151,7 @@ def toolbar(current: Services, record: ImageRecordView, image_bytes: bytes | Non
 
 
 def _reuse(record: ImageRecordView) -> None:
-    st.session_state[REUSE] = record_settings(record, with_seed=st.session_state.get("history_reuse_seed", False))
+    hand_over(record_settings(record, with_seed=st.session_state.get("history_reuse_seed", False)))
     try:
         st.switch_page(CREATE_PAGE)
     except StreamlitAPIException:  # run alone, outside st.navigation

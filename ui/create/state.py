@@ -1,0 +1,148 @@
+"""Create's session state in one place: every key a named constant, every value read through a typed accessor.
+
+Streamlit keeps a session's values in `st.session_state`, a dict of `str` to anything, shared by every page.
+The Create modules reach their part of it only through this module: the widget keys below (the page draws
+the widgets with them, tests find them by them) and `CREATE`, which types what is kept between reruns.
+History hands settings over through `ui.create.handover`, never by writing these keys itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import streamlit as st
+
+from core.app.runs import CreateRun
+from core.domain.ports import ASPECT_RATIOS, MEGAPIXELS, OUTPUT_FORMATS
+
+# ---- widget keys (drawn on pages/create.py) ---------------------------------------------------------------
+PROMPT = "prompt"
+RECORDING = "rec"
+LIVE_RECORDER = "live_rec"  # the live recorder (ui/recorder), where app.py serves /listen
+UPLOAD = "upload"
+AUTO_TRANSCRIBE = "auto_transcribe"
+SPOKEN_LANGUAGE = "spoken_language"  # a Whisper code the person chose, or AUTO_LANGUAGE (detect it)
+AUTO_LANGUAGE = "auto"  # a value, not None: a selectbox shows None as "Choose an option"
+TRANSCRIBE_BUTTON = "transcribe"
+GENERATE_BUTTON = "generate"
+RUN_ALL_BUTTON = "run_all"
+ASPECT_RATIO = "aspect_ratio"
+NUM_OUTPUTS = "num_outputs"
+SEED = "seed"
+OUTPUT_FORMAT = "output_format"
+OUTPUT_QUALITY = "output_quality"
+MEGAPIXELS_KEY = "megapixels"
+GO_FAST = "go_fast"
+COMPARE_PICK = "create_compare_pick"
+EDIT_PANEL = "create_edit"  # the change panel's key (ui.change_image): its widgets' keys start with it
+OPTION_DEFAULTS: dict[str, Any] = {
+    ASPECT_RATIO: ASPECT_RATIOS[0],
+    NUM_OUTPUTS: 1,
+    SEED: None,
+    OUTPUT_FORMAT: OUTPUT_FORMATS[0],
+    OUTPUT_QUALITY: 80,
+    MEGAPIXELS_KEY: MEGAPIXELS[0],
+    GO_FAST: True,
+}
+
+# ---- what the page keeps between reruns (no widget draws these) ----------------------------------------
+STREAMED = "_streamed_recording"  # the live recorder's last finished recording, an UploadedFile like RECORDING's
+PENDING_PROMPT = "_pending_prompt"
+TRANSCRIPT = "_transcript"
+TRANSCRIBED_AUDIO = "_transcribed_audio"  # fingerprint of the audio the transcript came from
+DERIVED = "_derived_from_transcript"  # translations and improvements of the transcript's words (a list of str)
+ACTIVE_INPUT = "_active_input"
+AUTO_PENDING = "_auto_transcribe_pending"
+LAST_TRANSCRIPTION = "_last_transcription"
+RUNS = "_runs"  # the runs shown under Results, newest first
+MADE = "_runs_made"  # every run of the session, oldest first, for compare (a saved run leaves RUNS)
+RUN_AUDIO = "_run_audio_fingerprint"  # (run id, fingerprint) of audio a run transcribes itself
+DISMISSED = "_dismissed_failures"  # ids of runs whose failure notice the person closed
+DISCARDED = "_discarded"  # (run id, draft index) of results the person discarded
+PROBLEMS = "_draft_problems"  # (run id, draft index) -> what went wrong with that card's last action
+NOTICE = "_notice"
+UNDO = "_prompt_undo"  # the last translation or improvement of the prompt box (a Rewrite), for its Undo button
+EDIT_TARGET = "_create_edit_target"  # the change panel's source: an EditTarget
+
+
+@dataclass(frozen=True)
+class EditTarget:
+    """The source of Create's change panel: a result of a run (saved or not) or a saved record."""
+
+    run_id: str | None = None
+    index: int = 0
+    record_id: int | None = None
+
+    @staticmethod
+    def result(run_id: str, index: int) -> EditTarget:
+        return EditTarget(run_id=run_id, index=index)
+
+    @staticmethod
+    def record(record_id: int) -> EditTarget:
+        return EditTarget(record_id=record_id)
+
+
+class CreateState:
+    """Typed access to Create's values in `st.session_state`; it holds nothing itself, so one instance serves all."""
+
+    @property
+    def runs(self) -> list[CreateRun]:
+        kept: list[CreateRun] = st.session_state.setdefault(RUNS, [])
+        return kept
+
+    @runs.setter
+    def runs(self, shown: list[CreateRun]) -> None:
+        st.session_state[RUNS] = shown
+
+    @property
+    def made(self) -> list[CreateRun]:
+        """Every run of the session, oldest first, whether it is still shown under Results or not."""
+        kept: list[CreateRun] = st.session_state.setdefault(MADE, [])
+        return kept
+
+    def add_run(self, run: CreateRun, *, keep: list[CreateRun]) -> None:
+        """A new run on top of Results, over the earlier runs in `keep`; the session remembers it for compare."""
+        self.runs = [run, *keep]
+        self.made.append(run)
+
+    @property
+    def discarded(self) -> set[tuple[str, int]]:
+        kept: set[tuple[str, int]] = st.session_state.setdefault(DISCARDED, set())
+        return kept
+
+    @property
+    def dismissed(self) -> set[str]:
+        kept: set[str] = st.session_state.setdefault(DISMISSED, set())
+        return kept
+
+    @property
+    def problems(self) -> dict[tuple[str, int], str]:
+        kept: dict[tuple[str, int], str] = st.session_state.setdefault(PROBLEMS, {})
+        return kept
+
+    def tell(self, notice: str) -> None:
+        """A notice for the next draw of Results (a refused click, nothing to draw)."""
+        st.session_state[NOTICE] = notice
+
+    def take_notice(self) -> str | None:
+        notice: str | None = st.session_state.pop(NOTICE, None)
+        return notice
+
+    @property
+    def edit_target(self) -> EditTarget | None:
+        target: EditTarget | None = st.session_state.get(EDIT_TARGET)
+        return target
+
+    @edit_target.setter
+    def edit_target(self, target: EditTarget | None) -> None:
+        if target is None:
+            st.session_state.pop(EDIT_TARGET, None)
+        else:
+            st.session_state[EDIT_TARGET] = target
+
+    def find_run(self, run_id: str) -> CreateRun | None:
+        return next((run for run in self.made if run.id == run_id), None)
+
+
+CREATE = CreateState()
