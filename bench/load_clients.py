@@ -28,7 +28,7 @@ CLIP = ROOT / "tests" / "fixtures" / "audio" / "house_16k_mono.wav"
 STEP_S = 300.0
 POLL_S = 0.5  # ui/create/results.py's POLL_S: how often a browser's results fragment reruns
 RUN_ALL = "run_all"  # pages/create.py's "Do it all" button
-PROMPT = "prompt"  # ui/create/flow.py's PROMPT text area
+PROMPT = "prompt"  # ui/create/state.py's PROMPT text area
 SAVED = re.compile(r"Saved as #\d+")
 INTERACT = "/_stcore/agent/interact"
 

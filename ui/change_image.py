@@ -257,7 +257,7 @@ def change_panel(
     With `source_name` (Create, where the source is not on screen beside the panel) the panel names and shows
     its source until the first edit, which then stands beside it."""
     if source_name is not None and key not in runs():
-        show_source(source_name, source_image)
+        show_source(key, source_name, source_image)
     instruction_inputs(current, key)
     change_button(current, key, source_id)
     show_edit(current, key, source_image, next_step)
@@ -266,9 +266,9 @@ def change_panel(
 SOURCE_PREVIEW_PX = 240  # big enough to recognise, small enough to leave the inputs in view
 
 
-def show_source(name: str, image: bytes | str | None) -> None:
+def show_source(key: str, name: str, image: bytes | str | None) -> None:
     """The image the next edit starts from, named, before there is an edit to stand beside."""
-    with st.container(border=True, width="content"):
+    with st.container(border=True, width="content", key=f"{key}_source"):
         if image is not None:
             st.image(image, width=SOURCE_PREVIEW_PX)
         st.caption(f"Source: {name}")

@@ -68,10 +68,10 @@ def test_a_spoken_edit_is_saved_beside_its_source_and_history_shows_its_family_a
             page.get_by_role("textbox", name="Prompt").press("Control+Enter")
             wait_until_idle(page)
             page.get_by_role("button", name="Generate", exact=True).click()
-            pick = page.get_by_role("button", name="✏️ Change this image")
+            pick = page.get_by_role("button", name="Edit this image")
             expect(pick).to_be_enabled(timeout=MODEL_STEP_MS)  # enabled once the caption is written
             pick.click()
-            expect(page.get_by_role("heading", name="4. Change this image")).to_be_visible()
+            expect(page.get_by_role("heading", name="Edit", exact=True)).to_be_visible()
 
             recorder = page.locator(".st-key-create_edit_rec")
             recorder.get_by_role("button", name="Record", exact=True).click()
@@ -146,3 +146,122 @@ def test_a_spoken_edit_is_saved_beside_its_source_and_history_shows_its_family_a
             page.screenshot(path=str(artifacts / "edit-failure.png"), full_page=True)
             print(server.log_tail())
             raise
+
+
+SCREENS = {"desktop": (1440, 900), "phone": (390, 844)}
+SAVED_DATE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d UTC$")
+
+
+@pytest.mark.slow
+def test_the_edit_loop_shows_its_source_empties_its_box_keeps_changing_and_compare_lists_every_image(
+    chromium_executable: str,
+    artifacts: Path,
+    fake_replicate: FakeReplicate,
+    tiny_blip_dir: Path,
+    tmp_path: Path,
+) -> None:
+    """Typed instructions at a desktop and a phone size: the panel names and shows its source before the first
+    edit; after each edit the box is empty and "Keep changing this edit" is there at once; two edits of one
+    result and the result (saved by the first edit, with its date) compare; a Generate with an instruction
+    waiting leaves the panel and the instruction alone, and that instruction makes a grandchild of the result."""
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=STEP_MS)
+    env = app_environment(
+        {
+            "REPLICATE_API_TOKEN": fake_replicate.token,
+            "REPLICATE_BASE_URL": fake_replicate.base_url,
+            "CAPTION_MODEL": str(tiny_blip_dir),
+            "WHISPER_MODEL": str(tmp_path / "no-speech-model-needed"),
+            "PRELOAD_MODELS": "false",
+            "MODEL_DEVICE": "cpu",
+        },
+        tmp_path / "data",
+    )
+    with (
+        running_streamlit(env, tmp_path / "app", artifacts / "streamlit-edit-loop.log") as server,
+        launched_browser(chromium_executable, None) as browser,
+    ):
+        for screen, (width, height) in SCREENS.items():
+            context = browser.new_context(viewport={"width": width, "height": height})
+            context.set_default_timeout(STEP_MS)
+            page = context.new_page()
+            try:
+                _edit_loop(page, server.url, screen, artifacts)
+                assert_no_tracebacks(server)
+            except Exception:
+                page.screenshot(path=str(artifacts / f"edit-loop-{screen}-failure.png"), full_page=True)
+                print(server.log_tail())
+                raise
+            finally:
+                context.close()
+
+
+def _edit_loop(page: Any, url: str, screen: str, artifacts: Path) -> None:
+    from playwright.sync_api import expect
+
+    def typed(box: Any, text: str) -> None:
+        box.fill(text)
+        box.press("Control+Enter")  # commits the text area before the click that follows
+        wait_until_idle(page)
+
+    page.goto(f"{url}/create")
+    typed(page.get_by_role("textbox", name="Prompt"), f"a lighthouse on a cliff, {screen}")
+    page.get_by_role("button", name="Generate", exact=True).click()
+    pick = page.get_by_role("button", name="Edit this image")
+    expect(pick).to_be_enabled(timeout=MODEL_STEP_MS)
+    pick.click()
+
+    # Before the first edit the panel says what it will change, and shows it.
+    expect(page.get_by_role("heading", name="Edit", exact=True)).to_be_visible()
+    expect(page.get_by_text(re.compile(r"^Source: Result 1, not saved yet"))).to_be_visible()
+    wait_for_images(page, ".st-key-create_edit_source", 1)
+    pay = page.get_by_role("button", name="Change this image", exact=True)
+    expect(pay).to_have_count(1)  # the card's picker is "Edit this image": one button pays
+    page.screenshot(path=str(artifacts / f"edit-loop-{screen}-1-source.png"), full_page=True)
+
+    instruction = page.get_by_role("textbox", name="What to change")
+    keep_changing = page.get_by_role("button", name="Keep changing this edit")
+    for said in ("make it night", "make it snow"):  # two edits of the same result
+        typed(instruction, said)
+        pay.click()
+        expect(instruction).to_have_value("")  # emptied at once: no second click pays for the same words
+        expect(page.get_by_text(said, exact=True)).to_be_visible(timeout=MODEL_STEP_MS)  # the edit's instruction
+        expect(keep_changing).to_be_visible(timeout=MODEL_STEP_MS)  # offered at once, nothing else clicked
+    source_note = page.get_by_text(re.compile(r"^Source #\d+$"))
+    result_id = int(source_note.inner_text().split("#")[1])
+    page.screenshot(path=str(artifacts / f"edit-loop-{screen}-2-edited.png"), full_page=True)
+
+    # Compare: the saved result with its date, both edits (not saved yet), and a share link for the saved one.
+    picker = page.get_by_test_id("stMultiSelect")
+    for title in (f"Result 1 (#{result_id})", f"Edit 1 of #{result_id}", f"Edit 2 of #{result_id}"):
+        picker.click()
+        page.get_by_role("option", name=title, exact=True).click()
+        page.keyboard.press("Escape")
+        wait_until_idle(page)
+    expect(page.get_by_text(SAVED_DATE)).to_have_count(1)
+    expect(page.get_by_text("not saved yet", exact=True)).to_have_count(2)
+    expect(page.get_by_role("button", name="Share this image")).to_be_visible()
+    page.screenshot(path=str(artifacts / f"edit-loop-{screen}-3-compare.png"), full_page=True)
+
+    # Keep changing: the second edit is saved and becomes the source of the next one.
+    keep_changing.click()
+    source = page.get_by_text(re.compile(rf"^Source: Edit 2 of #{result_id} \(#\d+\)$"))
+    expect(source).to_be_visible()
+    edit_id = int(re.findall(r"#(\d+)", source.inner_text())[-1])
+    typed(instruction, "add a red kite")
+
+    # A Generate while that instruction waits leaves the panel, its source and the instruction as they were.
+    typed(page.get_by_role("textbox", name="Prompt"), f"a harbour at dawn, {screen}")
+    page.get_by_role("button", name="Generate", exact=True).click()
+    expect(page.get_by_text(f"Prompt: “a harbour at dawn, {screen}”")).to_be_visible(timeout=MODEL_STEP_MS)
+    expect(page.get_by_role("button", name="Edit this image")).to_be_enabled(timeout=MODEL_STEP_MS)
+    expect(source).to_be_visible()
+    expect(instruction).to_have_value("add a red kite")
+
+    pay.click()
+    save = page.locator(".st-key-create_edit_save button")
+    expect(save).to_be_visible(timeout=MODEL_STEP_MS)
+    save.click()
+    expect(page.get_by_text(re.compile(rf"^Saved as #\d+, edited from #{edit_id}$"))).to_be_visible()
+    page.screenshot(path=str(artifacts / f"edit-loop-{screen}-4-grandchild.png"), full_page=True)
