@@ -137,8 +137,8 @@ with prompt_area:
         right.checkbox("Go fast", key=state.GO_FAST)
 with results_area:
     show_results(pipeline, settings, buttons_disabled=busy)
+    edits.show_panel(app)  # under the results it edits: on a phone too, where this area opens the page
 # Under the studio, not in the results column: on a phone that column opens the page, and a new session's
 # leftovers (up to 24 full-width cards) would push Record and Generate screens down.
 show_unsaved_drafts(app)
-edits.show_panel(app)
 compare_results.show_compare(app)

@@ -233,12 +233,14 @@ def _edit_loop(page: Any, url: str, screen: str, artifacts: Path) -> None:
     page.screenshot(path=str(artifacts / f"edit-loop-{screen}-2-edited.png"), full_page=True)
 
     # Compare: the saved result with its date, both edits (not saved yet), and a share link for the saved one.
-    picker = page.get_by_test_id("stMultiSelect")
+    picker = page.get_by_test_id("stMultiSelect").locator("input")
     for title in (f"Result 1 (#{result_id})", f"Edit 1 of #{result_id}", f"Edit 2 of #{result_id}"):
         picker.click()
-        page.get_by_role("option", name=title, exact=True).click()
+        picker.press_sequentially(title)  # the options narrow to the one with this title
+        picker.press("Enter")
         page.keyboard.press("Escape")
         wait_until_idle(page)
+    expect(page.get_by_test_id("stMultiSelect").get_by_text(f"Edit 2 of #{result_id}")).to_be_visible()
     expect(page.get_by_text(SAVED_DATE)).to_have_count(1)
     expect(page.get_by_text("not saved yet", exact=True)).to_have_count(2)
     expect(page.get_by_role("button", name="Share this image")).to_be_visible()
