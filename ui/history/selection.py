@@ -20,6 +20,20 @@ from ui.history.view import PICKED_KEY, clear_selection
 
 ANCHOR_KEY = "_history_pick_anchor"  # the id of the card whose check was clicked last: where a range starts
 BAR_KEY = "history_selection_bar"
+PHONE = "@media (max-width: 640px)"
+# On a phone the bar stays one row: its buttons show only their icons (each label is still there for screen
+# readers and tests, visually hidden), popovers lose their chevron, the hint is cut with an ellipsis, and
+# "Select all" steps aside while something is selected (Clear is there then).
+_BAR_STYLE = f"""{PHONE} {{
+.st-key-{BAR_KEY} {{ flex-wrap: nowrap !important; gap: 0.25rem !important; padding: 0.5rem !important; }}
+.st-key-{BAR_KEY} button {{ min-width: 40px; min-height: 40px; padding: 0.25rem 0.5rem; }}
+.st-key-{BAR_KEY} button [data-testid="stMarkdownContainer"] {{
+  position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); white-space: nowrap; }}
+.st-key-{BAR_KEY} [data-testid="stPopoverButton"] div[aria-hidden="true"] {{ display: none; }}
+.st-key-{BAR_KEY} > [data-testid="stElementContainer"]:first-child {{ min-width: 0; flex: 0 1 auto; }}
+.st-key-{BAR_KEY} [data-testid="stMarkdown"] p {{ white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }}
+.st-key-{BAR_KEY}:has(.st-key-history_select_none) .st-key-history_select_all {{ display: none; }}
+}}"""
 
 
 def picked_ids() -> list[int]:
@@ -69,6 +83,7 @@ def selection_bar(
     page_ids = [record.id for record in records]
     if not selected and not selectable:
         return
+    st.html(f"<style>{_BAR_STYLE}</style>")
     with st.container(border=True, horizontal=True, vertical_alignment="center", gap="small", key=BAR_KEY):
         if selected:
             st.markdown(f"**{len(selected)} selected**")
@@ -80,10 +95,13 @@ def selection_bar(
         if selectable:
             st.button(
                 f"Select all {len(page_ids)}",
+                icon=":material/select_all:",
                 key="history_select_all",
                 on_click=select_all,
                 args=(page_ids,),
                 disabled=len(selected) == len(page_ids),
             )
         if selected:
-            st.button("Clear", key="history_select_none", on_click=clear, help="Select nothing")
+            st.button(
+                "Clear", icon=":material/close:", key="history_select_none", on_click=clear, help="Select nothing"
+            )
