@@ -66,7 +66,6 @@ function fill(parts, item) {
       const image = make("img");
       image.src = item.thumbnail;
       image.alt = item.title;
-      image.loading = "lazy";
       parts.picture.replaceChildren(image);
     } else {
       parts.picture.replaceChildren(make("span", "missing", "No thumbnail"));
