@@ -254,3 +254,19 @@ def test_a_card_shows_the_prompts_first_line_its_number_tags_and_what_it_is_in_i
     assert newest["badges"] == [{"label": f"edit of #{original.id}", "kind": "edit"}]
     assert (oldest["id"], oldest["title"], oldest["tags"]) == (original.id, "a lighthouse", ["coast"])
     assert oldest["badges"] == [{"label": "has edits", "kind": "edits"}]
+
+
+def test_a_card_click_naming_an_image_not_on_the_page_changes_nothing(data_dir: Path) -> None:
+    """The grid's clicks come from the browser: an id that is not one of the page's cards is ignored."""
+    kite, boat, tower = seed_records(["a kite", "a boat", "a tower"])
+    at = run_history(view="gallery", q="kite")
+
+    click_card(at, "star", {"id": boat.id, "starred": True})
+    click_card(at, "pick", {"id": tower.id, "on": True})
+    click_card(at, "open", boat.id)
+    click_card(at, "pick", {"id": str(kite.id), "on": True})  # not a number
+
+    assert not at.exception
+    assert not repository().get(record_id=boat.id).starred
+    assert [card["selected"] for card in grid_cards(at)] == [False]
+    assert "history_open_id" not in at.session_state and not at.subheader
