@@ -270,3 +270,17 @@ def test_a_card_click_naming_an_image_not_on_the_page_changes_nothing(data_dir: 
     assert not repository().get(record_id=boat.id).starred
     assert [card["selected"] for card in grid_cards(at)] == [False]
     assert "history_open_id" not in at.session_state and not at.subheader
+
+
+def test_a_tick_then_a_shift_click_selects_the_range_between_and_untick_takes_one_out(data_dir: Path) -> None:
+    records = seed_records([f"a lantern {n}" for n in range(6)])
+    newest_first = [record.id for record in reversed(records)]
+    at = page(HISTORY).run()
+
+    click_card(at, "pick", {"id": newest_first[1], "on": True})
+    click_card(at, "pick", {"id": newest_first[4], "range": True})
+    assert [card["selected"] for card in grid_cards(at)] == [False, True, True, True, True, False]
+    assert any(m.value == "**4 selected**" for m in at.markdown)
+
+    click_card(at, "pick", {"id": newest_first[2], "on": False})
+    assert [card["selected"] for card in grid_cards(at)] == [False, True, False, True, True, False]

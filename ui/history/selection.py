@@ -50,7 +50,8 @@ def set_picked(record_id: int, on: bool) -> None:
 def select_range(page_ids: Sequence[int], target: int) -> None:
     """Tick every card from the last one clicked to `target`; `target` becomes where the next range starts."""
     chosen = picked_range(page_ids, st.session_state.get(ANCHOR_KEY), target)
-    st.session_state[PICKED_KEY] = [*picked_ids(), *(n for n in chosen if n not in picked_ids())]
+    already = picked_ids()
+    st.session_state[PICKED_KEY] = [*already, *(record_id for record_id in chosen if record_id not in already)]
     st.session_state[ANCHOR_KEY] = target
 
 
