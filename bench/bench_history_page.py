@@ -25,6 +25,7 @@ LARGE = 100_000
 DISTINCT_IMAGES = 200  # the large gallery's rows share these files: pages still show 25 different thumbnails
 RERUNS = 15
 SESSIONS = 5
+GRID_KEY = "history_grid"  # ui.history.cards.GRID_KEY; not imported, so each measurement starts cold
 
 
 def run(records: int = RECORDS, large: int = LARGE) -> list[dict[str, Any]]:
@@ -146,12 +147,18 @@ def _row(benchmark: str, samples: list[float], at: Any, records: int) -> dict[st
     if at is not None and at.exception:
         raise RuntimeError(f"{benchmark}: the page raised {at.exception[0].message}")
     table = at.dataframe[0].proto.arrow_data.data if at is not None and at.dataframe else b""
+    grids = (
+        [element.proto.json for element in at.get("bidi_component") if element.key == GRID_KEY]
+        if at is not None
+        else []
+    )
     return {
         "benchmark": f"History page: {benchmark}",
         "records": records,
         "median_ms": round(statistics.median(samples), 1),
         "runs": len(samples),
         "table_kb": round(len(table) / 1024, 1),
+        "grid_kb": round(len(grids[0].encode()) / 1024, 1) if grids else 0.0,  # the gallery's cards, as sent
     }
 
 

@@ -14,6 +14,7 @@ from core.db.engine import create_engine_for
 from core.db.schema import ImageRecord
 from core.domain.records import HistoryQuery, ImageRecordView
 from tests.app.conftest import page
+from tests.app.gallery_grid import click_card
 from tests.app.shown_text import as_read
 from tests.app.test_history_page import HISTORY, in_table, page_services_with, seed_records
 from tests.fakes import FakeCaptioner
@@ -271,5 +272,5 @@ def test_a_compare_link_opens_above_the_gallery_whose_cards_still_open(data_dir:
 
     assert [s.value for s in at.subheader] == ["Compare"]
     assert not at.expander[0].proto.expanded, "the filters are folded under the comparison"
-    at.button(key=f"history_open_{kite.id}").click().run()
+    click_card(at, "open", kite.id)
     assert f"Image #{kite.id}" in [s.value for s in at.subheader]

@@ -14,6 +14,7 @@ from core.config.settings import load_settings
 from core.db.engine import create_engine_for
 from core.db.schema import ImageRecord
 from tests.app.conftest import page
+from tests.app.gallery_grid import click_card, grid_cards
 from tests.app.test_history_page import HISTORY, in_table, prompts_shown, run_history, seed_records, select_row
 
 
@@ -134,10 +135,10 @@ def test_star_from_a_gallery_card(data_dir: Path) -> None:
     kite, boat = seed_records(["a kite", "a boat"])
 
     at = run_history(view="gallery")
-    at.button(key=f"history_star_{boat.id}").click().run()
+    click_card(at, "star", {"id": boat.id, "starred": True})
 
     assert repository().get(record_id=boat.id).starred
-    assert at.button(key=f"history_star_{boat.id}").label == "★"
+    assert [card["starred"] for card in grid_cards(at)] == [True, False]  # newest first: the boat
     assert not repository().get(record_id=kite.id).starred
 
 
@@ -170,8 +171,8 @@ def test_bulk_delete_names_the_count_and_removes_rows_and_files(data_dir: Path) 
     images = data_dir / "images"
 
     at = run_history(view="gallery")
-    at.checkbox(key=f"history_pick_{gone_a.id}").check().run()
-    at.checkbox(key=f"history_pick_{gone_b.id}").check().run()
+    click_card(at, "pick", {"id": gone_a.id, "on": True})
+    click_card(at, "pick", {"id": gone_b.id, "on": True})
     # "Delete…" opens a popover that asks first, naming the count; nothing is gone before the confirmation.
     assert any("Delete 2 images" in m.value for m in at.markdown)
     assert (images / gone_a.image_filename).exists()
@@ -179,7 +180,7 @@ def test_bulk_delete_names_the_count_and_removes_rows_and_files(data_dir: Path) 
     at.button(key="history_bulk_delete_confirm").click().run()
 
     assert "Deleted 2 images" in at.success[0].value
-    assert len(at.image) == 1
+    assert [card["id"] for card in grid_cards(at)] == [keep.id]
     left = sorted(p.relative_to(images).as_posix() for p in images.rglob("*") if p.is_file())
     assert left == sorted([keep.image_filename, str(keep.thumbnail_filename)])
 
@@ -215,7 +216,7 @@ def test_history_opens_as_a_gallery_and_the_table_is_one_click_away(data_dir: Pa
     at = page(HISTORY).run()
 
     assert not at.exception
-    assert not at.dataframe and len(at.image) == 3
+    assert not at.dataframe and len(grid_cards(at)) == 3
     assert at.radio(key="history_view").value == "gallery" and "view" not in at.query_params
     at.radio(key="history_view").set_value("table").run()
     assert list(at.dataframe[0].value["prompt"]) == ["a tower", "a boat", "a kite"]
@@ -230,11 +231,12 @@ def test_select_all_ticks_every_card_on_the_page_and_clear_empties_it(data_dir: 
 
     at.button(key="history_select_all").click().run()
 
-    assert all(at.checkbox(key=f"history_pick_{record.id}").value for record in records)
+    assert [card["selected"] for card in grid_cards(at)] == [True, True, True]
     assert any(m.value == "**3 selected**" for m in at.markdown)
     assert at.button(key="history_select_all").disabled
     at.button(key="history_select_none").click().run()
-    assert not any(at.checkbox(key=f"history_pick_{record.id}").value for record in records)
+    assert not any(card["selected"] for card in grid_cards(at))
+    assert {card["id"] for card in grid_cards(at)} == {record.id for record in records}
 
 
 def test_a_card_shows_the_prompts_first_line_its_number_tags_and_what_it_is_in_its_family(data_dir: Path) -> None:
@@ -247,7 +249,38 @@ def test_a_card_shows_the_prompts_first_line_its_number_tags_and_what_it_is_in_i
 
     at = page(HISTORY).run()
 
-    texts = [m.value for m in at.markdown]
-    assert "**a lighthouse**  \n:blue-badge[has edits]  \n:gray[coast]" in texts
-    assert f"**a lighthouse at night**  \n:violet-badge[edit of #{original.id}]" in texts
-    assert at.checkbox(key=f"history_pick_{original.id}").label == f"#{original.id}"
+    newest, oldest = grid_cards(at)
+    assert (newest["id"], newest["title"], newest["tags"]) == (edit.id, "a lighthouse at night", [])
+    assert newest["badges"] == [{"label": f"edit of #{original.id}", "kind": "edit"}]
+    assert (oldest["id"], oldest["title"], oldest["tags"]) == (original.id, "a lighthouse", ["coast"])
+    assert oldest["badges"] == [{"label": "has edits", "kind": "edits"}]
+
+
+def test_a_card_click_naming_an_image_not_on_the_page_changes_nothing(data_dir: Path) -> None:
+    """The grid's clicks come from the browser: an id that is not one of the page's cards is ignored."""
+    kite, boat, tower = seed_records(["a kite", "a boat", "a tower"])
+    at = run_history(view="gallery", q="kite")
+
+    click_card(at, "star", {"id": boat.id, "starred": True})
+    click_card(at, "pick", {"id": tower.id, "on": True})
+    click_card(at, "open", boat.id)
+    click_card(at, "pick", {"id": str(kite.id), "on": True})  # not a number
+
+    assert not at.exception
+    assert not repository().get(record_id=boat.id).starred
+    assert [card["selected"] for card in grid_cards(at)] == [False]
+    assert "history_open_id" not in at.session_state and not at.subheader
+
+
+def test_a_tick_then_a_shift_click_selects_the_range_between_and_untick_takes_one_out(data_dir: Path) -> None:
+    records = seed_records([f"a lantern {n}" for n in range(6)])
+    newest_first = [record.id for record in reversed(records)]
+    at = page(HISTORY).run()
+
+    click_card(at, "pick", {"id": newest_first[1], "on": True})
+    click_card(at, "pick", {"id": newest_first[4], "range": True})
+    assert [card["selected"] for card in grid_cards(at)] == [False, True, True, True, True, False]
+    assert any(m.value == "**4 selected**" for m in at.markdown)
+
+    click_card(at, "pick", {"id": newest_first[2], "on": False})
+    assert [card["selected"] for card in grid_cards(at)] == [False, True, False, True, True, False]

@@ -10,6 +10,7 @@ from core.app import meaning
 from core.app.services import build_services
 from core.config.settings import load_settings
 from core.domain.ports import Embedder
+from tests.app.gallery_grid import click_card
 from tests.app.test_history_page import prompts_shown, run_history, seed_records
 from tests.fixtures.embedding import minilm_folder
 from ui.history.meaning import MEANING_KEY
@@ -45,7 +46,7 @@ def test_by_meaning_lists_the_dog_on_the_beach_first_for_the_puppy_by_the_sea(me
 def test_more_like_this_on_a_card_lists_the_others_closest_first_without_it(meaning_gallery: dict[str, int]) -> None:
     at = run_history(view="gallery")
     locomotive = meaning_gallery["an old steam locomotive crossing a stone viaduct"]
-    at.button(key=f"history_like_{locomotive}").click().run()
+    click_card(at, "like", locomotive)
     assert not at.exception
     assert "most like" in at.info[0].value
     at.radio(key="history_view").set_value("table").run()

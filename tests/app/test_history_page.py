@@ -22,6 +22,7 @@ from core.db.schema import ImageRecord
 from core.domain.errors import ModelLoadError
 from core.domain.records import ImageRecordView, NewRecord
 from tests.app.conftest import model_libraries_imported_by, page
+from tests.app.gallery_grid import click_card, grid_cards
 from tests.app.shown_text import as_read
 from tests.fakes import FakeCaptioner
 from ui.query_limits import WARNING
@@ -191,7 +192,7 @@ def test_garbage_link_parameters_fall_back_to_defaults(data_dir: Path) -> None:
     at = run_history(since="last tuesday", until="2025-02-30", sort="sideways", size="7", page="-4", view="<b>")
 
     assert not at.exception and not at.error
-    assert len(at.image) == 3  # the gallery, the default view
+    assert len(grid_cards(at)) == 3  # the gallery, the default view
     assert at.date_input(key="history_since").value is None
     assert at.selectbox(key="history_size").value == 25
     assert at.radio(key="history_view").value == "gallery"
@@ -310,8 +311,8 @@ def test_gallery_shows_the_same_page_and_opens_a_detail(data_dir: Path) -> None:
 
     at = run_history(size="10", view="gallery")
     assert not at.dataframe
-    assert len(at.image) == 10
-    at.button(key="history_open_3").click().run()
+    assert len(grid_cards(at)) == 10
+    click_card(at, "open", 3)
 
     assert [s.value for s in at.subheader] == ["Image #3"]
     assert at.code[0].value == "tile 2"
@@ -409,11 +410,13 @@ def test_user_text_is_shown_literally_never_as_markdown(data_dir: Path) -> None:
     seed_records([hostile])
 
     at = run_history(view="gallery")
-    at.button(key="history_open_1").click().run()
+    # The card gets the prompt as data, which the grid sets as text (textContent), never as HTML or markdown.
+    assert grid_cards(at)[0]["title"] == hostile
+    click_card(at, "open", 1)
 
     rendered = [m.value for m in at.markdown] + captions(at)
-    # Caption in gallery and detail; a bare link is broken by an invisible word joiner (U+2060).
-    assert sum(hostile in as_read(text) for text in rendered) == 2
+    # The detail's caption; a bare link is broken by an invisible word joiner (U+2060).
+    assert sum(hostile in as_read(text) for text in rendered) == 1
     # Every markdown-active character arrives escaped, so the image link and the tag stay text.
     assert not any(re.search(r"(?<!\\)(!\[|\]\(|<img|\*\*big)", text) for text in rendered)
     assert at.code[0].value == hostile

@@ -137,7 +137,7 @@ def test_spoken_idea_becomes_a_saved_image_whose_thumbnail_loads_in_history(
                 page.get_by_role("link", name="See everything in History").click()
             expect(page.get_by_role("heading", name="History")).to_be_visible()
             # The gallery is History's default view (issue 30); its card shows the prompt's first line.
-            expect(page.get_by_test_id("stButton").get_by_role("button", name="Open", exact=True)).to_be_visible()
+            expect(page.get_by_test_id("stMain").get_by_role("button", name="Open", exact=True)).to_be_visible()
             answer = thumbnail_answer.value
             assert "X-Amz-Signature=" in answer.url
             assert answer.status == 200 and answer.headers["content-type"] == "image/webp"

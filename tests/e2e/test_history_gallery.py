@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import zipfile
 from pathlib import Path
 
@@ -160,7 +161,7 @@ def test_gallery_by_default_with_shift_range_selection_and_the_detail_toolbar_ab
                 # exact: the folded content mounts a moment later, and then "Help for Since" and the date's
                 # "year, Since"… segments match a loose label too (a strict-mode error, not a visible field).
                 expect(main.get_by_label("Since", exact=True)).to_be_hidden()
-                expect(page.locator(".st-key-history_grid")).to_have_css("display", "grid")
+                expect(page.locator(".st-key-history_grid .history-grid")).to_have_css("display", "grid")
                 first = page.locator(f".st-key-history_card_{newest_first[0]}").bounding_box()
                 second = page.locator(f".st-key-history_card_{newest_first[1]}").bounding_box()
                 assert first and second and abs(first["y"] - second["y"]) < 2 and second["x"] > first["x"]
@@ -199,4 +200,88 @@ def test_gallery_by_default_with_shift_range_selection_and_the_detail_toolbar_ab
                 page.screenshot(path=str(artifacts / f"history-default-detail-{name}.png"))
             finally:
                 context.close()
+        assert_no_tracebacks(server)
+
+
+def _luminance(colour: str) -> float:
+    """Relative luminance (WCAG) of a computed `rgb(r, g, b)` or `color(srgb r g b / a)` colour."""
+    numbers = [float(n) for n in re.findall(r"[\d.]+", colour)[:3]]
+    channels = [n / 255 for n in numbers] if colour.startswith("rgb") else numbers
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def _contrast(one: str, other: str) -> float:
+    high, low = sorted((_luminance(one), _luminance(other)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def test_bulk_bar_is_one_row_compare_is_side_by_side_and_the_selected_outline_shows_in_light_and_dark(
+    chromium_executable: str, artifacts: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At 390x844 and 1440x900, light and dark: the bar keeps one row, the grid stays put, outlines stand out."""
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=STEP_MS)
+    data_dir = tmp_path / "data"
+    monkeypatch.setenv("DATA_DIR", str(data_dir))
+    records = seed_records([f"a lighthouse number {n} on a windy cape" for n in range(6)])
+    newest, second = records[-1].id, records[-2].id
+    env = app_environment({}, data_dir)
+    with (
+        running_streamlit(env, tmp_path / "app", artifacts / "streamlit-history-phone.log") as server,
+        launched_browser(chromium_executable, None) as browser,
+    ):
+        for scheme in ("light", "dark"):
+            for name, width, height in (("phone", 390, 844), ("desktop", 1440, 900)):
+                context = browser.new_context(viewport={"width": width, "height": height}, color_scheme=scheme)
+                context.set_default_timeout(STEP_MS)
+                page = context.new_page()
+                main = page.get_by_test_id("stMain")
+                try:
+                    page.goto(f"{server.url}/history")
+                    expect(page.locator(f".st-key-history_card_{newest}")).to_be_visible()
+                    wait_until_idle(page)
+                    bar = page.locator(".st-key-history_selection_bar")
+                    grid = page.locator(".st-key-history_grid")
+                    empty_bar, grid_top = bar.bounding_box(), grid.bounding_box()
+
+                    page.locator(f".st-key-history_pick_{newest} label").click()
+                    expect(main.get_by_text("1 selected")).to_be_visible()
+                    page.locator(f".st-key-history_pick_{second} label").click()
+                    expect(main.get_by_text("2 selected")).to_be_visible()
+                    wait_until_idle(page)
+
+                    # One row: every action shows, at one height, in a bar no taller than it was empty.
+                    box = bar.bounding_box()
+                    assert box and empty_bar and abs(box["height"] - empty_bar["height"]) < 1, name
+                    buttons = [b for b in bar.get_by_role("button").all() if b.is_visible()]
+                    tops = {round(b.bounding_box()["y"]) for b in buttons}  # type: ignore[index]
+                    assert len(buttons) >= 6 and max(tops) - min(tops) <= 2, f"{name}: the bar wraps"
+                    assert box["height"] < 2 * 40 and box["x"] + box["width"] <= width, f"{name}: {box}"
+                    for label in ("Star", "Tag", "ZIP", "Delete…", "Compare 2", "Clear"):
+                        expect(bar.get_by_role("button", name=label)).to_be_visible()  # named, icons or not
+                    assert grid.bounding_box() == grid_top, "selecting moved the grid"
+
+                    # The outline is the theme's primary colour, which stands out on this theme's background.
+                    card = page.locator(f".st-key-history_card_{newest}")
+                    outline = card.evaluate("e => getComputedStyle(e).outlineColor")
+                    style = card.evaluate(
+                        "e => getComputedStyle(e).outlineStyle + ' ' + getComputedStyle(e).outlineWidth"
+                    )
+                    background = page.get_by_test_id("stApp").evaluate("e => getComputedStyle(e).backgroundColor")
+                    assert style == "solid 3px" and _contrast(outline, background) >= 3, (scheme, outline, background)
+                    page.screenshot(path=str(artifacts / f"history-bar-{name}-{scheme}.png"))
+
+                    if name == "phone":
+                        bar.get_by_role("button", name="Compare 2").click()
+                        expect(main.get_by_role("heading", name="Compare")).to_be_visible()
+                        images = page.locator(".st-key-history_compare_images [data-testid=stImage] img")
+                        expect(images).to_have_count(2)
+                        first, other = images.nth(0).bounding_box(), images.nth(1).bounding_box()
+                        assert first and other and abs(first["y"] - other["y"]) < 2 and other["x"] > first["x"]
+                        assert first["width"] >= 120 and abs(first["width"] - other["width"]) < 2
+                        page.screenshot(path=str(artifacts / f"history-compare-phone-{scheme}.png"))
+                finally:
+                    context.close()
         assert_no_tracebacks(server)

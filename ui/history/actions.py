@@ -103,19 +103,20 @@ def zip_of(current: Services, records: Sequence[ImageRecordView]) -> Callable[[]
 
 
 def bulk_actions(current: Services, selected: Sequence[ImageRecordView]) -> None:
-    """Star, unstar, tag, download as ZIP and delete the selected records, drawn into the bar that holds them.
+    """Star (or unstar), tag, download as ZIP and delete the selected records, drawn into the bar that holds them.
 
     Tagging and the delete confirmation open in popovers, so the bar keeps one height and the grid under it
     never moves.
     """
     ids = [record.id for record in selected]
-    st.button("Star", icon=":material/star:", key="history_bulk_star", on_click=star_many, args=(current, ids, True))
+    # One button, as in photo apps: Star while any is unstarred, Unstar once all are (a button less on a phone).
+    unstar = all(record.starred for record in selected)
     st.button(
-        "Unstar",
-        icon=":material/star_border:",
-        key="history_bulk_unstar",
+        "Unstar" if unstar else "Star",
+        icon=":material/star_border:" if unstar else ":material/star:",
+        key="history_bulk_unstar" if unstar else "history_bulk_star",
         on_click=star_many,
-        args=(current, ids, False),
+        args=(current, ids, not unstar),
     )
     with st.popover("Tag", icon=":material/sell:", key="history_bulk_tag"):
         st.text_input("Tags", key=BULK_TAGS_KEY, placeholder="poster, team red")

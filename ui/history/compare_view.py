@@ -21,6 +21,15 @@ from ui.side_by_side import ComparedImage, side_by_side
 
 PARAM = "compare"
 WITH_KEY = "history_compare_with"
+IMAGES_KEY = "history_compare_images"
+# Streamlit stacks columns one per row below 640 px; a comparison is read side by side, so on a phone it
+# keeps two images per row (a third and fourth go below), each at half the width.
+_PHONE_STYLE = f"""@media (max-width: 640px) {{
+.st-key-{IMAGES_KEY} [data-testid="stHorizontalBlock"] {{ flex-wrap: wrap !important; gap: 0.5rem !important; }}
+.st-key-{IMAGES_KEY} [data-testid="stColumn"] {{
+  flex: 0 1 calc(50% - 0.25rem) !important; min-width: 0 !important; width: auto !important; }}
+.st-key-{IMAGES_KEY} [data-testid="stColumn"] [data-testid="stVerticalBlock"] {{ padding: 0.5rem; }}
+}}"""
 
 
 def compare_link(record_ids: Sequence[int], app_url: str | None = None, page_url: str | None = None) -> str:
@@ -116,7 +125,9 @@ def show_comparison(current: Services) -> None:
         st.space("stretch")
         st.button("Close compare", key="history_compare_close", on_click=_close)
     if len(shown) >= MIN_COMPARED:
-        side_by_side(
-            [ComparedImage(f"#{r.id}", thumbnail_url(current, r.image_filename), record_facts(r)) for r in shown]
-        )
+        st.html(f"<style>{_PHONE_STYLE}</style>")
+        with st.container(key=IMAGES_KEY):
+            side_by_side(
+                [ComparedImage(f"#{r.id}", thumbnail_url(current, r.image_filename), record_facts(r)) for r in shown]
+            )
     st.divider()

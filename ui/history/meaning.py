@@ -30,7 +30,7 @@ def meaning_toggle(where: DeltaGenerator) -> None:
 def like_button(record_id: int, where: DeltaGenerator | None = None, *, key_prefix: str = "history_like") -> None:
     """ "More like this": list the records nearest in meaning to this one (it is left out)."""
     (where or st).button(
-        "More like this", key=f"{key_prefix}_{record_id}", on_click=_show_like, args=(record_id,), type="tertiary"
+        "More like this", key=f"{key_prefix}_{record_id}", on_click=show_like, args=(record_id,), type="tertiary"
     )
 
 
@@ -74,7 +74,7 @@ def like_banner() -> None:
     back.button("Show all", key="history_like_clear", on_click=_clear_like)
 
 
-def _show_like(record_id: int) -> None:
+def show_like(record_id: int) -> None:
     st.session_state[LIKE_KEY] = record_id
     st.session_state[Q_KEY] = ""
     _restart()

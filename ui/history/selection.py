@@ -1,8 +1,8 @@
 """Selecting gallery cards as in photo managers: a card's check, shift-click for a range, all on the page.
 
-Streamlit's checkbox cannot see the shift key, so a small script (a components-v2 component, in the page
-itself, no iframe) catches a shift-click on a card's check before the checkbox does, stops it, and sends the
-card's id instead; the range from the last card clicked is then ticked here, before the checkboxes are drawn.
+The selection is a list of record ids in the session (PICKED_KEY). The gallery's grid (ui.history.cards) sends
+each click on a card's check, with whether shift was held; a range from the last card clicked is worked out
+by ui.history.picking.
 """
 
 from __future__ import annotations
@@ -16,49 +16,47 @@ from core.domain.records import ImageRecordView
 from ui.history.actions import bulk_actions
 from ui.history.compare_view import compare_button
 from ui.history.picking import picked_range
-from ui.history.view import PICK_PREFIX, clear_selection
+from ui.history.view import PICKED_KEY, clear_selection
 
 ANCHOR_KEY = "_history_pick_anchor"  # the id of the card whose check was clicked last: where a range starts
-SHIFT_KEY = "history_shift_pick"
 BAR_KEY = "history_selection_bar"
-
-# Capture phase on the document: runs before the checkbox's own handler, so a shift-click never toggles it.
-_SHIFT_CLICK_JS = """
-export default function ({ setTriggerValue }) {
-  const onClick = (event) => {
-    if (!event.shiftKey) return;
-    const pick = event.target.closest('[class*="st-key-history_pick_"]');
-    const match = pick && /st-key-history_pick_(\\d+)/.exec(pick.className);
-    if (!match) return;
-    event.preventDefault();
-    event.stopPropagation();
-    setTriggerValue("range", Number(match[1]));
-  };
-  document.addEventListener("click", onClick, true);
-  return () => document.removeEventListener("click", onClick, true);
-}
-"""
-_shift_clicks = st.components.v2.component("history_shift_pick", js=_SHIFT_CLICK_JS)
+PHONE = "@media (max-width: 640px)"
+# On a phone the bar stays one row: its buttons show only their icons (each label is still there for screen
+# readers and tests, visually hidden), popovers lose their chevron, the hint is cut with an ellipsis, and
+# "Select all" steps aside while something is selected (Clear is there then).
+_BAR_STYLE = f"""{PHONE} {{
+.st-key-{BAR_KEY} {{ flex-wrap: nowrap !important; gap: 0.25rem !important; padding: 0.5rem !important; }}
+.st-key-{BAR_KEY} button {{ min-width: 40px; min-height: 40px; padding: 0.25rem 0.5rem; }}
+.st-key-{BAR_KEY} button [data-testid="stMarkdownContainer"] {{
+  position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); white-space: nowrap; }}
+.st-key-{BAR_KEY} [data-testid="stPopoverButton"] div[aria-hidden="true"] {{ display: none; }}
+.st-key-{BAR_KEY} > [data-testid="stElementContainer"]:first-child {{ min-width: 0; flex: 0 1 auto; }}
+.st-key-{BAR_KEY} [data-testid="stMarkdown"] p {{ white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }}
+.st-key-{BAR_KEY}:has(.st-key-history_select_none) .st-key-history_select_all {{ display: none; }}
+}}"""
 
 
-def pick_key(record_id: int) -> str:
-    return f"{PICK_PREFIX}{record_id}"
+def picked_ids() -> list[int]:
+    return list(st.session_state.get(PICKED_KEY) or [])
 
 
-def remember_anchor(record_id: int) -> None:
+def set_picked(record_id: int, on: bool) -> None:
+    """Tick or untick one card; it becomes where the next shift-click's range starts."""
+    others = [picked for picked in picked_ids() if picked != record_id]
+    st.session_state[PICKED_KEY] = [*others, record_id] if on else others
     st.session_state[ANCHOR_KEY] = record_id
 
 
 def select_range(page_ids: Sequence[int], target: int) -> None:
     """Tick every card from the last one clicked to `target`; `target` becomes where the next range starts."""
-    for record_id in picked_range(page_ids, st.session_state.get(ANCHOR_KEY), target):
-        st.session_state[pick_key(record_id)] = True
+    chosen = picked_range(page_ids, st.session_state.get(ANCHOR_KEY), target)
+    already = picked_ids()
+    st.session_state[PICKED_KEY] = [*already, *(record_id for record_id in chosen if record_id not in already)]
     st.session_state[ANCHOR_KEY] = target
 
 
 def select_all(page_ids: Sequence[int]) -> None:
-    for record_id in page_ids:
-        st.session_state[pick_key(record_id)] = True
+    st.session_state[PICKED_KEY] = list(page_ids)
 
 
 def clear() -> None:
@@ -67,13 +65,9 @@ def clear() -> None:
 
 
 def gallery_selection(records: Sequence[ImageRecordView]) -> list[ImageRecordView]:
-    """The selected cards of this page, after applying a shift-click sent since the last run (if any)."""
-    page_ids = [record.id for record in records]
-    shift = _shift_clicks(key=SHIFT_KEY, on_range_change=lambda: None)
-    target = getattr(shift, "range", None)
-    if isinstance(target, int):
-        select_range(page_ids, target)
-    return [record for record in records if st.session_state.get(pick_key(record.id))]
+    """The selected cards of this page, in page order."""
+    picked = set(picked_ids())
+    return [record for record in records if record.id in picked]
 
 
 def selection_bar(
@@ -90,6 +84,7 @@ def selection_bar(
     page_ids = [record.id for record in records]
     if not selected and not selectable:
         return
+    st.html(f"<style>{_BAR_STYLE}</style>")
     with st.container(border=True, horizontal=True, vertical_alignment="center", gap="small", key=BAR_KEY):
         if selected:
             st.markdown(f"**{len(selected)} selected**")
@@ -101,10 +96,13 @@ def selection_bar(
         if selectable:
             st.button(
                 f"Select all {len(page_ids)}",
+                icon=":material/select_all:",
                 key="history_select_all",
                 on_click=select_all,
                 args=(page_ids,),
                 disabled=len(selected) == len(page_ids),
             )
         if selected:
-            st.button("Clear", key="history_select_none", on_click=clear, help="Select nothing")
+            st.button(
+                "Clear", icon=":material/close:", key="history_select_none", on_click=clear, help="Select nothing"
+            )

@@ -32,7 +32,7 @@ STARRED_KEY, TAGS_KEY, BY_KEY = "history_starred", "history_tags", "history_by"
 FOLD_KEY = "history_filters_fold"  # the "Filters" expander: open or folded
 FAMILY_KEY = "history_family"  # not a widget: set by a link (?family=N) or a family strip's "List the family"
 TABLE_KEY, OPEN_KEY, CONFIRM_KEY = "history_table", "history_open_id", "history_confirm_delete"
-PICK_PREFIX = "history_pick_"  # + record id: a gallery checkbox
+PICKED_KEY = "history_picked"  # the ids of the gallery cards ticked (ui.history.selection)
 PAGE_IDS_KEY, PREVIOUS_ROWS_KEY = "_history_page_ids", "_history_previous_rows"
 NO_SELECTION: dict[str, dict[str, list[object]]] = {"selection": {"rows": [], "columns": [], "cells": []}}
 ANYONE = ""
@@ -101,8 +101,7 @@ def _names_the_view(name: str, filters: HistoryFilters) -> bool:
 def clear_selection() -> None:
     st.session_state[TABLE_KEY] = NO_SELECTION
     st.session_state[PREVIOUS_ROWS_KEY] = []
-    for key in [key for key in st.session_state if str(key).startswith(PICK_PREFIX)]:
-        st.session_state[key] = False
+    st.session_state[PICKED_KEY] = []
 
 
 def close_detail() -> None:
