@@ -49,6 +49,18 @@ def finish_edit(at: AppTest, key: str) -> AppTest:
     return at.run()
 
 
+def test_one_button_is_named_change_this_image_before_and_after_the_panel_opens(edit_ready) -> None:
+    (source,) = seed_records(["a lighthouse at noon"])
+    at = opened(source.id)
+    page_services_with(FakeCaptioner())
+    at.run()
+    changing = [b for b in at.button if b.label == "Change this image"]
+    assert [b.key for b in changing] == ["history_change"]  # the toolbar's opener
+    at.button(key="history_change").click().run()
+    changing = [b for b in at.button if b.label == "Change this image"]
+    assert [b.key for b in changing] == [f"history_edit_{source.id}_go"]  # the paid one, alone
+
+
 def test_an_edit_from_the_detail_appears_beside_its_source_and_saves_once_as_a_child(edit_ready) -> None:
     (source,) = seed_records(["a lighthouse at noon"])
     at = opened(source.id)

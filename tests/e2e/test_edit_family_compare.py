@@ -134,7 +134,7 @@ def test_a_spoken_edit_is_saved_beside_its_source_and_history_shows_its_family_a
             typed.fill("add a red kite")
             typed.press("Control+Enter")
             wait_until_idle(page)
-            dialog.locator(f".st-key-history_edit_{child}_go button").click()
+            dialog.get_by_role("button", name="Change this image", exact=True).click()  # the paid one, alone now
             save_in_dialog = dialog.locator(f".st-key-history_edit_{child}_save button")
             expect(save_in_dialog).to_be_visible(timeout=MODEL_STEP_MS)  # polled in, inside the dialog
             save_in_dialog.click()

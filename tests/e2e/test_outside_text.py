@@ -112,8 +112,8 @@ def test_replicate_errors_model_answers_previous_prompts_and_names_render_as_tex
             instruction.press("Control+Enter")
             wait_until_idle(page)
             fake_replicate.queue(Scenario("failed", error=phishing(base, "edit")))
-            # The panel's paid button, also named "Change this image" (the toolbar's stays beside it).
-            dialog.locator(f".st-key-history_edit_{record.id}_go button").click()
+            # The toolbar's opener steps aside while the panel is open: one "Change this image" is left, the paid one.
+            dialog.get_by_role("button", name="Change this image", exact=True).click()
             expect(dialog.get_by_text("**boldedit**").first).to_be_visible(timeout=MODEL_STEP_MS)
             wait_until_idle(page)
             assert_shown_as_text(page, base, "edit")

@@ -123,13 +123,15 @@ def toolbar(current: Services, record: ImageRecordView, image_bytes: bytes | Non
             help="Open Create with this prompt, aspect ratio, format, quality and megapixels (seed: see Details)",
         ):
             _reuse(record)
-        st.button(
-            "Change this image",
-            key="history_change",
-            icon=":material/edit:",
-            disabled=missing is not None,
-            on_click=lambda: st.session_state.update({CHANGE_KEY: record.id}),
-        )
+        if st.session_state.get(CHANGE_KEY) != record.id:
+            # Steps aside while its panel is open: the panel's paid button is then the one "Change this image".
+            st.button(
+                "Change this image",
+                key="history_change",
+                icon=":material/edit:",
+                disabled=missing is not None,
+                on_click=lambda: st.session_state.update({CHANGE_KEY: record.id}),
+            )
         st.button(
             "Starred" if record.starred else "Star",
             key="history_detail_star",
