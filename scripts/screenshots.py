@@ -108,7 +108,7 @@ def generate_four(page: Any) -> None:
     expect(results.nth(CREATE_IMAGES - 1)).to_be_visible(timeout=STEP_MS)
     expect(page.get_by_text("a painting of a sun over the hills").nth(CREATE_IMAGES - 1)).to_be_attached()
     page.locator(IDLE).wait_for()
-    page.wait_for_function("() => [...document.images].every(img => img.complete)")
+    images_in_view_loaded(page)
     page.wait_for_timeout(800)  # the last fade-in of Streamlit's elements
 
 
@@ -134,13 +134,21 @@ def shoot(url: str, env: Mapping[str, str]) -> list[Path]:
                 expect(page.get_by_role("heading", name="History")).to_be_visible()
                 expect(page.get_by_test_id("stImage").locator("img").first).to_be_visible()
                 page.locator(IDLE).wait_for()
-                page.wait_for_function("() => [...document.images].every(img => img.complete)")
+                images_in_view_loaded(page)
                 page.wait_for_timeout(800)
                 written.append(SHOTS / f"history-{screen}-{scheme}.png")
                 save_small(screens_full(page, screen), written[-1])
                 context.close()
         browser.close()
     return written
+
+
+def images_in_view_loaded(page: Any) -> None:
+    """Until every image inside the viewport has loaded (those below it load lazily, when scrolled to)."""
+    page.wait_for_function(
+        "() => [...document.images].filter(img => img.getBoundingClientRect().top < innerHeight)"
+        ".every(img => img.complete && img.naturalWidth > 0)"
+    )
 
 
 def screens_full(page: Any, screen: str) -> bytes:
@@ -150,6 +158,7 @@ def screens_full(page: Any, screen: str) -> bytes:
         return bytes(page.screenshot())
     width, height = SCREENS[screen]
     page.set_viewport_size({"width": width, "height": PHONE_SCREENS * height})
+    images_in_view_loaded(page)
     page.wait_for_timeout(500)
     try:
         return bytes(page.screenshot())
