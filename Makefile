@@ -89,7 +89,8 @@ services:
 bench: $(DEV_STAMP) services
 	$(BIN)/python -m bench
 
-# docs/create.png and docs/history.png, from Chromium against a fresh server (the local stand-in for Replicate).
+# docs/screenshots/: Create and History at a desktop and a phone size, light and dark, from Chromium against a fresh
+# server (the local stand-in for Replicate).
 screenshots: $(DEV_STAMP) services
 	@fc-list | grep -qi 'color emoji' || ! command -v apt-get >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-color-emoji >/dev/null)
 	$(BIN)/python scripts/screenshots.py

@@ -37,6 +37,7 @@ def _suites() -> dict[str, Callable[[], list[dict]]]:
         bench_remote,
         bench_speech_accuracy,
         bench_storage,
+        bench_studio,
     )
 
     return {
@@ -59,6 +60,7 @@ def _suites() -> dict[str, Callable[[], list[dict]]]:
         "load": bench_load.run,
         "listen": bench_listen.run,
         "meaning": bench_meaning.run,
+        "studio": bench_studio.run,
     }
 
 

@@ -97,10 +97,18 @@ def sign_in_page(next_path: str, *, error: str | None = None) -> str:
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Sign in · Speak an image</title>
 <style>
-body{{font-family:system-ui,sans-serif;max-width:26rem;margin:4rem auto;padding:0 1rem;color:#222}}
-label{{display:block;margin-top:1rem}} input{{width:100%;padding:.5rem;font-size:1rem;box-sizing:border-box}}
-button{{margin-top:1.25rem;padding:.5rem 1.25rem;font-size:1rem}} .error{{color:#b00020}}
-small{{color:#666}}
+:root{{color-scheme:light dark;--text:#1f2430;--muted:#5b6170;--page:#fff;--field:#fff;--line:#b8bcc6;
+  --error:#b00020}}
+@media (prefers-color-scheme: dark){{:root{{--text:#e8e9ee;--muted:#a9adb8;--page:#0e1117;--field:#1b1f2a;
+  --line:#4a5060;--error:#ff8a8a}}}}
+body{{font-family:system-ui,sans-serif;max-width:26rem;margin:4rem auto;padding:0 1rem;
+  color:var(--text);background:var(--page)}}
+label{{display:block;margin-top:1rem}}
+input{{width:100%;min-height:44px;padding:.5rem;font-size:1rem;box-sizing:border-box;
+  color:var(--text);background:var(--field);border:1px solid var(--line);border-radius:.4rem}}
+button{{margin-top:1.25rem;min-height:44px;padding:.5rem 1.25rem;font-size:1rem;
+  color:#fff;background:#d93a3a;border:0;border-radius:.4rem;cursor:pointer}}
+.error{{color:var(--error)}} small{{color:var(--muted)}}
 </style></head><body>
 <h1>This app is private</h1>
 <p>Type the password the person who runs this demo gave you.</p>
@@ -144,7 +152,8 @@ async def _broken_configuration() -> Response:
         problem = "The app's configuration could not be read."
     except AppError as exc:  # names the missing or invalid settings, never their values
         problem = str(exc)
-    body = "<!doctype html><title>Not configured</title><h1>The app is not configured</h1>"
+    body = '<!doctype html><meta name="color-scheme" content="light dark"><title>Not configured</title>'
+    body += "<h1>The app is not configured</h1>"
     body += f"<p>{html.escape(problem)}</p>"
     return HTMLResponse(body, status_code=503, headers={"Cache-Control": "no-store"})
 

@@ -86,6 +86,23 @@ def test_speech_sends_the_whole_clip_as_a_16khz_mono_wav_upload_and_asks_for_pla
     }
 
 
+def test_speech_sends_a_chosen_language_as_the_whisper_code_openai_whisper_accepts(fake_replicate, clock):
+    fake_replicate.community.whisper.language = "english"  # what it would have detected; the choice wins
+
+    transcript = build("speech", fake_replicate, clock).adapter.transcribe(CLIP, language="de")
+
+    [sent] = fake_replicate.created
+    assert sent.body["input"]["language"] == "de"  # a code, as the published schema lists them; not "german"
+    assert transcript.language == "de"
+
+
+def test_speech_refused_by_whisper_when_given_a_lower_case_language_name(fake_replicate, clock):
+    # The published choices are "auto", the codes and the names in title case ("German"): a name as
+    # `detected_language` spells it ("german") is refused, which is why the adapter passes codes through.
+    with pytest.raises(RemoteModelError, match="language must be one of"):
+        build("speech", fake_replicate, clock).adapter.transcribe(CLIP, language="german")
+
+
 def test_caption_uploads_the_image_asks_for_image_captioning_and_drops_the_caption_label(fake_replicate, clock):
     fake_replicate.community.blip.caption = "Caption:  a red kite over the dunes "
 

@@ -120,9 +120,10 @@ def show_prompt_tools(app: Services, *, disabled: bool) -> None:
         st.caption(f"🗣️ Heard in {language_name(language)}{code}; the transcript is kept as spoken.")
     no_token = settings.replicate_api_token is None
     prompt = (st.session_state.get(PROMPT) or "").strip()
-    columns = st.columns(3)
+    # One wrapping row in order (not three fixed columns): alone, Improve stood in the middle of the row.
+    tools = st.container(horizontal=True, gap="small")
     if assistant.needs_translation(language) and _holds_transcript():
-        columns[0].button(
+        tools.button(
             "🌐 Translate to English",
             key="translate",
             disabled=disabled or no_token,
@@ -130,7 +131,7 @@ def show_prompt_tools(app: Services, *, disabled: bool) -> None:
             args=("translate",),
             help="Put the words in English, which the image model follows best",
         )
-    columns[1].button(
+    tools.button(
         "✨ Improve prompt",
         key="improve",
         disabled=disabled or no_token or not prompt,
@@ -140,7 +141,7 @@ def show_prompt_tools(app: Services, *, disabled: bool) -> None:
     )
     rewrite: Rewrite | None = st.session_state.get(UNDO)
     if rewrite is not None and prompt == rewrite.after.strip():
-        columns[2].button(
+        tools.button(
             UNDO_LABELS.get(rewrite.kind, "↩️ Undo translation"), key="undo_prompt", disabled=disabled, on_click=_undo
         )
         outside_text.caption(f"{'Improved' if rewrite.kind == IMPROVE else 'Translated'}. Before: “{rewrite.before}”")

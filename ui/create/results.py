@@ -143,25 +143,27 @@ def _card(pipeline: Pipeline, settings: Settings, run: CreateRun, index: int) ->
         st.caption(f"Image model {model_name(draft.image_model)}{captions}")
     if problem := CREATE.problems.pop((run.id, index), None):
         outside_text.error(problem)
-    caption_col, save_col, more_col = st.columns(3)
+    # One row that wraps (not three equal columns): at four results a column was too narrow for
+    # "Caption again" and "Reuse settings", which were cut to "Caption…" and "Reus…".
+    actions = st.container(horizontal=True, vertical_alignment="center", gap="small")
     # Callbacks run before the redraw, so the card below already shows their outcome.
     action = (pipeline, settings, run, index)
     label = "Caption again" if draft.caption else "Caption"
-    caption_col.button(label, key=f"caption_{key}", disabled=not run.done, on_click=_recaption, args=action)
+    actions.button(label, key=f"caption_{key}", disabled=not run.done, on_click=_recaption, args=action)
     if index in run.saved_ids:
-        save_col.success(f"Saved as #{run.saved_ids[index]}")
+        actions.success(f"Saved as #{run.saved_ids[index]}")
     else:
-        save_col.button(
+        actions.button(
             "Save", key=f"save_{key}", type="primary", disabled=not run.captions_done, on_click=_save, args=action
         )
-        save_col.button(
+        actions.button(
             "Discard",
             key=f"discard_{key}",
             disabled=not run.done,
             on_click=_discard,
             args=action,
         )
-    with more_col.popover("Reuse settings"):
+    with actions.popover("Reuse settings"):
         with_seed = st.checkbox(f"Same seed ({draft.request.seed})", key=f"reuse_seed_{key}")
         if st.button("Use these settings", key=f"reuse_{key}"):
             hand_over(request_settings(draft.request, with_seed=with_seed))

@@ -17,6 +17,8 @@ _STYLE = f"""<style>
 @media (max-width: {NARROW_PX}px) {{
   .st-key-{STUDIO} > div > [data-testid="stHorizontalBlock"],
   .st-key-{STUDIO} > [data-testid="stHorizontalBlock"] {{ flex-direction: column-reverse; }}
+  /* Stacked, a column keeps Streamlit's calc(100% - 1.5rem): the studio stood 24 px short of the right edge. */
+  .st-key-{STUDIO} [data-testid="stColumn"] {{ min-width: 100%; }}
   [data-testid="stMain"] button, [data-testid="stAudioInput"] button {{ min-height: 44px; min-width: 44px; }}
 }}
 </style>"""
