@@ -304,6 +304,7 @@ class Pipeline:
             created_by=created_by,
             parent_id=draft.parent_id,
             edit_instruction=draft.edit_instruction,
+            prediction_id=draft.prediction_id,
         )
         try:
             record, created = self.records.add(record=new)

@@ -42,6 +42,26 @@ class Draft:
         """The same image bytes always give the same key, so a double click saves once."""
         return hashlib.sha256(self.image.data).hexdigest()
 
+    @property
+    def prediction_id(self) -> str | None:
+        """The paid prediction on Replicate that made the image, kept with the draft and its record."""
+        return self.image.prediction_id
+
+
+# The facts a Draft and a StoredDraft share, under the names of their `drafts` columns (core/db/drafts.py maps
+# them both ways); the image itself, the request and the storage bookkeeping are mapped by name there.
+DRAFT_FACTS = (
+    "image_model",
+    "transcript",
+    "speech_model",
+    "language",
+    "caption",
+    "caption_model",
+    "parent_id",
+    "edit_instruction",
+    "created_by",
+)
+
 
 @dataclass(frozen=True)
 class StoredDraft:
@@ -68,20 +88,12 @@ class StoredDraft:
     def to_draft(self, data: bytes) -> Draft:
         """The Draft again, with its image bytes read back from the store."""
         return Draft(
-            image=GeneratedImage(data=data, output_format=self.output_format),
+            image=GeneratedImage(data=data, output_format=self.output_format, prediction_id=self.prediction_id),
             request=self.request,
-            image_model=self.image_model,
-            transcript=self.transcript,
-            speech_model=self.speech_model,
-            language=self.language,
-            caption=self.caption,
-            caption_model=self.caption_model,
             timings_ms=dict(self.timings_ms),
-            parent_id=self.parent_id,
-            edit_instruction=self.edit_instruction,
-            created_by=self.created_by,
             draft_id=self.id,
             image_key=self.image_key,
+            **{name: getattr(self, name) for name in DRAFT_FACTS},
         )
 
 

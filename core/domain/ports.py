@@ -72,6 +72,7 @@ class GeneratedImage:
     data: bytes
     output_format: str  # webp | jpg | png
     source_url: str | None = None
+    prediction_id: str | None = None  # the paid prediction on Replicate that made it (None from other generators)
 
     @property
     def content_type(self) -> str:
