@@ -12,11 +12,11 @@ from typing import Any
 
 from sqlalchemy import Engine, delete, exists, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from core.db.error_messages import database_errors
 from core.db.schema import DraftRow, ImageRecord, utc_now
-from core.domain.drafts import DRAFT_FACTS, Draft, StoredDraft
+from core.domain.drafts import DRAFT_FACTS, Draft, DraftGone, StoredDraft
 from core.domain.ports import GenerationRequest
 from core.domain.records import normalize_creator
 
@@ -80,6 +80,7 @@ class SqlDrafts:
             return [row_to_draft(row) for row in session.scalars(statement)]
 
     def remove_draft(self, *, draft_id: int) -> bool:
+        # DELETE ... RETURNING: of this and a save taking the row (take_draft), exactly one finds it.
         statement = delete(DraftRow).where(DraftRow.id == draft_id).returning(DraftRow.id)
         with database_errors(self._engine, "removing a draft"), self._sessions.begin() as session:
             return session.scalars(statement).first() is not None
@@ -88,6 +89,18 @@ class SqlDrafts:
         statement = select(DraftRow).where(DraftRow.created_at < cutoff).order_by(DraftRow.created_at, DraftRow.id)
         with database_errors(self._engine, "listing old drafts"), self._sessions() as session:
             return [row_to_draft(row) for row in session.scalars(statement)]
+
+
+def take_draft(session: Session, draft_id: int | None, image_key: str) -> None:
+    """Remove the draft row whose object a record takes, in the insert's transaction; DraftGone if it is gone.
+
+    Its DELETE locks the row (SQLite: the write lock), so a discard's DELETE comes wholly before or after it.
+    """
+    if draft_id is None:
+        return
+    statement = delete(DraftRow).where(DraftRow.id == draft_id, DraftRow.image_key == image_key).returning(DraftRow.id)
+    if session.scalars(statement).first() is None:
+        raise DraftGone(draft_id)
 
 
 # The request's columns, under its field names; its output format is the image's (the `output_format` column).

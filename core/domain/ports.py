@@ -209,8 +209,12 @@ class ObjectLedger(Protocol):
 class Records(Protocol):
     """The `image_records` table, as the use cases change it (saves, deletions, captions, stars and tags)."""
 
-    def add(self, *, record: NewRecord) -> tuple[ImageRecordView, bool]:
-        """Insert, or return the row that already has this idempotency key (and False)."""
+    def add(self, *, record: NewRecord, from_draft: int | None = None) -> tuple[ImageRecordView, bool]:
+        """Insert, or return the row that already has this idempotency key (and False).
+
+        `from_draft`: the stored draft whose object the record takes over; its row goes in the insert's own
+        transaction, and if it is gone (discarded meanwhile) nothing is inserted: DraftGone (core.domain.drafts).
+        """
         ...
 
     def find_by_idempotency_key(self, *, key: str) -> ImageRecordView | None: ...

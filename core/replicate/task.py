@@ -38,7 +38,9 @@ class ModelTask:
     def refused(self, *, status: int | None, detail: str | None, model: str) -> AppError:
         """A refusal of the Replicate API (an HTTP status and its detail) as advice naming the model's setting."""
         said = (detail or "").strip().rstrip(".") or "no details given"
-        advice = STATUS_ADVICE.get(status, "Replicate refused the request (HTTP {status}): {detail}. Try again later.")
+        advice = STATUS_ADVICE.get(
+            status or 0, "Replicate refused the request (HTTP {status}): {detail}. Try again later."
+        )
         return self.error(advice.format(model=model, setting=self.setting, detail=said, status=status))
 
 

@@ -67,7 +67,7 @@ def test_the_rebuild_keeps_parents_drafts_and_search_vectors_both_ways(database_
 
         for step in (lambda: downgrade(engine, "0014"), lambda: migrate(engine)):
             step()
-            assert repository.get(record_id=child.id).parent_id == parent.id
+            assert repository.get_many(record_ids=[child.id])[0].parent_id == parent.id
             assert drafts.get_drafts(draft_ids=[draft.id])[0].parent_id == parent.id
             with engine.connect() as connection:
                 vectors = connection.execute(text("SELECT record_id FROM record_embeddings")).scalars().all()
