@@ -8,7 +8,10 @@ On SQLite and PostgreSQL (the `repository` fixture), with the local store.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -18,7 +21,7 @@ from core.app.drafts import discard_drafts, list_unsaved, save_drafts
 from core.app.pipeline import Pipeline
 from core.db.drafts import SqlDrafts
 from core.db.repository import RecordRepository
-from core.domain.drafts import Draft
+from core.domain.drafts import Draft, SavedImage
 from core.domain.ports import GenerationRequest
 from core.domain.records import HistoryQuery
 from core.storage.local import LocalStore
@@ -143,3 +146,30 @@ def test_a_listed_draft_discarded_before_its_image_is_read_back_is_reported_miss
 
     assert outcome.saved == [] and outcome.missing == [draft.draft_id]
     assert repository.search(query=HistoryQuery()).total == 0 and list(store.list_objects("")) == []
+
+
+def together(*calls: Callable[[], object]) -> list[object]:
+    """Run the calls in threads released at the same instant; their results, in order."""
+    start = threading.Barrier(len(calls))
+
+    def released(call: Callable[[], object]) -> object:
+        start.wait()
+        return call()
+
+    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
+        return [future.result(timeout=60) for future in [pool.submit(released, call) for call in calls]]
+
+
+def test_save_and_discard_started_together_in_two_threads_always_leave_the_saved_image(
+    pipeline: Pipeline, store: StoreWithAHook, repository: RecordRepository, drafts: SqlDrafts
+) -> None:
+    for seed in range(12):  # real threads and database locks: which one goes first differs between rounds
+        [draft] = pipeline.generate(GenerationRequest(prompt="a kite", seed=seed))
+
+        saved, _ = together(
+            partial(pipeline.save, draft), partial(discard_drafts, store, repository, drafts, [draft.draft_id or 0])
+        )
+
+        assert isinstance(saved, SavedImage) and saved.created
+        assert store.get(saved.record.image_filename) == draft.image.data, f"round {seed}: the saved image is gone"
+        assert list_unsaved(drafts) == []
