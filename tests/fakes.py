@@ -85,7 +85,8 @@ class FakeRecords:
     recorded_keys: set[str] = field(default_factory=set)
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
 
-    def add(self, *, record: NewRecord) -> tuple[ImageRecordView, bool]:
+    def add(self, *, record: NewRecord, from_draft: int | None = None) -> tuple[ImageRecordView, bool]:
+        assert from_draft is None, "FakeRecords has no drafts table: give such a pipeline no DraftStore"
         if self.fail_add:
             raise DatabaseError("Cannot reach the database. Check DB_HOST and DB_PORT.")
         if existing := self._existing(record.idempotency_key):

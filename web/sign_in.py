@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import html
 import ipaddress
-import math
 import time
 from functools import partial
 from urllib.parse import parse_qs, urlsplit
@@ -210,9 +209,7 @@ async def submit(request: Request) -> Response:
     if isinstance(outcome, policy.CannotCheck):
         return _form_page(next_path, 503, "The app cannot reach its database right now. Try again in a minute.")
     if isinstance(outcome, policy.Throttled):
-        wait_s = math.ceil(outcome.wait_s)
-        error = f"Too many wrong passwords were tried on this server. Try again in {wait_s} s."
-        return _form_page(next_path, 429, error, {"Retry-After": str(wait_s)})
+        return _form_page(next_path, 429, outcome.message, {"Retry-After": str(outcome.retry_after_s)})
     if isinstance(outcome, policy.WrongPassword):
         return _form_page(next_path, 401, "That password is not right. Ask the person who runs this demo for it.")
     token = outcome.token

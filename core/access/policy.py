@@ -7,6 +7,7 @@ passes live behind the AccessLedger port (core.db.access_ledger), shared by ever
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Literal
@@ -56,7 +57,27 @@ class WrongPassword:
 
 @dataclass(frozen=True)
 class Throttled:
-    wait_s: float  # until the shared budget allows another check
+    wait_s: float  # until the budget allows another check
+    everyone: bool = False  # many addresses spent the deployment's ceiling; else this client spent its own
+
+    @property
+    def retry_after_s(self) -> int:
+        """Whole seconds to wait (at least one): the Retry-After header and the number the message gives."""
+        return max(1, math.ceil(self.wait_s))
+
+    @property
+    def message(self) -> str:
+        """What the person sees: why, whom it holds back, what to do and after how many seconds."""
+        seconds = f"{self.retry_after_s} second{'s' if self.retry_after_s != 1 else ''}"
+        if self.everyone:
+            return (
+                "Too many wrong passwords came from many places at once, so signing in is paused for everyone. "
+                f"Wait {seconds}, then type the password again."
+            )
+        return (
+            f"Too many wrong passwords were typed from your address. Wait {seconds}, then type the password "
+            "again. Other people can still sign in; if you do not know the password, ask whoever runs this app."
+        )
 
 
 @dataclass(frozen=True)
@@ -90,7 +111,7 @@ def sign_in(
         return CannotCheck()
     if not attempt.allowed:
         # Said without checking the password at all.
-        return Throttled(attempt.wait_s)
+        return Throttled(attempt.wait_s, everyone=attempt.everyone)
     if not password_matches(given, settings.app_password):
         return WrongPassword()
     ledger.forgive(attempt)

@@ -52,12 +52,6 @@ class DraftKeeper:
         # The parent as stored: None when the source record was deleted while the edit was made.
         return replace(draft, draft_id=stored.id, image_key=image_key, parent_id=stored.parent_id)
 
-    def kept_image_key(self, draft: Draft) -> str | None:
-        """The draft's stored object, if its draft row still holds it (not discarded or expired meanwhile)."""
-        if self.drafts is None or draft.draft_id is None or draft.image_key is None:
-            return None
-        return draft.image_key if self.drafts.get_drafts(draft_ids=[draft.draft_id]) else None
-
     def note_caption(self, draft: Draft) -> None:
         """Keep a new caption with the stored draft, so saving it later need not caption it again."""
         if self.drafts is None or draft.draft_id is None or draft.caption is None:
@@ -73,7 +67,10 @@ class DraftKeeper:
             log.warning("Could not keep draft #%s's caption: %s", draft.draft_id, exc)
 
     def discard(self, draft: Draft) -> None:
-        """Discard a draft of this session: its row, and its object unless a record was saved from it."""
+        """Discard a draft of this session: its row, and its object unless a record was saved from it.
+
+        A save that took the row first (Records.add's `from_draft`) leaves nothing to discard: the image stays.
+        """
         if self.drafts is None or draft.draft_id is None or draft.image_key is None:
             return
         if self.drafts.remove_draft(draft_id=draft.draft_id) and not self.records.find_by_idempotency_key(
@@ -103,16 +100,21 @@ def list_unsaved(drafts: DraftStore, *, created_by: str | None = None, everyone:
 def save_drafts(pipeline: Pipeline, drafts: DraftStore, draft_ids: Collection[int]) -> DraftOutcome:
     """Save each stored draft as a record (captioning it first if it has no caption); idempotent."""
     _require_ids(draft_ids)
-    found = {stored.id: stored for stored in drafts.get_drafts(draft_ids=draft_ids)}
     saved: list[SavedImage] = []
-    for draft_id in sorted(found):
-        stored = found[draft_id]
-        draft = stored.to_draft(pipeline.store.get(stored.image_key))
+    done: list[int] = []
+    for stored in sorted(drafts.get_drafts(draft_ids=draft_ids), key=lambda d: d.id):
+        try:
+            draft = stored.to_draft(pipeline.store.get(stored.image_key))
+        except AppError:
+            if drafts.get_drafts(draft_ids=[stored.id]):
+                raise
+            continue  # discarded (another tab, gc) after it was listed: its image is gone with it
         if draft.caption is None:
             draft = pipeline.caption(draft)
         saved.append(pipeline.save(draft, created_by=stored.created_by))
-    missing = sorted({int(i) for i in draft_ids} - set(found))
-    return DraftOutcome(done=sorted(found), missing=missing, saved=saved)
+        done.append(stored.id)
+    missing = sorted({int(i) for i in draft_ids} - set(done))
+    return DraftOutcome(done=done, missing=missing, saved=saved)
 
 
 def discard_drafts(

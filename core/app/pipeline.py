@@ -13,7 +13,7 @@ from core.app.drafts import DraftKeeper
 from core.app.images import inspect_image, make_thumbnail, new_object_keys
 from core.app.prompt_assistant import PromptSteps
 from core.config.settings import MAX_AUDIO_SECONDS, MAX_UPLOAD_BYTES
-from core.domain.drafts import Draft, DraftStore, SavedImage, TimedTranscript
+from core.domain.drafts import Draft, DraftGone, DraftStore, SavedImage, TimedTranscript
 from core.domain.errors import AppError, AudioError
 from core.domain.languages import language_code
 from core.domain.ports import (
@@ -43,7 +43,7 @@ from core.domain.prompts import (
     validate_prompt,
     validate_request,
 )
-from core.domain.records import ImageRecordView, NewRecord
+from core.domain.records import ImageRecordView
 from core.speech.audio import decode_audio
 
 log = logging.getLogger(__name__)
@@ -255,7 +255,18 @@ class Pipeline:
         self, draft: Draft, *, progress: Progress | None = None, index: int = 0, created_by: str | None = None
     ) -> SavedImage:
         """Upload the thumbnail (and the image, unless its draft holds it), then insert the row and drop the draft;
-        undo the new uploads if the insert fails. A draft's seed, model and timings become the record's."""
+        undo the new uploads if the insert fails. A draft's seed, model and timings become the record's.
+
+        Save wins over a discard of the same draft elsewhere (another tab, gc): the insert takes the draft's row
+        in its own transaction, and if a discard took it first, the image in hand goes up under a key of its own.
+        """
+        try:
+            return self._save(draft, progress=progress, index=index, created_by=created_by)
+        except DraftGone:
+            alone = replace(draft, draft_id=None, image_key=None)
+            return self._save(alone, progress=progress, index=index, created_by=created_by)
+
+    def _save(self, draft: Draft, *, progress: Progress | None, index: int, created_by: str | None) -> SavedImage:
         progress = progress or StageLog()
         created_by = draft.created_by if created_by is None else created_by
         existing = self.records.find_by_idempotency_key(key=draft.idempotency_key)
@@ -268,7 +279,7 @@ class Pipeline:
             info = inspect_image(draft.image.data)
             thumbnail = make_thumbnail(draft.image.data)
             image_key, thumbnail_key = new_object_keys(draft.image.output_format)
-            reused = self.keeper.kept_image_key(draft)  # None: no draft holds it (any more), so upload it
+            reused = draft.image_key if draft.draft_id is not None else None  # the draft's object, if stored
             fresh = [thumbnail_key] if reused else [image_key, thumbnail_key]
             image_key = reused or image_key
             # Noted before uploading: an upload the insert never follows is then this database's to collect.
@@ -280,33 +291,12 @@ class Pipeline:
             except BaseException:
                 self._remove_quietly(*fresh[:-1])
                 raise
-        new = NewRecord(
-            prompt=draft.request.prompt,
-            image_filename=image_key,
-            description=draft.caption or "",
-            idempotency_key=draft.idempotency_key,
-            transcript=draft.transcript,
-            thumbnail_filename=thumbnail_key,
-            content_type=draft.image.content_type,
-            width=info.width,
-            height=info.height,
-            size_bytes=len(draft.image.data),
-            seed=draft.request.seed,
-            aspect_ratio=draft.request.aspect_ratio,
-            output_format=draft.image.output_format,
-            output_quality=draft.request.output_quality,
-            megapixels=draft.request.megapixels,
-            image_model=draft.image_model,
-            caption_model=draft.caption_model,
-            speech_model=draft.speech_model,
-            language=draft.language,
-            timings_ms=timings,
-            created_by=created_by,
-            parent_id=draft.parent_id,
-            edit_instruction=draft.edit_instruction,
+        size = (info.width, info.height)
+        new = draft.as_record(
+            image_key=image_key, thumbnail_key=thumbnail_key, size=size, timings_ms=timings, created_by=created_by
         )
         try:
-            record, created = self.records.add(record=new)
+            record, created = self.records.add(record=new, from_draft=draft.draft_id if reused else None)
         except BaseException:
             self._remove_quietly(*fresh)
             raise

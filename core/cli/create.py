@@ -102,6 +102,7 @@ def _draft_json(draft: Draft, output_dir: Path | None) -> dict[str, object]:
         "language": draft.language,
         "description": draft.caption,
         "seed": draft.request.seed,
+        "prediction_id": draft.prediction_id,
         "image_filename": None,
         "thumbnail_filename": None,
         "image_url": None,

@@ -61,6 +61,7 @@ def run_edit(args: argparse.Namespace, services: Services, emit: object) -> int:
             "prompt": draft.request.prompt,
             "description": draft.caption,
             "seed": draft.request.seed,
+            "prediction_id": draft.prediction_id,
             "output_format": draft.image.output_format,
             "image_model": draft.image_model,
             "saved": False,

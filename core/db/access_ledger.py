@@ -75,7 +75,7 @@ class SqlAccessLedger:
             ).one()
             now = self._clock()
             if now < float(locked.locked_until):
-                return BudgetAttempt(wait_s=float(locked.locked_until) - now)
+                return BudgetAttempt(wait_s=float(locked.locked_until) - now, everyone=True)
             connection.execute(delete(_ATTEMPTS).where(_ATTEMPTS.c.attempted_at <= now - rules.window_s))
             # Calm since its last lock-out: the address starts small again (no row, level 0).
             connection.execute(delete(_CLIENTS).where(_CLIENTS.c.locked_until < now - rules.max_lockout_s))
@@ -114,7 +114,7 @@ class SqlAccessLedger:
             update(_BUDGET).where(_BUDGET.c.id == _ROW).values(locked_until=now + duration, lock_level=level + 1)
         )
         connection.execute(delete(_ATTEMPTS))
-        return BudgetAttempt(wait_s=duration)
+        return BudgetAttempt(wait_s=duration, everyone=True)
 
     def forgive(self, attempt: BudgetAttempt) -> None:
         """The checked password was right: it does not count against the budget."""

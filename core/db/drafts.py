@@ -12,11 +12,11 @@ from typing import Any
 
 from sqlalchemy import Engine, delete, exists, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from core.db.error_messages import database_errors
 from core.db.schema import DraftRow, ImageRecord, utc_now
-from core.domain.drafts import Draft, StoredDraft
+from core.domain.drafts import DRAFT_FACTS, Draft, DraftGone, StoredDraft
 from core.domain.ports import GenerationRequest
 from core.domain.records import normalize_creator
 
@@ -31,7 +31,7 @@ class SqlDrafts:
         self._sessions = sessionmaker(engine, expire_on_commit=False)
 
     def add_draft(self, *, draft: Draft, image_key: str) -> StoredDraft:
-        values = _columns_of(draft, image_key)
+        values = draft_to_row(draft, image_key=image_key)
         with database_errors(self._engine, "keeping the new image as a draft"):
             try:
                 return self._insert(values)
@@ -49,7 +49,7 @@ class SqlDrafts:
             row = DraftRow(**values)
             session.add(row)
             session.flush()
-            return _stored(row)
+            return row_to_draft(row)
 
     def set_caption(self, *, draft_id: int, caption: str, caption_model: str, timings_ms: dict[str, float]) -> None:
         statement = (
@@ -67,7 +67,7 @@ class SqlDrafts:
             for start in range(0, len(ids), ID_BATCH):
                 rows.extend(session.scalars(select(DraftRow).where(DraftRow.id.in_(ids[start : start + ID_BATCH]))))
         rows.sort(key=lambda row: (row.created_at, row.id), reverse=True)
-        return [_stored(row) for row in rows]
+        return [row_to_draft(row) for row in rows]
 
     def list_drafts(self, *, created_by: str | None = None, everyone: bool = True) -> list[StoredDraft]:
         statement = select(DraftRow).order_by(DraftRow.created_at.desc(), DraftRow.id.desc())
@@ -77,9 +77,10 @@ class SqlDrafts:
                 DraftRow.created_by.is_(None) if creator is None else DraftRow.created_by == creator
             )
         with database_errors(self._engine, "listing drafts"), self._sessions() as session:
-            return [_stored(row) for row in session.scalars(statement)]
+            return [row_to_draft(row) for row in session.scalars(statement)]
 
     def remove_draft(self, *, draft_id: int) -> bool:
+        # DELETE ... RETURNING: of this and a save taking the row (take_draft), exactly one finds it.
         statement = delete(DraftRow).where(DraftRow.id == draft_id).returning(DraftRow.id)
         with database_errors(self._engine, "removing a draft"), self._sessions.begin() as session:
             return session.scalars(statement).first() is not None
@@ -87,35 +88,42 @@ class SqlDrafts:
     def drafts_older_than(self, *, cutoff: datetime) -> list[StoredDraft]:
         statement = select(DraftRow).where(DraftRow.created_at < cutoff).order_by(DraftRow.created_at, DraftRow.id)
         with database_errors(self._engine, "listing old drafts"), self._sessions() as session:
-            return [_stored(row) for row in session.scalars(statement)]
+            return [row_to_draft(row) for row in session.scalars(statement)]
 
 
-def _columns_of(draft: Draft, image_key: str) -> dict[str, Any]:
-    request = draft.request
+def take_draft(session: Session, draft_id: int | None, image_key: str) -> None:
+    """Remove the draft row whose object a record takes, in the insert's transaction; DraftGone if it is gone.
+
+    Its DELETE locks the row (SQLite: the write lock), so a discard's DELETE comes wholly before or after it.
+    """
+    if draft_id is None:
+        return
+    statement = delete(DraftRow).where(DraftRow.id == draft_id, DraftRow.image_key == image_key).returning(DraftRow.id)
+    if session.scalars(statement).first() is None:
+        raise DraftGone(draft_id)
+
+
+# The request's columns, under its field names; its output format is the image's (the `output_format` column).
+REQUEST_COLUMNS = ("prompt", "aspect_ratio", "seed", "output_quality", "megapixels")
+
+
+def draft_to_row(draft: Draft, *, image_key: str) -> dict[str, Any]:
+    """The values of a new `drafts` row for this draft, whose image is already stored at `image_key`."""
     return {
+        **{name: getattr(draft, name) for name in DRAFT_FACTS},
+        **{name: getattr(draft.request, name) for name in REQUEST_COLUMNS},
         "created_at": utc_now(),
         "image_key": image_key,
         "output_format": draft.image.output_format,
         "idempotency_key": draft.idempotency_key,
-        "prompt": request.prompt,
-        "aspect_ratio": request.aspect_ratio,
-        "seed": request.seed,
-        "output_quality": request.output_quality,
-        "megapixels": request.megapixels,
-        "image_model": draft.image_model,
-        "transcript": draft.transcript,
-        "speech_model": draft.speech_model,
-        "language": draft.language,
-        "caption": draft.caption,
-        "caption_model": draft.caption_model,
+        "prediction_id": draft.prediction_id,
         "timings_ms": dict(draft.timings_ms),
-        "parent_id": draft.parent_id,
-        "edit_instruction": draft.edit_instruction,
         "created_by": normalize_creator(draft.created_by),
     }
 
 
-def _stored(row: DraftRow) -> StoredDraft:
+def row_to_draft(row: DraftRow) -> StoredDraft:
+    """A `drafts` row as the domain's StoredDraft (everything but the image bytes, which are in the store)."""
     request = GenerationRequest(
         prompt=row.prompt,
         aspect_ratio=row.aspect_ratio,
@@ -130,16 +138,8 @@ def _stored(row: DraftRow) -> StoredDraft:
         image_key=row.image_key,
         output_format=row.output_format,
         request=request,
-        image_model=row.image_model,
         idempotency_key=row.idempotency_key,
-        transcript=row.transcript,
-        speech_model=row.speech_model,
-        language=row.language,
-        caption=row.caption,
-        caption_model=row.caption_model,
-        timings_ms={str(k): float(v) for k, v in (row.timings_ms or {}).items()},
-        parent_id=row.parent_id,
-        edit_instruction=row.edit_instruction,
-        created_by=row.created_by,
         prediction_id=row.prediction_id,
+        timings_ms={str(k): float(v) for k, v in (row.timings_ms or {}).items()},
+        **{name: getattr(row, name) for name in DRAFT_FACTS},
     )

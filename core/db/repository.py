@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.db import ledger
+from core.db.drafts import take_draft
 from core.db.engine import WRITE_TRANSACTION
 from core.db.error_messages import database_errors
 from core.db.family import family_ids, orphan_children, with_edits
@@ -57,8 +58,8 @@ class RecordRepository:
         self._engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
 
-    def add(self, *, record: NewRecord) -> tuple[ImageRecordView, bool]:
-        """Insert once per idempotency key: (the row, True) if inserted, (the existing row, False) otherwise."""
+    def add(self, *, record: NewRecord, from_draft: int | None = None) -> tuple[ImageRecordView, bool]:
+        """Insert once per idempotency key: (row, True) if new, else (the existing row, False); see Records.add."""
         if not record.idempotency_key:
             raise ValueError("A record needs an idempotency key so that a rerun cannot save it twice.")
         if existing := self.find_by_idempotency_key(key=record.idempotency_key):
@@ -67,11 +68,10 @@ class RecordRepository:
         row.created_by = normalize_creator(record.created_by)
         with database_errors(self._engine, "saving the image record"):
             try:
-                with self._sessions.begin() as session:
+                with self._writing() as session:
+                    take_draft(session, from_draft, record.image_filename)  # DraftGone if discarded meanwhile
                     session.add(row)
                     session.flush()
-                    if row.parent_id == row.id:  # SQLite gave the deleted parent's id to its child: no parent
-                        row.parent_id = None
                     return _view(row), True
             except IntegrityError:
                 # Another session inserted the same key between our lookup and insert: it won.
@@ -80,7 +80,7 @@ class RecordRepository:
                 if record.parent_id is None:
                     raise
         # The foreign key refused the parent: it was deleted meanwhile, so the edit is saved as a first image.
-        return self.add(record=replace(record, parent_id=None))
+        return self.add(record=replace(record, parent_id=None), from_draft=from_draft)
 
     def find_by_idempotency_key(self, *, key: str) -> ImageRecordView | None:
         with database_errors(self._engine, "looking up a saved image"), self._sessions() as session:

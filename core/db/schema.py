@@ -97,6 +97,7 @@ class ImageRecord(Base):
         Integer, ForeignKey("image_records.id", ondelete="SET NULL", name="fk_image_records_parent_id")
     )
     edit_instruction: Mapped[str | None] = mapped_column(Text)
+    prediction_id: Mapped[str | None] = mapped_column(String(64))  # on Replicate (migration 0014)
 
     # A unique index rather than a constraint: SQLite can add one to an adopted seed table in place.
     # The other indexes (migration 0003) serve "starred" and "made by" filters in the History order.
@@ -109,6 +110,7 @@ class ImageRecord(Base):
         Index("ix_image_records_image_filename", "image_filename"),
         Index("ix_image_records_thumbnail_filename", "thumbnail_filename"),
         Index("ix_image_records_parent_id", "parent_id"),
+        {"sqlite_autoincrement": True},  # a deleted record's id is never reused (migration 0015)
     )
 
 
@@ -150,6 +152,8 @@ class DraftRow(Base):
     )
     edit_instruction: Mapped[str | None] = mapped_column(Text)
     created_by: Mapped[str | None] = mapped_column(String(255), index=True)
+
+    __table_args__ = ({"sqlite_autoincrement": True},)  # a discarded draft's id is never reused (migration 0015)
 
 
 # --- The shared-password budget and revoked passes (core/db/access_ledger.py), one for every replica ---

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Protocol
 
 from core.domain.ports import GeneratedImage, GenerationRequest, Transcript
-from core.domain.records import ImageRecordView
+from core.domain.records import ImageRecordView, NewRecord
 
 
 @dataclass(frozen=True)
@@ -41,6 +41,71 @@ class Draft:
     def idempotency_key(self) -> str:
         """The same image bytes always give the same key, so a double click saves once."""
         return hashlib.sha256(self.image.data).hexdigest()
+
+    @property
+    def prediction_id(self) -> str | None:
+        """The paid prediction on Replicate that made the image, kept with the draft and its record."""
+        return self.image.prediction_id
+
+    def as_record(
+        self,
+        *,
+        image_key: str,
+        thumbnail_key: str,
+        size: tuple[int, int],
+        timings_ms: dict[str, float],
+        created_by: str | None,
+    ) -> NewRecord:
+        """The record this draft becomes, its image stored at `image_key` and its thumbnail at `thumbnail_key`."""
+        request = self.request
+        return NewRecord(
+            prompt=request.prompt,
+            image_filename=image_key,
+            description=self.caption or "",
+            idempotency_key=self.idempotency_key,
+            transcript=self.transcript,
+            thumbnail_filename=thumbnail_key,
+            content_type=self.image.content_type,
+            width=size[0],
+            height=size[1],
+            size_bytes=len(self.image.data),
+            seed=request.seed,
+            aspect_ratio=request.aspect_ratio,
+            output_format=self.image.output_format,
+            output_quality=request.output_quality,
+            megapixels=request.megapixels,
+            image_model=self.image_model,
+            caption_model=self.caption_model,
+            speech_model=self.speech_model,
+            language=self.language,
+            timings_ms=timings_ms,
+            created_by=created_by,
+            parent_id=self.parent_id,
+            edit_instruction=self.edit_instruction,
+            prediction_id=self.prediction_id,
+        )
+
+
+# The facts a Draft and a StoredDraft share, under the names of their `drafts` columns (core/db/drafts.py maps
+# them both ways); the image itself, the request and the storage bookkeeping are mapped by name there.
+DRAFT_FACTS = (
+    "image_model",
+    "transcript",
+    "speech_model",
+    "language",
+    "caption",
+    "caption_model",
+    "parent_id",
+    "edit_instruction",
+    "created_by",
+)
+
+
+class DraftGone(Exception):
+    """The draft a save meant to take its stored object from was discarded (or expired) meanwhile.
+
+    Not an AppError: the save catches it and uploads the image it holds under a key of its own instead.
+    """
 
 
 @dataclass(frozen=True)
@@ -68,20 +133,12 @@ class StoredDraft:
     def to_draft(self, data: bytes) -> Draft:
         """The Draft again, with its image bytes read back from the store."""
         return Draft(
-            image=GeneratedImage(data=data, output_format=self.output_format),
+            image=GeneratedImage(data=data, output_format=self.output_format, prediction_id=self.prediction_id),
             request=self.request,
-            image_model=self.image_model,
-            transcript=self.transcript,
-            speech_model=self.speech_model,
-            language=self.language,
-            caption=self.caption,
-            caption_model=self.caption_model,
             timings_ms=dict(self.timings_ms),
-            parent_id=self.parent_id,
-            edit_instruction=self.edit_instruction,
-            created_by=self.created_by,
             draft_id=self.id,
             image_key=self.image_key,
+            **{name: getattr(self, name) for name in DRAFT_FACTS},
         )
 
 

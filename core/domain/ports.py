@@ -72,6 +72,7 @@ class GeneratedImage:
     data: bytes
     output_format: str  # webp | jpg | png
     source_url: str | None = None
+    prediction_id: str | None = None  # the paid prediction on Replicate that made it (None from other generators)
 
     @property
     def content_type(self) -> str:
@@ -208,8 +209,12 @@ class ObjectLedger(Protocol):
 class Records(Protocol):
     """The `image_records` table, as the use cases change it (saves, deletions, captions, stars and tags)."""
 
-    def add(self, *, record: NewRecord) -> tuple[ImageRecordView, bool]:
-        """Insert, or return the row that already has this idempotency key (and False)."""
+    def add(self, *, record: NewRecord, from_draft: int | None = None) -> tuple[ImageRecordView, bool]:
+        """Insert, or return the row that already has this idempotency key (and False).
+
+        `from_draft`: the stored draft whose object the record takes over; its row goes in the insert's own
+        transaction, and if it is gone (discarded meanwhile) nothing is inserted: DraftGone (core.domain.drafts).
+        """
         ...
 
     def find_by_idempotency_key(self, *, key: str) -> ImageRecordView | None: ...

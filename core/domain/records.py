@@ -38,6 +38,7 @@ class RecordFields:
     starred: bool = False
     parent_id: int | None = None  # the record this one was edited from; None for a first image (or a deleted parent)
     edit_instruction: str | None = None  # what was asked of the edit model; None for a first image
+    prediction_id: str | None = None  # the paid Replicate prediction that drew it; None before migration 0014
 
 
 # The ORM mapping (core.db) and the repository read and write exactly these names.

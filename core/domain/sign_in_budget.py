@@ -12,6 +12,7 @@ class BudgetAttempt:
 
     wait_s: float
     attempt_id: int | None = None
+    everyone: bool = False  # the wait is the ceiling of all addresses together, not this client's own budget
 
     @property
     def allowed(self) -> bool:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from core.config.settings import Secret
 from core.domain.errors import AppError, ConfigError
-from core.replicate.task import NO_TOKEN, STATUS_ADVICE, UNAVAILABLE, FileInput, ModelTask
+from core.replicate.task import NO_TOKEN, UNAVAILABLE, FileInput, Finished, ModelTask
 
 if TYPE_CHECKING:
     import httpx
@@ -82,6 +82,10 @@ class ReplicateModel:
 
     def run(self, model_input: dict[str, Any]) -> Any:
         """Upload file inputs, run one prediction, wait for it and return its output; raise `task.error`."""
+        return self.predict(model_input).output
+
+    def predict(self, model_input: dict[str, Any]) -> Finished:
+        """As `run`, with the prediction's id: what a paid image keeps, so support can find what was paid for."""
         token = self.require_token()
         try:
             client = self._replicate_client(token)
@@ -90,7 +94,7 @@ class ReplicateModel:
             version = self._version or (self._version_id(client) if self._by_version else None)
             sent = {name: self._upload(client, value, deadline) for name, value in model_input.items()}
             prediction = self._wait(client, self._create(client, sent, version), deadline)
-            return prediction.output
+            return Finished(output=prediction.output, prediction_id=str(prediction.id))
         except ValueError:  # JSON or pydantic could not read an answer: not Replicate, or a changed API
             log.exception("Unreadable answer from Replicate")
             raise self.task.error(
@@ -286,13 +290,7 @@ class ReplicateModel:
 
     def _refusal(self, exc: Any) -> AppError:
         """A refusal from the Replicate API (a ReplicateError) as a message saying what to do."""
-        detail = (exc.detail or exc.title or "").strip().rstrip(".") or "no details given"
-        advice = STATUS_ADVICE.get(
-            exc.status, "Replicate refused the request (HTTP {status}): {detail}. Try again later."
-        )
-        return self.task.error(
-            advice.format(model=self._owner_name, setting=self.task.setting, detail=detail, status=exc.status)
-        )
+        return self.task.refused(status=exc.status, detail=exc.detail or exc.title, model=self._owner_name)
 
 
 def retry_after_seconds(retry_after: str | None) -> float | None:

@@ -61,10 +61,16 @@ class ReplicateGenerator:
 
     def generate(self, request: GenerationRequest) -> list[GeneratedImage]:
         """Run one prediction and return its images, or raise GenerationError saying what to do."""
-        output = self._model.run(flux_input(request))
+        finished = self._model.predict(flux_input(request))
         return [
-            read_output_image(item, model_id=self.model_id, output_format=request.output_format, setting="IMAGE_MODEL")
-            for item in _output_items(output)
+            read_output_image(
+                item,
+                model_id=self.model_id,
+                output_format=request.output_format,
+                setting="IMAGE_MODEL",
+                prediction_id=finished.prediction_id,
+            )
+            for item in _output_items(finished.output)
         ]
 
     def check(self) -> str:
@@ -72,7 +78,9 @@ class ReplicateGenerator:
         return self._model.check()
 
 
-def read_output_image(item: object, *, model_id: str, output_format: str, setting: str) -> GeneratedImage:
+def read_output_image(
+    item: object, *, model_id: str, output_format: str, setting: str, prediction_id: str
+) -> GeneratedImage:
     """One output of an image model (a URL, a data URL or a FileOutput) as image bytes Pillow can read."""
     url = getattr(item, "url", item)  # a FileOutput if the client ever hands one over
     if not isinstance(url, str):
@@ -83,7 +91,8 @@ def read_output_image(item: object, *, model_id: str, output_format: str, settin
         data = _download(url)
     else:
         raise GenerationError(f"{model_id} returned text instead of an image; choose an image model.")
-    return GeneratedImage(data=data, output_format=_image_format(data, output_format, setting), source_url=_short(url))
+    found = _image_format(data, output_format, setting)
+    return GeneratedImage(data=data, output_format=found, source_url=_short(url), prediction_id=prediction_id)
 
 
 def _download(url: str) -> bytes:

@@ -58,13 +58,18 @@ class ReplicateEditor:
             "seed": request.seed,
             "safety_tolerance": min(2, request.safety_tolerance),
         }
-        output = self._model.run(model_input)
+        finished = self._model.predict(model_input)
+        output = finished.output
         if isinstance(output, list):  # the model's schema says one URL; a list of one is read the same way
             output = output[0] if len(output) == 1 else None
         if not output:
             raise GenerationError("Replicate finished without returning an edited image. Try again.")
         return read_output_image(
-            output, model_id=self.model_id, output_format=request.output_format, setting="IMAGE_EDIT_MODEL"
+            output,
+            model_id=self.model_id,
+            output_format=request.output_format,
+            setting="IMAGE_EDIT_MODEL",
+            prediction_id=finished.prediction_id,
         )
 
     def check(self) -> str:

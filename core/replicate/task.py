@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from core.domain.errors import AppError
 
@@ -34,6 +35,14 @@ class ModelTask:
             return self.explain_failure(reason)
         return self.error(f"The model on Replicate failed while making {self.product}: {reason}. Try again.")
 
+    def refused(self, *, status: int | None, detail: str | None, model: str) -> AppError:
+        """A refusal of the Replicate API (an HTTP status and its detail) as advice naming the model's setting."""
+        said = (detail or "").strip().rstrip(".") or "no details given"
+        advice = STATUS_ADVICE.get(
+            status or 0, "Replicate refused the request (HTTP {status}): {detail}. Try again later."
+        )
+        return self.error(advice.format(model=model, setting=self.setting, detail=said, status=status))
+
 
 @dataclass(frozen=True)
 class FileInput:
@@ -42,3 +51,11 @@ class FileInput:
     data: bytes
     filename: str
     content_type: str
+
+
+@dataclass(frozen=True)
+class Finished:
+    """A prediction that succeeded: its output, and its id on Replicate (replicate.com/p/<id>)."""
+
+    output: Any
+    prediction_id: str

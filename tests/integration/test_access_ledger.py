@@ -69,6 +69,7 @@ def test_one_clients_lock_out_leaves_the_others_budgets_whole(tmp_path):
     now = [1000.0]
     ledger = ledger_at(tmp_path, now)
     assert [ledger.try_attempt(A).allowed for _ in range(4)] == [True, True, True, False]
+    assert not ledger.try_attempt(A).everyone  # A's own lock, said as such
 
     assert [ledger.try_attempt(B).allowed for _ in range(3)] == [True, True, True]
 
@@ -79,7 +80,8 @@ def test_many_addresses_together_reach_the_ceiling_and_then_everyone_waits(tmp_p
     allowed = [ledger.try_attempt(f"192.0.2.{n}").allowed for n in range(1, 4) for _ in range(3)]
 
     assert allowed.count(True) == 7
-    assert ledger.try_attempt("198.51.100.1").wait_s == 30
+    waiting = ledger.try_attempt("198.51.100.1")
+    assert waiting.wait_s == 30 and waiting.everyone
 
 
 def test_the_pass_secret_is_one_per_database_and_made_again_when_deleted(tmp_path):

@@ -75,6 +75,8 @@ def test_a_create_killed_while_captioning_leaves_a_draft_that_drafts_save_turns_
         None,
     )
     assert draft["image_model"] == "black-forest-labs/flux-schnell" and "generate" in draft["timings_ms"]
+    [paid] = predictions_of(fake_replicate, "flux-schnell")
+    assert draft["prediction_id"] == paid.id  # what was paid for, to find on replicate.com
     assert json_lines(run_cli("history", env=env).stdout) == []  # a draft is no record
 
     saved = run_cli("drafts", "--save", str(draft["id"]), env=env)
@@ -82,6 +84,7 @@ def test_a_create_killed_while_captioning_leaves_a_draft_that_drafts_save_turns_
     [record] = json_lines(saved.stdout)
     assert record["description"] and record["seed"] == 11 and record["image_filename"] == draft["image_filename"]
     assert record["timings_ms"]["generate"] == draft["timings_ms"]["generate"]
+    assert record["prediction_id"] == paid.id
     assert json_lines(run_cli("drafts", env=env).stdout) == []
     [listed_record] = json_lines(run_cli("history", env=env).stdout)
     assert listed_record["id"] == record["id"]

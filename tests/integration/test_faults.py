@@ -201,10 +201,10 @@ class TableVanishesOnInsert:
     real: RecordRepository
     admin_conninfo: str
 
-    def add(self, *, record: NewRecord) -> tuple[ImageRecordView, bool]:
+    def add(self, *, record: NewRecord, from_draft: int | None = None) -> tuple[ImageRecordView, bool]:
         with psycopg.connect(self.admin_conninfo, autocommit=True) as connection:
             connection.execute("ALTER TABLE image_records RENAME TO image_records_away")
-        return self.real.add(record=record)
+        return self.real.add(record=record, from_draft=from_draft)
 
     def __getattr__(self, name: str) -> object:
         return getattr(self.real, name)

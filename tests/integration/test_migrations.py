@@ -21,7 +21,7 @@ from core.domain.records import HistoryQuery, NewRecord
 
 SEED_COLUMNS = ["id", "prompt", "image_filename", "description", "created_at"]
 TRIGRAM_INDEX = "ix_image_records_search_trgm"
-HEAD_REVISION = "0013"
+HEAD_REVISION = "0015"
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ import pytest
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
+from core.access.policy import Throttled
 from web.sign_in import client_address
 
 PROXY = ("10.0.0.0/8",)
@@ -65,3 +66,31 @@ def test_behind_the_listed_proxy_each_forwarded_client_has_its_own_budget(
     other = proxy.post("/sign-in", data={"password": "right"}, headers={"X-Forwarded-For": "192.0.2.8"})
 
     assert locked.status_code == 429 and other.status_code == 303
+
+
+def test_a_client_that_spent_its_budget_is_told_to_wait_so_many_seconds_and_that_others_are_not_held_back(
+    tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stranger = _client_at("127.0.0.2", tmp_path, monkeypatch)
+    for n in range(10):
+        stranger.post("/sign-in", data={"password": f"guess {n}"})
+
+    locked = stranger.post("/sign-in", data={"password": "guess 10"})
+
+    seconds = int(locked.headers["retry-after"])
+    assert locked.status_code == 429 and 1 <= seconds <= 300
+    assert f"typed from your address. Wait {seconds} seconds, then type the password again." in locked.text
+    assert "Other people can still sign in" in locked.text and "everyone" not in locked.text
+
+
+@pytest.mark.parametrize(
+    ("throttled", "said"),
+    [
+        (Throttled(0.2), "from your address. Wait 1 second, then type the password again."),
+        (Throttled(29.01), "from your address. Wait 30 seconds, then type the password again."),
+        (Throttled(60, everyone=True), "signing in is paused for everyone. Wait 60 seconds, then type"),
+    ],
+)
+def test_the_wait_is_said_in_whole_seconds_and_for_whom(throttled: Throttled, said: str) -> None:
+    assert said in throttled.message
+    assert f"Wait {throttled.retry_after_s} second" in throttled.message

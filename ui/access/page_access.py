@@ -6,7 +6,6 @@ given over HTTP (ui/access/http_sign_in.py); run as `streamlit run Home.py`, thi
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Mapping
 
@@ -153,7 +152,7 @@ def require_access(settings: Settings, requested: StreamlitPage | None = None) -
             st.stop()
         if isinstance(outcome, policy.Throttled):
             # Said without checking the password at all.
-            st.error(f"Too many wrong passwords were tried on this server. Try again in {math.ceil(outcome.wait_s)} s.")
+            st.error(outcome.message)
         elif isinstance(outcome, policy.Allowed):
             st.session_state[GRANTED_KEY] = True
             st.session_state[CREATOR_KEY] = outcome.name

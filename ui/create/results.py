@@ -141,6 +141,8 @@ def _card(pipeline: Pipeline, settings: Settings, run: CreateRun, index: int) ->
         st.caption(_times(draft) + (f" · seed {draft.request.seed}" if draft.request.seed is not None else ""))
         captions = f", captions {model_name(draft.caption_model)}" if draft.caption_model else ""
         st.caption(f"Image model {model_name(draft.image_model)}{captions}")
+        if draft.prediction_id:  # what was paid for, to find it on replicate.com or to quote to support
+            st.caption(f"Replicate prediction {escape_markdown(draft.prediction_id)}")
     if problem := CREATE.problems.pop((run.id, index), None):
         outside_text.error(problem)
     # One row that wraps (not three equal columns): at four results a column was too narrow for
