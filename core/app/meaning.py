@@ -157,6 +157,8 @@ class EmbedOnSave:
 
 
 def _found(records: ImageRecords, ranked: list[Scored]) -> list[Found]:
+    if not ranked:  # nothing matched (or nothing saved yet): an empty answer, not "select an image first"
+        return []
     by_id = {record.id: record for record in records.get_many(record_ids=[scored.record_id for scored in ranked])}
     return [Found(by_id[s.record_id], s.score, s.similarity) for s in ranked if s.record_id in by_id]
 
