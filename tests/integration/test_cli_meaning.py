@@ -60,11 +60,17 @@ def test_a_save_while_the_model_is_down_is_kept_and_reindex_catches_up(env, tmp_
     down = {**env, "EMBEDDING_MODEL": str(tmp_path / "no-model-here")}
     made = create_all(down)
     assert len(made) == 3  # saved all the same
+    broken = json.loads(run_cli("check", env=down).stdout)["embedding_model"]
+    assert (broken["ok"], broken["loaded"], broken["waiting_for_reindex"]) == (False, False, 3)
+    waiting = json.loads(run_cli("check", env=env).stdout)["embedding_model"]
+    assert (waiting["runtime"], waiting["loaded"], waiting["waiting_for_reindex"]) == ("numpy", True, 3)
+    assert "3 records wait for `python -m core reindex`" in waiting["detail"]
     reindex = run_cli("reindex", "--batch", "2", env=env)
     assert reindex.returncode == 0, reindex.stderr
     counts = json.loads(reindex.stdout)
     assert (counts["embedded"], counts["still_waiting"]) == (3, 0)
     assert "reindex: 2/3" in reindex.stderr and "reindex: 3/3" in reindex.stderr
+    assert json.loads(run_cli("check", env=env).stdout)["embedding_model"]["waiting_for_reindex"] == 0
     assert json_lines(run_cli("history", "--meaning", "the puppy by the sea", env=env).stdout)[0]["id"] == made[0]
 
 
