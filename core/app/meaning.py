@@ -16,7 +16,16 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
 from core.domain.errors import InputError
-from core.domain.meaning import CANDIDATES, RecordVectors, Scored, embedding_text, fuse, meaning_query, query_words
+from core.domain.meaning import (
+    CANDIDATES,
+    RecordVectors,
+    Scored,
+    VectorCoverage,
+    embedding_text,
+    fuse,
+    meaning_query,
+    query_words,
+)
 from core.domain.ports import Embedder, ImageRecords, RecordReader
 from core.domain.records import HistoryQuery, ImageRecordView
 
@@ -95,6 +104,11 @@ def word_ranking(reader: RecordReader, query: HistoryQuery, words: list[str]) ->
 def waiting_count(vectors: RecordVectors, model_id: str) -> int:
     """How many records have no vector for the model in use (Status shows it; `reindex` clears it)."""
     return vectors.count_waiting(model=model_id)
+
+
+def coverage(vectors: RecordVectors, model_id: str) -> VectorCoverage:
+    """Records with a vector for the model in use, of all: Status follows a reindex run anywhere by it."""
+    return vectors.coverage(model=model_id)
 
 
 @dataclass(frozen=True)
