@@ -108,10 +108,11 @@ def load_embedder(*, model: str, device: str = "auto", threads: int | None = Non
             )
         except Exception as exc:  # safetensors and tokenizers raise their own kinds: say which setting failed
             raise load_failure(SETTING, model, exc, example=EXAMPLE) from exc
-    return _load_with_transformers(source, model=model, device=device, threads=threads)
+    return load_with_transformers(source, model=model, device=device, threads=threads)
 
 
-def _load_with_transformers(source: ModelSource, *, model: str, device: str, threads: int | None) -> Embedder:
+def load_with_transformers(source: ModelSource, *, model: str, device: str, threads: int | None) -> Embedder:
+    """The transformers path (torch) whatever the model: the fallback, and what the bench compares against."""
     loaded = load_pretrained(
         source,
         processor_class="AutoTokenizer",
