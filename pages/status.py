@@ -3,7 +3,7 @@
 import streamlit as st
 
 from ui.access.page_access import guarded_settings
-from ui.status import render_report
+from ui.status import render_report, render_search_vectors
 
 current_settings = guarded_settings()
 
@@ -13,3 +13,4 @@ load_models = st.toggle("Also load the models (slow the first time)", key="load_
 if st.button("Run checks", key="run_checks", type="primary"):
     with st.spinner("Checking…"):
         render_report(current_settings, load_models=load_models)
+render_search_vectors(current_settings)

@@ -6,12 +6,12 @@ from datetime import timedelta
 
 import streamlit as st
 
+from core.app import meaning
 from core.app.gc import DEFAULT_GRACE_MINUTES, Orphans, find_orphans
 from core.app.health import check_all
 from core.config.redaction import redact
 from core.config.settings import Settings
 from ui.feedback import attempt
-from ui.history.meaning import waiting_for_vectors
 from ui.resources import database_problem, services
 
 # Listing is one request per 1000 objects on S3: the page stops counting here, the command does not.
@@ -23,7 +23,9 @@ LABELS = {
     "replicate": "Replicate",
     "speech_model": "Speech model",
     "caption_model": "Caption model",
+    "embedding_model": "Embedding model",
 }
+VECTORS_REFRESH_S = 2.0  # how often the search-vector line reads its counts again (one count query)
 
 
 def render_report(settings: Settings, *, load_models: bool) -> None:
@@ -55,7 +57,6 @@ def render_orphans(settings: Settings) -> None:
         lambda: find_orphans(current.store, current.records, older_than=grace, max_scanned=ORPHAN_SCAN_LIMIT),
         settings.secret_values,
     )
-    attempt(lambda: waiting_for_vectors(current), settings.secret_values)
     if orphans is None or not orphans.objects:
         return
     count = f"{len(orphans.objects)}" if orphans.complete else f"at least {len(orphans.objects)}"
@@ -64,3 +65,31 @@ def render_orphans(settings: Settings) -> None:
         "failed saves). List them with `python -m core gc --dry-run`, remove them with `python -m core gc`.",
         icon="🧹",
     )
+
+
+def render_search_vectors(settings: Settings) -> None:
+    """Records search by meaning can find, of all, re-read every VECTORS_REFRESH_S: a `reindex` running in any
+    process (the command line, another server) moves the bar, since the counts come from the database."""
+    current = attempt(services, settings.secret_values)
+    if current is None or database_problem(current) is not None:  # "Run checks" says what is wrong
+        return
+    model = current.settings.embedding_model_id
+
+    @st.fragment(run_every=VECTORS_REFRESH_S)
+    def search_vectors() -> None:
+        coverage = attempt(lambda: meaning.coverage(current.vectors, model), settings.secret_values)
+        if coverage is None:
+            return
+        if not coverage.waiting:
+            st.caption(f"Search by meaning: all {coverage.total:,} records have their vector ({model}).")
+            return
+        st.progress(
+            coverage.embedded / coverage.total,
+            text=f"Search vectors for {model}: {coverage.embedded:,} of {coverage.total:,} records",
+        )
+        st.caption(
+            f"{coverage.waiting:,} records (saved while the model was down, or before a model change) cannot be "
+            "found by meaning yet: `python -m core reindex` embeds them, and this bar follows it."
+        )
+
+    search_vectors()

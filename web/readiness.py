@@ -26,7 +26,7 @@ from starlette.routing import Route
 from core.access.policy import PASS_COOKIE
 from core.app.preload import FAILED, ON_FIRST_USE, READY
 from core.app.process import migrate_once, model_preloader, services_for
-from core.app.services import Services, embedding_model_id
+from core.app.services import Services
 from core.domain.errors import AppError
 from web.gate import READY as READY_PATH
 from web.gate import current_mode, current_settings, has_login_cookie, valid_pass
@@ -106,7 +106,7 @@ class WarmUp:
             else:
                 # With PRELOAD_MODELS=false a model loads on its first use, deliberately: not a reason to wait.
                 parts[name] = _part(state.state in (READY, ON_FIRST_USE), state.state)
-        parts["embedding_model"]["model"] = embedding_model_id(current.settings)  # named: vectors keep their model
+        parts["embedding_model"]["model"] = current.settings.embedding_model_id  # named: vectors keep their model
         return parts
 
     def _database(self, current: Services) -> dict[str, object]:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 from core.config.settings import DEFAULT_SPEECH_ENGINE, Settings
 from core.domain.errors import AppError
 from core.models.loading import ModelSource
 
-PARTS = ("database", "storage", "replicate", "speech_model", "caption_model")
+PARTS = ("database", "storage", "replicate", "speech_model", "caption_model", "embedding_model")
 
 
 @dataclass(frozen=True)
@@ -21,6 +21,7 @@ class PartReport:
     detail: str
     ms: float | None = None
     configured: bool = True
+    facts: dict[str, object] = field(default_factory=dict)  # said beside the detail in `check`'s JSON
 
     @property
     def failing(self) -> bool:
@@ -48,6 +49,7 @@ class HealthReport:
         parts: dict[str, object] = {}
         for name, part in self.parts.items():
             data = asdict(part)
+            data.update(data.pop("facts"))
             if part.ms is None:
                 del data["ms"]
             if part.configured:
@@ -103,6 +105,7 @@ def check_all(settings: Settings, *, load_models: bool = False) -> HealthReport:
         parts["replicate"] = _probe(lambda: build_generator(settings).check())
     parts["speech_model"] = _probe(lambda: _speech_model(settings, load=load_models))
     parts["caption_model"] = _probe(lambda: _caption_model(settings, load=load_models))
+    parts["embedding_model"] = _embedding_model(settings, load=load_models, database_ok=parts["database"].ok)
     database.dispose()
     return HealthReport(
         database_url=settings.database_description(),
@@ -131,3 +134,52 @@ def _caption_model(settings: Settings, *, load: bool) -> str:
         return f"on Replicate: {remote_captioner(settings).check()}"
     found = load_captioner_for(settings).model_id if load else describe_source(caption_model_source(settings))
     return found if settings.caption_precision == "auto" else f"{found}, in {settings.caption_precision}"
+
+
+def _embedding_model(settings: Settings, *, load: bool, database_ok: bool) -> PartReport:
+    """The model, the path that runs it (numpy, transformers or Replicate), whether it loads, what waits for it.
+
+    The numpy path loads in about a second, so `check` always tries it; transformers (torch) only with
+    --load-models, like the other models.
+    """
+    from core.app.services import embedding_model_runtime, load_embedder_for, remote_embedder
+
+    facts: dict[str, object] = {"model": settings.embedding_model_id, "runtime": None, "loaded": None}
+
+    def probe() -> str:
+        if settings.caption_engine == "replicate":
+            facts["runtime"] = "replicate"
+            return f"on Replicate: {remote_embedder(settings).check()}"
+        source, runtime = embedding_model_runtime(settings)
+        facts["runtime"] = runtime.name
+        if not (load or runtime.name == "numpy"):
+            return f"{describe_source(source)}, {runtime.describe()}"
+        loaded = load_embedder_for(settings).runtime  # a model downloaded just now is decided only now
+        facts["runtime"], facts["loaded"] = loaded, True
+        path = runtime.describe() if loaded == runtime.name else f"{loaded} path"
+        return f"{describe_source(source)}, loaded, {path}"
+
+    report = _probe(probe)
+    if not report.ok and facts["runtime"] != "replicate":  # not found, or found and failed to load
+        facts["loaded"] = False
+    facts["waiting_for_reindex"] = _waiting_for_reindex(settings) if database_ok else None
+    waiting = facts["waiting_for_reindex"]
+    detail = report.detail if not waiting else f"{report.detail}; {waiting} records wait for `python -m core reindex`"
+    return replace(report, detail=detail, facts=facts)
+
+
+def _waiting_for_reindex(settings: Settings) -> int | None:
+    """Records without a vector for the model in use; None when the database cannot say (its part tells why)."""
+    from core.app.meaning import waiting_count
+    from core.app.services import build_services
+
+    try:
+        current = build_services(settings, run_migrations=False)
+    except AppError:
+        return None
+    try:
+        return waiting_count(current.vectors, settings.embedding_model_id)
+    except AppError:
+        return None
+    finally:
+        current.database.dispose()

@@ -16,7 +16,16 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
 from core.domain.errors import InputError
-from core.domain.meaning import CANDIDATES, RecordVectors, Scored, embedding_text, fuse, meaning_query, query_words
+from core.domain.meaning import (
+    CANDIDATES,
+    RecordVectors,
+    Scored,
+    VectorCoverage,
+    embedding_text,
+    fuse,
+    meaning_query,
+    query_words,
+)
 from core.domain.ports import Embedder, ImageRecords, RecordReader
 from core.domain.records import HistoryQuery, ImageRecordView
 
@@ -97,6 +106,11 @@ def waiting_count(vectors: RecordVectors, model_id: str) -> int:
     return vectors.count_waiting(model=model_id)
 
 
+def coverage(vectors: RecordVectors, model_id: str) -> VectorCoverage:
+    """Records with a vector for the model in use, of all: Status follows a reindex run anywhere by it."""
+    return vectors.coverage(model=model_id)
+
+
 @dataclass(frozen=True)
 class ReindexProgress:
     embedded: int
@@ -157,6 +171,8 @@ class EmbedOnSave:
 
 
 def _found(records: ImageRecords, ranked: list[Scored]) -> list[Found]:
+    if not ranked:  # nothing matched (or nothing saved yet): an empty answer, not "select an image first"
+        return []
     by_id = {record.id: record for record in records.get_many(record_ids=[scored.record_id for scored in ranked])}
     return [Found(by_id[s.record_id], s.score, s.similarity) for s in ranked if s.record_id in by_id]
 

@@ -37,6 +37,8 @@ if TYPE_CHECKING:
     from core.app.pipeline import Pipeline
     from core.app.prompt_assistant import PromptAssistant
     from core.captioning.blip_replicate import ReplicateCaptioner
+    from core.embedding.minilm import Runtime
+    from core.embedding.mpnet_replicate import ReplicateEmbedder
     from core.models.loading import ModelSource
     from core.replicate.client import ReplicateModel
     from core.replicate.flux import ReplicateGenerator
@@ -150,30 +152,28 @@ def remote_captioner(settings: Settings) -> ReplicateCaptioner:
     )
 
 
-def _local_embedder(settings: Settings) -> Embedder:
-    from core.embedding.minilm import load_embedder  # torch and transformers come in only here
-
-    return load_embedder(model=settings.embedding_model, device=settings.model_device, threads=settings.model_threads)
-
-
-def remote_embedder(settings: Settings) -> Embedder:
+def remote_embedder(settings: Settings) -> ReplicateEmbedder:
     """EMBEDDING_MODEL on Replicate; the local default's name stands for the hosted default there."""
     from core.embedding.mpnet_replicate import EMBEDDING_TASK, ReplicateEmbedder
 
-    return ReplicateEmbedder(replicate_model(settings, embedding_model_id(settings), EMBEDDING_TASK, by_version=True))
+    return ReplicateEmbedder(replicate_model(settings, settings.embedding_model_id, EMBEDDING_TASK, by_version=True))
 
 
-def embedding_model_id(settings: Settings) -> str:
-    """The model name the vectors are stored under, known without loading it (Status counts what waits)."""
-    if settings.caption_engine != "replicate":
-        return settings.embedding_model
-    local_default = settings.embedding_model == Settings.embedding_model or "/" not in settings.embedding_model
-    return "replicate/all-mpnet-base-v2" if local_default else settings.embedding_model
+def embedding_model_runtime(settings: Settings) -> tuple[ModelSource, Runtime]:
+    """Where the local EMBEDDING_MODEL loads from, and which path runs it (numpy or transformers) and why."""
+    from core.embedding.minilm import choose_runtime, locate_embedding_model
+
+    source = locate_embedding_model(settings.embedding_model)
+    return source, choose_runtime(source, device=settings.model_device)
 
 
 def load_embedder_for(settings: Settings) -> Embedder:
     """The embedder of search by meaning: local unless CAPTION_ENGINE=replicate says this server has no torch."""
-    return remote_embedder(settings) if settings.caption_engine == "replicate" else _local_embedder(settings)
+    if settings.caption_engine == "replicate":
+        return remote_embedder(settings)
+    from core.embedding.minilm import load_embedder  # numpy, or for other models torch, comes in only here
+
+    return load_embedder(model=settings.embedding_model, device=settings.model_device, threads=settings.model_threads)
 
 
 # SPEECH_ENGINE and CAPTION_ENGINE name one of these loaders (config.py lists the same names).

@@ -129,6 +129,15 @@ class Settings:
         return self.data_dir / "images"
 
     @property
+    def embedding_model_id(self) -> str:
+        """The model search vectors are stored under: with CAPTION_ENGINE=replicate (no torch) the local default,
+        or a name without an owner, stands for Replicate's all-mpnet-base-v2 (core/embedding/mpnet_replicate.py)."""
+        if self.caption_engine != "replicate":
+            return self.embedding_model
+        local_default = self.embedding_model == Settings.embedding_model or "/" not in self.embedding_model
+        return "replicate/all-mpnet-base-v2" if local_default else self.embedding_model
+
+    @property
     def uses_embedded_database(self) -> bool:
         return self.database_url.startswith("sqlite")
 

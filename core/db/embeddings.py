@@ -21,7 +21,7 @@ from core.db.embedding_schema import RecordEmbedding
 from core.db.error_messages import database_errors
 from core.db.history_filters import history_conditions
 from core.db.schema import ImageRecord
-from core.domain.meaning import embedding_text
+from core.domain.meaning import VectorCoverage, embedding_text
 from core.domain.records import HistoryQuery
 
 EF_SEARCH = 200  # HNSW candidates per query: recall@10 against exact stays near 1 on 100,000 records
@@ -109,6 +109,16 @@ class SqlRecordVectors:
         statement = select(func.count()).select_from(ImageRecord).where(~self._has_vector(model))
         with database_errors(self._engine, "counting records to embed"), self._engine.connect() as connection:
             return int(connection.execute(statement).scalar_one())
+
+    def coverage(self, *, model: str) -> VectorCoverage:
+        # At most one vector per record and model (the unique index): the outer join counts each record once.
+        matched = and_(RecordEmbedding.record_id == ImageRecord.id, RecordEmbedding.model == model)
+        statement = select(func.count(ImageRecord.id), func.count(RecordEmbedding.id)).select_from(
+            ImageRecord.__table__.outerjoin(RecordEmbedding.__table__, matched)
+        )
+        with database_errors(self._engine, "counting search vectors"), self._engine.connect() as connection:
+            total, embedded = connection.execute(statement).one()
+        return VectorCoverage(embedded=int(embedded), total=int(total))
 
     def nearest(
         self, *, model: str, vector: Sequence[float], query: HistoryQuery, limit: int, exclude: Collection[int] = ()

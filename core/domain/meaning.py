@@ -109,6 +109,19 @@ def fuse(meaning: Sequence[tuple[int, float]], words: Sequence[int], *, limit: i
     return [Scored(record_id, scores[record_id], similarity.get(record_id)) for record_id in ordered[:limit]]
 
 
+@dataclass(frozen=True)
+class VectorCoverage:
+    """How many records have a vector for one model, of all saved: a reindex's progress, read from the database
+    itself, so any process sees a reindex that another one runs."""
+
+    embedded: int
+    total: int
+
+    @property
+    def waiting(self) -> int:
+        return self.total - self.embedded
+
+
 class RecordVectors(Protocol):
     """The records' embeddings, one per record and model: what search by meaning and `reindex` read and write."""
 
@@ -127,6 +140,10 @@ class RecordVectors(Protocol):
         ...
 
     def count_waiting(self, *, model: str) -> int: ...
+
+    def coverage(self, *, model: str) -> VectorCoverage:
+        """Records with a vector for `model`, and all records, counted in one query (one moment)."""
+        ...
 
     def nearest(
         self, *, model: str, vector: Sequence[float], query: HistoryQuery, limit: int, exclude: Collection[int] = ()

@@ -139,6 +139,7 @@ class Embedder(Protocol):
 
     model_id: str
     dimension: int
+    runtime: str  # what runs it: "numpy", "transformers" (torch) or "replicate"; `check` says which
 
     def embed(self, texts: Sequence[str]) -> list[list[float]]: ...
 

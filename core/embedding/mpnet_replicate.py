@@ -30,6 +30,8 @@ EMBEDDING_TASK = ModelTask(
 class ReplicateEmbedder:
     """Embeds texts in batches of up to BATCH per prediction, on a model run by its latest version."""
 
+    runtime = "replicate"
+
     def __init__(self, model: ReplicateModel, *, dimension: int = DIMENSION) -> None:
         self._model = model
         self.model_id = model.model_id

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.fixtures.embedding import required_minilm_folder
 from tests.fixtures.models import speech_clips, word_error_rate
 from tests.fixtures.s3 import spaces_env
 
@@ -130,11 +131,13 @@ def test_check_reports_every_part_and_fails_when_a_configured_part_is_down(
         "CAPTION_MODEL": str(tiny_blip_dir),
         "SPEECH_ENGINE": "transformers",
         "WHISPER_MODEL": str(real_whisper_transformers_dir),
+        "EMBEDDING_MODEL": str(required_minilm_folder()),
     }
     healthy = run_cli("check", env=env)
     assert healthy.returncode == 0, healthy.stdout
     report = json.loads(healthy.stdout)
-    assert all(report[part]["ok"] for part in ("database", "storage", "replicate", "speech_model", "caption_model"))
+    parts = ("database", "storage", "replicate", "speech_model", "caption_model", "embedding_model")
+    assert all(report[part]["ok"] for part in parts)
 
     broken = run_cli("check", env={**env, "DATABASE_URL": "postgresql+psycopg://postgres@127.0.0.1:1/x"})
     assert broken.returncode == 1

@@ -4,11 +4,14 @@ the tiny BLIP and the real all-MiniLM-L6-v2. Saves embed on the way (or, with th
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 
 import pytest
 
 from tests.fixtures.embedding import minilm_folder
-from tests.integration.test_cli import json_lines, production_env, run_cli
+from tests.integration.test_cli import ROOT, json_lines, production_env, run_cli
 
 __all__ = ["production_env"]  # the fixture, shared with test_cli
 
@@ -57,9 +60,41 @@ def test_a_save_while_the_model_is_down_is_kept_and_reindex_catches_up(env, tmp_
     down = {**env, "EMBEDDING_MODEL": str(tmp_path / "no-model-here")}
     made = create_all(down)
     assert len(made) == 3  # saved all the same
+    broken = json.loads(run_cli("check", env=down).stdout)["embedding_model"]
+    assert (broken["ok"], broken["loaded"], broken["waiting_for_reindex"]) == (False, False, 3)
+    waiting = json.loads(run_cli("check", env=env).stdout)["embedding_model"]
+    assert (waiting["runtime"], waiting["loaded"], waiting["waiting_for_reindex"]) == ("numpy", True, 3)
+    assert "3 records wait for `python -m core reindex`" in waiting["detail"]
     reindex = run_cli("reindex", "--batch", "2", env=env)
     assert reindex.returncode == 0, reindex.stderr
     counts = json.loads(reindex.stdout)
     assert (counts["embedded"], counts["still_waiting"]) == (3, 0)
     assert "reindex: 2/3" in reindex.stderr and "reindex: 3/3" in reindex.stderr
+    assert json.loads(run_cli("check", env=env).stdout)["embedding_model"]["waiting_for_reindex"] == 0
     assert json_lines(run_cli("history", "--meaning", "the puppy by the sea", env=env).stdout)[0]["id"] == made[0]
+
+
+# Runs the command in this interpreter, then says on stderr which heavy libraries the process imported.
+IMPORTED_PROBE = (
+    "import sys; from core.cli.main import main; code = main(sys.argv[1:]); "
+    "print('imported:', sorted({m.split('.')[0] for m in sys.modules} & {'torch', 'transformers', "
+    "'sentence_transformers'}), file=sys.stderr); sys.exit(code)"
+)
+
+
+def test_a_meaning_query_process_embeds_without_importing_torch(env):
+    result = subprocess.run(
+        [sys.executable, "-c", IMPORTED_PROBE, "history", "--meaning", "the puppy by the sea"],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "imported: []" in result.stderr
+
+
+def test_a_meaning_query_with_nothing_saved_lists_nothing_and_succeeds(env):
+    result = run_cli("history", "--meaning", "the puppy by the sea", env=env)
+    assert (result.returncode, result.stdout) == (0, ""), result.stderr

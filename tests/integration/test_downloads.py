@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 from core.models.download import DownloadProgress, downloads, listen
+from tests.fixtures.embedding import required_minilm_folder
 from tests.fixtures.fake_hub import FakeHub
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -75,6 +76,7 @@ def test_first_load_downloads_each_model_from_the_hub_showing_bytes_and_percent(
     (blip / "tf_model.h5").write_bytes(b"0" * 1024)  # a second copy of the weights nobody needs
     fake_hub.serve("Systran/faster-whisper-tiny.en", real_whisper_ct2_dir)  # what the size name stands for
     fake_hub.serve("example-org/tiny-blip", blip)
+    fake_hub.serve("sentence-transformers/all-MiniLM-L6-v2", required_minilm_folder())  # EMBEDDING_MODEL's default
     models = {"WHISPER_MODEL": "tiny.en", "CAPTION_MODEL": "example-org/tiny-blip"}
     env = online_env(fake_hub.endpoint, tmp_path, SPEECH_ENGINE="faster-whisper", **models)
 
@@ -83,8 +85,14 @@ def test_first_load_downloads_each_model_from_the_hub_showing_bytes_and_percent(
     assert first.returncode == 0, first.stderr
     report = json.loads(first.stdout)
     assert report["speech_model"]["ok"] and report["caption_model"]["ok"], report
+    # Fetched from the hub, then run from the cache's snapshot on the numpy path.
+    assert (report["embedding_model"]["runtime"], report["embedding_model"]["loaded"]) == ("numpy", True), report
     seen = progress_lines(first.stderr)
-    assert set(seen) == {"Systran/faster-whisper-tiny.en", "example-org/tiny-blip"}, first.stderr
+    assert set(seen) == {
+        "Systran/faster-whisper-tiny.en",
+        "example-org/tiny-blip",
+        "sentence-transformers/all-MiniLM-L6-v2",
+    }, first.stderr
     for percents in seen.values():
         assert percents == sorted(percents) and percents[-1] == 100
     assert len(seen["Systran/faster-whisper-tiny.en"]) >= 5  # a 75 MB model is shown on its way, not only at the end

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import json
+import shutil
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from core.config.settings import Secret
 from core.domain.errors import RemoteModelError
 from core.domain.ports import Embedder
+from core.embedding.minilm import choose_runtime, load_embedder, locate_embedding_model
 from core.embedding.mpnet_replicate import DEFAULT_MODEL, EMBEDDING_TASK, ReplicateEmbedder
 from core.replicate.client import ReplicateModel
-from tests.fixtures.embedding import minilm_folder
+from tests.fixtures.embedding import required_minilm_folder
 from tests.fixtures.replicate_server import FakeReplicate, Scenario
 
 
@@ -27,12 +32,58 @@ def test_minilm_vectors_are_unit_length_and_rank_a_paraphrase_above_an_unrelated
     assert query @ paraphrase > query @ unrelated + 0.2
 
 
-def test_minilm_mean_pooling_gives_what_sentence_transformers_gives(minilm_embedder: Embedder) -> None:
-    sentence_transformers = pytest.importorskip("sentence_transformers")
-    texts = ["a watercolor fox in the snow", "Ein Hund am Strand", "x" * 3000]  # the last one is truncated
-    reference = sentence_transformers.SentenceTransformer(str(minilm_folder()), device="cpu")
-    expected = reference.encode(texts, normalize_embeddings=True)
-    assert np.abs(np.array(minilm_embedder.embed(texts)) - expected).max() < 1e-4
+# What the two paths must agree on: plain English, German and Japanese (non-ASCII), emoji, a text of about 200
+# tokens (past tokenizer.json's own 128-token cut, within the model's 256) and one of 360 cut at 256.
+AGREEMENT_TEXTS = [
+    "a watercolor fox in the snow",
+    "Ein Hund läuft über den Strand, die Möwen schreien",
+    "東京の夜景、ネオンの光",
+    "a café by the sea 🐶🌊, naïve style",
+    " ".join(["a lighthouse on a cliff during a storm, waves crashing on the rocks below"] * 13),
+    "snow falling on a quiet village " * 60,
+]
+
+
+def cosines(left: list[list[float]], right: np.ndarray) -> np.ndarray:
+    return (np.array(left) * right).sum(axis=1) / np.linalg.norm(right, axis=1)
+
+
+def test_the_numpy_path_gives_what_sentence_transformers_gives_on_long_and_non_ascii_texts(
+    minilm_embedder: Embedder, sentence_transformers_minilm
+) -> None:
+    tokens = [len(ids) for ids in sentence_transformers_minilm.tokenizer(AGREEMENT_TEXTS)["input_ids"]]
+    assert 128 < tokens[4] <= 256 and tokens[5] > 256  # the long texts are as long as they are meant to be
+    expected = sentence_transformers_minilm.encode(AGREEMENT_TEXTS, normalize_embeddings=True)
+    assert getattr(minilm_embedder, "runtime", None) == "numpy"
+    assert cosines(minilm_embedder.embed(AGREEMENT_TEXTS), expected).min() > 0.9999
+
+
+def test_the_numpy_path_answers_in_the_callers_order_whatever_the_batching(minilm_embedder: Embedder) -> None:
+    texts = [f"{'a very ' * (n % 7)}small boat number {n}" for n in range(70)]  # two batches, lengths mixed
+    together = np.array(minilm_embedder.embed(texts))
+    alone = np.array([minilm_embedder.embed([text])[0] for text in (texts[0], texts[33], texts[69])])
+    assert np.abs(together[[0, 33, 69]] - alone).max() < 1e-5
+
+
+def test_a_model_the_numpy_path_cannot_read_loads_with_transformers_and_agrees(
+    tmp_path: Path, sentence_transformers_minilm
+) -> None:
+    folder = tmp_path / "minilm-without-tokenizer-json"  # transformers builds its tokenizer from vocab.txt
+    shutil.copytree(required_minilm_folder(), folder, ignore=shutil.ignore_patterns("tokenizer.json"))
+    source = locate_embedding_model(str(folder))
+    runtime = choose_runtime(source, device="cpu")
+    assert (runtime.name, runtime.reason) == ("transformers", "the numpy path cannot read it: no tokenizer.json")
+    embedder = load_embedder(model=str(folder), device="cpu")
+    assert getattr(embedder, "runtime", None) == "transformers"
+    expected = sentence_transformers_minilm.encode(AGREEMENT_TEXTS, normalize_embeddings=True)
+    assert cosines(embedder.embed(AGREEMENT_TEXTS), expected).min() > 0.9999
+
+
+def test_another_architecture_is_named_as_the_reason_for_transformers(tmp_path: Path) -> None:
+    (tmp_path / "config.json").write_text(json.dumps({"model_type": "xlm-roberta"}))
+    runtime = choose_runtime(locate_embedding_model(str(tmp_path)), device="cpu")
+    assert runtime.name == "transformers" and "'xlm-roberta' is not bert" in runtime.reason
+    assert choose_runtime(locate_embedding_model(str(required_minilm_folder())), device="cuda").name == "transformers"
 
 
 def replicate_embedder(fake: FakeReplicate) -> ReplicateEmbedder:

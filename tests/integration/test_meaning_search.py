@@ -14,6 +14,7 @@ from core.db.embeddings import SqlRecordVectors
 from core.db.engine import create_engine_for, migrate
 from core.db.repository import RecordRepository
 from core.domain.errors import InputError
+from core.domain.meaning import VectorCoverage
 from core.domain.ports import Embedder
 from core.domain.records import HistoryQuery, NewRecord
 
@@ -128,6 +129,21 @@ def test_reindex_embeds_only_what_waits_and_a_deleted_record_leaves_the_search(
     repository.delete(record_id=dog)
     found = meaning.search_by_meaning(repository, vectors, lambda: minilm_embedder, text="the puppy by the sea")
     assert dog not in [item.record.id for item in found]
+
+
+def test_coverage_counts_each_record_once_per_model_as_a_reindex_in_another_connection_goes(
+    search_engine: Engine, minilm_embedder: Embedder
+) -> None:
+    repository = RecordRepository(search_engine)
+    ids = save_gallery(repository)
+    watcher, worker = SqlRecordVectors(search_engine), SqlRecordVectors(search_engine)
+    model = minilm_embedder.model_id
+    assert (watcher.coverage(model=model).embedded, watcher.coverage(model=model).waiting) == (0, len(GALLERY))
+    seen = [watcher.coverage(model=model).embedded for _ in meaning.reindex(worker, minilm_embedder, batch=5)]
+    assert seen == [5, 10, 12]
+    worker.save(model="another-model", vectors={ids["a bowl of ramen with chopsticks, steam rising"]: [1.0] * 384})
+    assert meaning.coverage(watcher, model) == VectorCoverage(embedded=len(GALLERY), total=len(GALLERY))
+    assert watcher.coverage(model="another-model").waiting == len(GALLERY) - 1
 
 
 def test_the_database_with_pgvector_searches_by_its_index_and_the_others_in_the_app(

@@ -13,7 +13,7 @@ from tests.fixtures.remote_session import MODEL_LIBRARIES
 from tests.fixtures.venvs import build_remote_venv
 
 ROOT = Path(__file__).resolve().parents[2]
-LEFT_OUT = {"torch", "transformers", "tokenizers", "safetensors", "faster-whisper", "ctranslate2"}
+LEFT_OUT = {"torch", "transformers", "tokenizers", "safetensors", "threadpoolctl", "faster-whisper", "ctranslate2"}
 
 
 def pins(path: Path) -> dict[str, str]:

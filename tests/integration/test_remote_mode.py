@@ -33,5 +33,5 @@ def test_check_fails_naming_the_token_when_remote_engines_have_none(tmp_path):
 
     assert result.returncode == 1
     report = json.loads(result.stdout)
-    assert set(report["failing"]) == {"speech_model", "caption_model"}
+    assert set(report["failing"]) == {"speech_model", "caption_model", "embedding_model"}
     assert "REPLICATE_API_TOKEN" in report["speech_model"]["detail"]

@@ -19,6 +19,7 @@ from streamlit.testing.v1 import AppTest
 
 from core.config.settings import SpacesSettings
 from tests.app.conftest import ROOT, finish_runs, page, signed_in
+from tests.fixtures.embedding import required_minilm_folder
 from tests.fixtures.postgres import admin_conninfo, create_database, drop_database, postgres_database_url, postgres_port
 from tests.fixtures.replicate_server import FakeReplicate
 from tests.fixtures.s3 import spaces_env
@@ -132,6 +133,7 @@ def configure(
         "REPLICATE_BASE_URL": replicate.base_url,
         "REPLICATE_MAX_RETRIES": "0",
         "CAPTION_MODEL": str(tiny_blip_dir),
+        "EMBEDDING_MODEL": str(required_minilm_folder()),  # so `check` can pass when all is well
         "APP_PASSWORD": APP_PASSWORD,
     }
     for name, value in environ.items():

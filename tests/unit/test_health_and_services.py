@@ -39,7 +39,11 @@ def test_services_hand_out_ports_never_the_engine_or_the_concrete_repository(tmp
 
 
 def test_health_check_returns_typed_parts_and_an_unset_token_does_not_fail_it(tmp_path: Path) -> None:
-    missing = {"WHISPER_MODEL": str(tmp_path / "no-whisper"), "CAPTION_MODEL": str(tmp_path / "no-blip")}
+    missing = {
+        "WHISPER_MODEL": str(tmp_path / "no-whisper"),
+        "CAPTION_MODEL": str(tmp_path / "no-blip"),
+        "EMBEDDING_MODEL": str(tmp_path / "no-minilm"),
+    }
     settings = load_settings({"DATA_DIR": str(tmp_path), **missing}, dotenv_path=None)
 
     report = check_all(settings)
@@ -50,7 +54,11 @@ def test_health_check_returns_typed_parts_and_an_unset_token_does_not_fail_it(tm
     assert report.parts["replicate"] == PartReport(ok=False, detail="REPLICATE_API_TOKEN is not set", configured=False)
     assert "replicate" not in report.failing
     # Model folders that do not exist: the report says so instead of raising.
-    assert report.failing == ["speech_model", "caption_model"] and not report.ok
+    assert report.failing == ["speech_model", "caption_model", "embedding_model"] and not report.ok
+    # The embedding model's facts: which model, that it did not load, and what waits for it (unknown: this
+    # database has no schema yet, and `check` never migrates).
+    facts = report.to_json()["embedding_model"]
+    assert (facts["model"], facts["loaded"], facts["waiting_for_reindex"]) == (str(tmp_path / "no-minilm"), False, None)
 
 
 def test_health_report_prints_as_the_json_the_command_line_always_printed() -> None:

@@ -9,7 +9,7 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from core.app import meaning
-from core.app.services import Services, embedding_model_id
+from core.app.services import Services
 from core.domain.records import HistoryPage
 from ui.history.filters import HistoryFilters
 from ui.history.view import CONFIRM_KEY, OPEN_KEY, PAGE_IDS_KEY, PAGE_KEY, Q_KEY, clear_selection, fetch_page
@@ -90,17 +90,3 @@ def _restart() -> None:
     clear_selection()
     for key in (OPEN_KEY, CONFIRM_KEY):
         st.session_state.pop(key, None)
-
-
-def waiting_for_vectors(current: Services) -> None:
-    """Status: how many records search by meaning cannot find yet (saved while the model was down, or before
-    a model change), and what catches them up."""
-    model = embedding_model_id(current.settings)
-    waiting = meaning.waiting_count(current.vectors, model)
-    if waiting:
-        st.warning(
-            f"{waiting} saved records have no search vector for {model} yet, so search by meaning and More like "
-            "this cannot find them: run `python -m core reindex`."
-        )
-    else:
-        st.caption(f"Search by meaning: every record has its vector ({model}).")
