@@ -132,7 +132,7 @@ def shoot(url: str, env: Mapping[str, str]) -> list[Path]:
                 discard_unsaved(env)  # the next session's Create must not list these under "Made but not saved"
                 page.goto(f"{url}/history")
                 expect(page.get_by_role("heading", name="History")).to_be_visible()
-                expect(page.get_by_test_id("stImage").locator("img").first).to_be_visible()
+                expect(page.locator("[class*=st-key-history_card_] img").first).to_be_visible()  # the gallery grid
                 page.locator(IDLE).wait_for()
                 images_in_view_loaded(page)
                 page.wait_for_timeout(800)

@@ -187,6 +187,24 @@ def test_on_a_phone_record_and_generate_are_in_the_first_two_screens_and_big_eno
         # One result (the default number of images) sits above the prompt area now.
         assert_within_two_screens_and_tappable(page, f"with a result above ({scheme})")
 
+        # Four results: a row of cards to swipe through, as tall as one card, so the prompt area stays close.
+        page.get_by_text("Generation options").click()
+        slider = page.get_by_role("slider", name="Number of images")
+        slider.focus()
+        slider.press("End")
+        expect(slider).to_have_value("4")
+        page.get_by_text("Generation options").click()
+        page.locator(IDLE).wait_for()
+        page.get_by_role("button", name="Generate", exact=True).evaluate("button => button.click()")
+        images = page.locator(STUDIO_IMAGE)
+        expect(images.nth(3)).to_be_attached()
+        expect(page.get_by_text("Done in", exact=False).first).to_be_visible()
+        page.locator(IDLE).wait_for()
+        tops = [images.nth(i).bounding_box() for i in range(4)]
+        assert all(box is not None for box in tops)
+        assert len({round(box["y"]) for box in tops if box}) == 1, f"four results not in one row: {tops}"
+        assert_within_two_screens_and_tappable(page, f"with four results above ({scheme})")
+
 
 @pytest.mark.parametrize("screen", SCREENS)
 @pytest.mark.parametrize("scheme", SCHEMES)

@@ -20,6 +20,7 @@ from ui.access.page_access import current_creator
 from ui.create import edits, flow, spoken_input
 from ui.create.handover import hand_over, request_settings
 from ui.create.state import CREATE
+from ui.create.studio import RESULT_CARD, RESULT_CARDS
 from ui.feedback import user_message
 from ui.navigation import HISTORY_PAGE, link_to_page
 from ui.outside_text import escape_markdown
@@ -86,11 +87,11 @@ def show_results(pipeline: Pipeline, settings: Settings, *, buttons_disabled: bo
             return
         newest, *earlier = runs
         _run_status(newest, settings)
-        _drafts(pipeline, settings, newest, columns=2)
+        _drafts(pipeline, settings, newest)
         for run in earlier:
             if flow.has_unsettled_drafts(run):
                 with st.expander(f"Earlier, not saved: “{escape_markdown(_short(run.prompt))}”", expanded=False):
-                    _drafts(pipeline, settings, run, columns=4)
+                    _drafts(pipeline, settings, run)
         if any(run.saved_ids for run in runs):
             link_to_page(HISTORY_PAGE, "See everything in History", icon="🗂️")
         if buttons_disabled and not flow.busy():
@@ -121,12 +122,13 @@ def _run_status(run: CreateRun, settings: Settings) -> None:
     st.caption(f"Prompt: “{escape_markdown(run.prompt)}”")
 
 
-def _drafts(pipeline: Pipeline, settings: Settings, run: CreateRun, *, columns: int) -> None:
-    cells = st.columns(columns)
+def _drafts(pipeline: Pipeline, settings: Settings, run: CreateRun) -> None:
+    """The run's cards in one wrapping row (two abreast on a desktop; one swipeable row on a phone: studio.py)."""
     shown = [i for i in range(len(run.drafts)) if (run.id, i) not in flow.discarded_drafts()]
-    for position, index in enumerate(shown):
-        with cells[position % columns].container(border=True):
-            _card(pipeline, settings, run, index)
+    with st.container(horizontal=True, gap="small", key=f"{RESULT_CARDS}{run.id[:8]}"):
+        for index in shown:
+            with st.container(border=True, key=f"{RESULT_CARD}{run.id[:8]}_{index}"):
+                _card(pipeline, settings, run, index)
 
 
 def _card(pipeline: Pipeline, settings: Settings, run: CreateRun, index: int) -> None:

@@ -45,8 +45,10 @@ def pager(filters: HistoryFilters, total: int, shown: int) -> None:
     bar = st.container(horizontal=True, vertical_alignment="center", gap="small")
     bar.caption(f"{showing_label(filters, total, shown)} · page {filters.page} of {last}")
     bar.space("stretch")
-    bar.button("◀ Previous", key="history_previous", disabled=filters.page <= 1, on_click=step_page, args=(-1,))
-    bar.number_input(
+    # The three page controls never wrap apart (on a phone "Previous" stood alone above the page number and Next).
+    pager = bar.container(horizontal=True, wrap=False, vertical_alignment="center", gap="small", width="content")
+    pager.button("◀ Previous", key="history_previous", disabled=filters.page <= 1, on_click=step_page, args=(-1,))
+    pager.number_input(
         "Page",
         min_value=1,
         max_value=last,
@@ -55,9 +57,9 @@ def pager(filters: HistoryFilters, total: int, shown: int) -> None:
         on_change=_new_page,
         label_visibility="collapsed",
         persist_state="session",
-        width=130,
+        width=110,
     )
-    bar.button("Next ▶", key="history_next", disabled=filters.page >= last, on_click=step_page, args=(1,))
+    pager.button("Next ▶", key="history_next", disabled=filters.page >= last, on_click=step_page, args=(1,))
 
 
 def _new_page() -> None:
