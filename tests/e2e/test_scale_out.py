@@ -68,9 +68,9 @@ def wait_until_ready(url: str, timeout_s: float = 60.0) -> int:
     return status
 
 
-def assert_front_end_is_compressed(proxy_url: str, replica_url: str) -> None:
+def assert_front_end_is_compressed(proxy_url: str, replica_url: str, app_pass: str) -> None:
     """Streamlit's main script comes through nginx gzipped, and unpacks to what the replica serves itself."""
-    authorised = {"Authorization": "Basic " + b64encode(f"{USER}:{PASSWORD}".encode()).decode()}
+    authorised = {**BASIC, "Cookie": app_pass}  # the page itself is behind the app's gate; its static files are not
     with urllib.request.urlopen(urllib.request.Request(f"{proxy_url}/", headers=authorised), timeout=10) as page:
         script = re.search(r'src="\./(static/js/index\.[^"]+\.js)"', page.read().decode())
     assert script, "the app's HTML names its main script"
@@ -83,11 +83,11 @@ def assert_front_end_is_compressed(proxy_url: str, replica_url: str) -> None:
     assert gzip.decompress(body) == plain and len(body) < len(plain) / 2
 
 
-def sign_in_through(proxy_url: str, address: str, password: str) -> int:
-    """POST the app's sign-in form through nginx from `address` (a loopback address of its own); the status."""
+def sign_in_through(proxy_url: str, address: str, password: str) -> httpx.Response:
+    """POST the app's sign-in form through nginx from `address` (a loopback address of its own)."""
     transport = httpx.HTTPTransport(local_address=address)
     with httpx.Client(transport=transport, follow_redirects=False, timeout=30, headers=BASIC) as client:
-        return client.post(f"{proxy_url}/sign-in", data={"password": password, "next": "/"}).status_code
+        return client.post(f"{proxy_url}/sign-in", data={"password": password, "next": "/"})
 
 
 def sign_in_page(page: Any, url: str) -> None:
@@ -149,7 +149,6 @@ def test_session_through_nginx_saves_on_one_replica_and_history_on_the_other_sho
         assert status_of(f"{proxy.url}/readyz") in (200, 503), "readiness is open to probes, like liveness"
         for replica in replicas:  # each replica, asked directly, becomes ready without a page view
             assert wait_until_ready(replica.url, timeout_s=MODEL_STEP_MS / 1000) == 200
-        assert_front_end_is_compressed(proxy.url, replicas[0].url)
         too_big = {"Content-Length": str(12 * 2**20), "Content-Type": "multipart/form-data; boundary=x"}
         assert status_of(f"{proxy.url}/_stcore/upload_file/s/f", method="PUT", auth=True, headers=too_big) == 413
         # Past nginx's basic auth but without the app's pass: no live stream either.
@@ -158,9 +157,12 @@ def test_session_through_nginx_saves_on_one_replica_and_history_on_the_other_sho
 
         # Wrong passwords count per visitor: nginx passes X-Forwarded-For and the replicas trust nginx. Without
         # TRUSTED_PROXIES both addresses below would be nginx's 127.0.0.1 and share one budget.
-        guesses = [sign_in_through(proxy.url, "127.0.0.2", f"guess {n}") for n in range(11)]
+        guesses = [sign_in_through(proxy.url, "127.0.0.2", f"guess {n}").status_code for n in range(11)]
         assert guesses == [401] * 10 + [429], guesses
-        assert sign_in_through(proxy.url, "127.0.0.3", APP_PASSWORD) == 303, "another visitor is not locked out"
+        welcomed = sign_in_through(proxy.url, "127.0.0.3", APP_PASSWORD)
+        assert welcomed.status_code == 303, "another visitor is not locked out"
+        app_pass = "; ".join(f"{name}={value}" for name, value in welcomed.cookies.items())
+        assert_front_end_is_compressed(proxy.url, replicas[0].url, app_pass)
 
         browser = stack.enter_context(launched_browser(chromium_executable, microphone))
         context = browser.new_context(
