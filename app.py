@@ -12,6 +12,7 @@ import streamlit as st
 from starlette.middleware import Middleware
 
 from core.app.process import serve_pages_behind_http_gate
+from core.models.runtime import passive_openmp_waits
 from web.gate import AccessGate
 from web.listen import ROUTES as LISTEN_ROUTES
 from web.readiness import WarmUp
@@ -26,6 +27,7 @@ async def lifespan(app: object) -> AsyncIterator[None]:
     # Said here, when this server starts, not on import: the pages then trust the HttpOnly pass and
     # link to /sign-in instead of showing their own form (ui/access/http_sign_in.py).
     serve_pages_behind_http_gate()
+    passive_openmp_waits()  # before the warm-up loads the first model library (importing app.py loads none)
     async with warm_up.lifespan(app):
         yield
 

@@ -11,12 +11,18 @@ Model: real whisper-base through faster-whisper (the defaults: int8, beam 5), 2 
 - stop_to_final_ms: the person presses Stop `STOP_AFTER_SPEECH_S` after the speech ends; until the final text.
 - today_stop_to_prompt_ms: a whole-clip transcription of the same recording.
 - wer / today_wer: of the streamed final text and of the whole-clip text, on the 21-clip accuracy set.
+- cpu_s: CPU the streaming took (all threads of the process that decoded), Stop's decode included.
+- Server against process: the 5-10 s prompts again, each streamed into a session in this process and over
+  `/listen` to a real `streamlit run app.py` (bench/listen_server.py) in turn, the order alternating.
+- listen_targets: each of issue 32's targets, the figure it is judged on, and whether it was met.
 Run from the repository root: `python -m bench listen` or `python -m bench.bench_listen` (prints JSON).
 """
 
 from __future__ import annotations
 
 import json
+import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -99,38 +105,60 @@ def _speech_end_s(samples: np.ndarray) -> float:
     return float(loud[-1]) / 16_000 if len(loud) else len(samples) / 16_000
 
 
-def _measure(transcriber: Any, clip: dict[str, str]) -> dict[str, Any]:
+def _spoken(clip: dict[str, str]) -> np.ndarray:
+    """The clip with LEAD_S of silence before it and 1 s after, as a microphone would hear it."""
     from core.speech.audio import decode_audio
-    from core.speech.streaming import StreamingSession, default_detector
-    from tests.fixtures.models import word_error_rate
 
     path = Path(clip["path"])
     samples = decode_audio(path.read_bytes(), filename=path.name).samples
-    samples = np.concatenate([np.zeros(int(LEAD_S * 16_000), np.float32), samples, np.zeros(16_000, np.float32)])
+    return np.concatenate([np.zeros(int(LEAD_S * 16_000), np.float32), samples, np.zeros(16_000, np.float32)])
+
+
+def _measure(transcriber: Any, clip: dict[str, str], *, today: bool = True) -> dict[str, Any]:
+    from core.speech.streaming import StreamingSession, default_detector
+    from tests.fixtures.models import word_error_rate
+
+    samples = _spoken(clip)
     speech_end = _speech_end_s(samples)
     session = StreamingSession(transcriber, max_seconds=300, detector=default_detector(), transcriber=transcriber)
+    cpu_before = _cpu_s()
     played = play(session, samples, speech_end)
+    cpu_s = _cpu_s() - cpu_before
     recorded = samples[: int(min(len(samples) / 16_000, speech_end + STOP_AFTER_SPEECH_S) * 16_000)]
     from core.domain.ports import AudioClip
 
     began = time.perf_counter()
-    whole = transcriber.transcribe(AudioClip(samples=recorded))
+    whole = transcriber.transcribe(AudioClip(samples=recorded)) if today else None
     today_ms = (time.perf_counter() - began) * 1000
-    first = next((arrived for arrived, _, words in played.partials if words), None)
-    lags = [(arrived - audio_end) * 1000 for arrived, audio_end, words in played.partials if words]
     return {
         "benchmark": "listen",
         "clip": clip["name"],
         "speech_s": round(speech_end - played.speech_onset_s, 1),
-        "first_words_ms": round((first - played.speech_onset_s) * 1000) if first is not None else None,
-        "partial_lag_ms": round(statistics.median(lags)) if lags else None,
-        "partials": len(played.partials),
-        "stop_to_final_ms": round(played.stop_to_final_ms),
+        **_timings(played.partials, played.speech_onset_s, played.stop_to_final_ms),
         "decoded_at_stop": played.decoded_at_stop,
-        "today_stop_to_prompt_ms": round(today_ms),
+        "cpu_s": round(cpu_s, 2),
+        "today_stop_to_prompt_ms": round(today_ms) if whole else None,
         "wer": round(word_error_rate(clip["text"], played.final_text), 3),
-        "today_wer": round(word_error_rate(clip["text"], whole.text), 3),
+        "today_wer": round(word_error_rate(clip["text"], whole.text), 3) if whole else None,
     }
+
+
+def _timings(partials: list[tuple[float, float, str]], onset_s: float, stop_ms: float) -> dict[str, Any]:
+    """What a person sees: when words first show (from speech onset, and after the audio they were heard in)."""
+    heard = [(arrived, audio_end) for arrived, audio_end, words in partials if words]
+    lags = [(arrived - audio_end) * 1000 for arrived, audio_end in heard]
+    return {
+        "first_words_ms": round((heard[0][0] - onset_s) * 1000) if heard else None,
+        "first_words_lag_ms": round(lags[0]) if lags else None,
+        "partial_lag_ms": round(statistics.median(lags)) if lags else None,
+        "partials": len(partials),
+        "stop_to_final_ms": round(stop_ms),
+    }
+
+
+def _cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _two_speakers(transcriber: Any, clips: list[dict[str, str]]) -> list[dict[str, Any]]:
@@ -138,17 +166,21 @@ def _two_speakers(transcriber: Any, clips: list[dict[str, str]]) -> list[dict[st
     rows: list[dict[str, Any]] = []
     results: dict[str, dict[str, Any]] = {}
 
-    def speak(clip: dict[str, str]) -> None:
-        results[clip["name"]] = _measure(transcriber, clip)
+    def speak(clip: dict[str, str]) -> None:  # streaming only: today's whole-clip path would add its own CPU
+        results[clip["name"]] = _measure(transcriber, clip, today=False)
 
     threads = [threading.Thread(target=speak, args=(clip,)) for clip in clips[:2]]
+    cpu_before, began = _cpu_s(), time.perf_counter()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
+    # Both streams share this process, so each row's own cpu_s counts both; the pair's total is what they cost.
+    cpu, wall = _cpu_s() - cpu_before, time.perf_counter() - began
+    busy = {"cpu_s_both": round(cpu, 2), "wall_s_both": round(wall, 1), "cores_busy": round(cpu / wall, 2)}
     for clip in clips[:2]:
         together = results[clip["name"]]
-        rows.append({**together, "benchmark": "listen_two_speakers"})
+        rows.append({**together, **busy, "benchmark": "listen_two_speakers"})
     return rows
 
 
@@ -174,15 +206,44 @@ def _summary(label: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
         "first_words_ms": median("first_words_ms"),
         "partial_lag_ms": median("partial_lag_ms"),
         "stop_to_final_ms": median("stop_to_final_ms"),
+        "first_words_lag_ms": median("first_words_lag_ms"),
         "today_stop_to_prompt_ms": median("today_stop_to_prompt_ms"),
         "decoded_at_stop": sum(bool(row["decoded_at_stop"]) for row in rows),
         "mean_wer": round(statistics.mean(row["wer"] for row in rows), 3),
-        "today_mean_wer": round(statistics.mean(row["today_wer"] for row in rows), 3),
+        "today_mean_wer": _mean([row["today_wer"] for row in rows]),
+        "cpu_s": round(statistics.median(row["cpu_s"] for row in rows), 2),
+    }
+
+
+def _mean(values: list[float | None]) -> float | None:
+    known = [value for value in values if value is not None]
+    return round(statistics.mean(known), 3) if known else None
+
+
+def _targets(summaries: dict[str, dict[str, Any]], side_by_side: dict[str, Any]) -> dict[str, Any]:
+    """Issue 32's targets, each with the figure it is judged on and whether this run met it."""
+    accuracy, long, two = summaries["accuracy"], summaries["long"], summaries["two"]
+    first_lag = long["first_words_lag_ms"]
+    wer_gap = round(accuracy["mean_wer"] - accuracy["today_mean_wer"], 3)
+    return {
+        "benchmark": "listen_targets",
+        "first_words_after_spoken_ms (target <= 1500, 5-10 s prompts)": first_lag,
+        "first_words_met": first_lag is not None and first_lag <= 1500,
+        "stop_to_final_ms (target <= 500, 5-10 s prompts)": long["stop_to_final_ms"],
+        "stop_to_final_met": long["stop_to_final_ms"] is not None and long["stop_to_final_ms"] <= 500,
+        "wer_streamed_minus_whole_clip (target <= 0.02, accuracy set)": wer_gap,
+        "wer_met": wer_gap <= 0.02,
+        "two_speakers_stop_to_final_ms": two["stop_to_final_ms"],
+        "two_speakers_first_words_after_spoken_ms": two["first_words_lag_ms"],
+        "two_speakers_cores_busy (of 2)": two.get("cores_busy"),
+        "server_over_process_stop_to_final (target <= 1.0)": side_by_side["server_over_process_stop_to_final"],
+        "load_average_1min": round(os.getloadavg()[0], 1),
     }
 
 
 def measure_all() -> list[dict[str, Any]]:
     from bench.bench_speech_accuracy import committed_clips, generated_clips
+    from bench.listen_server import server_against_process, side_by_side_summary
     from core.speech.whisper import load_transcriber
     from tests.fixtures.whisper_base import faster_whisper_base_dir
 
@@ -193,14 +254,14 @@ def measure_all() -> list[dict[str, Any]]:
         accuracy = [_measure(transcriber, clip) for clip in accuracy_set]
         long = [_measure(transcriber, clip) for clip in long_clips]
         together = _two_speakers(transcriber, long_clips)
-    return [
-        *accuracy,
-        *long,
-        *together,
-        _summary("accuracy set", accuracy),
-        _summary("5-10 s prompts", long),
-        _summary("5-10 s prompts, two speakers at once", together),
-    ]
+        side_by_side = server_against_process(transcriber, long_clips, Path(scratch))
+    summaries = {
+        "accuracy": _summary("accuracy set", accuracy),
+        "long": _summary("5-10 s prompts", long),
+        "two": _summary("5-10 s prompts, two speakers at once", together) | {"cores_busy": together[0]["cores_busy"]},
+    }
+    compared = side_by_side_summary(side_by_side)
+    return [*accuracy, *long, *together, *side_by_side, *summaries.values(), compared, _targets(summaries, compared)]
 
 
 def run() -> list[dict[str, Any]]:

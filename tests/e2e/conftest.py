@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -219,6 +220,21 @@ def launched_browser(executable: str, fake_audio: Path | None) -> Iterator[Any]:
             yield browser
         finally:
             browser.close()
+
+
+def handshake_status(
+    url: str, path: str, *, origin: str | None, cookie: str = "", extra_headers: Mapping[str, str] | None = None
+) -> int:
+    """The HTTP status a raw WebSocket handshake to `path` gets (101 when it opens)."""
+    parts = urlsplit(url)
+    with socket.create_connection((parts.hostname, parts.port), timeout=10) as raw:
+        headers = [f"GET {path} HTTP/1.1", f"Host: {parts.netloc}", "Upgrade: websocket", "Connection: Upgrade",
+                   "Sec-WebSocket-Version: 13", "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ=="]  # fmt: skip
+        headers += [f"Origin: {origin}"] if origin else []
+        headers += [f"Cookie: {cookie}"] if cookie else []
+        headers += [f"{name}: {value}" for name, value in (extra_headers or {}).items()]
+        raw.sendall(("\r\n".join(headers) + "\r\n\r\n").encode())
+        return int(raw.recv(1024).split(b" ", 2)[1])
 
 
 @pytest.fixture

@@ -7,19 +7,29 @@ house with a red door." after 0.3 s of silence, then stays silent (it loops the 
 from __future__ import annotations
 
 import contextlib
+import json
 import re
-import socket
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import create_engine, text
 
-from tests.e2e.conftest import AUDIO_DIR, app_environment, fake_microphone_wav, launched_browser, running_streamlit
+from tests.e2e.conftest import (
+    AUDIO_DIR,
+    app_environment,
+    fake_microphone_wav,
+    handshake_status,
+    launched_browser,
+    running_streamlit,
+)
 from tests.fixtures.replicate_server import FakeReplicate
 
 pytestmark = pytest.mark.e2e
+
+ROOT = Path(__file__).resolve().parents[2]
 
 MODEL_STEP_MS = 120_000
 STEP_MS = 30_000
@@ -47,18 +57,6 @@ def open_create(page: Any, url: str) -> None:
     page.get_by_test_id("stTopNav").get_by_role("link", name="Create", exact=True).click()
     expect(page.get_by_role("heading", name="Create")).to_be_visible()
     expect(page.get_by_text("Speech model: ready")).to_be_visible(timeout=MODEL_STEP_MS)
-
-
-def handshake_status(url: str, path: str, *, origin: str | None, cookie: str = "") -> int:
-    """The HTTP status a raw WebSocket handshake to `path` gets (101 when it opens)."""
-    parts = urlsplit(url)
-    with socket.create_connection((parts.hostname, parts.port), timeout=10) as raw:
-        headers = [f"GET {path} HTTP/1.1", f"Host: {parts.netloc}", "Upgrade: websocket", "Connection: Upgrade",
-                   "Sec-WebSocket-Version: 13", "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ=="]  # fmt: skip
-        headers += [f"Origin: {origin}"] if origin else []
-        headers += [f"Cookie: {cookie}"] if cookie else []
-        raw.sendall(("\r\n".join(headers) + "\r\n\r\n").encode())
-        return int(raw.recv(1024).split(b" ", 2)[1])
 
 
 @pytest.mark.slow
@@ -167,6 +165,61 @@ def test_a_strangers_websocket_is_refused_and_the_limits_close_streams_with_thei
         except Exception:
             with contextlib.suppress(Exception):
                 page.screenshot(path=str(artifacts / "listen-limits-failure.png"), full_page=True)
+            raise
+        finally:
+            context.close()
+
+
+@pytest.mark.slow
+def test_what_to_change_in_history_shows_words_while_speaking_and_holds_the_instruction_after_stop(
+    chromium_executable: str,
+    quiet_after_speech: Path,
+    artifacts: Path,
+    fake_replicate: FakeReplicate,
+    real_whisper_ct2_dir: Path,
+    tiny_blip_dir: Path,
+    tmp_path: Path,
+) -> None:
+    from playwright.sync_api import expect
+
+    env = live_env(tmp_path, real_whisper_ct2_dir, REPLICATE_API_TOKEN=fake_replicate.token,
+                   REPLICATE_BASE_URL=fake_replicate.base_url, CAPTION_MODEL=str(tiny_blip_dir))  # fmt: skip
+    # A saved image to change, made from the command line before the server starts.
+    made = subprocess.run([sys.executable, "-m", "core", "create", "--prompt", "a lighthouse on a cliff"],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)  # fmt: skip
+    assert made.returncode == 0, made.stderr[-3000:]
+    record_id = json.loads(made.stdout.strip().splitlines()[-1])["id"]
+    with (
+        running_streamlit(env, tmp_path / "app", artifacts / "streamlit-listen-edit.log") as server,
+        launched_browser(chromium_executable, quiet_after_speech) as browser,
+    ):
+        context = browser.new_context(permissions=["microphone"], viewport={"width": 1400, "height": 1000})
+        context.set_default_timeout(STEP_MS)
+        page = context.new_page()
+        try:
+            page.goto(f"{server.url}/history?view=gallery")
+            page.locator(f".st-key-history_open_{record_id} button").click()
+            dialog = page.get_by_role("dialog")
+            dialog.get_by_role("button", name="Change this image").click()
+            recorder = dialog.locator(".recorder")
+            record = recorder.get_by_role("button", name="Record", exact=True)
+            expect(record).to_be_visible(timeout=MODEL_STEP_MS)  # the live recorder, not st.audio_input
+            record.click()
+            stop = recorder.get_by_role("button", name="Stop recording")
+            expect(stop).to_be_visible()
+            # Heard while the microphone is still on: the words come before Stop is pressed.
+            words = recorder.locator(".words")
+            expect(words).to_contain_text(re.compile("house", re.IGNORECASE), timeout=MODEL_STEP_MS)
+            expect(stop).to_be_visible()
+            page.screenshot(path=str(artifacts / "listen-edit-words-before-stop.png"))
+            stop.click()
+            instruction = dialog.get_by_role("textbox", name="What to change")
+            expect(instruction).to_have_value(re.compile("house", re.IGNORECASE), timeout=STEP_MS)
+            said = set(re.findall(r"[a-z]+", instruction.input_value().lower()))
+            assert {"draw", "house", "door"} <= said, instruction.input_value()
+        except Exception:
+            with contextlib.suppress(Exception):
+                page.screenshot(path=str(artifacts / "listen-edit-failure.png"), full_page=True)
             raise
         finally:
             context.close()
