@@ -76,6 +76,7 @@ def test_an_edited_transcript_is_saved_with_its_transcript_and_a_typed_prompt_wi
         steps = Steps(page, artifacts / name)
         steps.folder.mkdir(parents=True, exist_ok=True)
         in_use = page.get_by_text(re.compile(r"^In use:"))
+        heard = page.get_by_text("Heard in English (en); the transcript is kept as spoken.")
         try:
             page.goto(f"{server.url}/create")
             expect(page.get_by_text("Speech model: ready")).to_be_visible(timeout=MODEL_STEP_MS)
@@ -90,6 +91,7 @@ def test_an_edited_transcript_is_saved_with_its_transcript_and_a_typed_prompt_wi
             prompt.fill(edited)
             prompt.press("Control+Enter")  # commit the text, as leaving the box would
             expect(in_use).to_have_text(FROM_THE_UPLOAD)
+            expect(heard).to_be_visible()
             steps.shot("one-word-edited")
             from_speech = _generate_and_save(page)
             steps.shot("edited-transcript-saved")
@@ -97,6 +99,7 @@ def test_an_edited_transcript_is_saved_with_its_transcript_and_a_typed_prompt_wi
             prompt.fill(TYPED_PROMPT)
             prompt.press("Control+Enter")
             expect(in_use).to_have_text(TYPED_NOT_FROM_THE_UPLOAD)
+            expect(heard).to_have_count(0)  # "the transcript is kept" would contradict the line above
             steps.shot("typed-prompt")
             typed = _generate_and_save(page)
             assert typed != from_speech

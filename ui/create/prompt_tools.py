@@ -115,7 +115,9 @@ def show_prompt_tools(app: Services, *, disabled: bool) -> None:
     """Under the prompt box: the language heard, Translate, Improve and Undo, and what went wrong last."""
     assistant, settings = app.assistant, app.settings
     language = transcript_language()
-    if spoken_input.transcript() is not None:
+    # Only while the prompt still comes from the recording: beside a typed prompt, "the transcript is kept"
+    # contradicted the "In use:" line above ("saved without its transcript").
+    if spoken_input.transcript() is not None and spoken_input.recording_behind_prompt() is not None:
         code = f" ({language})" if language else ""
         st.caption(f"🗣️ Heard in {language_name(language)}{code}; the transcript is kept as spoken.")
     no_token = settings.replicate_api_token is None
