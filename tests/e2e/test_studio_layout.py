@@ -15,6 +15,8 @@ from tests.e2e.conftest import app_environment, launched_browser, running_stream
 from tests.e2e.test_browser import MODEL_STEP_MS, STEP_MS, wait_until_idle
 from tests.fixtures.replicate_server import FakeReplicate
 
+pytestmark = pytest.mark.e2e
+
 SCREENS = {"desktop": (1440, 900), "phone": (390, 844)}
 
 
