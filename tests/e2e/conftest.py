@@ -30,13 +30,20 @@ STARTUP_TIMEOUT_S = 60.0
 FAKE_MIC_RATE = 48_000
 
 
-@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects and pytest-xdist reads the groups
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Browser tests run one at a time on one pytest-xdist worker (`--dist loadgroup`) while the other worker runs
-    the rest: two Chromiums, each with its own `streamlit run`, on two cores would slow each past its waits."""
+    """Every test in this folder is a browser test, marked or not, so none slips into `make test-fast`.
+
+    Under pytest-xdist (`--dist loadgroup`) each module's browser tests run one after another on one worker, so a
+    module-scoped server starts once; the two workers take modules as they come. Everything a browser test starts
+    (Streamlit, nginx, the stand-ins, Chromium) is its own, on free ports and in its own temporary folder.
+    """
+    here = Path(__file__).parent
     for item in items:
+        if here in item.path.parents:
+            item.add_marker(pytest.mark.e2e)
         if item.get_closest_marker("e2e"):
-            item.add_marker(pytest.mark.xdist_group("browser"))
+            item.add_marker(pytest.mark.xdist_group(f"browser-{item.path.stem}"))
 
 
 def free_port() -> int:
