@@ -49,7 +49,7 @@ run-remote: $(REMOTE_STAMP)
 	$(REMOTE_BIN)/python -m core migrate
 	$(REMOTE_BIN)/python -m streamlit run app.py --server.fileWatcherType none
 
-# The suite runs on PYTEST_WORKERS processes (pytest-xdist); each browser-test module runs whole on one of them.
+# The suite runs on PYTEST_WORKERS processes (pytest-xdist); browser tests take turns on one of them.
 # PYTEST_WORKERS=0 runs it in this one process.
 PYTEST_WORKERS ?= 2
 PYTEST_PARALLEL = -n $(PYTEST_WORKERS) --dist loadgroup
