@@ -12,7 +12,7 @@ from core.config.settings import load_settings
 from core.domain.records import HistoryQuery
 from tests.app.conftest import finish_runs, page
 from tests.fakes import tone
-from tests.fixtures.replicate_server import Scenario
+from tests.fixtures.replicate_server import HELD
 
 CLIPS = Path(__file__).resolve().parents[1] / "fixtures" / "audio"
 HOUSE = (CLIPS / "house_16k_mono.wav").read_bytes()
@@ -141,7 +141,7 @@ def test_the_most_recent_input_is_the_one_in_use(configured):
 
 
 def test_a_second_generate_while_one_runs_is_refused_and_only_one_prediction_is_made(configured):
-    configured.queue(Scenario("processing_then_ok", polls=16))  # about 8 s at the client's 0.5 s polls
+    configured.queue(HELD)  # in flight until every click below has reached the server
     at = page("pages/create.py", timeout=180).run()
     at.text_area(key="prompt").set_value("a red kite").run()
 
@@ -154,6 +154,7 @@ def test_a_second_generate_while_one_runs_is_refused_and_only_one_prediction_is_
         button.click().run()
 
     assert len(configured.created) <= 1, "the ignored clicks made no prediction"  # the worker may not have posted yet
+    configured.release_held()
     finish_runs(at)
     assert len(configured.created) == 1
     assert len(at.get("image")) == 1

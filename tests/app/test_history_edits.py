@@ -18,7 +18,7 @@ from tests.app.gallery_grid import click_card
 from tests.app.shown_text import as_read
 from tests.app.test_history_page import HISTORY, in_table, page_services_with, seed_records
 from tests.fakes import FakeCaptioner
-from tests.fixtures.replicate_server import Scenario
+from tests.fixtures.replicate_server import HELD, Scenario
 
 HOSTILE = "**x** [a](http://example.com) ![t](http://example.com/t.png)"
 
@@ -69,11 +69,12 @@ def test_an_edit_from_the_detail_appears_beside_its_source_and_saves_once_as_a_c
     key = f"history_edit_{source.id}"
     at.button(key="history_change").click().run()  # "Change this image" in the detail's toolbar opens the panel
 
-    edit_ready.queue(Scenario("processing_then_ok", polls=6))  # still being made when the second click comes
+    edit_ready.queue(HELD)  # still being made when the second click comes
     at.text_area(key=f"{key}_text").set_value("make it night")
     at.button(key=f"{key}_go").click().run()
     at.button(key=f"{key}_go").click().run()  # the second click of a double click
     assert any("that click was ignored" in i.value for i in at.info)
+    edit_ready.release_held()
     finish_edit(at, key)
 
     assert not at.exception and not at.error

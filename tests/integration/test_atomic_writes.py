@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 from core.db.repository import RecordRepository
 from core.domain.errors import InputError
 from core.domain.tags import MAX_TAGS_PER_RECORD
-from tests.integration.test_cli import run_cli
+from tests.fixtures.cli import run_cli_process
 from tests.integration.test_repository import new_record
 
 WRITERS = 10
@@ -59,7 +59,7 @@ def test_concurrent_tag_and_star_commands_on_one_record_lose_nothing(
         return ("star", str(record.id)) if n % 3 == 2 else ("tag", str(record.id), "--add", f"proc{n}")
 
     with ThreadPoolExecutor(max_workers=WRITERS) as pool:
-        runs = list(pool.map(lambda n: run_cli(*command(n), env=env), range(WRITERS)))
+        runs = list(pool.map(lambda n: run_cli_process(*command(n), env=env), range(WRITERS)))
 
     assert [run.returncode for run in runs] == [0] * WRITERS, [run.stderr for run in runs if run.returncode]
     saved = repository.get(record_id=record.id)

@@ -3,31 +3,18 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import urllib.request
 from pathlib import Path
 
 import pytest
 
+from tests.fixtures.cli import run_cli, run_cli_process
 from tests.fixtures.embedding import required_minilm_folder
 from tests.fixtures.models import speech_clips, word_error_rate
 from tests.fixtures.s3 import spaces_env
 
 ROOT = Path(__file__).resolve().parents[2]
 CLIPS = ROOT / "tests" / "fixtures" / "audio"
-
-
-def run_cli(*args: str, env: dict[str, str], timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "core", *args],
-        cwd=ROOT,
-        env={**os.environ, **env},
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
 
 
 def json_lines(stdout: str) -> list[dict]:
@@ -144,16 +131,17 @@ def test_check_reports_every_part_and_fails_when_a_configured_part_is_down(
     assert "database" in json.loads(broken.stdout)["failing"]
 
 
+# These two run the real process: its exit code through core/__main__.py and all it writes to file descriptor 2.
 def test_bad_input_exits_2_with_one_clear_line_and_no_traceback(production_env):
-    result = run_cli("create", "--prompt", "   ", env=production_env)
+    result = run_cli_process("create", "--prompt", "   ", env=production_env)
     assert result.returncode == 2
     assert result.stderr.strip().count("\n") == 0 and "Traceback" not in result.stderr
-    missing = run_cli("create", "--audio", "no-such-file.wav", env=production_env)
+    missing = run_cli_process("create", "--audio", "no-such-file.wav", env=production_env)
     assert missing.returncode == 2 and "No such file" in missing.stderr
 
 
 def test_half_given_configuration_fails_naming_the_missing_variables(tmp_path):
-    result = run_cli("history", env={"DB_HOST": "db.example", "DATA_DIR": str(tmp_path)})
+    result = run_cli_process("history", env={"DB_HOST": "db.example", "DATA_DIR": str(tmp_path)})
     assert result.returncode == 1
     assert "DB_USER" in result.stderr and "DB_NAME" in result.stderr and "Traceback" not in result.stderr
 

@@ -11,8 +11,9 @@ import pytest
 
 from core.domain.ports import AudioClip
 from core.speech.whisper import load_transcriber
+from tests.fixtures.cli import run_cli_process
 from tests.fixtures.models import speech_clips
-from tests.integration.test_cli import json_lines, run_cli
+from tests.integration.test_cli import json_lines
 
 HOUSE = next(Path(clip["path"]) for clip in speech_clips() if Path(clip["path"]).name == "house_16k_mono.wav")
 # Printed by transformers 5.23's own WhisperForConditionalGeneration.generate, which passes suppress_tokens
@@ -43,7 +44,7 @@ def test_transcribing_from_the_command_line_prints_no_progress_bar_or_deprecatio
         "HF_HUB_OFFLINE": "1",
     }
 
-    result = run_cli("transcribe", str(HOUSE), env=env)
+    result = run_cli_process("transcribe", str(HOUSE), env=env)
 
     assert result.returncode == 0, result.stderr
     assert "house" in json_lines(result.stdout)[0]["text"].lower()
@@ -75,7 +76,9 @@ def test_creating_from_the_command_line_writes_nothing_to_stderr(
         "HF_HUB_OFFLINE": "1",
     }
 
-    result = run_cli("create", "--prompt", "a lighthouse at dusk", "--no-save", "--output-dir", str(tmp_path), env=env)
+    result = run_cli_process(
+        "create", "--prompt", "a lighthouse at dusk", "--no-save", "--output-dir", str(tmp_path), env=env
+    )
 
     assert result.returncode == 0, result.stderr
     assert json_lines(result.stdout)[0]["description"]
@@ -95,7 +98,7 @@ def test_command_line_token_errors_say_what_to_set_and_never_to_restart(
     if token:
         env["REPLICATE_API_TOKEN"] = token
 
-    result = run_cli("create", "--prompt", "a kite", "--no-save", env=env)
+    result = run_cli_process("create", "--prompt", "a kite", "--no-save", env=env)
 
     assert result.returncode == 1
     assert "REPLICATE_API_TOKEN" in result.stderr and "restart" not in result.stderr.lower()

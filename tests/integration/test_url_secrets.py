@@ -10,7 +10,7 @@ from core.config.database_url import mask_database_url
 from core.config.settings import load_settings
 from tests.app.conftest import page, signed_in
 from tests.app.test_home_page import all_text
-from tests.integration.test_cli import run_cli
+from tests.fixtures.cli import run_cli_process
 
 QUERY_URL = "postgresql://u@127.0.0.1:1/db?password=s3cret-in-query&sslpassword=x&sslmode=disable"
 SHOWN_AS = "postgresql+psycopg://u@127.0.0.1:1/db?password=***&sslmode=disable&sslpassword=***"
@@ -47,7 +47,7 @@ def test_query_string_credentials_are_secrets_that_logs_mask(caplog):
 
 
 def test_check_never_prints_a_query_string_password():
-    result = run_cli("check", env={"DATABASE_URL": QUERY_URL, "HF_HUB_OFFLINE": "1"}, timeout=120)
+    result = run_cli_process("check", env={"DATABASE_URL": QUERY_URL, "HF_HUB_OFFLINE": "1"}, timeout=120)
 
     assert "s3cret-in-query" not in result.stdout + result.stderr
     assert "sslpassword=x" not in result.stdout + result.stderr
