@@ -1,5 +1,5 @@
 # `make run` starts the app on its embedded defaults; `make test` runs every test. Both build .venv as needed.
-# `make test-fast` is the edit-test loop: every check and test except the browser and fresh-install ones.
+# `make test-fast` is the edit-test loop: every check and test except the browser, fresh-install and real-weight ones.
 # `make run-remote` starts it without torch: speech and captions run on Replicate (.venv-remote, ~0.6 GB).
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -67,7 +67,7 @@ test-fast: $(DEV_STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
-	$(BIN)/python -m pytest $(PYTEST_PARALLEL) -m "not e2e and not install" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(PYTEST_PARALLEL) -m "not e2e and not install and not slow" $(PYTEST_ARGS)
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
