@@ -40,7 +40,10 @@ class ShareLink:
 
 
 def new_token() -> str:
-    return secrets.token_urlsafe(TOKEN_BYTES)
+    """A random token that never starts with "-": `share --revoke -Qy…` would read as an option (1 in 64 did)."""
+    while (token := secrets.token_urlsafe(TOKEN_BYTES)).startswith("-"):
+        pass
+    return token
 
 
 def token_digest(token: str) -> str:

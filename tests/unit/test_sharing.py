@@ -48,3 +48,9 @@ def test_a_token_is_found_in_a_whole_link_with_or_without_a_query_or_a_base_path
 def test_anything_else_is_neither_a_link_nor_a_token(text: str) -> None:
     with pytest.raises(InputError, match="neither a share link nor a token"):
         token_of(text)
+
+
+def test_no_token_starts_with_a_dash_so_the_command_line_never_reads_it_as_an_option() -> None:
+    tokens = [new_token() for _ in range(3000)]  # 1 in 64 started with "-" before: 47 expected here
+    assert not [token for token in tokens if token.startswith("-")]
+    assert len(set(tokens)) == len(tokens) and all(len(token) == 43 for token in tokens)
