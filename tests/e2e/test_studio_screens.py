@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from tests.e2e.conftest import app_environment, launched_browser, running_streamlit
+from tests.e2e.test_studio_layout import assert_touch_target
 from tests.fixtures.replicate_server import start_fake_replicate
 
 pytestmark = pytest.mark.e2e
@@ -163,7 +164,9 @@ def assert_within_two_screens_and_tappable(page: Any, when: str) -> None:
     _, height = SCREENS["phone"]
     scrolled = page.evaluate(f"document.querySelector('{MAIN}').scrollTop")
     for name in ("Record", "Generate"):
-        box = page.get_by_role("button", name=name, exact=True).bounding_box()
+        button = page.get_by_role("button", name=name, exact=True)
+        assert_touch_target(button, f"{name} {when}")  # the studio's stylesheet can land just after the button
+        box = button.bounding_box()
         assert box is not None, f"{name} {when}"
         assert box["y"] + scrolled + box["height"] <= 2 * height, f"{name} {when} is at {box} (scrolled {scrolled})"
         assert box["height"] >= TOUCH_PX and box["width"] >= TOUCH_PX, f"{name} {when}: {box}"
