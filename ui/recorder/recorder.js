@@ -87,10 +87,19 @@ class Recorder {
     this.socket.onmessage = (event) => this.heard(JSON.parse(event.data));
     this.socket.onclose = (event) => this.closed(event);
     this.opened = new Promise((resolve) => this.socket.addEventListener("open", resolve, { once: true }));
+    const attempt = (this.attempt = (this.attempt || 0) + 1);
+    // The server may close the stream (full, refused) while the browser is still opening the microphone:
+    // then its reason stays on screen and the microphone, if it opens after all, is closed at once.
+    const overtaken = () => !this.running || attempt !== this.attempt;
     try {
-      this.stream = await navigator.mediaDevices.getUserMedia({
+      const stream = await navigator.mediaDevices.getUserMedia({
         audio: { channelCount: 1, echoCancellation: true, noiseSuppression: true },
       });
+      if (overtaken()) {
+        stream.getTracks().forEach((track) => track.stop());
+        return;
+      }
+      this.stream = stream;
       this.context = new AudioContext();
       const module = URL.createObjectURL(new Blob([WORKLET], { type: "text/javascript" }));
       await this.context.audioWorklet.addModule(module);
@@ -101,6 +110,7 @@ class Recorder {
       this.tap.port.onmessage = (event) => this.captured(event.data);
       source.connect(this.tap);
     } catch (error) {
+      if (overtaken()) return;
       this.fail(`The microphone could not be opened (${error.name || error}). Allow it, or upload a recording.`);
     }
   }
