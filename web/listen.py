@@ -2,7 +2,8 @@
 
 Protocol. The browser sends binary frames of little-endian int16 mono PCM at 16 kHz, and text frames of JSON
 control: `{"type": "language", "language": "de"}` (or `{"language": "de"}`) and `{"type": "stop"}`. The server
-answers `{"type": "partial", "confirmed", "tentative", "heard_s"}` as it hears words, then once
+answers `{"type": "partial", "confirmed", "tentative", "heard_s", "settled"}` as it hears words (settled: the
+full decode of a pause, the prompt a Stop now would give), then once
 `{"type": "final", "text", "language", "duration_s", "audio_wav_b64", "decoded_at_stop", "model_id"}` and closes.
 
 Who may connect: AccessGate (web/gate.py) refuses a handshake without a pass when APP_PASSWORD is set, before
@@ -204,7 +205,8 @@ class _Stream:
             partial = await asyncio.to_thread(self.session.step)
             message = {"type": "partial", "confirmed": partial.confirmed, "tentative": partial.tentative}
             with contextlib.suppress(Exception):  # the browser may have gone; the receiver notices
-                await self.websocket.send_text(json.dumps(message | {"heard_s": round(partial.heard_s, 2)}))
+                heard = {"heard_s": round(partial.heard_s, 2), "settled": partial.settled}
+                await self.websocket.send_text(json.dumps(message | heard))
             if self.session.has_new_audio():
                 self.arrived.set()
 

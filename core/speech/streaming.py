@@ -1,14 +1,15 @@
 """Words while the person speaks: a streaming transcription session over a growing buffer of 16 kHz PCM.
 
 Whisper has no streaming mode, so the session re-decodes the whole buffer as it grows (a prompt is a few
-seconds long, and a decode has a fixed cost near a second on 2 cores whatever its length). Words two
-consecutive decodes agree on from the start are confirmed (local agreement, as whisper_streaming does) and
-never taken back; the rest is tentative. The language is fixed after the first confident detection, so later
-decodes skip detection and cannot flip between languages mid-sentence.
+seconds long). While the person speaks it takes quick looks (a 10 s window, greedy: core.speech.one_window),
+so words show soon after they are said; words two consecutive looks agree on from the start are confirmed
+(local agreement, as whisper_streaming does) and never taken back; the rest is tentative. The language of the
+quick looks is fixed after the first confident detection, so they cannot flip between languages mid-sentence.
 
-The prompt is ready at Stop because the speech has already been decoded: when everything heard since the
-last decode is silence (Silero VAD, shipped with faster-whisper), `finish` returns that decode without a
-new one. Thread-safe: `feed` may run on the event loop while `step` runs in a worker thread.
+The prompt comes from a full decode (30 s window, the configured beam), the text a whole-clip transcription
+gives. It is made as soon as the person pauses (SETTLED_S of silence after speech, by Silero VAD, shipped with
+faster-whisper) rather than at Stop: when everything heard since that decode is silence, `finish` returns it
+without a new one. Thread-safe: `feed` may run on the event loop while `step` runs in a worker thread.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from __future__ import annotations
 import io
 import threading
 import wave
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol, runtime_checkable
 
 import numpy as np
@@ -25,6 +26,7 @@ from core.domain.errors import AudioError
 from core.domain.ports import SAMPLE_RATE, AudioClip, Transcriber
 from core.speech.audio import too_long
 from core.speech.decoding import WINDOW_S
+from core.speech.one_window import Heard, Look
 
 # A language Whisper names with this probability or more is kept for the rest of the stream.
 CONFIDENT_LANGUAGE = 0.8
@@ -32,6 +34,8 @@ CONFIDENT_LANGUAGE = 0.8
 MIN_NEW_AUDIO_S = 0.3
 # Below this peak (about -50 dBFS) the new audio is silence without asking the VAD.
 QUIET_PEAK = 0.003
+# This much silence after the last speech counts as a pause: the full decode starts, in case Stop comes next.
+SETTLED_S = 0.25
 _BYTES_PER_SAMPLE = 2
 
 
@@ -41,8 +45,8 @@ class StreamDecoder(Protocol):
 
     model_id: str
 
-    def decode(self, samples: np.ndarray, *, language: str | None) -> tuple[str, str | None, float]:
-        """The text, the language and the probability of that language."""
+    def decode(self, samples: np.ndarray, *, language: str | None, look: Look = ...) -> Heard:
+        """The text, the language and the probability of that language, from a quick or a full look."""
         ...
 
 
@@ -57,6 +61,7 @@ class Partial:
     confirmed: str
     tentative: str
     heard_s: float  # how much audio this decode covered
+    settled: bool = False  # the full decode of a pause: the prompt Stop would give now
 
 
 @dataclass(frozen=True)
@@ -95,7 +100,8 @@ class StreamingSession:
         self._previous_words: list[str] = []
         self._confirmed: list[str] = []
         self._last_words: list[str] = []
-        self._heard_language: str | None = language
+        self._quick_language: str | None = None  # fixed by the first confident quick look
+        self._full: _FullDecode | None = None  # the prompt as of the last pause
         self._past_window = False
 
     @property
@@ -128,31 +134,40 @@ class StreamingSession:
             # One window is what a re-decode can cover; past it the words stay as they were until Stop.
             self._past_window = True
             return self._partial(end)
-        if self._detector.speech_ends_at(_as_float(samples)) is None:
-            # Whisper invents words in silence ("you", "Thank you."); two such decodes would confirm them.
+        speech_end = self._detector.speech_ends_at(_as_float(samples))
+        if speech_end is None or (self._full is not None and speech_end <= self._full.until):
+            # Whisper invents words in silence ("you", "Thank you."); two such decodes would confirm them. And
+            # silence after a full decode changes nothing it said.
             self._decoded_until = end
             return self._partial(end)
-        words = self._decode(samples)
-        self._agree(words)
+        if (end - speech_end) / SAMPLE_RATE >= SETTLED_S:
+            heard = self._full_decode(samples)
+            self._full = _FullDecode(words=heard.text.split(), language=heard.language, until=end)
+        else:
+            heard = self._quick_look(samples)
+        paused = self._full is not None and self._full.until == end
+        self._agree(heard.text.split(), paused=paused)
         self._decoded_until = end
-        return self._partial(end)
+        return replace(self._partial(end), settled=paused)
 
     def finish(self) -> Final:
-        """The final text at Stop: the last decode when only silence followed it, else one more decode."""
+        """The final text at Stop: the full decode of the last pause when only silence followed it, else one now."""
         samples, end = self._snapshot()
         if end / SAMPLE_RATE < 0.3 or np.max(np.abs(samples), initial=0) / 32768 < 1e-3:
             raise AudioError("Nothing was heard. Check that the right microphone is selected and not muted.")
-        reused = not self._past_window and self._decoded_until > 0 and self._only_silence_since_last_decode(samples)
-        if reused:
-            words = self._last_words
+        full = self._full
+        reused = full is not None and not self._past_window and self._only_silence_since(samples, full.until)
+        if full is not None and reused:
+            words, language = full.words, full.language
         elif end / SAMPLE_RATE > WINDOW_S and self._transcriber is not None:
-            transcript = self._transcriber.transcribe(AudioClip(samples=_as_float(samples)))
-            words, self.language = transcript.text.split(), transcript.language
+            transcript = self._transcriber.transcribe(AudioClip(samples=_as_float(samples)), language=self.language)
+            words, language = transcript.text.split(), transcript.language
         else:
-            words = self._decode(samples)
+            heard = self._full_decode(samples)
+            words, language = heard.text.split(), heard.language
         return Final(
             text=" ".join(words),
-            language=self.language or self._heard_language,
+            language=self.language or language,
             duration_s=end / SAMPLE_RATE,
             wav=_wav(samples),
             decoded_at_stop=reused,
@@ -165,18 +180,26 @@ class StreamingSession:
             end = self._length
             return self._buffer[:end].copy(), end
 
-    def _decode(self, samples: np.ndarray) -> list[str]:
-        text, language, probability = self.decoder.decode(_as_float(samples), language=self.language)
-        self._heard_language = self.language or language
-        if self.language is None and language is not None and probability >= CONFIDENT_LANGUAGE:
-            self.language = language
-        return text.split()
+    def _quick_look(self, samples: np.ndarray) -> Heard:
+        language = self.language or self._quick_language
+        heard = self.decoder.decode(_as_float(samples), language=language, look=Look.QUICK)
+        if language is None and heard.language is not None and heard.language_probability >= CONFIDENT_LANGUAGE:
+            self._quick_language = heard.language
+        return heard
 
-    def _agree(self, words: list[str]) -> None:
-        """Confirm the longest prefix this decode shares with the previous one; confirmed words stay."""
-        agreed = 0
-        for earlier, now in zip(self._previous_words, words, strict=False):
-            if earlier != now:
+    def _full_decode(self, samples: np.ndarray) -> Heard:
+        """What a whole-clip transcription would say: it detects the language itself unless the person chose one."""
+        return self.decoder.decode(_as_float(samples), language=self.language, look=Look.FULL)
+
+    def _agree(self, words: list[str], *, paused: bool) -> None:
+        """Confirm the longest prefix this decode shares with the previous one; confirmed words stay.
+
+        The earlier decode's last word is not confirmed by agreement: it was heard at the edge of the audio, maybe
+        cut short ("Please drop" at 0.5 s, then "Please drop it." at 1 s, of "Please draw a big house"). A full
+        decode at a pause confirms all its words: nothing was cut, and it is the text Stop would give."""
+        agreed = len(words) if paused else 0
+        for earlier, now in zip(self._previous_words[:-1], words, strict=False):
+            if paused or earlier != now:
                 break
             agreed += 1
         if agreed > len(self._confirmed) and words[: len(self._confirmed)] == self._confirmed:
@@ -189,13 +212,20 @@ class StreamingSession:
         rest = self._last_words[len(confirmed) :] if self._last_words[: len(confirmed)] == confirmed else []
         return Partial(confirmed=" ".join(confirmed), tentative=" ".join(rest), heard_s=end / SAMPLE_RATE)
 
-    def _only_silence_since_last_decode(self, samples: np.ndarray) -> bool:
-        tail = _as_float(samples[self._decoded_until :])
+    def _only_silence_since(self, samples: np.ndarray, until: int) -> bool:
+        tail = _as_float(samples[until:])
         if len(tail) == 0 or float(np.max(np.abs(tail))) < QUIET_PEAK:
             return True
         # The VAD needs context around the boundary; ask it about the whole buffer and compare.
         ends_at = self._detector.speech_ends_at(_as_float(samples))
-        return ends_at is None or ends_at <= self._decoded_until
+        return ends_at is None or ends_at <= until
+
+
+@dataclass(frozen=True)
+class _FullDecode:
+    words: list[str]
+    language: str | None
+    until: int  # the buffer's length when it was decoded
 
 
 class EnergyDetector:

@@ -25,6 +25,7 @@ from core.speech.decoding import (
     token_budget,
     warmup_clip,
 )
+from core.speech.one_window import Heard, Look, decode_window
 from core.speech.sources import EXAMPLE, NEEDS_FASTER_WHISPER, SETTING, locate_speech_model
 
 
@@ -199,21 +200,10 @@ class FasterWhisperTranscriber:
             texts, heard = self._run(clip.samples, long_form=long_form, max_new_tokens=budget, language=language)
         return Transcript(text=clean_text(" ".join(texts)), language=heard, duration_s=clip.duration_s)
 
-    def decode(self, samples: np.ndarray, *, language: str | None) -> tuple[str, str | None, float]:
-        """One window for a streaming session (core.speech.streaming): text, language and its probability."""
+    def decode(self, samples: np.ndarray, *, language: str | None, look: Look = Look.FULL) -> Heard:
+        """One window for a streaming session (core.speech.streaming), with one encoder pass."""
         with self._lock:
-            segments, info = self._model.transcribe(
-                samples,
-                beam_size=self.beam_size,
-                temperature=0.0,
-                language=language,
-                condition_on_previous_text=False,
-                without_timestamps=True,
-                vad_filter=False,
-                max_new_tokens=token_budget(len(samples) / SAMPLE_RATE),
-            )
-            text = clean_text(" ".join(segment.text for segment in segments))
-        return text, info.language, float(info.language_probability)
+            return decode_window(self._model, samples, language=language, look=look, beam_size=self.beam_size)
 
     def warm_up(self) -> None:
         """One short inference, so the first user is not the one paying for lazy initialisation."""

@@ -7,7 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from core.domain.ports import AudioClip
 from core.speech.audio import decode_audio
+from core.speech.one_window import Look
 from core.speech.streaming import StreamingSession, default_detector
 from core.speech.whisper import load_transcriber
 from tests.fixtures.models import multilingual_clips, speech_clips, word_error_rate
@@ -76,3 +78,38 @@ def test_whisper_base_fixes_german_once_and_keeps_the_german_words(whisper_base_
 
     assert final.language == "de"
     assert final.text.split()[0].lower() == clip["text"].split()[0].lower()
+
+
+@pytest.mark.parametrize("name", ["house_16k_mono.wav", "sea.flac", "coffee.ogg"])
+def test_the_full_decode_of_a_stream_is_the_text_a_whole_clip_transcription_gives(tiny_en, name: str) -> None:
+    clip = CLIPS[name]
+    samples = decode_audio(clip["path"].read_bytes(), filename=clip["path"].name).samples
+
+    streamed = tiny_en.decode(samples, language=None, look=Look.FULL)
+
+    assert streamed.text == tiny_en.transcribe(AudioClip(samples=samples)).text
+    assert streamed.language == "en"
+
+
+@pytest.mark.slow
+def test_detecting_the_language_costs_no_second_encoder_pass_and_agrees_with_the_whole_clip(
+    whisper_base_ct2_dir: Path,
+) -> None:
+    base = load_transcriber(engine="faster-whisper", model=str(whisper_base_ct2_dir), device="cpu", threads=2)
+    clip = next(c for c in multilingual_clips() if c["language"] == "de")
+    samples = decode_audio(clip["path"].read_bytes(), filename=clip["path"].name).samples
+    whole = base.transcribe(AudioClip(samples=samples))
+    encode = base._model.encode
+    passes: list[int] = []
+
+    def counted(features: np.ndarray) -> object:
+        passes.append(features.shape[-1])
+        return encode(features)
+
+    base._model.encode = counted
+    streamed = base.decode(samples, language=None, look=Look.FULL)
+    glimpse = base.decode(samples, language=None, look=Look.QUICK)
+
+    assert passes == [3000, 1000]  # one 30 s pass for the prompt, one 10 s pass for a glimpse
+    assert (streamed.text, streamed.language) == (whole.text, whole.language) == (streamed.text, "de")
+    assert glimpse.language == "de"

@@ -14,6 +14,7 @@ import pytest
 
 from core.domain.errors import AudioError
 from core.domain.ports import SAMPLE_RATE
+from core.speech.one_window import Heard, Look
 from core.speech.streaming import EnergyDetector, StreamingSession
 
 
@@ -23,10 +24,13 @@ class ScriptedDecoder:
     def __init__(self, *answers: tuple[str, str | None, float]) -> None:
         self.answers = list(answers)
         self.languages_asked: list[str | None] = []
+        self.looks: list[Look] = []
 
-    def decode(self, samples: np.ndarray, *, language: str | None) -> tuple[str, str | None, float]:
+    def decode(self, samples: np.ndarray, *, language: str | None, look: Look = Look.FULL) -> Heard:
         self.languages_asked.append(language)
-        return self.answers.pop(0)
+        self.looks.append(look)
+        text, heard_language, probability = self.answers.pop(0)
+        return Heard(text=text, language=language or heard_language, language_probability=probability)
 
 
 def tone(seconds: float, amplitude: float = 0.3) -> bytes:
@@ -49,8 +53,18 @@ def test_words_two_decodes_agree_on_are_confirmed_and_the_rest_stays_tentative()
     third = session.step()
 
     assert (first.confirmed, first.tentative) == ("", "a red")
-    assert (second.confirmed, second.tentative) == ("a red", "house")
-    assert (third.confirmed, third.tentative) == ("a red house", "with")
+    assert (second.confirmed, second.tentative) == ("a", "red house")
+    assert (third.confirmed, third.tentative) == ("a red", "house with")
+
+
+def test_a_word_heard_at_the_edge_of_the_audio_is_not_confirmed_by_the_next_look_alone() -> None:
+    decoder = ScriptedDecoder(("please drop", "en", 0.9), ("please drop it", "en", 0.9), ("please draw a", "en", 0.9))
+    session = StreamingSession(decoder, max_seconds=10)
+    for _ in range(3):
+        session.feed(tone(0.5))
+        last = session.step()
+
+    assert (last.confirmed, last.tentative) == ("please", "draw a")
 
 
 def test_confirmed_words_are_never_taken_back_when_a_later_decode_disagrees() -> None:
@@ -60,11 +74,11 @@ def test_confirmed_words_are_never_taken_back_when_a_later_decode_disagrees() ->
         session.feed(tone(1))
         last = session.step()
 
-    assert last.confirmed == "a red"
+    assert last.confirmed == "a"
     assert last.tentative == ""
 
 
-def test_the_language_is_fixed_after_the_first_confident_detection() -> None:
+def test_the_language_of_quick_looks_is_fixed_after_the_first_confident_detection() -> None:
     decoder = ScriptedDecoder(("ein", "de", 0.5), ("ein rotes", "de", 0.95), ("ein rotes haus", "de", 0.99))
     session = StreamingSession(decoder, max_seconds=10)
     for _ in range(3):
@@ -72,15 +86,56 @@ def test_the_language_is_fixed_after_the_first_confident_detection() -> None:
         session.step()
 
     assert decoder.languages_asked == [None, None, "de"]
-    assert session.language == "de"
+    assert decoder.looks == [Look.QUICK] * 3
 
 
-def test_stop_after_silence_reuses_the_last_decode_without_decoding_again() -> None:
-    decoder = ScriptedDecoder(("a red house", "en", 0.9))
+def test_while_speech_goes_on_the_session_takes_quick_looks_and_at_a_pause_one_full_decode() -> None:
+    decoder = ScriptedDecoder(("a red", "en", 0.9), ("a red house", "en", 0.9))
+    session = StreamingSession(decoder, max_seconds=10, detector=EnergyDetector())
+    session.feed(tone(1))
+    session.step()
+    session.feed(silence(0.4))
+    paused = session.step()
+    session.feed(silence(0.4))
+    session.step()  # more silence: nothing new to decode (the decoder has no answer left)
+
+    assert decoder.looks == [Look.QUICK, Look.FULL]
+    assert (paused.confirmed, paused.tentative) == ("a red house", "")  # nothing was cut at a pause
+
+
+def test_the_full_decode_detects_the_language_itself_unless_the_person_chose_one() -> None:
+    auto = ScriptedDecoder(("ein", "de", 0.99), ("ein rotes haus", "de", 0.99), ("ein rotes haus", "de", 0.99))
+    session = StreamingSession(auto, max_seconds=10, detector=EnergyDetector())
+    session.feed(tone(1))
+    session.step()
+    session.feed(tone(1))
+    session.step()
+    session.feed(silence(0.4))
+    session.step()
+
+    chosen = ScriptedDecoder(("ein", None, 0.0), ("ein rotes haus", None, 0.0))
+    told = StreamingSession(chosen, max_seconds=10, language="de", detector=EnergyDetector())
+    told.feed(tone(1))
+    told.step()
+    told.feed(silence(0.4))
+    told.step()
+
+    assert list(zip(auto.looks, auto.languages_asked, strict=True)) == [
+        (Look.QUICK, None),
+        (Look.QUICK, "de"),
+        (Look.FULL, None),
+    ]
+    assert chosen.languages_asked == ["de", "de"]
+    assert told.finish().language == "de"
+
+
+def test_stop_after_a_pause_reuses_its_full_decode_without_decoding_again() -> None:
+    decoder = ScriptedDecoder(("a red hous", "en", 0.9), ("a red house", "en", 0.9))
     session = StreamingSession(decoder, max_seconds=10, detector=EnergyDetector())
     session.feed(tone(2))
     session.step()
     session.feed(silence(0.8))
+    session.step()
 
     final = session.finish()
 
@@ -89,17 +144,34 @@ def test_stop_after_silence_reuses_the_last_decode_without_decoding_again() -> N
     assert decoder.answers == []  # no decode after Stop
 
 
-def test_stop_right_after_new_speech_decodes_the_tail() -> None:
-    decoder = ScriptedDecoder(("a red", "en", 0.9), ("a red house", "en", 0.9))
+def test_stop_after_a_quick_look_decodes_in_full_rather_than_trusting_the_glimpse() -> None:
+    decoder = ScriptedDecoder(("a red hous", "en", 0.9), ("a red house", "en", 0.9))
     session = StreamingSession(decoder, max_seconds=10, detector=EnergyDetector())
-    session.feed(tone(1))
+    session.feed(tone(2))
     session.step()
-    session.feed(silence(0.5) + tone(1))
+    session.feed(silence(0.1))
 
     final = session.finish()
 
     assert not final.decoded_at_stop
     assert final.text == "a red house"
+    assert decoder.looks == [Look.QUICK, Look.FULL]
+
+
+def test_stop_right_after_new_speech_decodes_the_tail() -> None:
+    decoder = ScriptedDecoder(("a red", "en", 0.9), ("a red", "en", 0.9), ("a red house", "en", 0.9))
+    session = StreamingSession(decoder, max_seconds=10, detector=EnergyDetector())
+    session.feed(tone(1))
+    session.step()
+    session.feed(silence(0.5))
+    session.step()  # the pause's full decode
+    session.feed(tone(1))
+
+    final = session.finish()
+
+    assert not final.decoded_at_stop
+    assert final.text == "a red house"
+    assert decoder.looks == [Look.QUICK, Look.FULL, Look.FULL]
 
 
 def test_the_final_audio_is_the_whole_stream_as_16_khz_mono_wav() -> None:
@@ -156,7 +228,7 @@ def test_past_one_whisper_window_partials_stop_and_stop_transcribes_the_whole_cl
     class WholeClip:
         model_id = "whole"
 
-        def transcribe(self, clip):
+        def transcribe(self, clip, *, language=None):
             return Transcript(text="the whole story", language="en", duration_s=clip.duration_s)
 
     session = StreamingSession(ScriptedDecoder(), max_seconds=40, transcriber=WholeClip())
