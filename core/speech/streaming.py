@@ -125,6 +125,8 @@ class StreamingSession:
         return not self._past_window and (self._length - self._decoded_until) / SAMPLE_RATE >= MIN_NEW_AUDIO_S
 
     def set_language(self, language: str | None) -> None:
+        if (language or None) != self.language:
+            self._full = None  # decoded in another language: Stop must not reuse it
         self.language = language or None
 
     def step(self) -> Partial:

@@ -158,6 +158,21 @@ def test_stop_after_a_quick_look_decodes_in_full_rather_than_trusting_the_glimps
     assert decoder.looks == [Look.QUICK, Look.FULL]
 
 
+def test_choosing_another_language_after_a_pause_makes_stop_decode_again_in_that_language() -> None:
+    decoder = ScriptedDecoder(("a red", "en", 0.9), ("a red house", "en", 0.9), ("ein rotes haus", None, 0.0))
+    session = StreamingSession(decoder, max_seconds=10, detector=EnergyDetector())
+    session.feed(tone(1))
+    session.step()
+    session.feed(silence(0.5))
+    session.step()
+    session.set_language("de")
+
+    final = session.finish()
+
+    assert (final.text, final.language, final.decoded_at_stop) == ("ein rotes haus", "de", False)
+    assert decoder.languages_asked[-1] == "de"
+
+
 def test_stop_right_after_new_speech_decodes_the_tail() -> None:
     decoder = ScriptedDecoder(("a red", "en", 0.9), ("a red", "en", 0.9), ("a red house", "en", 0.9))
     session = StreamingSession(decoder, max_seconds=10, detector=EnergyDetector())
