@@ -22,6 +22,7 @@ pytest_plugins = [
     "tests.fixtures.fake_hub",
     "tests.fixtures.embedding",
     "tests.fixtures.pgvector",
+    "tests.fixtures.scheduling",
 ]
 
 

@@ -31,21 +31,16 @@ STARTUP_TIMEOUT_S = 60.0
 FAKE_MIC_RATE = 48_000
 
 
-@pytest.hookimpl(tryfirst=True)  # before `-m` deselects and pytest-xdist reads the groups
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Every test in this folder is a browser test, marked or not, so none slips into `make test-fast`.
 
-    Browser tests run one at a time on one pytest-xdist worker (`--dist loadgroup`) while the other worker runs
-    the rest: two Chromiums, each with its own `streamlit run`, on two cores slow each past its waits. Measured
-    on 7 December 2026: tests/e2e alone took 3 min 18 s in one group and 4 min 10 s per module on both workers,
-    where one test timed out (a click on a page a dialog still covered).
+    They run one at a time on one pytest-xdist worker while the other runs the rest (tests/fixtures/scheduling.py).
     """
     here = Path(__file__).parent
     for item in items:
         if here in item.path.parents:
             item.add_marker(pytest.mark.e2e)
-        if item.get_closest_marker("e2e"):
-            item.add_marker(pytest.mark.xdist_group("browser"))
 
 
 def free_port() -> int:
