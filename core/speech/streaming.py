@@ -1,7 +1,7 @@
 """Words while the person speaks: a streaming transcription session over a growing buffer of 16 kHz PCM.
 
 Whisper has no streaming mode, so the session re-decodes the whole buffer as it grows (a prompt is a few
-seconds long). While the person speaks it takes quick looks (a 10 s window, greedy: core.speech.one_window),
+seconds long). While the person speaks it takes quick looks (a 10 s window: core.speech.one_window),
 so words show soon after they are said; words two consecutive looks agree on from the start are confirmed
 (local agreement, as whisper_streaming does) and never taken back; the rest is tentative. The language of the
 quick looks is fixed after the first confident detection, so they cannot flip between languages mid-sentence.
@@ -198,10 +198,13 @@ class StreamingSession:
 
         The earlier decode's last word is not confirmed by agreement: it was heard at the edge of the audio, maybe
         cut short ("Please drop" at 0.5 s, then "Please drop it." at 1 s, of "Please draw a big house"). A full
-        decode at a pause confirms all its words: nothing was cut, and it is the text Stop would give."""
-        agreed = len(words) if paused else 0
+        decode at a pause confirms all its words, replacing what quick looks confirmed: nothing was cut, and it is
+        the text Stop would give, so the words change at most once, at a pause, to the prompt's."""
+        if paused:
+            self._confirmed = words
+        agreed = 0
         for earlier, now in zip(self._previous_words[:-1], words, strict=False):
-            if paused or earlier != now:
+            if earlier != now:
                 break
             agreed += 1
         if agreed > len(self._confirmed) and words[: len(self._confirmed)] == self._confirmed:

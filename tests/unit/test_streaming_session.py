@@ -78,6 +78,20 @@ def test_confirmed_words_are_never_taken_back_when_a_later_decode_disagrees() ->
     assert last.tentative == ""
 
 
+def test_the_full_decode_at_a_pause_replaces_words_quick_looks_confirmed_wrongly() -> None:
+    decoder = ScriptedDecoder(("the red", "en", 0.9), ("the red hose", "en", 0.9), ("a bed house", "en", 0.9))
+    session = StreamingSession(decoder, max_seconds=10, detector=EnergyDetector())
+    session.feed(tone(1))
+    session.step()
+    session.feed(tone(1))
+    glimpse = session.step()
+    session.feed(silence(0.4))
+    paused = session.step()
+
+    assert glimpse.confirmed == "the"
+    assert (paused.confirmed, paused.tentative, paused.settled) == ("a bed house", "", True)
+
+
 def test_the_language_of_quick_looks_is_fixed_after_the_first_confident_detection() -> None:
     decoder = ScriptedDecoder(("ein", "de", 0.5), ("ein rotes", "de", 0.95), ("ein rotes haus", "de", 0.99))
     session = StreamingSession(decoder, max_seconds=10)
