@@ -18,7 +18,6 @@ MODULE_LINE_LIMIT = 300
 LONG_MODULES = {
     "core.replicate.client": 310,  # one Replicate call: token check, retry policy, polling, time-out
     "core.db.repository": 306,  # image_records' reads and writes (and the stored-object ledger they keep in step)
-    "core.speech.whisper": 301,  # the two local Whisper engines (transformers, faster-whisper) and their loader
     "core.app.pipeline": 316,  # the create use case: transcribe, draw each image alone, keep as drafts, caption, save
     "core.app.services": 332,  # the composition root: every adapter and model loader is built here, nowhere else
 }
