@@ -59,6 +59,7 @@ ACTIVE_INPUT = "_active_input"
 AUTO_PENDING = "_auto_transcribe_pending"
 LAST_TRANSCRIPTION = "_last_transcription"
 RUNS = "_runs"  # the runs shown under Results, newest first
+NEW_RUN = "_new_run"  # the id of a run just started, until Results first draws it (and scrolls to it: studio.py)
 MADE = "_runs_made"  # every run of the session, oldest first, for compare (a saved run leaves RUNS)
 RUN_AUDIO = "_run_audio_fingerprint"  # (run id, fingerprint) of audio a run transcribes itself
 DISMISSED = "_dismissed_failures"  # ids of runs whose failure notice the person closed
@@ -116,6 +117,12 @@ class CreateState:
         """A new run on top of Results, over the earlier runs in `keep`; the session remembers it for compare."""
         self.runs = [run, *keep]
         self.made.append(run)
+        st.session_state[NEW_RUN] = run.id
+
+    def take_new_run(self) -> str | None:
+        """The id of the run started since Results were last drawn, once: a rerun after that (Save) has none."""
+        started: str | None = st.session_state.pop(NEW_RUN, None)
+        return started
 
     @property
     def discarded(self) -> set[tuple[str, int]]:
