@@ -292,3 +292,29 @@ def test_on_a_phone_a_new_run_scrolls_its_results_into_view_and_a_save_does_not_
         after = main_scroll(page)
         assert in_view_share(page.get_by_text(f"Prompt: “{second}”").bounding_box(), height) == 0.0, after
         assert abs(after - before) < 100, f"Save scrolled the page from {before} to {after}"
+
+
+@pytest.mark.parametrize("screen", SCREENS)
+def test_a_phone_shows_the_pages_as_links_at_the_top_and_a_desktop_keeps_the_top_navigation(
+    browser: Any, server: Any, artifacts: Path, screen: str
+) -> None:
+    from playwright.sync_api import expect
+
+    with signed_in(browser, server, artifacts, screen, "light") as page:
+        history = page.get_by_role("link", name="History", exact=True)
+        if screen == "desktop":  # Streamlit's own top navigation, and no second row of the same links
+            expect(history).to_have_count(1)
+            expect(page.get_by_test_id("stTopNav").get_by_role("link", name="History", exact=True)).to_be_visible()
+            return
+        expect(page.get_by_test_id("stTopNav")).to_have_count(0)  # folded into the sidebar, behind "»"
+        expect(page.get_by_test_id("stSidebarNavItems").get_by_role("link", name="History")).not_to_be_in_viewport()
+        history = page.locator(MAIN).get_by_role("link", name="History", exact=True)
+        expect(history).to_be_in_viewport()  # no menu opened, nothing scrolled
+        box = history.bounding_box()
+        assert box is not None and box["y"] >= 0 and box["y"] + box["height"] <= SCREENS["phone"][1] / 4, box
+        assert box["height"] >= TOUCH_PX, box
+        print(f"phone: History link at {box}")
+        history.click()
+        page.wait_for_url(f"{server.url}/history")
+        expect(page.locator(MAIN).get_by_role("heading", name="History")).to_be_visible()
+        expect(page.locator(MAIN).get_by_role("link", name="Create", exact=True)).to_be_visible()  # and back
