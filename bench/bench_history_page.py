@@ -25,7 +25,7 @@ LARGE = 100_000
 DISTINCT_IMAGES = 200  # the large gallery's rows share these files: pages still show 25 different thumbnails
 RERUNS = 15
 SESSIONS = 5
-GRID_KEY = "history_grid"  # ui.history.cards.GRID_KEY; not imported, so each measurement starts cold
+GRID_KEY = "history_grid"  # ui.history.state.GRID_KEY; not imported, so each measurement starts cold
 
 
 def run(records: int = RECORDS, large: int = LARGE) -> list[dict[str, Any]]:

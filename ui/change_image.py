@@ -47,6 +47,12 @@ def button_key(key: str) -> str:
     return f"{key}_go"
 
 
+def forget_instruction(key: str) -> None:
+    """Empty a panel's instruction box and forget the recording it came from (the panel is closed)."""
+    st.session_state.pop(text_key(key), None)
+    st.session_state.get(SPOKEN, {}).pop(key, None)
+
+
 def runs() -> dict[str, EditRun]:
     kept: dict[str, EditRun] = st.session_state.setdefault(RUNS, {})
     return kept

@@ -20,6 +20,25 @@ _PAGES = {
     "status": (STATUS_PAGE, "Status", "🩺"),
 }
 PAGE_BY_URL_PATH = {url_path: script for url_path, (script, _, _) in _PAGES.items()}
+PHONE_NAV = "phone_nav"  # the row of page links a phone shows at the top of every page
+# Below Streamlit's md breakpoint (768 px) its top navigation folds into the sidebar, behind "»": a phone then
+# had no visible way to another page. There the row below takes its place; wider, it steps aside for the top
+# navigation (display: none keeps its links out of the accessibility tree, so no page has two of each link),
+# with the wrapper Streamlit puts around a container, which would otherwise still take a gap above the title.
+_PHONE_NAV_STYLE = f"""<style>
+@media (min-width: 768px) {{
+  [data-testid="stLayoutWrapper"]:has(> .st-key-{PHONE_NAV}), .st-key-{PHONE_NAV} {{ display: none !important; }}
+}}
+@media (max-width: 767.98px) {{
+  /* The row sits right under Streamlit's header (3.75rem) instead of under its 6rem of padding, and the title's
+     own top padding spaces it from the row: the page moves down by 0.75rem, not 4rem, so Generate stays in the
+     first screen of an empty Create page. */
+  [data-testid="stMain"] [data-testid="stMainBlockContainer"] {{ padding-top: 3.75rem; }}
+  [data-testid="stLayoutWrapper"]:has(> .st-key-{PHONE_NAV}) {{ margin: 0.25rem 0 -1.25rem; }}
+}}
+.st-key-{PHONE_NAV} {{ min-height: 3rem; }}  /* else the row stays 36 px and its 44 px touch targets overflow it */
+.st-key-{PHONE_NAV} a {{ min-height: 44px; padding-left: 0.25rem; padding-right: 0.25rem; }}
+</style>"""
 
 
 _registered = False  # set once this process has called st.navigation, which ends the pages/ mode for good
@@ -37,6 +56,14 @@ def app_navigation(*, show: bool) -> StreamlitPage:
         # Hidden until the visitor is let in, so a stranger sees no links.
         position="top" if show else "hidden",
     )
+
+
+def phone_navigation() -> None:
+    """The pages as one row of links at the top of the page; drawn by Home.py, shown only on a narrow screen."""
+    st.html(_PHONE_NAV_STYLE)
+    with st.container(key=PHONE_NAV, horizontal=True, gap="xxsmall"):
+        for script, title, icon in _PAGES.values():
+            st.page_link(script, label=title, icon=icon, width="content")
 
 
 def hand_over_to_app_navigation() -> None:

@@ -14,7 +14,7 @@ from streamlit.components.v2.bidi_component.main import _make_trigger_id
 from streamlit.proto.WidgetStates_pb2 import WidgetStates
 from streamlit.testing.v1 import AppTest
 
-from ui.history.cards import GRID_KEY
+from ui.history.state import GRID_KEY
 
 
 def _grid(at: AppTest) -> Any:

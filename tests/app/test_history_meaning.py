@@ -13,7 +13,7 @@ from core.domain.ports import Embedder
 from tests.app.gallery_grid import click_card
 from tests.app.test_history_page import prompts_shown, run_history, seed_records
 from tests.fixtures.embedding import minilm_folder
-from ui.history.meaning import MEANING_KEY
+from ui.history.state import MEANING_KEY
 
 PROMPTS = [
     "a small dog running along a sandy beach",

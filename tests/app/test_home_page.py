@@ -60,7 +60,15 @@ def test_home_links_to_create_and_history_inside_the_full_app(data_dir: Path) ->
 
     links = at.get("page_link")
     assert not at.exception
-    assert [link.proto.label for link in links] == ["Create an image", "Browse the history"]
+    # First the row of every page a phone shows at the top (ui.navigation.phone_navigation), then Home's own.
+    assert [link.proto.label for link in links] == [
+        "Home",
+        "Create",
+        "History",
+        "Status",
+        "Create an image",
+        "Browse the history",
+    ]
 
 
 def test_home_without_images_invites_to_create(data_dir: Path) -> None:

@@ -29,6 +29,7 @@ TOUCH_PX = 44
 MAIN = "[data-testid=stMain]"
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 STUDIO_IMAGE = ".st-key-studio [data-testid=stImage] img"
+SETTLED_MS = 1500  # a new run's results are kept in view until a second after its first image (ui/create/studio.py)
 
 # The text colour of an element and the first opaque background behind it.
 COLOURS = """el => {
@@ -232,3 +233,88 @@ def test_after_generate_half_the_first_image_is_in_view_without_scrolling(
         share = in_view_share(image.bounding_box(), height)
         page.screenshot(path=str(artifacts / f"studio-screens-{screen}-{scheme}.png"))
         assert share >= 0.5, f"{screen} {scheme}: only {share:.0%} of the first image is in view after Generate"
+
+
+def main_scroll(page: Any) -> float:
+    return float(page.evaluate(f"document.querySelector('{MAIN}').scrollTop"))
+
+
+def test_on_a_phone_a_new_run_scrolls_its_results_into_view_and_a_save_does_not_scroll(
+    browser: Any, server: Any, artifacts: Path
+) -> None:
+    from playwright.sync_api import expect
+
+    _, height = SCREENS["phone"]
+    with signed_in(browser, server, artifacts, "phone", "light") as page:
+        prompt = page.get_by_role("textbox", name="Prompt")
+        generate = page.get_by_role("button", name="Generate", exact=True)
+        prompt.fill("a lighthouse on a cliff")
+        prompt.press("Control+Enter")
+        page.locator(IDLE).wait_for()
+        generate.evaluate("button => button.click()")
+        expect(page.get_by_text("Done in", exact=False).first).to_be_visible(timeout=STEP_MS)
+        page.locator(IDLE).wait_for()
+        first = page.locator(STUDIO_IMAGE).first
+        page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=first.element_handle())
+        page.wait_for_timeout(SETTLED_MS)  # the page keeps a new run's results in view until a second after this
+
+        # A second prompt, then down the page to Generate (the first run's card is now above, out of view).
+        second = "a heron in the reeds"
+        prompt.fill(second)
+        prompt.press("Control+Enter")
+        page.locator(IDLE).wait_for()
+        generate.evaluate("button => button.scrollIntoView({block: 'center'})")
+        scrolled = main_scroll(page)
+        assert scrolled > 0 and in_view_share(generate.bounding_box(), height) == 1.0
+        assert in_view_share(page.locator(STUDIO_IMAGE).first.bounding_box(), height) == 0.0, "nothing to scroll to"
+        generate.evaluate("button => button.click()")  # a tap where it is: the test scrolls no more from here
+        expect(page.get_by_text(f"Prompt: “{second}”")).to_be_attached(timeout=STEP_MS)
+        expect(page.get_by_text("Done in", exact=False).first).to_be_visible(timeout=STEP_MS)
+        page.locator(IDLE).wait_for()
+        image = page.locator(STUDIO_IMAGE).first
+        page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=image.element_handle())
+        page.wait_for_timeout(SETTLED_MS)  # where the page comes to rest, not a frame of its smooth scroll
+        print(f"scrolled {scrolled:.0f} px to Generate; after it the first new image is at {image.bounding_box()}")
+        page.screenshot(path=str(artifacts / "studio-screens-phone-new-run-in-view.png"))
+        expect(image).to_be_in_viewport(ratio=0.5)
+
+        # Save is an ordinary rerun: the page stays where the person put it, even with the run's top out of view.
+        save = page.get_by_role("button", name="Save", exact=True).first
+        save.evaluate("button => button.scrollIntoView({block: 'start'})")
+        assert in_view_share(page.get_by_text(f"Prompt: “{second}”").bounding_box(), height) == 0.0
+        before = main_scroll(page)
+        save.evaluate("button => button.click()")
+        expect(page.get_by_text("Saved as #", exact=False).first).to_be_visible(timeout=STEP_MS)
+        page.locator(IDLE).wait_for()
+        page.wait_for_timeout(1000)  # longer than a smooth scroll takes
+        # The browser may shift the page a little to keep what is in view in place ("Saved as #N" is taller than
+        # Save); scrolled to the run's results, it would have moved up by the ~400 px between them and Save.
+        after = main_scroll(page)
+        assert in_view_share(page.get_by_text(f"Prompt: “{second}”").bounding_box(), height) == 0.0, after
+        assert abs(after - before) < 100, f"Save scrolled the page from {before} to {after}"
+
+
+@pytest.mark.parametrize("screen", SCREENS)
+def test_a_phone_shows_the_pages_as_links_at_the_top_and_a_desktop_keeps_the_top_navigation(
+    browser: Any, server: Any, artifacts: Path, screen: str
+) -> None:
+    from playwright.sync_api import expect
+
+    with signed_in(browser, server, artifacts, screen, "light") as page:
+        history = page.get_by_role("link", name="History", exact=True)
+        if screen == "desktop":  # Streamlit's own top navigation, and no second row of the same links
+            expect(history).to_have_count(1)
+            expect(page.get_by_test_id("stTopNav").get_by_role("link", name="History", exact=True)).to_be_visible()
+            return
+        expect(page.get_by_test_id("stTopNav")).to_have_count(0)  # folded into the sidebar, behind "»"
+        expect(page.get_by_test_id("stSidebarNavItems").get_by_role("link", name="History")).not_to_be_in_viewport()
+        history = page.locator(MAIN).get_by_role("link", name="History", exact=True)
+        expect(history).to_be_in_viewport()  # no menu opened, nothing scrolled
+        box = history.bounding_box()
+        assert box is not None and box["y"] >= 0 and box["y"] + box["height"] <= SCREENS["phone"][1] / 4, box
+        assert box["height"] >= TOUCH_PX, box
+        print(f"phone: History link at {box}")
+        history.click()
+        page.wait_for_url(f"{server.url}/history")
+        expect(page.locator(MAIN).get_by_role("heading", name="History")).to_be_visible()
+        expect(page.locator(MAIN).get_by_role("link", name="Create", exact=True)).to_be_visible()  # and back

@@ -17,7 +17,7 @@ from core.app.runs import CreateRun
 from core.app.services import Services
 from ui import outside_text
 from ui.access.page_access import current_creator
-from ui.change_image import SPOKEN, change_panel, made, runs, text_key
+from ui.change_image import change_panel, forget_instruction, made, runs
 from ui.create.session_images import record_name, result_name
 from ui.create.state import CREATE, EDIT_PANEL, EditTarget
 from ui.feedback import user_message
@@ -115,8 +115,7 @@ def _close() -> None:
     """Close the panel, the instruction with it: the person asked for it."""
     CREATE.edit_target = None
     runs().pop(KEY, None)
-    st.session_state.pop(text_key(KEY), None)
-    st.session_state.get(SPOKEN, {}).pop(KEY, None)
+    forget_instruction(KEY)
 
 
 def _panel_edits() -> list[EditRun]:

@@ -30,16 +30,12 @@ from ui.create.state import (
     AUTO_LANGUAGE,
     AUTO_TRANSCRIBE,
     CREATE,
-    DERIVED,
     NOTICE,
     OPTION_DEFAULTS,
-    PENDING_PROMPT,
     PROMPT,
-    RUN_AUDIO,
     RUNS,
     SEED,
     SPOKEN_LANGUAGE,
-    UNDO,
     EditTarget,
 )
 
@@ -54,8 +50,6 @@ def prepare_state() -> None:
     st.session_state.setdefault(SPOKEN_LANGUAGE, AUTO_LANGUAGE)
     settle_finished_runs()
     take_handover()
-    if PENDING_PROMPT in st.session_state:
-        st.session_state[PROMPT] = st.session_state.pop(PENDING_PROMPT)
 
 
 # ---- runs -------------------------------------------------------------------------------------------
@@ -106,7 +100,7 @@ def start_run(pipeline: Pipeline, save: bool, steps: PromptSteps | None = None) 
         return
     options = {key: st.session_state.get(key, default) for key, default in OPTION_DEFAULTS.items()}
     seed = options.pop(SEED)
-    prompt = st.session_state.get(PROMPT) or ""
+    prompt = CREATE.prompt
     request = GenerationRequest(prompt=prompt, seed=None if seed is None else int(seed), **options)
     run_input = RunInput(
         request=request,
@@ -123,7 +117,7 @@ def start_run(pipeline: Pipeline, save: bool, steps: PromptSteps | None = None) 
     keep_edit_source()
     CREATE.add_run(run, keep=[r for r in runs() if has_unsettled_drafts(r) or is_edit_source(r)])
     if audio is not None:
-        st.session_state[RUN_AUDIO] = (run.id, fingerprint(audio))
+        CREATE.run_audio = (run.id, fingerprint(audio))
     run.start()
 
 
@@ -147,7 +141,7 @@ def is_edit_source(run: CreateRun) -> bool:
 
 def nothing_to_draw_reason() -> str | None:
     """Why Generate and Do it all have nothing to work from (an empty prompt and no new audio), or None."""
-    if (st.session_state.get(PROMPT) or "").strip() or untranscribed_audio() is not None:
+    if CREATE.prompt.strip() or untranscribed_audio() is not None:
         return None
     return "Type a prompt or record one first: there is nothing to draw yet."
 
@@ -173,18 +167,18 @@ def discarded_drafts() -> set[tuple[str, int]]:
 
 def settle_finished_runs() -> None:
     """Once a run that transcribed audio has finished, its words go into the prompt box, once."""
-    handed = st.session_state.get(RUN_AUDIO)
+    handed = CREATE.run_audio
     if not handed:
         return
     run_id, audio_fingerprint = handed
     run = next((r for r in runs() if r.id == run_id), None)
     if run is None or run.done:
-        st.session_state.pop(RUN_AUDIO)
+        CREATE.run_audio = None
     if run is not None and run.done and run.input.audio is not None and run.transcript is not None:
         remember_transcript(run.transcript, audio_fingerprint)
         spoken = run.transcript.transcript.text
         if run.drafts and run.prompt != spoken:  # translated on the way: the box shows what was drawn, with Undo
-            st.session_state[PROMPT] = run.prompt
-            st.session_state[DERIVED] = [run.prompt]
+            CREATE.prompt = run.prompt
+            CREATE.derived = [run.prompt]
             ms = run.drafts[0].timings_ms.get(TRANSLATE, 0.0)
-            st.session_state[UNDO] = Rewrite(TRANSLATE, spoken, run.prompt, run.input.steps_model or "", ms)
+            CREATE.undo = Rewrite(TRANSLATE, spoken, run.prompt, run.input.steps_model or "", ms)

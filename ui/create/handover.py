@@ -16,12 +16,12 @@ from core.domain.ports import GenerationRequest
 from core.domain.records import ImageRecordView
 from ui.create.state import (
     ASPECT_RATIO,
+    CREATE,
     MEGAPIXELS_KEY,
     OUTPUT_FORMAT,
     OUTPUT_QUALITY,
     PROMPT,
     SEED,
-    TRANSCRIPT,
 )
 
 HANDOVER = "reuse_settings"  # the one key another page writes for Create: a Handover
@@ -52,7 +52,7 @@ def apply_settings(settings: dict[str, Any]) -> None:
     for key in REUSABLE:
         if key in settings and (settings[key] is not None or key == SEED):
             st.session_state[key] = settings[key]
-    st.session_state.pop(TRANSCRIPT, None)
+    CREATE.transcript = None
 
 
 def request_settings(request: GenerationRequest, *, with_seed: bool) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from core.domain.languages import language_name
 from core.domain.prompt_rewrites import IMPROVE, Rewrite
 from ui import outside_text
 from ui.create import spoken_input
-from ui.create.state import PROMPT, UNDO
+from ui.create.state import CREATE
 from ui.feedback import user_message
 
 ERROR = "_assist_error"
@@ -36,20 +36,20 @@ def transcript_language() -> str | None:
 def _holds_transcript() -> bool:
     """Whether the prompt box still holds the transcript exactly as spoken (not translated, not edited)."""
     spoken = spoken_input.transcript()
-    return spoken is not None and (st.session_state.get(PROMPT) or "").strip() == spoken.transcript.text.strip()
+    return spoken is not None and CREATE.prompt.strip() == spoken.transcript.text.strip()
 
 
 def _replace_prompt(rewrite: Rewrite) -> None:
     spoken_input.note_rewrite(rewrite.before, rewrite.after)
-    st.session_state[PROMPT] = rewrite.after
-    st.session_state[UNDO] = rewrite
+    CREATE.prompt = rewrite.after
+    CREATE.undo = rewrite
 
 
 def _translate(assistant: PromptAssistant, settings: Settings) -> None:
     """Button callback: the prompt box's text in English."""
     st.session_state.pop(ERROR, None)
     try:
-        rewrite = assistant.translate(st.session_state.get(PROMPT) or "", language=transcript_language())
+        rewrite = assistant.translate(CREATE.prompt, language=transcript_language())
     except Exception as exc:
         st.session_state[ERROR] = f"Translation failed: {user_message(exc, settings.secret_values)}"
         return
@@ -61,16 +61,17 @@ def _improve(assistant: PromptAssistant, settings: Settings) -> None:
     """Button callback: the prompt box's text as a detailed image prompt."""
     st.session_state.pop(ERROR, None)
     try:
-        _replace_prompt(assistant.improve(st.session_state.get(PROMPT) or ""))
+        _replace_prompt(assistant.improve(CREATE.prompt))
     except Exception as exc:
         st.session_state[ERROR] = f"Improving the prompt failed: {user_message(exc, settings.secret_values)}"
 
 
 def _undo() -> None:
     """Button callback: put back what the last translation or improvement replaced."""
-    rewrite: Rewrite | None = st.session_state.pop(UNDO, None)
+    rewrite = CREATE.undo
+    CREATE.undo = None
     if rewrite is not None:
-        st.session_state[PROMPT] = rewrite.before
+        CREATE.prompt = rewrite.before
 
 
 def _request(tool: str) -> None:
@@ -121,7 +122,7 @@ def show_prompt_tools(app: Services, *, disabled: bool) -> None:
         code = f" ({language})" if language else ""
         st.caption(f"🗣️ Heard in {language_name(language)}{code}; the transcript is kept as spoken.")
     no_token = settings.replicate_api_token is None
-    prompt = (st.session_state.get(PROMPT) or "").strip()
+    prompt = CREATE.prompt.strip()
     # One wrapping row in order (not three fixed columns): alone, Improve stood in the middle of the row.
     tools = st.container(horizontal=True, gap="small")
     if assistant.needs_translation(language) and _holds_transcript():
@@ -141,7 +142,7 @@ def show_prompt_tools(app: Services, *, disabled: bool) -> None:
         args=("improve",),
         help="Rewrite it as a detailed image prompt",
     )
-    rewrite: Rewrite | None = st.session_state.get(UNDO)
+    rewrite = CREATE.undo
     if rewrite is not None and prompt == rewrite.after.strip():
         tools.button(
             UNDO_LABELS.get(rewrite.kind, "↩️ Undo translation"), key="undo_prompt", disabled=disabled, on_click=_undo

@@ -20,7 +20,7 @@ from ui.access.page_access import current_creator
 from ui.create import edits, flow, spoken_input
 from ui.create.handover import hand_over, request_settings
 from ui.create.state import CREATE
-from ui.create.studio import RESULT_CARD, RESULT_CARDS
+from ui.create.studio import RESULT_CARD, RESULT_CARDS, RESULT_RUN, bring_into_view
 from ui.feedback import user_message
 from ui.navigation import HISTORY_PAGE, link_to_page
 from ui.outside_text import escape_markdown
@@ -86,8 +86,11 @@ def show_results(pipeline: Pipeline, settings: Settings, *, buttons_disabled: bo
         if not runs:
             return
         newest, *earlier = runs
-        _run_status(newest, settings)
-        _drafts(pipeline, settings, newest)
+        block = f"{RESULT_RUN}{newest.id[:8]}"
+        with st.container(key=block):
+            _run_status(newest, settings)
+            _drafts(pipeline, settings, newest)
+        bring_into_view(block if CREATE.take_new_run() == newest.id else None)  # a new run, never Save or a rerun
         for run in earlier:
             if flow.has_unsettled_drafts(run):
                 with st.expander(f"Earlier, not saved: “{escape_markdown(_short(run.prompt))}”", expanded=False):

@@ -12,9 +12,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import streamlit as st
+from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from core.app.runs import CreateRun
+from core.domain.drafts import TimedTranscript
 from core.domain.ports import ASPECT_RATIOS, MEGAPIXELS, OUTPUT_FORMATS
+from core.domain.progress import StageLog
+from core.domain.prompt_rewrites import Rewrite
 
 # ---- widget keys (drawn on pages/create.py) ---------------------------------------------------------------
 PROMPT = "prompt"
@@ -48,7 +52,6 @@ OPTION_DEFAULTS: dict[str, Any] = {
 
 # ---- what the page keeps between reruns (no widget draws these) ----------------------------------------
 STREAMED = "_streamed_recording"  # the live recorder's last finished recording, an UploadedFile like RECORDING's
-PENDING_PROMPT = "_pending_prompt"
 TRANSCRIPT = "_transcript"
 TRANSCRIBED_AUDIO = "_transcribed_audio"  # fingerprint of the audio the transcript came from
 DERIVED = "_derived_from_transcript"  # translations and improvements of the transcript's words (a list of str)
@@ -56,6 +59,7 @@ ACTIVE_INPUT = "_active_input"
 AUTO_PENDING = "_auto_transcribe_pending"
 LAST_TRANSCRIPTION = "_last_transcription"
 RUNS = "_runs"  # the runs shown under Results, newest first
+NEW_RUN = "_new_run"  # the id of a run just started, until Results first draws it (and scrolls to it: studio.py)
 MADE = "_runs_made"  # every run of the session, oldest first, for compare (a saved run leaves RUNS)
 RUN_AUDIO = "_run_audio_fingerprint"  # (run id, fingerprint) of audio a run transcribes itself
 DISMISSED = "_dismissed_failures"  # ids of runs whose failure notice the person closed
@@ -64,6 +68,14 @@ PROBLEMS = "_draft_problems"  # (run id, draft index) -> what went wrong with th
 NOTICE = "_notice"
 UNDO = "_prompt_undo"  # the last translation or improvement of the prompt box (a Rewrite), for its Undo button
 EDIT_TARGET = "_create_edit_target"  # the change panel's source: an EditTarget
+
+
+@dataclass(frozen=True)
+class Transcription:
+    """How the last transcription went: the stages the pipeline measured, or what stopped it."""
+
+    stages: StageLog
+    error: str | None = None
 
 
 @dataclass(frozen=True)
@@ -105,6 +117,12 @@ class CreateState:
         """A new run on top of Results, over the earlier runs in `keep`; the session remembers it for compare."""
         self.runs = [run, *keep]
         self.made.append(run)
+        st.session_state[NEW_RUN] = run.id
+
+    def take_new_run(self) -> str | None:
+        """The id of the run started since Results were last drawn, once: a rerun after that (Save) has none."""
+        started: str | None = st.session_state.pop(NEW_RUN, None)
+        return started
 
     @property
     def discarded(self) -> set[tuple[str, int]]:
@@ -143,6 +161,133 @@ class CreateState:
 
     def find_run(self, run_id: str) -> CreateRun | None:
         return next((run for run in self.made if run.id == run_id), None)
+
+    @property
+    def run_audio(self) -> tuple[str, str] | None:
+        """(run id, fingerprint) of audio a run transcribes itself, until its words are in the prompt box."""
+        handed: tuple[str, str] | None = st.session_state.get(RUN_AUDIO)
+        return handed
+
+    @run_audio.setter
+    def run_audio(self, handed: tuple[str, str] | None) -> None:
+        if handed is None:
+            st.session_state.pop(RUN_AUDIO, None)
+        else:
+            st.session_state[RUN_AUDIO] = handed
+
+    # ---- the prompt box and the spoken input behind it ---------------------------------------------------
+    @property
+    def prompt(self) -> str:
+        typed: str = st.session_state.get(PROMPT) or ""
+        return typed
+
+    @prompt.setter
+    def prompt(self, text: str) -> None:
+        """Allowed only before the prompt box is drawn in this run (Streamlit refuses it after)."""
+        st.session_state[PROMPT] = text
+
+    @property
+    def undo(self) -> Rewrite | None:
+        """The last translation or improvement of the prompt box, for its Undo button."""
+        rewrite: Rewrite | None = st.session_state.get(UNDO)
+        return rewrite
+
+    @undo.setter
+    def undo(self, rewrite: Rewrite | None) -> None:
+        if rewrite is None:
+            st.session_state.pop(UNDO, None)
+        else:
+            st.session_state[UNDO] = rewrite
+
+    @property
+    def spoken_language(self) -> str | None:
+        """The language the person said they speak (a Whisper code), or None to let Whisper detect it."""
+        chosen = st.session_state.get(SPOKEN_LANGUAGE)
+        return chosen if isinstance(chosen, str) and chosen != AUTO_LANGUAGE else None
+
+    @property
+    def auto_transcribe(self) -> bool:
+        return bool(st.session_state.get(AUTO_TRANSCRIBE, True))
+
+    def audio_in(self, key: str) -> UploadedFile | None:
+        """The audio an input holds (RECORDING, UPLOAD or STREAMED), if any."""
+        audio = st.session_state.get(key)
+        return audio if isinstance(audio, UploadedFile) else None
+
+    def holds_input(self, key: str) -> bool:
+        """Whether an input widget (RECORDING or UPLOAD) holds anything, as its on_change sees it."""
+        return st.session_state.get(key) is not None
+
+    @property
+    def active_input(self) -> str | None:
+        """The key of the input in use: RECORDING, UPLOAD or STREAMED (the live recorder's last recording)."""
+        key: str | None = st.session_state.get(ACTIVE_INPUT)
+        return key
+
+    @active_input.setter
+    def active_input(self, key: str | None) -> None:
+        st.session_state[ACTIVE_INPUT] = key
+
+    def take_stream(self, audio: UploadedFile) -> None:
+        """The live recorder's finished recording becomes the input in use."""
+        st.session_state[STREAMED] = audio
+        self.active_input = STREAMED
+
+    @property
+    def auto_pending(self) -> bool:
+        return bool(st.session_state.get(AUTO_PENDING, False))
+
+    @auto_pending.setter
+    def auto_pending(self, pending: bool) -> None:
+        st.session_state[AUTO_PENDING] = pending
+
+    def take_auto_pending(self) -> bool:
+        """Whether audio that just arrived waits to be transcribed; asked once (it is forgotten)."""
+        return bool(st.session_state.pop(AUTO_PENDING, False))
+
+    @property
+    def transcript(self) -> TimedTranscript | None:
+        """The words of the last recording or upload transcribed, with their language and timings."""
+        spoken: TimedTranscript | None = st.session_state.get(TRANSCRIPT)
+        return spoken
+
+    @transcript.setter
+    def transcript(self, spoken: TimedTranscript | None) -> None:
+        if spoken is None:
+            st.session_state.pop(TRANSCRIPT, None)
+        else:
+            st.session_state[TRANSCRIPT] = spoken
+
+    @property
+    def transcribed_audio(self) -> str | None:
+        """The fingerprint of the audio the transcript came from."""
+        fingerprint: str | None = st.session_state.get(TRANSCRIBED_AUDIO)
+        return fingerprint
+
+    @transcribed_audio.setter
+    def transcribed_audio(self, fingerprint: str) -> None:
+        st.session_state[TRANSCRIBED_AUDIO] = fingerprint
+
+    @property
+    def derived(self) -> list[str]:
+        """Translations and improvements of the transcript's words: a prompt that is one of them still comes from it."""
+        return list(st.session_state.get(DERIVED, []))
+
+    @derived.setter
+    def derived(self, prompts: list[str]) -> None:
+        st.session_state[DERIVED] = list(prompts)
+
+    @property
+    def last_transcription(self) -> Transcription | None:
+        last: Transcription | None = st.session_state.get(LAST_TRANSCRIPTION)
+        return last
+
+    @last_transcription.setter
+    def last_transcription(self, last: Transcription | None) -> None:
+        if last is None:
+            st.session_state.pop(LAST_TRANSCRIPTION, None)
+        else:
+            st.session_state[LAST_TRANSCRIPTION] = last
 
 
 CREATE = CreateState()

@@ -14,24 +14,22 @@ from core.domain.errors import InputError, StorageError
 from core.domain.records import ImageRecordView
 from core.domain.tags import parse_tag_input
 from ui.feedback import user_message
-from ui.history.view import clear_selection, close_detail, forget_tag_counts
+from ui.history.state import BULK_TAGS_KEY, HISTORY
+from ui.history.view import forget_tag_counts
 from ui.record_display import escape_markdown
-
-FLASH_KEY = "history_flash"
-BULK_TAGS_KEY = "history_bulk_tags"
 
 
 def remember_outcome(current: Services, action: Callable[[], str]) -> None:
     """Run a button's action and keep what to tell the user, to show after the rerun it causes."""
     try:
-        st.session_state[FLASH_KEY] = ("success", action())
+        HISTORY.tell("success", action())
     except Exception as exc:
         # Escaped: a refused tag is named in the message, and tags are user text.
-        st.session_state[FLASH_KEY] = ("error", escape_markdown(user_message(exc, current.settings.secret_values)))
+        HISTORY.tell("error", escape_markdown(user_message(exc, current.settings.secret_values)))
 
 
 def show_flash() -> None:
-    if flash := st.session_state.pop(FLASH_KEY, None):
+    if flash := HISTORY.take_flash():
         level, message = flash
         (st.success if level == "success" else st.error)(message, icon="✅" if level == "success" else "⚠️")
 
@@ -54,14 +52,14 @@ def star_many(current: Services, record_ids: Sequence[int], starred: bool) -> No
         return f"{'Starred' if starred else 'Unstarred'} {_images(count)}."
 
     remember_outcome(current, action)
-    clear_selection()
+    HISTORY.clear_selection()
 
 
 def change_tags(current: Services, record_ids: Sequence[int], text_key: str, *, add: bool) -> None:
     """Add or remove the comma-separated tags typed into the text box `text_key`."""
 
     def action() -> str:
-        tags = parse_tag_input(st.session_state.get(text_key) or "")
+        tags = parse_tag_input(HISTORY.typed(text_key))
         if not tags:
             raise InputError("Type one or more tags, separated by commas, then choose Add or Remove.")
         listed = escape_markdown(", ".join(tags))
@@ -73,7 +71,7 @@ def change_tags(current: Services, record_ids: Sequence[int], text_key: str, *, 
 
     remember_outcome(current, action)
     forget_tag_counts()
-    st.session_state[text_key] = ""
+    HISTORY.empty(text_key)
 
 
 def delete_many(current: Services, record_ids: Sequence[int]) -> None:
@@ -87,8 +85,8 @@ def delete_many(current: Services, record_ids: Sequence[int]) -> None:
 
     remember_outcome(current, action)
     forget_tag_counts()
-    clear_selection()
-    close_detail()
+    HISTORY.clear_selection()
+    HISTORY.close_detail()
 
 
 def zip_of(current: Services, records: Sequence[ImageRecordView]) -> Callable[[], bytes]:

@@ -23,10 +23,9 @@ from core.domain.records import ImageRecordView
 from ui.history.actions import toggle_star
 from ui.history.meaning import show_like
 from ui.history.selection import select_range, set_picked
-from ui.history.view import PAGE_IDS_KEY, open_record
+from ui.history.state import GRID_KEY, HISTORY
 from ui.record_display import thumbnail_key, thumbnail_url
 
-GRID_KEY = "history_grid"
 PROMPT_LINE_CHARS = 90
 _HERE = Path(__file__).resolve().parent
 _grid = st.components.v2.component(
@@ -96,15 +95,13 @@ def gallery(current: Services, records: Sequence[ImageRecordView], selected: Col
 
 def _event(name: str) -> object:
     """The value the grid sent for `name` in this rerun (None if it sent something else)."""
-    state = st.session_state.get(GRID_KEY)
-    return state.get(name) if isinstance(state, Mapping) else None
+    return HISTORY.grid_event(name)
 
 
 def _card_id(value: object) -> int | None:
     """The id a click names, if it is a card of the page shown (the browser's word is checked, not trusted)."""
     record_id = value.get("id") if isinstance(value, Mapping) else value
-    page_ids = st.session_state.get(PAGE_IDS_KEY) or []
-    return record_id if isinstance(record_id, int) and record_id in page_ids else None
+    return record_id if isinstance(record_id, int) and record_id in HISTORY.page_ids else None
 
 
 def _picked() -> None:
@@ -112,7 +109,7 @@ def _picked() -> None:
     if (record_id := _card_id(event)) is None or not isinstance(event, Mapping):
         return
     if event.get("range"):
-        select_range(st.session_state.get(PAGE_IDS_KEY) or [], record_id)
+        select_range(HISTORY.page_ids, record_id)
     else:
         set_picked(record_id, bool(event.get("on")))
 
@@ -125,7 +122,7 @@ def _starred(current: Services) -> None:
 
 def _opened() -> None:
     if (record_id := _card_id(_event("open"))) is not None:
-        open_record(record_id)
+        HISTORY.open(record_id)
 
 
 def _liked() -> None:

@@ -12,15 +12,13 @@ from core.app.services import Services
 from core.domain.comparison import MAX_COMPARED, MIN_COMPARED, parse_compare_ids, record_facts
 from core.domain.errors import InputError
 from core.domain.records import ImageRecordView
-from ui.history.actions import FLASH_KEY
 from ui.history.copy_button import copy_button
 from ui.history.share_panel import share_panel
-from ui.history.view import close_detail
+from ui.history.state import HISTORY, WITH_KEY
 from ui.record_display import thumbnail_url
 from ui.side_by_side import ComparedImage, side_by_side
 
 PARAM = "compare"
-WITH_KEY = "history_compare_with"
 IMAGES_KEY = "history_compare_images"
 # Streamlit stacks columns one per row below 640 px; a comparison is read side by side, so on a phone it
 # keeps two images per row (a third and fourth go below), each at half the width.
@@ -55,7 +53,7 @@ def share_slot(current: Services, record_ids: Sequence[int], *, key: str) -> Non
 
 def _open(record_ids: list[int]) -> None:
     st.query_params[PARAM] = ",".join(str(record_id) for record_id in record_ids)
-    close_detail()
+    HISTORY.close_detail()
 
 
 def _close() -> None:
@@ -80,9 +78,9 @@ def compare_button(selected: Sequence[ImageRecordView]) -> None:
 
 def _compare_typed(record_id: int) -> None:
     try:
-        others = parse_compare_ids(f"{record_id},{st.session_state.get(WITH_KEY) or ''}")
+        others = parse_compare_ids(f"{record_id},{HISTORY.compare_with}")
     except InputError as exc:
-        st.session_state[FLASH_KEY] = ("error", str(exc))
+        HISTORY.tell("error", str(exc))
         return
     _open(others)
 
@@ -91,9 +89,7 @@ def compare_with(record: ImageRecordView, *, ids: Sequence[int]) -> None:
     """The detail's "Compare": this image beside the ones typed (its parent, or the next on the page, offered)."""
     neighbours = [n for n in ids if n != record.id]
     offered = record.parent_id or (neighbours[0] if neighbours else None)
-    if WITH_KEY not in st.session_state or st.session_state.get("_history_compare_for") != record.id:
-        st.session_state[WITH_KEY] = "" if offered is None else str(offered)
-        st.session_state["_history_compare_for"] = record.id
+    HISTORY.offer_compare(record.id, offered)
     with st.popover("Compare", icon=":material/compare:", key="history_detail_compare"):
         st.text_input(
             f"Compare #{record.id} with", key=WITH_KEY, placeholder="3, 7", help="1 to 3 image numbers, with commas"

@@ -17,12 +17,9 @@ from ui.history.actions import change_tags, remember_outcome, show_flash, toggle
 from ui.history.compare_view import compare_with, share_slot
 from ui.history.family import lineage
 from ui.history.meaning import like_button
-from ui.history.view import CONFIRM_KEY, OPEN_KEY, PAGE_IDS_KEY, close_detail, open_record
+from ui.history.state import DETAIL_TAGS_KEY, HISTORY, REUSE_SEED_KEY
 from ui.navigation import CREATE_PAGE
 from ui.record_display import download_name, escape_markdown, record_facts
-
-DETAIL_TAGS_KEY = "history_detail_tags"
-CHANGE_KEY = "history_change_open"  # the id whose "Change this image" panel is open
 
 
 def recaption(current: Services, record_id: int) -> None:
@@ -48,18 +45,18 @@ def delete_record(current: Services, record_id: int) -> None:
         return f"Deleted image #{record_id}, its file and its thumbnail."
 
     remember_outcome(current, action)
-    close_detail()
+    HISTORY.close_detail()
 
 
 def open_detail(current: Services) -> None:
     """Show the opened record, if any, in a dialog over the results."""
-    if st.session_state.get(OPEN_KEY) is not None:
+    if HISTORY.open_id is not None:
         _detail_dialog(current)
 
 
-@st.dialog("Image", width="large", on_dismiss=close_detail)
+@st.dialog("Image", width="large", on_dismiss=HISTORY.close_detail)
 def _detail_dialog(current: Services) -> None:
-    record_id = st.session_state.get(OPEN_KEY)
+    record_id = HISTORY.open_id
     record = gallery.get_record(current.records, int(record_id)) if record_id is not None else None
     if record is None:
         st.info("This image is no longer saved: it was deleted meanwhile.")
@@ -75,7 +72,7 @@ def detail_view(current: Services, record: ImageRecordView) -> None:
     if record.parent_id is not None:
         heading.badge(f"edit of #{record.parent_id}", color="violet")
     heading.space("stretch")
-    ids = list(st.session_state.get(PAGE_IDS_KEY) or [])
+    ids = HISTORY.page_ids
     at = ids.index(record.id) if record.id in ids else -1
     heading.button("◀ Previous", key="history_detail_previous", disabled=at <= 0, on_click=_step, args=(ids, at - 1))
     heading.button(
@@ -84,7 +81,7 @@ def detail_view(current: Services, record: ImageRecordView) -> None:
     shown, image_bytes, missing = _load_image(current, record)
     toolbar(current, record, image_bytes, missing)
     _confirm_delete(current, record)
-    if st.session_state.get(CHANGE_KEY) == record.id or f"history_edit_{record.id}" in runs():
+    if HISTORY.changing == record.id or f"history_edit_{record.id}" in runs():
         _change(current, record, image_bytes, missing)
     picture, words = st.columns([3, 2])
     if shown is not None:
@@ -96,7 +93,7 @@ def detail_view(current: Services, record: ImageRecordView) -> None:
     lineage(current, record)
     with st.expander("Details", icon=":material/info:"):
         st.markdown("\n".join(f"- **{label}:** {escape_markdown(value)}" for label, value in record_facts(record)))
-        st.checkbox(f"Reuse on Create with seed {record.seed}", key="history_reuse_seed", disabled=record.seed is None)
+        st.checkbox(f"Reuse on Create with seed {record.seed}", key=REUSE_SEED_KEY, disabled=record.seed is None)
 
 
 def toolbar(current: Services, record: ImageRecordView, image_bytes: bytes | None, missing: str | None) -> None:
@@ -123,14 +120,15 @@ def toolbar(current: Services, record: ImageRecordView, image_bytes: bytes | Non
             help="Open Create with this prompt, aspect ratio, format, quality and megapixels (seed: see Details)",
         ):
             _reuse(record)
-        if st.session_state.get(CHANGE_KEY) != record.id:
+        if HISTORY.changing != record.id:
             # Steps aside while its panel is open: the panel's paid button is then the one "Change this image".
             st.button(
                 "Change this image",
                 key="history_change",
                 icon=":material/edit:",
                 disabled=missing is not None,
-                on_click=lambda: st.session_state.update({CHANGE_KEY: record.id}),
+                on_click=_open_change,
+                args=(record.id,),
             )
         st.button(
             "Starred" if record.starred else "Star",
@@ -141,19 +139,20 @@ def toolbar(current: Services, record: ImageRecordView, image_bytes: bytes | Non
         )
         with st.popover("Tag", icon=":material/sell:", key="history_detail_tag"):
             _tags(current, record)
-        compare_with(record, ids=list(st.session_state.get(PAGE_IDS_KEY) or []))
+        compare_with(record, ids=HISTORY.page_ids)
         like_button(record.id, key_prefix="history_detail_like")
         share_slot(current, [record.id], key="history_share")
         st.button(
             "Delete…",
             key="history_delete",
             icon=":material/delete:",
-            on_click=lambda: st.session_state.update({CONFIRM_KEY: record.id}),
+            on_click=_ask_to_delete,
+            args=(record.id,),
         )
 
 
 def _reuse(record: ImageRecordView) -> None:
-    hand_over(record_settings(record, with_seed=st.session_state.get("history_reuse_seed", False)))
+    hand_over(record_settings(record, with_seed=HISTORY.reuse_seed))
     try:
         st.switch_page(CREATE_PAGE)
     except StreamlitAPIException:  # run alone, outside st.navigation
@@ -184,7 +183,7 @@ def _change(current: Services, record: ImageRecordView, image_bytes: bytes | Non
         heading = st.container(horizontal=True, vertical_alignment="center")
         heading.markdown("**✏️ Change this image**", width="content")
         heading.space("stretch")
-        heading.button("Close", key=f"{key}_close", on_click=lambda: st.session_state.pop(CHANGE_KEY, None))
+        heading.button("Close", key=f"{key}_close", on_click=_close_change)
         if missing is not None:
             st.warning(f"{missing} It cannot be changed.", icon="🖼️")
             return
@@ -192,12 +191,12 @@ def _change(current: Services, record: ImageRecordView, image_bytes: bytes | Non
         change_panel(current, key, lambda: record.id, source)
         edit = runs().get(key)
         if edit is not None and edit.saved_id is not None:
-            st.button(f"Open #{edit.saved_id}", key=f"{key}_open", on_click=open_record, args=(edit.saved_id,))
+            st.button(f"Open #{edit.saved_id}", key=f"{key}_open", on_click=HISTORY.open, args=(edit.saved_id,))
 
 
 def _step(ids: list[int], index: int) -> None:
     if 0 <= index < len(ids):
-        open_record(ids[index])
+        HISTORY.open(ids[index])
 
 
 def _tags(current: Services, record: ImageRecordView) -> None:
@@ -226,7 +225,7 @@ def _load_image(current: Services, record: ImageRecordView) -> tuple[bytes | str
 
 
 def _confirm_delete(current: Services, record: ImageRecordView) -> None:
-    if st.session_state.get(CONFIRM_KEY) != record.id:
+    if HISTORY.confirming_delete != record.id:
         return
     st.warning(f"Delete image #{record.id}, its file and its thumbnail for good? This cannot be undone.")
     yes, no = st.columns(2)
@@ -237,4 +236,20 @@ def _confirm_delete(current: Services, record: ImageRecordView) -> None:
         on_click=delete_record,
         args=(current, record.id),
     )
-    no.button("Cancel", key="history_delete_cancel", on_click=lambda: st.session_state.pop(CONFIRM_KEY, None))
+    no.button("Cancel", key="history_delete_cancel", on_click=_cancel_delete)
+
+
+def _open_change(record_id: int) -> None:
+    HISTORY.changing = record_id
+
+
+def _close_change() -> None:
+    HISTORY.changing = None
+
+
+def _ask_to_delete(record_id: int) -> None:
+    HISTORY.confirming_delete = record_id
+
+
+def _cancel_delete() -> None:
+    HISTORY.confirming_delete = None

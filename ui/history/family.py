@@ -7,7 +7,7 @@ import streamlit as st
 from core.app import gallery
 from core.app.services import Services
 from core.domain.records import ImageRecordView
-from ui.history.view import FAMILY_KEY, open_record, restart_paging
+from ui.history.state import HISTORY
 from ui.record_display import thumbnail_key, thumbnail_url
 
 STRIP_MAX = 8  # members drawn in the detail; "List the whole family" shows any number
@@ -15,13 +15,13 @@ STRIP_MAX = 8  # members drawn in the detail; "List the whole family" shows any 
 
 def list_family(record_id: int) -> None:
     """Show only the family of `record_id` in the results (and in the URL, as ?family=N)."""
-    st.session_state[FAMILY_KEY] = record_id
-    restart_paging()
+    HISTORY.family = record_id
+    HISTORY.restart_paging()
 
 
 def show_all() -> None:
-    st.session_state[FAMILY_KEY] = None
-    restart_paging()
+    HISTORY.family = None
+    HISTORY.restart_paging()
 
 
 def family_banner(family: int | None) -> None:
@@ -45,7 +45,7 @@ def lineage(current: Services, record: ImageRecordView) -> None:
         line, go = st.columns([4, 1], vertical_alignment="center")
         line.markdown(f"**Edited from #{record.parent_id}**")
         go.button(
-            f"Open #{record.parent_id}", key="history_open_parent", on_click=open_record, args=(record.parent_id,)
+            f"Open #{record.parent_id}", key="history_open_parent", on_click=HISTORY.open, args=(record.parent_id,)
         )
     if record.edit_instruction:
         st.caption("Instruction")
@@ -64,7 +64,7 @@ def lineage(current: Services, record: ImageRecordView) -> None:
                 "Open",
                 key=f"history_family_open_{member.id}",
                 disabled=member.id == record.id,
-                on_click=open_record,
+                on_click=HISTORY.open,
                 args=(member.id,),
             )
     st.button(

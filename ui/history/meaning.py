@@ -12,17 +12,15 @@ from core.app import meaning
 from core.app.services import Services
 from core.domain.records import HistoryPage
 from ui.history.filters import HistoryFilters
-from ui.history.view import CONFIRM_KEY, OPEN_KEY, PAGE_IDS_KEY, PAGE_KEY, Q_KEY, clear_selection, fetch_page
-
-MEANING_KEY = "history_meaning"  # the toggle: the search box's words are read as a description
-LIKE_KEY = "history_like"  # the record whose look-alikes are listed, or None
+from ui.history.state import HISTORY, MEANING_KEY
+from ui.history.view import fetch_page
 
 
 def meaning_toggle(where: DeltaGenerator) -> None:
     where.toggle(
         "By meaning",
         key=MEANING_KEY,
-        on_change=_restart,
+        on_change=HISTORY.restart_paging,
         help="Find pictures by what they show: 'the puppy by the sea' finds a dog on a beach. Exact words still count.",
     )
 
@@ -39,8 +37,8 @@ def ranked_page(current: Services, filters: HistoryFilters) -> HistoryPage | Non
 
     Every other filter still applies; the order is by rank, so the page's order setting does not.
     """
-    like = st.session_state.get(LIKE_KEY)
-    by_meaning = st.session_state.get(MEANING_KEY) and filters.search.strip()
+    like = HISTORY.like
+    by_meaning = HISTORY.by_meaning and filters.search.strip()
     if like is None and not by_meaning:
         return None
     query = replace(filters.query(), search=None)
@@ -54,7 +52,7 @@ def ranked_page(current: Services, filters: HistoryFilters) -> HistoryPage | Non
             current.records, current.vectors, current.embedder, text=filters.search, query=query, limit=wanted
         )
     records = [item.record for item in found][(filters.page - 1) * filters.page_size :]
-    st.session_state[PAGE_IDS_KEY] = [record.id for record in records]
+    HISTORY.page_ids = [record.id for record in records]
     return HistoryPage(records=records, total=len(found))
 
 
@@ -66,7 +64,7 @@ def fetch(current: Services, filters: HistoryFilters) -> tuple[HistoryFilters, H
 
 def like_banner() -> None:
     """While More like this is on: which record it is like, and the way back to the whole history."""
-    like = st.session_state.get(LIKE_KEY)
+    like = HISTORY.like
     if like is None:
         return
     text, back = st.columns([5, 1], vertical_alignment="center")
@@ -75,18 +73,11 @@ def like_banner() -> None:
 
 
 def show_like(record_id: int) -> None:
-    st.session_state[LIKE_KEY] = record_id
-    st.session_state[Q_KEY] = ""
-    _restart()
+    HISTORY.like = record_id
+    HISTORY.clear_search()
+    HISTORY.restart_paging()
 
 
 def _clear_like() -> None:
-    st.session_state[LIKE_KEY] = None
-    _restart()
-
-
-def _restart() -> None:
-    st.session_state[PAGE_KEY] = 1
-    clear_selection()
-    for key in (OPEN_KEY, CONFIRM_KEY):
-        st.session_state.pop(key, None)
+    HISTORY.like = None
+    HISTORY.restart_paging()

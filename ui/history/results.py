@@ -11,15 +11,7 @@ from core.app.services import Services
 from core.domain.ports import RecordReader
 from core.domain.records import ImageRecordView
 from ui.history.filters import HistoryFilters, page_count, showing_label
-from ui.history.view import (
-    PAGE_KEY,
-    PREVIOUS_ROWS_KEY,
-    TABLE_KEY,
-    clear_selection,
-    close_detail,
-    open_record,
-    step_page,
-)
+from ui.history.state import HISTORY, PAGE_KEY, TABLE_KEY
 from ui.record_display import history_frame, thumbnail_url
 
 ROW_HEIGHT = 64
@@ -47,7 +39,9 @@ def pager(filters: HistoryFilters, total: int, shown: int) -> None:
     bar.space("stretch")
     # The three page controls never wrap apart (on a phone "Previous" stood alone above the page number and Next).
     pager = bar.container(horizontal=True, wrap=False, vertical_alignment="center", gap="small", width="content")
-    pager.button("◀ Previous", key="history_previous", disabled=filters.page <= 1, on_click=step_page, args=(-1,))
+    pager.button(
+        "◀ Previous", key="history_previous", disabled=filters.page <= 1, on_click=HISTORY.step_page, args=(-1,)
+    )
     pager.number_input(
         "Page",
         min_value=1,
@@ -59,20 +53,20 @@ def pager(filters: HistoryFilters, total: int, shown: int) -> None:
         persist_state="session",
         width=110,
     )
-    pager.button("Next ▶", key="history_next", disabled=filters.page >= last, on_click=step_page, args=(1,))
+    pager.button("Next ▶", key="history_next", disabled=filters.page >= last, on_click=HISTORY.step_page, args=(1,))
 
 
 def _new_page() -> None:
-    clear_selection()
-    close_detail()
+    HISTORY.clear_selection()
+    HISTORY.close_detail()
 
 
 def table_selection(records: Sequence[ImageRecordView]) -> list[ImageRecordView]:
     """The records of the selected table rows; selecting a single row (from none or another) opens it."""
-    rows = [row for row in _selected_rows(st.session_state.get(TABLE_KEY)) if 0 <= row < len(records)]
-    if len(rows) == 1 and rows != st.session_state.get(PREVIOUS_ROWS_KEY):
-        open_record(records[rows[0]].id)
-    st.session_state[PREVIOUS_ROWS_KEY] = rows
+    rows = [row for row in _selected_rows(HISTORY.table_state) if 0 <= row < len(records)]
+    if len(rows) == 1 and rows != HISTORY.previous_rows:
+        HISTORY.open(records[rows[0]].id)
+    HISTORY.previous_rows = rows
     return [records[row] for row in rows]
 
 

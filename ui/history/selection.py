@@ -1,6 +1,6 @@
 """Selecting gallery cards as in photo managers: a card's check, shift-click for a range, all on the page.
 
-The selection is a list of record ids in the session (PICKED_KEY). The gallery's grid (ui.history.cards) sends
+The selection is a list of record ids in the session (`HISTORY.picked`). The gallery's grid (ui.history.cards) sends
 each click on a card's check, with whether shift was held; a range from the last card clicked is worked out
 by ui.history.picking.
 """
@@ -16,9 +16,8 @@ from core.domain.records import ImageRecordView
 from ui.history.actions import bulk_actions
 from ui.history.compare_view import compare_button
 from ui.history.picking import picked_range
-from ui.history.view import PICKED_KEY, clear_selection
+from ui.history.state import HISTORY
 
-ANCHOR_KEY = "_history_pick_anchor"  # the id of the card whose check was clicked last: where a range starts
 BAR_KEY = "history_selection_bar"
 PHONE = "@media (max-width: 640px)"
 # On a phone the bar stays one row: its buttons show only their icons (each label is still there for screen
@@ -37,31 +36,31 @@ _BAR_STYLE = f"""{PHONE} {{
 
 
 def picked_ids() -> list[int]:
-    return list(st.session_state.get(PICKED_KEY) or [])
+    return HISTORY.picked
 
 
 def set_picked(record_id: int, on: bool) -> None:
     """Tick or untick one card; it becomes where the next shift-click's range starts."""
     others = [picked for picked in picked_ids() if picked != record_id]
-    st.session_state[PICKED_KEY] = [*others, record_id] if on else others
-    st.session_state[ANCHOR_KEY] = record_id
+    HISTORY.picked = [*others, record_id] if on else others
+    HISTORY.anchor = record_id
 
 
 def select_range(page_ids: Sequence[int], target: int) -> None:
     """Tick every card from the last one clicked to `target`; `target` becomes where the next range starts."""
-    chosen = picked_range(page_ids, st.session_state.get(ANCHOR_KEY), target)
+    chosen = picked_range(page_ids, HISTORY.anchor, target)
     already = picked_ids()
-    st.session_state[PICKED_KEY] = [*already, *(record_id for record_id in chosen if record_id not in already)]
-    st.session_state[ANCHOR_KEY] = target
+    HISTORY.picked = [*already, *(record_id for record_id in chosen if record_id not in already)]
+    HISTORY.anchor = target
 
 
 def select_all(page_ids: Sequence[int]) -> None:
-    st.session_state[PICKED_KEY] = list(page_ids)
+    HISTORY.picked = page_ids
 
 
 def clear() -> None:
-    clear_selection()
-    st.session_state.pop(ANCHOR_KEY, None)
+    HISTORY.clear_selection()
+    HISTORY.anchor = None
 
 
 def gallery_selection(records: Sequence[ImageRecordView]) -> list[ImageRecordView]:
