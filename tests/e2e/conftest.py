@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from core.config.specs import SETTINGS
 from tests.fixtures.embedding import minilm_folder
 from tests.fixtures.services import service_missing
 
@@ -27,6 +28,8 @@ ARTIFACTS = ROOT / "tests" / "artifacts" / "e2e"
 AUDIO_DIR = ROOT / "tests" / "fixtures" / "audio"
 CHROMIUM = Path("/usr/bin/chromium")
 STARTUP_TIMEOUT_S = 60.0
+# A refused connection costs well under a millisecond: asking often lets each test start as soon as the server does.
+HEALTH_POLL_S = 0.05
 # Chromium's fake capture device reads WAV files; 48 kHz is what a real microphone delivers.
 FAKE_MIC_RATE = 48_000
 
@@ -63,8 +66,12 @@ class StreamlitServer:
 
 
 def app_environment(overrides: Mapping[str, str], data_dir: Path) -> dict[str, str]:
-    """The test process's environment (config variables already cleared by conftest) plus `overrides`."""
-    env = dict(os.environ)
+    """The test process's environment without any configuration variable, plus `overrides`.
+
+    tests/conftest.py clears them for each test, but a module-scoped server starts before that.
+    """
+    configuration = {spec.name for spec in SETTINGS}
+    env = {name: value for name, value in os.environ.items() if name not in configuration}
     env.update(
         {
             "HF_HUB_OFFLINE": "1",
@@ -140,7 +147,7 @@ def _wait_until_healthy(server: StreamlitServer) -> None:
                     return
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             pass
-        time.sleep(0.25)
+        time.sleep(HEALTH_POLL_S)
     pytest.fail(f"streamlit did not become healthy within {STARTUP_TIMEOUT_S:.0f} s:\n{server.log_tail()}")
 
 
@@ -238,6 +245,14 @@ def handshake_status(
         headers += [f"{name}: {value}" for name, value in (extra_headers or {}).items()]
         raw.sendall(("\r\n".join(headers) + "\r\n\r\n").encode())
         return int(raw.recv(1024).split(b" ", 2)[1])
+
+
+@pytest.fixture(scope="module")
+def browser(chromium_executable: str) -> Iterator[Any]:
+    """One Chromium (no microphone) for a module's tests; each test opens its own context, so no cookie,
+    storage or session crosses from one test to the next. Launching one costs seconds of CPU on a busy machine."""
+    with launched_browser(chromium_executable, None) as launched:
+        yield launched
 
 
 @pytest.fixture

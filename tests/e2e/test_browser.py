@@ -7,6 +7,7 @@ import re
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from core.config.settings import SpacesSettings
-from tests.e2e.conftest import StreamlitServer, app_environment, launched_browser, running_streamlit
+from tests.e2e.conftest import ARTIFACTS, StreamlitServer, app_environment, launched_browser, running_streamlit
 from tests.fixtures.replicate_server import FakeReplicate, Scenario
 from tests.fixtures.s3 import spaces_env
 
@@ -26,6 +27,22 @@ STEP_MS = 30_000
 # The clip lasts 2.7 s after 0.3 s of lead-in silence; the fake microphone speaks in real time.
 RECORDING_CLOCK = "00:04"
 PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture(scope="module")
+def browser(chromium_executable: str, fake_microphone: Path) -> Iterator[Any]:
+    """One Chromium for this module (a context per test); its fake microphone says the house sentence."""
+    with launched_browser(chromium_executable, fake_microphone) as launched:
+        yield launched
+
+
+@pytest.fixture(scope="module")
+def gated_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StreamlitServer]:
+    """app.py behind APP_PASSWORD for the gate's tests: one wrong guess in all, far from the budget of ten."""
+    folder = tmp_path_factory.mktemp("gate")
+    env = app_environment({"APP_PASSWORD": PASSWORD}, folder / "data")
+    with running_streamlit(env, folder / "app", ARTIFACTS / "streamlit-gate.log") as server:
+        yield server
 
 
 class Steps:
@@ -48,8 +65,7 @@ class Steps:
 @pytest.mark.postgres
 @pytest.mark.slow
 def test_spoken_idea_becomes_a_saved_image_whose_thumbnail_loads_in_history(
-    chromium_executable: str,
-    fake_microphone: Path,
+    browser: Any,
     artifacts: Path,
     postgres_url: str,
     spaces_settings: SpacesSettings,
@@ -60,6 +76,8 @@ def test_spoken_idea_becomes_a_saved_image_whose_thumbnail_loads_in_history(
 ) -> None:
     from playwright.sync_api import expect
 
+    # A fresh server's first visit runs the app twice while the models load beside it: be patient.
+    expect.set_options(timeout=STEP_MS)
     env = app_environment(
         {
             "DATABASE_URL": postgres_url,
@@ -73,10 +91,7 @@ def test_spoken_idea_becomes_a_saved_image_whose_thumbnail_loads_in_history(
         },
         tmp_path / "data",
     )
-    with (
-        running_streamlit(env, tmp_path / "app", artifacts / "streamlit-create.log") as server,
-        launched_browser(chromium_executable, fake_microphone) as browser,
-    ):
+    with running_streamlit(env, tmp_path / "app", artifacts / "streamlit-create.log") as server:
         context = browser.new_context(permissions=["microphone"], viewport={"width": 1400, "height": 1000})
         context.set_default_timeout(STEP_MS)
         page = context.new_page()
@@ -162,7 +177,7 @@ def test_spoken_idea_becomes_a_saved_image_whose_thumbnail_loads_in_history(
 
 @pytest.mark.slow
 def test_two_generate_clicks_300_ms_apart_make_exactly_one_prediction(
-    chromium_executable: str, artifacts: Path, fake_replicate: FakeReplicate, tiny_blip_dir: Path, tmp_path: Path
+    browser: Any, artifacts: Path, fake_replicate: FakeReplicate, tiny_blip_dir: Path, tmp_path: Path
 ) -> None:
     from playwright.sync_api import expect
 
@@ -177,10 +192,7 @@ def test_two_generate_clicks_300_ms_apart_make_exactly_one_prediction(
         },
         tmp_path / "data",
     )
-    with (
-        running_streamlit(env, tmp_path / "app", artifacts / "streamlit-double-click.log") as server,
-        launched_browser(chromium_executable, None) as browser,
-    ):
+    with running_streamlit(env, tmp_path / "app", artifacts / "streamlit-double-click.log") as server:
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.set_default_timeout(STEP_MS)
         try:
@@ -207,68 +219,61 @@ def test_two_generate_clicks_300_ms_apart_make_exactly_one_prediction(
 
 
 def test_password_gate_shows_only_the_form_until_the_right_password_is_given(
-    chromium_executable: str, artifacts: Path, tmp_path: Path
+    browser: Any, gated_server: StreamlitServer, artifacts: Path
 ) -> None:
     from playwright.sync_api import expect
 
-    env = app_environment({"APP_PASSWORD": PASSWORD}, tmp_path / "data")
-    with (
-        running_streamlit(env, tmp_path / "app", artifacts / "streamlit-gate.log") as server,
-        launched_browser(chromium_executable, None) as browser,
-    ):
-        context = browser.new_context(viewport={"width": 1200, "height": 800})
-        context.set_default_timeout(STEP_MS)
-        page = context.new_page()
-        try:
-            page.goto(server.url)  # app.py's gate answers with its sign-in form (an HTML page, not Streamlit)
-            expect(page.get_by_role("heading", name="This app is private")).to_be_visible()
-            password = page.get_by_label("Password", exact=True)
-            expect(password).to_be_visible()
-            assert page.get_by_role("heading").all_inner_texts() == ["This app is private"]
-            page.screenshot(path=str(artifacts / "gate-1-form.png"), full_page=True)
+    # The gate's server may be fresh: its first visit past the form runs the app twice, so be patient.
+    expect.set_options(timeout=STEP_MS)
+    server = gated_server
+    context = browser.new_context(viewport={"width": 1200, "height": 800})
+    context.set_default_timeout(STEP_MS)
+    page = context.new_page()
+    try:
+        page.goto(server.url)  # app.py's gate answers with its sign-in form (an HTML page, not Streamlit)
+        expect(page.get_by_role("heading", name="This app is private")).to_be_visible()
+        password = page.get_by_label("Password", exact=True)
+        expect(password).to_be_visible()
+        assert page.get_by_role("heading").all_inner_texts() == ["This app is private"]
+        page.screenshot(path=str(artifacts / "gate-1-form.png"), full_page=True)
 
-            password.fill("not the password")
-            page.get_by_role("button", name="Enter").click()
-            expect(page.get_by_text("That password is not right")).to_be_visible()
-            expect(page.get_by_role("heading", name="This app is private")).to_be_visible()
-            assert PASSWORD not in page.content()
-            page.screenshot(path=str(artifacts / "gate-2-wrong-password.png"), full_page=True)
+        password.fill("not the password")
+        page.get_by_role("button", name="Enter").click()
+        expect(page.get_by_text("That password is not right")).to_be_visible()
+        expect(page.get_by_role("heading", name="This app is private")).to_be_visible()
+        assert PASSWORD not in page.content()
+        page.screenshot(path=str(artifacts / "gate-2-wrong-password.png"), full_page=True)
 
-            page.get_by_label("Password", exact=True).fill(PASSWORD)
-            page.get_by_role("button", name="Enter").click()
-            main = page.get_by_test_id("stMain")
-            expect(main.get_by_role("heading", name="Speak an idea, get an image")).to_be_visible()
-            expect(main.get_by_role("heading", name="This app is private")).to_have_count(0)
-            expect(page.get_by_role("link", name="Create", exact=True)).to_be_visible()
-            assert PASSWORD not in page.content()
-            page.screenshot(path=str(artifacts / "gate-3-inside.png"), full_page=True)
-        finally:
-            context.close()
-        assert_no_tracebacks(server)
+        page.get_by_label("Password", exact=True).fill(PASSWORD)
+        page.get_by_role("button", name="Enter").click()
+        main = page.get_by_test_id("stMain")
+        expect(main.get_by_role("heading", name="Speak an idea, get an image")).to_be_visible()
+        expect(main.get_by_role("heading", name="This app is private")).to_have_count(0)
+        expect(page.get_by_role("link", name="Create", exact=True)).to_be_visible()
+        assert PASSWORD not in page.content()
+        page.screenshot(path=str(artifacts / "gate-3-inside.png"), full_page=True)
+    finally:
+        context.close()
+    assert_no_tracebacks(server)
 
 
 def test_a_stranger_cannot_open_a_page_by_its_address_before_the_password(
-    chromium_executable: str, artifacts: Path, tmp_path: Path
+    browser: Any, gated_server: StreamlitServer, artifacts: Path
 ) -> None:
     from playwright.sync_api import expect
 
-    env = app_environment({"APP_PASSWORD": PASSWORD}, tmp_path / "data")
-    with (
-        running_streamlit(env, tmp_path / "app", artifacts / "streamlit-gate-bypass.log") as server,
-        launched_browser(chromium_executable, None) as browser,
-    ):
-        page = browser.new_page()
-        page.set_default_timeout(STEP_MS)
-        try:
-            page.goto(f"{server.url}/history")
-            expect(page.get_by_role("heading").first).to_be_visible(timeout=STEP_MS)
-            page.screenshot(path=str(artifacts / "gate-4-address-typed.png"), full_page=True)
-            assert page.get_by_role("heading").all_inner_texts() == ["This app is private"]
-            assert page.get_by_test_id("stApp").count() == 0, "not even Streamlit's page shell"
-            for navigation in ("stSidebarNav", "stTopNav"):
-                assert page.get_by_test_id(navigation).count() == 0, "no links to pages before the password"
-        finally:
-            page.close()
+    page = browser.new_page()  # a context of its own: no pass from the other tests
+    page.set_default_timeout(STEP_MS)
+    try:
+        page.goto(f"{gated_server.url}/history")
+        expect(page.get_by_role("heading").first).to_be_visible(timeout=STEP_MS)
+        page.screenshot(path=str(artifacts / "gate-4-address-typed.png"), full_page=True)
+        assert page.get_by_role("heading").all_inner_texts() == ["This app is private"]
+        assert page.get_by_test_id("stApp").count() == 0, "not even Streamlit's page shell"
+        for navigation in ("stSidebarNav", "stTopNav"):
+            assert page.get_by_test_id(navigation).count() == 0, "no links to pages before the password"
+    finally:
+        page.close()
 
 
 def wait_until_idle(page: Any) -> None:

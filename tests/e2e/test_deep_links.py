@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import app_environment, free_port, launched_browser, running_streamlit
+from tests.e2e.conftest import app_environment, free_port, running_streamlit
 from tests.e2e.test_browser import PASSWORD, STEP_MS, assert_no_tracebacks, wait_until_idle
 
 pytestmark = pytest.mark.e2e
 
 
 def test_first_visit_of_a_history_link_on_a_fresh_server_shows_navigation_and_the_filter(
-    chromium_executable: str, artifacts: Path, tmp_path: Path
+    browser: Any, artifacts: Path, tmp_path: Path
 ) -> None:
     from playwright.sync_api import expect
 
@@ -21,10 +22,7 @@ def test_first_visit_of_a_history_link_on_a_fresh_server_shows_navigation_and_th
     expect.set_options(timeout=STEP_MS)
 
     env = app_environment({}, tmp_path / "data")
-    with (
-        running_streamlit(env, tmp_path / "app", artifacts / "streamlit-deep-link.log") as server,
-        launched_browser(chromium_executable, None) as browser,
-    ):
+    with running_streamlit(env, tmp_path / "app", artifacts / "streamlit-deep-link.log") as server:
         page = browser.new_page(viewport={"width": 1400, "height": 900})
         page.set_default_timeout(STEP_MS)
         try:
@@ -46,7 +44,7 @@ def test_first_visit_of_a_history_link_on_a_fresh_server_shows_navigation_and_th
 
 
 def test_a_link_with_more_than_1000_parameters_opens_history_with_a_warning_rather_than_silently_unfiltered(
-    chromium_executable: str, artifacts: Path, tmp_path: Path
+    browser: Any, artifacts: Path, tmp_path: Path
 ) -> None:
     from playwright.sync_api import expect
 
@@ -54,10 +52,7 @@ def test_a_link_with_more_than_1000_parameters_opens_history_with_a_warning_rath
     env = app_environment({}, tmp_path / "data")
     # Streamlit drops a query of more than 1,000 parameters whole; app.py's gate marks the link instead.
     too_long = "q=dragon&" + "&".join(f"tag=t{index}" for index in range(1000))
-    with (
-        running_streamlit(env, tmp_path / "app", artifacts / "streamlit-too-many-params.log") as server,
-        launched_browser(chromium_executable, None) as browser,
-    ):
+    with running_streamlit(env, tmp_path / "app", artifacts / "streamlit-too-many-params.log") as server:
         page = browser.new_page(viewport={"width": 1400, "height": 900})
         page.set_default_timeout(STEP_MS)
         try:
@@ -76,7 +71,7 @@ def test_a_link_with_more_than_1000_parameters_opens_history_with_a_warning_rath
 
 
 def test_in_development_mode_signing_in_on_a_shared_link_lands_on_that_page_and_covers_every_tab_until_signing_out(
-    chromium_executable: str, artifacts: Path, tmp_path: Path
+    browser: Any, artifacts: Path, tmp_path: Path
 ) -> None:
     """`streamlit run Home.py` (no app.py): the in-page form and its script-written pass still work.
 
@@ -87,12 +82,9 @@ def test_in_development_mode_signing_in_on_a_shared_link_lands_on_that_page_and_
     expect.set_options(timeout=STEP_MS)
 
     env = app_environment({"APP_PASSWORD": PASSWORD}, tmp_path / "data")
-    with (
-        running_streamlit(
-            env, tmp_path / "app", artifacts / "streamlit-deep-link-gate.log", script="Home.py"
-        ) as server,
-        launched_browser(chromium_executable, None) as browser,
-    ):
+    with running_streamlit(
+        env, tmp_path / "app", artifacts / "streamlit-deep-link-gate.log", script="Home.py"
+    ) as server:
         # One browser profile: its tabs share cookies, as a visitor's own browser does.
         context = browser.new_context(viewport={"width": 1400, "height": 900})
         context.set_default_timeout(STEP_MS)
@@ -142,7 +134,7 @@ def test_in_development_mode_signing_in_on_a_shared_link_lands_on_that_page_and_
 
 
 def test_in_development_mode_with_the_database_down_the_password_form_says_so_and_stays_shut(
-    chromium_executable: str, artifacts: Path, tmp_path: Path
+    browser: Any, artifacts: Path, tmp_path: Path
 ) -> None:
     """The wrong-guess budget lives in the database: with no database the password is not tried at all.
 
@@ -152,10 +144,7 @@ def test_in_development_mode_with_the_database_down_the_password_form_says_so_an
     expect.set_options(timeout=STEP_MS)
     nothing_listens = f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/speak"
     env = app_environment({"APP_PASSWORD": PASSWORD, "DATABASE_URL": nothing_listens}, tmp_path / "data")
-    with (
-        running_streamlit(env, tmp_path / "app", artifacts / "streamlit-gate-no-db.log", script="Home.py") as server,
-        launched_browser(chromium_executable, None) as browser,
-    ):
+    with running_streamlit(env, tmp_path / "app", artifacts / "streamlit-gate-no-db.log", script="Home.py") as server:
         page = browser.new_page(viewport={"width": 1400, "height": 900})
         page.set_default_timeout(STEP_MS)
         try:

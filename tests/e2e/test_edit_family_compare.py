@@ -4,6 +4,7 @@ and is saved; History lists the family and a compare link shows both side by sid
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,13 @@ LOADED_IMAGES = (
 )
 
 
+@pytest.fixture(scope="module")
+def browser(chromium_executable: str, fake_microphone: Path) -> Iterator[Any]:
+    """One Chromium for this module (a context per test); its fake microphone says the house sentence."""
+    with launched_browser(chromium_executable, fake_microphone) as launched:
+        yield launched
+
+
 def wait_for_images(page: Any, selector: str, count: int) -> None:
     """Until `count` images under `selector` have been fetched and decoded."""
     page.wait_for_function(LOADED_IMAGES, arg=[selector, count], timeout=STEP_MS)
@@ -28,8 +36,7 @@ def wait_for_images(page: Any, selector: str, count: int) -> None:
 
 @pytest.mark.slow
 def test_a_spoken_edit_is_saved_beside_its_source_and_history_shows_its_family_and_a_working_compare_link(
-    chromium_executable: str,
-    fake_microphone: Path,
+    browser: Any,
     artifacts: Path,
     fake_replicate: FakeReplicate,
     real_whisper_transformers_dir: Path,
@@ -50,10 +57,7 @@ def test_a_spoken_edit_is_saved_beside_its_source_and_history_shows_its_family_a
         },
         tmp_path / "data",
     )
-    with (
-        running_streamlit(env, tmp_path / "app", artifacts / "streamlit-edit.log") as server,
-        launched_browser(chromium_executable, fake_microphone) as browser,
-    ):
+    with running_streamlit(env, tmp_path / "app", artifacts / "streamlit-edit.log") as server:
         context = browser.new_context(permissions=["microphone"], viewport={"width": 1400, "height": 1000})
         context.set_default_timeout(STEP_MS)
         page = context.new_page()
@@ -154,11 +158,7 @@ SAVED_DATE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d UTC$")
 
 @pytest.mark.slow
 def test_the_edit_loop_shows_its_source_empties_its_box_keeps_changing_and_compare_lists_every_image(
-    chromium_executable: str,
-    artifacts: Path,
-    fake_replicate: FakeReplicate,
-    tiny_blip_dir: Path,
-    tmp_path: Path,
+    browser: Any, artifacts: Path, fake_replicate: FakeReplicate, tmp_path: Path
 ) -> None:
     """Typed instructions at a desktop and a phone size: the panel names and shows its source before the first
     edit; after each edit the box is empty and "Keep changing this edit" is there at once; two edits of one
@@ -171,17 +171,13 @@ def test_the_edit_loop_shows_its_source_empties_its_box_keeps_changing_and_compa
         {
             "REPLICATE_API_TOKEN": fake_replicate.token,
             "REPLICATE_BASE_URL": fake_replicate.base_url,
-            "CAPTION_MODEL": str(tiny_blip_dir),
-            "WHISPER_MODEL": str(tmp_path / "no-speech-model-needed"),
-            "PRELOAD_MODELS": "false",
-            "MODEL_DEVICE": "cpu",
+            # Typed instructions, captions on the fake Replicate: no local model to load in the server.
+            "SPEECH_ENGINE": "replicate",
+            "CAPTION_ENGINE": "replicate",
         },
         tmp_path / "data",
     )
-    with (
-        running_streamlit(env, tmp_path / "app", artifacts / "streamlit-edit-loop.log") as server,
-        launched_browser(chromium_executable, None) as browser,
-    ):
+    with running_streamlit(env, tmp_path / "app", artifacts / "streamlit-edit-loop.log") as server:
         for screen, (width, height) in SCREENS.items():
             context = browser.new_context(viewport={"width": width, "height": height})
             context.set_default_timeout(STEP_MS)

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from pathlib import Path
@@ -21,7 +22,7 @@ from urllib.parse import urlencode, urlsplit
 
 import pytest
 
-from tests.e2e.conftest import StreamlitServer, app_environment, launched_browser, running_streamlit
+from tests.e2e.conftest import ARTIFACTS, StreamlitServer, app_environment, running_streamlit
 from tests.e2e.test_browser import PASSWORD, STEP_MS, assert_no_tracebacks, wait_until_idle
 
 pytestmark = pytest.mark.e2e
@@ -60,17 +61,28 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
+@pytest.fixture(scope="module")
+def hardened_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StreamlitServer]:
+    """app.py with APP_PASSWORD and its host named, as docs/security.md deploys it, for the tests that sign in.
+
+    They share it: each signs in on its own (one wrong guess in all, far from the budget), and signing out ends
+    only the pass that signs out.
+    """
+    folder = tmp_path_factory.mktemp("hardened")
+    env = app_environment({"APP_PASSWORD": PASSWORD}, folder / "data")
+    extra = ["--server.allowedHosts", "127.0.0.1"]
+    with running_streamlit(env, folder / "app", ARTIFACTS / "streamlit-hardening.log", extra_args=extra) as server:
+        yield server
+
+
 def test_a_stranger_gets_no_websocket_upload_media_or_agent_api_only_the_form_and_health(
-    chromium_executable: str, artifacts: Path, tmp_path: Path
+    browser: Any, artifacts: Path, tmp_path: Path
 ) -> None:
     from playwright.sync_api import expect
 
     env = app_environment({"APP_PASSWORD": PASSWORD}, tmp_path / "data")
     extra = ["--server.enableAgentApi", "true"]  # asked for: then behind the same gate
-    with (
-        running_streamlit(env, tmp_path / "app", artifacts / "streamlit-gate-doors.log", extra_args=extra) as server,
-        launched_browser(chromium_executable, None) as browser,
-    ):
+    with running_streamlit(env, tmp_path / "app", artifacts / "streamlit-gate-doors.log", extra_args=extra) as server:
         # The upload is answered before its 10 MB body is sent: the server never waits to read it.
         upload = raw_exchange(
             server,
@@ -124,68 +136,64 @@ def test_a_stranger_gets_no_websocket_upload_media_or_agent_api_only_the_form_an
 
 
 def test_the_form_signs_in_to_a_deep_link_with_an_httponly_pass_and_sign_out_ends_it_in_every_tab(
-    chromium_executable: str, artifacts: Path, tmp_path: Path
+    browser: Any, hardened_server: StreamlitServer, artifacts: Path
 ) -> None:
     from playwright.sync_api import expect
 
     # A fresh server's first visit runs the app twice (pages/ hands over to the navigation): be patient.
     expect.set_options(timeout=STEP_MS)
-    env = app_environment({"APP_PASSWORD": PASSWORD}, tmp_path / "data")
-    with (
-        running_streamlit(env, tmp_path / "app", artifacts / "streamlit-gate-form.log") as server,
-        launched_browser(chromium_executable, None) as browser,
-    ):
-        context = browser.new_context(viewport={"width": 1400, "height": 900})
-        context.set_default_timeout(STEP_MS)
-        try:
-            page = context.new_page()
-            page.goto(f"{server.url}{DEEP_LINK}")
-            expect(page.get_by_role("heading", name="This app is private")).to_be_visible()
-            page.get_by_label("Password", exact=True).fill("not the password")
-            page.get_by_role("button", name="Enter").click()
-            expect(page.get_by_text("That password is not right")).to_be_visible()
-            assert PASSWORD not in page.content()
+    server = hardened_server
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    context.set_default_timeout(STEP_MS)
+    try:
+        page = context.new_page()
+        page.goto(f"{server.url}{DEEP_LINK}")
+        expect(page.get_by_role("heading", name="This app is private")).to_be_visible()
+        page.get_by_label("Password", exact=True).fill("not the password")
+        page.get_by_role("button", name="Enter").click()
+        expect(page.get_by_text("That password is not right")).to_be_visible()
+        assert PASSWORD not in page.content()
 
-            page.get_by_label("Password", exact=True).fill(PASSWORD)
-            page.get_by_label("Your name (optional)").fill("Ana")
-            page.get_by_role("button", name="Enter").click()
-            main = page.get_by_test_id("stMain")
-            expect(main.get_by_role("heading", name="History")).to_be_visible()
-            expect(main.get_by_label("Search")).to_have_value("lighthouse")
-            expect(page.get_by_test_id("stTopNav")).to_be_visible()
-            assert page.url == f"{server.url}{DEEP_LINK}"
-            wait_until_idle(page)
-            page.screenshot(path=str(artifacts / "gate-form-1-deep-link.png"), full_page=True)
+        page.get_by_label("Password", exact=True).fill(PASSWORD)
+        page.get_by_label("Your name (optional)").fill("Ana")
+        page.get_by_role("button", name="Enter").click()
+        main = page.get_by_test_id("stMain")
+        expect(main.get_by_role("heading", name="History")).to_be_visible()
+        expect(main.get_by_label("Search")).to_have_value("lighthouse")
+        expect(page.get_by_test_id("stTopNav")).to_be_visible()
+        assert page.url == f"{server.url}{DEEP_LINK}"
+        wait_until_idle(page)
+        page.screenshot(path=str(artifacts / "gate-form-1-deep-link.png"), full_page=True)
 
-            held = {cookie["name"]: cookie for cookie in context.cookies(server.url)}
-            assert held["speak_access"]["httpOnly"] is True
-            assert held["speak_access"]["sameSite"] == "Lax"
-            assert PASSWORD not in held["speak_access"]["value"], "a signed pass, never the password"
-            assert page.evaluate("document.cookie").find("speak_access") == -1, "no script can read the pass"
+        held = {cookie["name"]: cookie for cookie in context.cookies(server.url)}
+        assert held["speak_access"]["httpOnly"] is True
+        assert held["speak_access"]["sameSite"] == "Lax"
+        assert PASSWORD not in held["speak_access"]["value"], "a signed pass, never the password"
+        assert page.evaluate("document.cookie").find("speak_access") == -1, "no script can read the pass"
 
-            # A typed URL in a second tab is a new session: the pass lets it in, with the name given.
-            other = context.new_page()
-            other.goto(f"{server.url}/")
-            other_main = other.get_by_test_id("stMain")
-            expect(other_main.get_by_text("Signed in as Ana, with the shared password.")).to_be_visible()
-            assert context.request.get(f"{server.url}/media/0123456789abcdef.png").status == 404, "past the gate"
+        # A typed URL in a second tab is a new session: the pass lets it in, with the name given.
+        other = context.new_page()
+        other.goto(f"{server.url}/")
+        other_main = other.get_by_test_id("stMain")
+        expect(other_main.get_by_text("Signed in as Ana, with the shared password.")).to_be_visible()
+        assert context.request.get(f"{server.url}/media/0123456789abcdef.png").status == 404, "past the gate"
 
-            # Signing out in the second tab (Home has the button) posts to /sign-out, which clears the cookie.
-            other_main.get_by_role("button", name="Sign out").click()
-            expect(other.get_by_role("heading", name="This app is private")).to_be_visible()
-            assert urlsplit(other.url).path == "/sign-in"
-            assert "speak_access" not in {cookie["name"] for cookie in context.cookies(server.url)}
+        # Signing out in the second tab (Home has the button) posts to /sign-out, which clears the cookie.
+        other_main.get_by_role("button", name="Sign out").click()
+        expect(other.get_by_role("heading", name="This app is private")).to_be_visible()
+        assert urlsplit(other.url).path == "/sign-in"
+        assert "speak_access" not in {cookie["name"] for cookie in context.cookies(server.url)}
 
-            # The first tab's session opened with the pass; its next interaction finds it signed out.
-            page.get_by_test_id("stTopNav").get_by_role("link", name="Create", exact=True).click()
-            page.wait_for_url(f"{server.url}/sign-in?**")  # the page says so, then opens the form
-            expect(page.get_by_role("heading", name="This app is private")).to_be_visible()
-            expect(page.get_by_label("Password", exact=True)).to_be_visible()
-            assert page.get_by_test_id("stApp").count() == 0
-            page.screenshot(path=str(artifacts / "gate-form-2-first-tab-signed-out.png"), full_page=True)
-        finally:
-            context.close()
-        assert_no_tracebacks(server)
+        # The first tab's session opened with the pass; its next interaction finds it signed out.
+        page.get_by_test_id("stTopNav").get_by_role("link", name="Create", exact=True).click()
+        page.wait_for_url(f"{server.url}/sign-in?**")  # the page says so, then opens the form
+        expect(page.get_by_role("heading", name="This app is private")).to_be_visible()
+        expect(page.get_by_label("Password", exact=True)).to_be_visible()
+        assert page.get_by_test_id("stApp").count() == 0
+        page.screenshot(path=str(artifacts / "gate-form-2-first-tab-signed-out.png"), full_page=True)
+    finally:
+        context.close()
+    assert_no_tracebacks(server)
 
 
 @pytest.mark.postgres
@@ -255,42 +263,38 @@ def test_readyz_goes_from_503_to_200_with_no_page_view_as_the_models_load_at_sta
 
 
 def test_hardening_settings_hold_for_a_signed_in_visitor_xsrf_cors_agent_api_off_and_allowed_hosts(
-    artifacts: Path, tmp_path: Path
+    hardened_server: StreamlitServer,
 ) -> None:
-    env = app_environment({"APP_PASSWORD": PASSWORD}, tmp_path / "data")
-    extra = ["--server.allowedHosts", "127.0.0.1"]  # as a deployment names its host (docs/security.md)
-    with running_streamlit(env, tmp_path / "app", artifacts / "streamlit-hardening.log", extra_args=extra) as server:
-        status, headers, _ = post_form(f"{server.url}/sign-in", {"password": PASSWORD, "next": "/"})
-        assert status == 303
-        cookie = headers["set-cookie"].split(";", 1)[0]
-        signed_in = {"Cookie": cookie}
+    server = hardened_server
+    status, headers, _ = post_form(f"{server.url}/sign-in", {"password": PASSWORD, "next": "/"})
+    assert status == 303
+    cookie = headers["set-cookie"].split(";", 1)[0]
+    signed_in = {"Cookie": cookie}
 
-        # Past the gate, Streamlit's own XSRF check still refuses an upload without its token.
-        upload = urllib.request.Request(
-            f"{server.url}/_stcore/upload_file/s/f", data=b"x" * 64, method="PUT", headers=signed_in
-        )
-        assert _status(upload) == 403
-        # The agent API is off: even a signed-in caller cannot drive the script over HTTP.
-        agent = urllib.request.Request(
-            f"{server.url}/_stcore/agent/interact", data=b"{}", method="POST", headers=signed_in
-        )
-        assert _status(agent) == 403
-        # CORS: another site's page gets no permission to read the app's answers.
-        probe = urllib.request.Request(f"{server.url}/_stcore/health", headers={"Origin": "https://evil.example"})
-        with urllib.request.urlopen(probe, timeout=10) as response:
-            assert response.headers.get("Access-Control-Allow-Origin") in (None, server.url)
+    # Past the gate, Streamlit's own XSRF check still refuses an upload without its token.
+    upload = urllib.request.Request(
+        f"{server.url}/_stcore/upload_file/s/f", data=b"x" * 64, method="PUT", headers=signed_in
+    )
+    assert _status(upload) == 403
+    # The agent API is off: even a signed-in caller cannot drive the script over HTTP.
+    agent = urllib.request.Request(f"{server.url}/_stcore/agent/interact", data=b"{}", method="POST", headers=signed_in)
+    assert _status(agent) == 403
+    # CORS: another site's page gets no permission to read the app's answers.
+    probe = urllib.request.Request(f"{server.url}/_stcore/health", headers={"Origin": "https://evil.example"})
+    with urllib.request.urlopen(probe, timeout=10) as response:
+        assert response.headers.get("Access-Control-Allow-Origin") in (None, server.url)
 
-        # The pass opens the websocket on a named host, and a DNS-rebound host is refused.
-        host = urlsplit(server.url).netloc
-        for name, expected in ((host, "HTTP/1.1 101"), ("attacker.example", "HTTP/1.1 403")):
-            handshake = raw_exchange(
-                server,
-                f"GET /_stcore/stream HTTP/1.1\r\nHost: {name}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-                f"Cookie: {cookie}\r\n\r\n",
-            )
-            assert handshake.startswith(expected), (name, handshake)
-        assert_no_tracebacks(server)
+    # The pass opens the websocket on a named host, and a DNS-rebound host is refused.
+    host = urlsplit(server.url).netloc
+    for name, expected in ((host, "HTTP/1.1 101"), ("attacker.example", "HTTP/1.1 403")):
+        handshake = raw_exchange(
+            server,
+            f"GET /_stcore/stream HTTP/1.1\r\nHost: {name}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+            f"Cookie: {cookie}\r\n\r\n",
+        )
+        assert handshake.startswith(expected), (name, handshake)
+    assert_no_tracebacks(server)
 
 
 def _status(request: urllib.request.Request) -> int:

@@ -5,20 +5,21 @@ from __future__ import annotations
 import re
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from core.app.services import build_services
 from core.config.settings import load_settings
 from tests.app.test_history_page import seed_records
-from tests.e2e.conftest import app_environment, launched_browser, running_streamlit
+from tests.e2e.conftest import app_environment, running_streamlit
 from tests.e2e.test_browser import STEP_MS, assert_no_tracebacks, wait_until_idle
 
 pytestmark = pytest.mark.e2e
 
 
 def test_dialog_bulk_zip_and_kept_filters(
-    chromium_executable: str, artifacts: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    browser: Any, artifacts: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from playwright.sync_api import expect
 
@@ -29,10 +30,7 @@ def test_dialog_bulk_zip_and_kept_filters(
     monkeypatch.setenv("DATA_DIR", str(data_dir))
     kite, boat, tower = seed_records(["a red kite", "a paper boat", "a stone tower"])
     env = app_environment({}, data_dir)
-    with (
-        running_streamlit(env, tmp_path / "app", artifacts / "streamlit-history-gallery.log") as server,
-        launched_browser(chromium_executable, None) as browser,
-    ):
+    with running_streamlit(env, tmp_path / "app", artifacts / "streamlit-history-gallery.log") as server:
         context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
         context.set_default_timeout(STEP_MS)
         page = context.new_page()
@@ -85,7 +83,7 @@ def test_dialog_bulk_zip_and_kept_filters(
 
 
 def test_every_repeated_tag_link_parameter_filters_in_any_order(
-    chromium_executable: str, artifacts: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    browser: Any, artifacts: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from playwright.sync_api import expect
 
@@ -98,10 +96,7 @@ def test_every_repeated_tag_link_parameter_filters_in_any_order(
     current.records.add_tags(record_ids=[zoo.id], tags=["zzz"])
     current.database.dispose()
     env = app_environment({}, data_dir)
-    with (
-        running_streamlit(env, tmp_path / "app", artifacts / "streamlit-history-tags.log") as server,
-        launched_browser(chromium_executable, None) as browser,
-    ):
+    with running_streamlit(env, tmp_path / "app", artifacts / "streamlit-history-tags.log") as server:
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.set_default_timeout(STEP_MS)
         main = page.get_by_test_id("stMain")
@@ -128,7 +123,7 @@ GALLERY_PASSWORD = "a gallery for the team"
 
 
 def test_gallery_by_default_with_shift_range_selection_and_the_detail_toolbar_above_the_fold(
-    chromium_executable: str, artifacts: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    browser: Any, artifacts: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """On a fresh app.py with APP_PASSWORD, at 1440x900 and 390x844: gallery first, ranges, toolbar in view."""
     from playwright.sync_api import expect
@@ -139,10 +134,7 @@ def test_gallery_by_default_with_shift_range_selection_and_the_detail_toolbar_ab
     records = seed_records([f"a lantern number {n}" for n in range(8)])
     newest_first = [record.id for record in reversed(records)]
     env = app_environment({"APP_PASSWORD": GALLERY_PASSWORD}, data_dir)
-    with (
-        running_streamlit(env, tmp_path / "app", artifacts / "streamlit-history-default.log") as server,
-        launched_browser(chromium_executable, None) as browser,
-    ):
+    with running_streamlit(env, tmp_path / "app", artifacts / "streamlit-history-default.log") as server:
         for name, width, height in (("desktop", 1440, 900), ("phone", 390, 844)):
             context = browser.new_context(viewport={"width": width, "height": height})
             context.set_default_timeout(STEP_MS)
@@ -217,7 +209,7 @@ def _contrast(one: str, other: str) -> float:
 
 
 def test_bulk_bar_is_one_row_compare_is_side_by_side_and_the_selected_outline_shows_in_light_and_dark(
-    chromium_executable: str, artifacts: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    browser: Any, artifacts: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """At 390x844 and 1440x900, light and dark: the bar keeps one row, the grid stays put, outlines stand out."""
     from playwright.sync_api import expect
@@ -228,10 +220,7 @@ def test_bulk_bar_is_one_row_compare_is_side_by_side_and_the_selected_outline_sh
     records = seed_records([f"a lighthouse number {n} on a windy cape" for n in range(6)])
     newest, second = records[-1].id, records[-2].id
     env = app_environment({}, data_dir)
-    with (
-        running_streamlit(env, tmp_path / "app", artifacts / "streamlit-history-phone.log") as server,
-        launched_browser(chromium_executable, None) as browser,
-    ):
+    with running_streamlit(env, tmp_path / "app", artifacts / "streamlit-history-phone.log") as server:
         for scheme in ("light", "dark"):
             for name, width, height in (("phone", 390, 844), ("desktop", 1440, 900)):
                 context = browser.new_context(viewport={"width": width, "height": height}, color_scheme=scheme)

@@ -26,7 +26,6 @@ def test_spoken_german_is_translated_and_improved_in_the_browser_and_each_step_u
     artifacts: Path,
     fake_replicate: FakeReplicate,
     whisper_base_ct2_dir: Path,
-    tiny_blip_dir: Path,
     tmp_path: Path,
 ) -> None:
     from playwright.sync_api import expect
@@ -37,7 +36,7 @@ def test_spoken_german_is_translated_and_improved_in_the_browser_and_each_step_u
             "REPLICATE_BASE_URL": fake_replicate.base_url,
             "SPEECH_ENGINE": "faster-whisper",
             "WHISPER_MODEL": str(whisper_base_ct2_dir),
-            "CAPTION_MODEL": str(tiny_blip_dir),
+            "CAPTION_ENGINE": "replicate",  # nothing is captioned here: no local captioner to load
             "MODEL_DEVICE": "cpu",
             "TRANSLATE_PROMPTS": "off",  # the button is the subject here; auto is proven in tests/app
         },

@@ -27,7 +27,7 @@ from core.app.services import Services, build_services
 from core.config.settings import load_settings
 from core.config.specs import SETTINGS
 from core.domain.records import NewRecord
-from tests.e2e.conftest import StreamlitServer, free_port, launched_browser, running_streamlit
+from tests.e2e.conftest import StreamlitServer, free_port, running_streamlit
 from tests.e2e.test_browser import PASSWORD, STEP_MS, assert_no_tracebacks
 
 pytestmark = pytest.mark.e2e
@@ -177,34 +177,33 @@ def test_revoked_changed_unknown_and_deleted_links_get_the_same_bare_404_and_exp
 
 
 def test_a_stranger_opens_a_link_in_a_fresh_browser_and_sees_the_images_and_nothing_more(
-    shared: SharingServer, chromium_executable: str, artifacts: Path
+    shared: SharingServer, browser: Any, artifacts: Path
 ) -> None:
     from playwright.sync_api import expect
 
     kite, lighthouse = shared.ids[0], shared.ids[3]
     link = shared.share(kite, lighthouse)
-    with launched_browser(chromium_executable, None) as browser:
-        context = browser.new_context(viewport={"width": 390, "height": 844})
-        context.set_default_timeout(STEP_MS)
-        page = context.new_page()
-        blocked: list[str] = []
-        page.on("console", lambda message: blocked.append(message.text) if message.type == "error" else None)
-        try:
-            page.goto(link.url)
-            images = page.get_by_role("img")
-            expect(images).to_have_count(2)
-            for n in range(2):
-                assert images.nth(n).evaluate("img => img.complete && img.naturalWidth") == 48
-            expect(page.get_by_text("a lighthouse")).to_be_visible()
-            expect(page.get_by_text(HOSTILE_PROMPT)).to_be_visible()  # shown as text, not run
-            assert page.get_by_role("link").count() == 0 and page.get_by_test_id("stApp").count() == 0
-            assert blocked == [], blocked  # the policy let the page's own style and images through
-            page.screenshot(path=str(artifacts / "share-link-stranger.png"), full_page=True)
+    context = browser.new_context(viewport={"width": 390, "height": 844})  # a fresh profile: no cookie, no cache
+    context.set_default_timeout(STEP_MS)
+    page = context.new_page()
+    blocked: list[str] = []
+    page.on("console", lambda message: blocked.append(message.text) if message.type == "error" else None)
+    try:
+        page.goto(link.url)
+        images = page.get_by_role("img")
+        expect(images).to_have_count(2)
+        for n in range(2):
+            assert images.nth(n).evaluate("img => img.complete && img.naturalWidth") == 48
+        expect(page.get_by_text("a lighthouse")).to_be_visible()
+        expect(page.get_by_text(HOSTILE_PROMPT)).to_be_visible()  # shown as text, not run
+        assert page.get_by_role("link").count() == 0 and page.get_by_test_id("stApp").count() == 0
+        assert blocked == [], blocked  # the policy let the page's own style and images through
+        page.screenshot(path=str(artifacts / "share-link-stranger.png"), full_page=True)
 
-            page.goto(f"{shared.server.url}/history")
-            expect(page.get_by_role("heading", name="This app is private")).to_be_visible()
-        finally:
-            context.close()
+        page.goto(f"{shared.server.url}/history")
+        expect(page.get_by_role("heading", name="This app is private")).to_be_visible()
+    finally:
+        context.close()
 
 
 def test_without_app_password_a_link_is_still_scoped_and_expiring(tmp_path: Path) -> None:
@@ -239,50 +238,49 @@ def test_without_app_password_a_link_is_still_scoped_and_expiring(tmp_path: Path
 
 
 def test_a_team_member_shares_a_comparison_from_history_a_stranger_opens_it_and_revoking_ends_it(
-    shared: SharingServer, chromium_executable: str, artifacts: Path
+    shared: SharingServer, browser: Any, artifacts: Path
 ) -> None:
     from playwright.sync_api import expect
 
     kite, boat = shared.ids[0], shared.ids[1]
     compare = f"/history?compare={boat},{kite}"
-    with launched_browser(chromium_executable, None) as browser:
-        member = browser.new_context(viewport={"width": 1400, "height": 1000})
-        member.set_default_timeout(STEP_MS)
-        page = member.new_page()
-        stranger = browser.new_context()
-        stranger.set_default_timeout(STEP_MS)
-        try:
-            page.goto(shared.server.url + compare)
-            page.get_by_label("Password", exact=True).fill(PASSWORD)
-            page.get_by_role("button", name="Enter").click()
-            main = page.get_by_test_id("stMain")
-            expect(main.get_by_role("heading", name="Compare")).to_be_visible()
-            # Share is a popover: its body is drawn outside the main area, over the page.
-            popover = page.get_by_test_id("stPopoverBody")
-            main.get_by_text("🔗 Share these 2 images").click()
-            popover.get_by_role("button", name="Create link").click()
-            code = popover.get_by_test_id("stCode").filter(has_text="/s/")
-            expect(code).to_be_visible()
-            url = code.inner_text().strip()
-            # No APP_URL on this server: the link starts with the address the browser used.
-            assert url.startswith(f"{shared.server.url}/s/"), url
-            page.screenshot(path=str(artifacts / "share-link-panel.png"), full_page=True)
+    member = browser.new_context(viewport={"width": 1400, "height": 1000})
+    member.set_default_timeout(STEP_MS)
+    page = member.new_page()
+    stranger = browser.new_context()
+    stranger.set_default_timeout(STEP_MS)
+    try:
+        page.goto(shared.server.url + compare)
+        page.get_by_label("Password", exact=True).fill(PASSWORD)
+        page.get_by_role("button", name="Enter").click()
+        main = page.get_by_test_id("stMain")
+        expect(main.get_by_role("heading", name="Compare")).to_be_visible()
+        # Share is a popover: its body is drawn outside the main area, over the page.
+        popover = page.get_by_test_id("stPopoverBody")
+        main.get_by_text("🔗 Share these 2 images").click()
+        popover.get_by_role("button", name="Create link").click()
+        code = popover.get_by_test_id("stCode").filter(has_text="/s/")
+        expect(code).to_be_visible()
+        url = code.inner_text().strip()
+        # No APP_URL on this server: the link starts with the address the browser used.
+        assert url.startswith(f"{shared.server.url}/s/"), url
+        page.screenshot(path=str(artifacts / "share-link-panel.png"), full_page=True)
 
-            seen = stranger.new_page()
-            seen.goto(url)
-            expect(seen.get_by_role("img")).to_have_count(2)
-            expect(seen.get_by_text("a boat")).to_be_visible()
-            seen.reload()
-            page.reload()
-            expect(main.get_by_text("🔗 Share these 2 images")).to_be_visible()
-            main.get_by_text("🔗 Share these 2 images").click()
-            expect(popover.get_by_text(re.compile(r"· 2 views · until"))).to_be_visible()
-            popover.get_by_role("button", name="Revoke").click()
-            expect(popover.get_by_text("No live links.")).to_be_visible()
+        seen = stranger.new_page()
+        seen.goto(url)
+        expect(seen.get_by_role("img")).to_have_count(2)
+        expect(seen.get_by_text("a boat")).to_be_visible()
+        seen.reload()
+        page.reload()
+        expect(main.get_by_text("🔗 Share these 2 images")).to_be_visible()
+        main.get_by_text("🔗 Share these 2 images").click()
+        expect(popover.get_by_text(re.compile(r"· 2 views · until"))).to_be_visible()
+        popover.get_by_role("button", name="Revoke").click()
+        expect(popover.get_by_text("No live links.")).to_be_visible()
 
-            assert seen.goto(url).status == 404
-            expect(seen.get_by_text("Not found.")).to_be_visible()
-            assert seen.get_by_role("img").count() == 0
-        finally:
-            stranger.close()
-            member.close()
+        assert seen.goto(url).status == 404
+        expect(seen.get_by_text("Not found.")).to_be_visible()
+        assert seen.get_by_role("img").count() == 0
+    finally:
+        stranger.close()
+        member.close()

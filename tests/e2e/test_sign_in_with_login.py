@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import StreamlitServer, app_environment, free_port, launched_browser, running_streamlit
+from tests.e2e.conftest import ARTIFACTS, StreamlitServer, app_environment, free_port, running_streamlit
 from tests.e2e.test_browser import STEP_MS, assert_no_tracebacks, wait_until_idle
 from tests.fixtures.oidc import FakeOidcProvider
 
@@ -45,6 +45,13 @@ def auth_secrets(
 
 
 @dataclass
+class LoginServer:
+    server: StreamlitServer
+    provider: FakeOidcProvider
+    redirect_uri: str
+
+
+@dataclass
 class SignInApp:
     server: StreamlitServer
     provider: FakeOidcProvider
@@ -55,15 +62,16 @@ class SignInApp:
 
 
 @contextmanager
-def app_behind_login(
-    chromium_executable: str, artifacts: Path, tmp_path: Path, name: str, *, provider_name: str | None = None
-) -> Iterator[SignInApp]:
-    """A fresh `streamlit run` whose `[auth]` points at a fake OIDC provider, and a browser tab on it."""
+def server_behind_login(
+    artifacts: Path, folder: Path, name: str, *, provider_name: str | None = None
+) -> Iterator[LoginServer]:
+    """A fresh `streamlit run` whose `[auth]` points at a fake OIDC provider."""
     port = free_port()
     server_url = f"http://127.0.0.1:{port}"
     redirect_uri = f"{server_url}/oauth2callback"
     with FakeOidcProvider(email=EMAIL, name=NAME, client_id=CLIENT_ID, redirect_uris=[redirect_uri]) as provider:
-        secrets_file = tmp_path / "secrets.toml"
+        secrets_file = folder / "secrets.toml"
+        folder.mkdir(parents=True, exist_ok=True)
         secrets_file.write_text(
             auth_secrets(
                 redirect_uri=redirect_uri,
@@ -73,23 +81,34 @@ def app_behind_login(
                 provider=provider_name,
             )
         )
-        env = app_environment({}, tmp_path / "data")
+        env = app_environment({}, folder / "data")
         log = artifacts / f"streamlit-{name}.log"
-        with (
-            running_streamlit(env, tmp_path / "app", log, secrets_file=secrets_file, port=port) as server,
-            launched_browser(chromium_executable, None) as browser,
-        ):
-            context = browser.new_context(viewport={"width": 1400, "height": 900})
-            context.set_default_timeout(STEP_MS)
-            page = context.new_page()
-            navigations: list[str] = []
-            page.on("request", lambda request: _record_navigation(request, page, navigations))
-            try:
-                yield SignInApp(server, provider, redirect_uri, context, page, navigations)
-            finally:
-                context.close()
-            assert_no_tracebacks(server)
-        assert provider.rejections == []
+        with running_streamlit(env, folder / "app", log, secrets_file=secrets_file, port=port) as server:
+            yield LoginServer(server, provider, redirect_uri)
+
+
+@pytest.fixture(scope="module")
+def login_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LoginServer]:
+    """The default provider's server, shared: each test signs in from a browser profile of its own."""
+    with server_behind_login(ARTIFACTS, tmp_path_factory.mktemp("login"), "sign-in-login") as login:
+        yield login
+
+
+@contextmanager
+def signed_out_tab(browser: Any, login: LoginServer) -> Iterator[SignInApp]:
+    """A new browser profile (no cookie) with one tab on the app; the provider counts this test's requests only."""
+    login.provider.forget_requests()
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    context.set_default_timeout(STEP_MS)
+    page = context.new_page()
+    navigations: list[str] = []
+    page.on("request", lambda request: _record_navigation(request, page, navigations))
+    try:
+        yield SignInApp(login.server, login.provider, login.redirect_uri, context, page, navigations)
+    finally:
+        context.close()
+    assert_no_tracebacks(login.server)
+    assert login.provider.rejections == []
 
 
 def sign_in_from(app: SignInApp, path: str, button: str = "Log in") -> Any:
@@ -107,11 +126,11 @@ def sign_in_from(app: SignInApp, path: str, button: str = "Log in") -> Any:
 
 
 def test_log_in_button_signs_in_through_the_oidc_provider_and_lands_on_home_with_navigation(
-    chromium_executable: str, artifacts: Path, tmp_path: Path
+    browser: Any, login_server: LoginServer, artifacts: Path
 ) -> None:
     from playwright.sync_api import expect
 
-    with app_behind_login(chromium_executable, artifacts, tmp_path, "sign-in-login") as app:
+    with signed_out_tab(browser, login_server) as app:
         main = sign_in_from(app, "/")
         expect(main.get_by_role("heading", name="Speak an idea, get an image")).to_be_visible()
         expect(app.page.get_by_test_id("stTopNav")).to_be_visible()
@@ -144,11 +163,11 @@ def test_log_in_button_signs_in_through_the_oidc_provider_and_lands_on_home_with
 
 
 def test_signing_in_on_a_shared_link_lands_on_that_page_with_its_query(
-    chromium_executable: str, artifacts: Path, tmp_path: Path
+    browser: Any, login_server: LoginServer, artifacts: Path
 ) -> None:
     from playwright.sync_api import expect
 
-    with app_behind_login(chromium_executable, artifacts, tmp_path, "sign-in-login-deep-link") as app:
+    with signed_out_tab(browser, login_server) as app:
         main = sign_in_from(app, "/history?q=lighthouse&view=gallery")
         expect(main.get_by_role("heading", name="History")).to_be_visible()
         expect(main.get_by_label("Search")).to_have_value("lighthouse")
@@ -170,13 +189,14 @@ def test_signing_in_on_a_shared_link_lands_on_that_page_with_its_query(
 
 
 def test_a_named_provider_signs_in_from_its_own_button_and_returns_to_the_page(
-    chromium_executable: str, artifacts: Path, tmp_path: Path
+    browser: Any, artifacts: Path, tmp_path: Path
 ) -> None:
     from playwright.sync_api import expect
 
-    with app_behind_login(
-        chromium_executable, artifacts, tmp_path, "sign-in-login-named", provider_name="company-sso"
-    ) as app:
+    with (
+        server_behind_login(artifacts, tmp_path, "sign-in-login-named", provider_name="company-sso") as login,
+        signed_out_tab(browser, login) as app,
+    ):
         main = sign_in_from(app, "/status", button="Log in with Company Sso")
         expect(main.get_by_role("heading", name="Status")).to_be_visible()
         wait_until_idle(app.page)
@@ -185,11 +205,11 @@ def test_a_named_provider_signs_in_from_its_own_button_and_returns_to_the_page(
 
 
 def test_without_streamlits_login_cookie_uploads_media_and_the_agent_api_answer_401_and_with_it_they_open(
-    chromium_executable: str, artifacts: Path, tmp_path: Path
+    browser: Any, login_server: LoginServer
 ) -> None:
     from playwright.sync_api import expect
 
-    with app_behind_login(chromium_executable, artifacts, tmp_path, "sign-in-login-doors") as app:
+    with signed_out_tab(browser, login_server) as app:
         url = app.server.url
         stranger = app.context.request
         assert stranger.put(f"{url}/_stcore/upload_file/s/f", data=b"x" * 1024).status == 401
