@@ -204,6 +204,10 @@ def test_on_a_phone_record_and_generate_are_in_the_first_two_screens_and_big_eno
         expect(images.nth(3)).to_be_attached()
         expect(page.get_by_text("Done in", exact=False).first).to_be_visible()
         page.locator(IDLE).wait_for()
+        # The options' slider had scrolled the page down, so the new run's results are scrolled into view:
+        # measured once the page is at rest, not in a frame of that smooth scroll.
+        page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=images.first.element_handle())
+        page.wait_for_timeout(SETTLED_MS)
         tops = [images.nth(i).bounding_box() for i in range(4)]
         assert all(box is not None for box in tops)
         assert len({round(box["y"]) for box in tops if box}) == 1, f"four results not in one row: {tops}"

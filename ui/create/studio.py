@@ -48,13 +48,15 @@ _STYLE = f"""<style>
 # A smooth scroll unless the person asked their system for less motion. While a run starts Streamlit swaps the
 # elements around the block and its first image arrives, so the page's height changes under it and the browser
 # moves the scroll position to keep other content still (which can also cut a smooth scroll short). So until
-# a second after the block's first image has loaded, each change of size brings the block back if it left the
-# view; the person's touch, wheel or key ends that at once (their scroll wins), and so does FOLLOW_MS. Each
+# a second after the block's first image has loaded, each change of size, and a look every WATCH_MS, brings the
+# block back if it left the view; the person's touch, wheel or key ends that at once (their scroll wins), and
+# so does FOLLOW_MS. Each
 # run is scrolled to once, even if this element is drawn again with it (the page sends it once, too).
 _SCROLL_JS = """
 const done = new Set();
 const FOLLOW_MS = 10000;
 const AFTER_IMAGE_MS = 1000;
+const WATCH_MS = 200;
 const PERSON = ["wheel", "touchstart", "keydown", "pointerdown"];
 
 function outOfView(block) {
@@ -83,12 +85,17 @@ function follow(block, behavior) {
   setTimeout(stop, FOLLOW_MS);
   resized.observe(block);
   resized.observe(document.querySelector('[data-testid="stMainBlockContainer"]') || document.body);
-  const untilShown = () => {
+  let ending = false;
+  const watch = () => { // the scroll position also moves without a change of size (the browser's own anchoring)
     if (!following) return;
-    if (imageShown(block)) setTimeout(stop, AFTER_IMAGE_MS);
-    else setTimeout(untilShown, 200);
+    bring();
+    if (!ending && imageShown(block)) {
+      ending = true;
+      setTimeout(stop, AFTER_IMAGE_MS);
+    }
+    setTimeout(watch, WATCH_MS);
   };
-  untilShown();
+  watch();
 }
 
 export default function ({ data }) {
