@@ -242,6 +242,8 @@ def test_a_team_member_shares_a_comparison_from_history_a_stranger_opens_it_and_
 ) -> None:
     from playwright.sync_api import expect
 
+    # This may be the server's first Streamlit session, which runs the app twice: be patient.
+    expect.set_options(timeout=STEP_MS)
     kite, boat = shared.ids[0], shared.ids[1]
     compare = f"/history?compare={boat},{kite}"
     member = browser.new_context(viewport={"width": 1400, "height": 1000})
