@@ -90,7 +90,7 @@ def show_results(pipeline: Pipeline, settings: Settings, *, buttons_disabled: bo
         with st.container(key=block):
             _run_status(newest, settings)
             _drafts(pipeline, settings, newest)
-        bring_into_view(block if CREATE.take_new_run() == newest.id else None)  # a new run, never Save or a rerun
+        bring_into_view(block if CREATE.is_new_run(newest) else None)  # a new run, never Save or a later rerun
         for run in earlier:
             if flow.has_unsettled_drafts(run):
                 with st.expander(f"Earlier, not saved: “{escape_markdown(_short(run.prompt))}”", expanded=False):

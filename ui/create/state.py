@@ -8,6 +8,7 @@ History hands settings over through `ui.create.handover`, never by writing these
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -59,7 +60,8 @@ ACTIVE_INPUT = "_active_input"
 AUTO_PENDING = "_auto_transcribe_pending"
 LAST_TRANSCRIPTION = "_last_transcription"
 RUNS = "_runs"  # the runs shown under Results, newest first
-NEW_RUN = "_new_run"  # the id of a run just started, until Results first draws it (and scrolls to it: studio.py)
+SEND_NEW_RUN_S = 5.0  # how long after a run ended Results still send it as the one to scroll to
+NEW_RUN = "_new_run"  # (id, time it ended or None) of the run to scroll to, while Results still send it: studio.py
 MADE = "_runs_made"  # every run of the session, oldest first, for compare (a saved run leaves RUNS)
 RUN_AUDIO = "_run_audio_fingerprint"  # (run id, fingerprint) of audio a run transcribes itself
 DISMISSED = "_dismissed_failures"  # ids of runs whose failure notice the person closed
@@ -117,12 +119,22 @@ class CreateState:
         """A new run on top of Results, over the earlier runs in `keep`; the session remembers it for compare."""
         self.runs = [run, *keep]
         self.made.append(run)
-        st.session_state[NEW_RUN] = run.id
+        st.session_state[NEW_RUN] = (run.id, None)
 
-    def take_new_run(self) -> str | None:
-        """The id of the run started since Results were last drawn, once: a rerun after that (Save) has none."""
-        started: str | None = st.session_state.pop(NEW_RUN, None)
-        return started
+    def is_new_run(self, run: CreateRun) -> bool:
+        """Whether Results still send `run` as the one to scroll to: from its start until SEND_NEW_RUN_S after
+        it ended; a rerun after that (Save) does not. The browser scrolls to a run once however often it comes.
+        Sent in one draw only, it was lost on a busy machine: the next draw reached the browser first."""
+        run_id, ended = st.session_state.get(NEW_RUN, (None, None))
+        if run_id != run.id:
+            return False
+        now = time.monotonic()
+        if ended is None and run.done:
+            st.session_state[NEW_RUN] = (run_id, now)
+        elif ended is not None and now - ended > SEND_NEW_RUN_S:
+            del st.session_state[NEW_RUN]
+            return False
+        return True
 
     @property
     def discarded(self) -> set[tuple[str, int]]:

@@ -8,7 +8,8 @@ at least 44 px. No colours: the theme (light or dark) keeps its own.
 
 A new run's results appear at the top of the results area; on a phone that is the top of the page, far above
 Generate for whoever scrolled down to it. `bring_into_view` scrolls the new run's block into view, once per
-run (the rerun that first draws it), and only when its top is not already in the upper half of the screen.
+run (the reruns that draw it while it is new send it again; the browser scrolls once), and only when its top
+is not already in the upper half of the screen.
 """
 
 from __future__ import annotations
@@ -50,13 +51,13 @@ _STYLE = f"""<style>
 # moves the scroll position to keep other content still (which can also cut a smooth scroll short). So until
 # a second after the block's first image has loaded, each change of size, and a look every WATCH_MS, brings the
 # block back if it left the view; the person's touch, wheel or key ends that at once (their scroll wins), and
-# so does FOLLOW_MS. Each
-# run is scrolled to once, even if this element is drawn again with it (the page sends it once, too).
+# so does FOLLOW_MS. Each run is scrolled to once, however often this element is drawn with it.
 _SCROLL_JS = """
 const done = new Set();
 const FOLLOW_MS = 10000;
 const AFTER_IMAGE_MS = 1000;
 const WATCH_MS = 200;
+const FIND_MS = 10000;
 const PERSON = ["wheel", "touchstart", "keydown", "pointerdown"];
 
 function outOfView(block) {
@@ -107,7 +108,7 @@ export default function ({ data }) {
   const find = () => {
     const block = document.querySelector(`.st-key-${target}`);
     if (block) follow(block, behavior);
-    else if (performance.now() - started < 3000) requestAnimationFrame(find);
+    else if (performance.now() - started < FIND_MS) requestAnimationFrame(find);
   };
   requestAnimationFrame(find);
 }
