@@ -20,6 +20,7 @@ from core.domain.drafts import TimedTranscript
 from core.domain.ports import ASPECT_RATIOS, MEGAPIXELS, OUTPUT_FORMATS
 from core.domain.progress import StageLog
 from core.domain.prompt_rewrites import Rewrite
+from ui.session_values import keep_or_forget, kept
 
 # ---- widget keys (drawn on pages/create.py) ---------------------------------------------------------------
 PROMPT = "prompt"
@@ -102,18 +103,15 @@ class CreateState:
 
     @property
     def runs(self) -> list[CreateRun]:
-        kept: list[CreateRun] = st.session_state.setdefault(RUNS, [])
-        return kept
+        return kept(RUNS, list)
 
     @runs.setter
     def runs(self, shown: list[CreateRun]) -> None:
         st.session_state[RUNS] = shown
 
     @property
-    def made(self) -> list[CreateRun]:
-        """Every run of the session, oldest first, whether it is still shown under Results or not."""
-        kept: list[CreateRun] = st.session_state.setdefault(MADE, [])
-        return kept
+    def made(self) -> list[CreateRun]:  # every run of the session, oldest first, shown under Results or not
+        return kept(MADE, list)
 
     def add_run(self, run: CreateRun, *, keep: list[CreateRun]) -> None:
         """A new run on top of Results, over the earlier runs in `keep`; the session remembers it for compare."""
@@ -122,9 +120,8 @@ class CreateState:
         st.session_state[NEW_RUN] = (run.id, None)
 
     def is_new_run(self, run: CreateRun) -> bool:
-        """Whether Results still send `run` as the one to scroll to: from its start until SEND_NEW_RUN_S after
-        it ended; a rerun after that (Save) does not. The browser scrolls to a run once however often it comes.
-        Sent in one draw only, it was lost on a busy machine: the next draw reached the browser first."""
+        """Whether Results still send `run` as the one to scroll to, from its start until SEND_NEW_RUN_S after it
+        ended (the browser scrolls once). Sent in one draw only, it was lost when the next draw came first."""
         run_id, ended = st.session_state.get(NEW_RUN, (None, None))
         if run_id != run.id:
             return False
@@ -138,18 +135,15 @@ class CreateState:
 
     @property
     def discarded(self) -> set[tuple[str, int]]:
-        kept: set[tuple[str, int]] = st.session_state.setdefault(DISCARDED, set())
-        return kept
+        return kept(DISCARDED, set)
 
     @property
     def dismissed(self) -> set[str]:
-        kept: set[str] = st.session_state.setdefault(DISMISSED, set())
-        return kept
+        return kept(DISMISSED, set)
 
     @property
     def problems(self) -> dict[tuple[str, int], str]:
-        kept: dict[tuple[str, int], str] = st.session_state.setdefault(PROBLEMS, {})
-        return kept
+        return kept(PROBLEMS, dict)
 
     def tell(self, notice: str) -> None:
         """A notice for the next draw of Results (a refused click, nothing to draw)."""
@@ -166,10 +160,7 @@ class CreateState:
 
     @edit_target.setter
     def edit_target(self, target: EditTarget | None) -> None:
-        if target is None:
-            st.session_state.pop(EDIT_TARGET, None)
-        else:
-            st.session_state[EDIT_TARGET] = target
+        keep_or_forget(EDIT_TARGET, target)
 
     def find_run(self, run_id: str) -> CreateRun | None:
         return next((run for run in self.made if run.id == run_id), None)
@@ -182,10 +173,7 @@ class CreateState:
 
     @run_audio.setter
     def run_audio(self, handed: tuple[str, str] | None) -> None:
-        if handed is None:
-            st.session_state.pop(RUN_AUDIO, None)
-        else:
-            st.session_state[RUN_AUDIO] = handed
+        keep_or_forget(RUN_AUDIO, handed)
 
     # ---- the prompt box and the spoken input behind it ---------------------------------------------------
     @property
@@ -206,10 +194,7 @@ class CreateState:
 
     @undo.setter
     def undo(self, rewrite: Rewrite | None) -> None:
-        if rewrite is None:
-            st.session_state.pop(UNDO, None)
-        else:
-            st.session_state[UNDO] = rewrite
+        keep_or_forget(UNDO, rewrite)
 
     @property
     def spoken_language(self) -> str | None:
@@ -265,10 +250,7 @@ class CreateState:
 
     @transcript.setter
     def transcript(self, spoken: TimedTranscript | None) -> None:
-        if spoken is None:
-            st.session_state.pop(TRANSCRIPT, None)
-        else:
-            st.session_state[TRANSCRIPT] = spoken
+        keep_or_forget(TRANSCRIPT, spoken)
 
     @property
     def transcribed_audio(self) -> str | None:
@@ -296,10 +278,7 @@ class CreateState:
 
     @last_transcription.setter
     def last_transcription(self, last: Transcription | None) -> None:
-        if last is None:
-            st.session_state.pop(LAST_TRANSCRIPTION, None)
-        else:
-            st.session_state[LAST_TRANSCRIPTION] = last
+        keep_or_forget(LAST_TRANSCRIPTION, last)
 
 
 CREATE = CreateState()

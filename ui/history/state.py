@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 import streamlit as st
 
 from ui.history.filters import HistoryFilters
+from ui.session_values import keep_or_forget
 
 # ---- filter widgets (the filter bar and the pager, ui.history.view and ui.history.results) ---------------
 Q_KEY, SINCE_KEY, UNTIL_KEY = "history_q", "history_since", "history_until"
@@ -178,10 +179,7 @@ class HistoryState:
 
     @anchor.setter
     def anchor(self, record_id: int | None) -> None:
-        if record_id is None:
-            st.session_state.pop(ANCHOR_KEY, None)
-        else:
-            st.session_state[ANCHOR_KEY] = record_id
+        keep_or_forget(ANCHOR_KEY, record_id)
 
     @property
     def table_state(self) -> object:
@@ -227,10 +225,7 @@ class HistoryState:
 
     @confirming_delete.setter
     def confirming_delete(self, record_id: int | None) -> None:
-        if record_id is None:
-            st.session_state.pop(CONFIRM_KEY, None)
-        else:
-            st.session_state[CONFIRM_KEY] = record_id
+        keep_or_forget(CONFIRM_KEY, record_id)
 
     @property
     def changing(self) -> int | None:
@@ -240,10 +235,7 @@ class HistoryState:
 
     @changing.setter
     def changing(self, record_id: int | None) -> None:
-        if record_id is None:
-            st.session_state.pop(CHANGE_KEY, None)
-        else:
-            st.session_state[CHANGE_KEY] = record_id
+        keep_or_forget(CHANGE_KEY, record_id)
 
     @property
     def reuse_seed(self) -> bool:
