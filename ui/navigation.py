@@ -36,6 +36,9 @@ _PHONE_NAV_STYLE = f"""<style>
   [data-testid="stMain"] [data-testid="stMainBlockContainer"] {{ padding-top: 3.75rem; }}
   [data-testid="stLayoutWrapper"]:has(> .st-key-{PHONE_NAV}) {{ margin: 0.25rem 0 -1.25rem; }}
 }}
+/* Folded behind "»", the sidebar's page links are off screen but still links: a phone had two of each. */
+[data-testid="stSidebar"][data-collapsed="true"] {{ visibility: hidden; }}
+.st-key-{PHONE_NAV} > [data-testid="stElementContainer"]:has([data-testid="stHtml"]) {{ display: none; }}
 .st-key-{PHONE_NAV} {{ min-height: 3rem; }}  /* else the row stays 36 px and its 44 px touch targets overflow it */
 .st-key-{PHONE_NAV} a {{ min-height: 44px; padding-left: 0.25rem; padding-right: 0.25rem; }}
 </style>"""
@@ -60,8 +63,10 @@ def app_navigation(*, show: bool) -> StreamlitPage:
 
 def phone_navigation() -> None:
     """The pages as one row of links at the top of the page; drawn by Home.py, shown only on a narrow screen."""
-    st.html(_PHONE_NAV_STYLE)
     with st.container(key=PHONE_NAV, horizontal=True, gap="xxsmall"):
+        # In the row, not a style-only st.html: Streamlit sends those to its event container, which a rerun
+        # (a page's first visit runs twice) emptied while the row stayed, so a desktop briefly had two of each link.
+        st.html(f'{_PHONE_NAV_STYLE}<span class="{PHONE_NAV}-style"></span>')
         for script, title, icon in _PAGES.values():
             st.page_link(script, label=title, icon=icon, width="content")
 

@@ -13,7 +13,7 @@ from tests.e2e.test_browser import PASSWORD, STEP_MS, assert_no_tracebacks, wait
 pytestmark = pytest.mark.e2e
 
 
-def test_first_visit_of_a_history_link_on_a_fresh_server_shows_navigation_and_the_filter(
+def test_first_visit_of_a_history_link_on_a_fresh_server_shows_navigation_and_the_filter_with_one_link_per_page(
     browser: Any, artifacts: Path, tmp_path: Path
 ) -> None:
     from playwright.sync_api import expect
@@ -36,10 +36,21 @@ def test_first_visit_of_a_history_link_on_a_fresh_server_shows_navigation_and_th
             assert "q=dragon" in page.url and "view=gallery" in page.url
             assert page.get_by_test_id("stSidebarNav").count() == 0, "no second, automatic page list"
 
-            page.get_by_role("link", name="Create", exact=True).click()
+            page.get_by_role("link", name="Create", exact=True).click()  # one link by that name: strict
             expect(main.get_by_role("heading", name="Create")).to_be_visible()
         finally:
             page.close()
+        # On a phone the row of page links stands in for the navigation folded behind "»": one link per page.
+        phone = browser.new_page(viewport={"width": 390, "height": 844})
+        try:
+            phone.goto(f"{server.url}/history")
+            expect(phone.get_by_test_id("stMain").get_by_role("heading", name="History")).to_be_visible()
+            for name in ("Home", "Create", "History", "Status"):
+                expect(phone.get_by_role("link", name=name, exact=True)).to_have_count(1)
+            phone.get_by_role("link", name="Create", exact=True).click()
+            expect(phone.get_by_test_id("stMain").get_by_role("heading", name="Create")).to_be_visible()
+        finally:
+            phone.close()
         assert_no_tracebacks(server)
 
 
