@@ -50,8 +50,9 @@ run-remote: $(REMOTE_STAMP)
 	$(REMOTE_BIN)/python -m streamlit run app.py --server.fileWatcherType none
 
 # The suite runs on PYTEST_WORKERS processes (pytest-xdist); browser tests take turns on one of them.
-# PYTEST_WORKERS=0 runs it in this one process.
-PYTEST_WORKERS ?= 2
+# Three on two cores: a browser test mostly waits for its server and Chromium, and a third worker fills that
+# (docs/development.md has the runs side by side). PYTEST_WORKERS=0 runs it in this one process.
+PYTEST_WORKERS ?= 3
 PYTEST_PARALLEL = -n $(PYTEST_WORKERS) --dist loadgroup
 
 test: $(DEV_STAMP) services
