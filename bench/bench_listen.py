@@ -45,6 +45,9 @@ LONG_PROMPTS = {
     "long lighthouse": "A tall white lighthouse on a rocky coast at sunset, with waves crashing below it.",
     "long market": "A busy market street full of fruit stalls, with people walking under colourful umbrellas.",
     "long cabin": "A small wooden cabin in a snowy forest at night, warm light glowing from its windows.",
+    "long robot": "A friendly robot watering tomato plants in a greenhouse, painted in soft watercolours.",
+    "long harbour": "An old fishing harbour in the early morning fog, with red boats tied to a stone wall.",
+    "long library": "A quiet library with tall wooden shelves, a ladder, and a cat asleep on a reading chair.",
 }
 
 
