@@ -64,8 +64,9 @@ def app_navigation(*, show: bool) -> StreamlitPage:
 def phone_navigation() -> None:
     """The pages as one row of links at the top of the page; drawn by Home.py, shown only on a narrow screen."""
     with st.container(key=PHONE_NAV, horizontal=True, gap="xxsmall"):
-        # In the row, not a style-only st.html: Streamlit sends those to its event container, which a rerun
-        # (a page's first visit runs twice) emptied while the row stayed, so a desktop briefly had two of each link.
+        # In the row, not a style-only st.html (Streamlit sends those to its event container, apart from the row):
+        # on a fresh server's first visit, which runs the app twice, a desktop once had the row without its style,
+        # two links of each name. Here the style comes and goes with the row.
         st.html(f'{_PHONE_NAV_STYLE}<span class="{PHONE_NAV}-style"></span>')
         for script, title, icon in _PAGES.values():
             st.page_link(script, label=title, icon=icon, width="content")
