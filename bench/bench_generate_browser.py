@@ -37,7 +37,6 @@ IMAGES = 4
 CAPTION_TOKENS = 15  # a typical real caption; a random model always writes this many
 ROUNDS = 5
 TIMEOUT_MS = 120_000
-IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 WAIT_POLLS = 16  # the fake Replicate keeps each remote caption "processing" this many polls (0.5 s apart)
 VARIANTS = {
     "as shipped (postScriptGC off, gc.freeze)": (),
@@ -150,7 +149,8 @@ def _wait_ready(url: str) -> None:
 
 def _generate(browser: Any, url: str, *, after_images: Any = None) -> dict[str, float]:
     """A new session on Create: type the prompt, choose 4 images, click Generate, wait for every caption."""
-    from playwright.sync_api import expect
+
+    from tests.e2e.conftest import IDLE, choose_number_of_images
 
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     try:
@@ -162,11 +162,7 @@ def _generate(browser: Any, url: str, *, after_images: Any = None) -> dict[str, 
         box.fill("a lighthouse on a cliff at dusk, oil painting")
         box.press("Control+Enter")
         page.locator(IDLE).wait_for()
-        page.get_by_text("Generation options").click()
-        slider = page.get_by_role("slider", name="Number of images")
-        slider.focus()
-        slider.press("End")
-        expect(slider).to_have_value(str(IMAGES))
+        choose_number_of_images(page, IMAGES)
         page.locator(IDLE).wait_for()
         page.evaluate(WATCH)
         page.get_by_role("button", name="Generate", exact=True).click()

@@ -41,7 +41,6 @@ ROUNDS = 3
 GENERATE_POLLS = 4  # x 0.5 s: about 2 s per prediction, images and captions alike
 BEFORE_ISSUE = "b986343^"  # the commit before the first change for issue 29
 TIMEOUT_MS = 120_000
-IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 # The first result's image in the main area (the old page has no studio container; drafts are discarded
 # between rounds, so no "Made but not saved" image comes first).
 FIRST_IMAGE = '[data-testid="stMain"] [data-testid="stImage"] img'
@@ -159,6 +158,8 @@ def _discard_drafts(env: dict[str, str]) -> None:
 def _round(browser: Any, url: str, screen: str) -> dict[str, float]:
     from playwright.sync_api import expect
 
+    from tests.e2e.conftest import IDLE, choose_number_of_images
+
     width, height = SCREENS[screen]
     context = browser.new_context(viewport={"width": width, "height": height})
     page = context.new_page()
@@ -170,12 +171,8 @@ def _round(browser: Any, url: str, screen: str) -> dict[str, float]:
         prompt.fill("a lighthouse on a rocky coast at sunset, warm light, wide view")
         prompt.press("Control+Enter")
         page.locator(IDLE).wait_for()
-        page.get_by_text("Generation options").click()
-        slider = page.get_by_role("slider", name="Number of images")
-        slider.focus()
-        slider.press("End")
-        expect(slider).to_have_value(str(IMAGES))
-        page.get_by_text("Generation options").click()
+        choose_number_of_images(page, IMAGES)
+        page.get_by_text("Generation options").click()  # folded again
         page.locator(IDLE).wait_for()
         page.evaluate(f"document.querySelector('{MAIN}').scrollTo(0, 0)")  # as a person arrives at Generate
         page.evaluate(WATCH)

@@ -28,7 +28,13 @@ from PIL import Image, ImageDraw
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.e2e.conftest import app_environment, chromium_arguments, running_streamlit  # noqa: E402
+from tests.e2e.conftest import (  # noqa: E402
+    IDLE,
+    app_environment,
+    choose_number_of_images,
+    chromium_arguments,
+    running_streamlit,
+)
 from tests.fixtures import replicate_server  # noqa: E402
 
 SHOTS = ROOT / "docs" / "screenshots"
@@ -46,7 +52,6 @@ HISTORY_PROMPTS = (
 CREATE_PROMPT = "a lighthouse on a rocky coast at sunset, warm light, wide view"
 CREATE_IMAGES = 4
 STEP_MS = 120_000
-IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 MAX_COLOURS = 256  # a palette PNG: a screenful stays around 100-300 KB instead of 1 MB
 
 
@@ -94,12 +99,8 @@ def generate_four(page: Any) -> None:
     prompt.fill(CREATE_PROMPT)
     prompt.press("Control+Enter")
     page.locator(IDLE).wait_for()
-    page.get_by_text("Generation options").click()
-    slider = page.get_by_role("slider", name="Number of images")
-    slider.focus()
-    slider.press("End")
-    expect(slider).to_have_value(str(CREATE_IMAGES))
-    page.get_by_text("Generation options").click()
+    choose_number_of_images(page, CREATE_IMAGES)
+    page.get_by_text("Generation options").click()  # folded again
     page.locator(IDLE).wait_for()
     # Back to the top, as after loading the page: the slider's focus scrolled down to the options.
     page.evaluate("document.querySelector('[data-testid=stMain]').scrollTo(0, 0)")

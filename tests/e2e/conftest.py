@@ -32,6 +32,9 @@ STARTUP_TIMEOUT_S = 60.0
 HEALTH_POLL_S = 0.05
 # Chromium's fake capture device reads WAV files; 48 kHz is what a real microphone delivers.
 FAKE_MIC_RATE = 48_000
+# The page's script run has finished: what it drew is all there.
+IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+MAX_IMAGES = 4  # the "Number of images" slider's top
 
 
 @pytest.hookimpl(tryfirst=True)  # before `-m` deselects
@@ -259,3 +262,23 @@ def browser(chromium_executable: str) -> Iterator[Any]:
 def artifacts() -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     return ARTIFACTS
+
+
+def choose_number_of_images(page: Any, count: int) -> None:
+    """Set Create's "Number of images" slider by its keys, opening Generation options if they are folded.
+
+    Keys, not a drag: Home is 1, End is MAX_IMAGES, each ArrowRight one more. The options stay open.
+    """
+    from playwright.sync_api import expect
+
+    slider = page.get_by_role("slider", name="Number of images")
+    if not slider.is_visible():
+        page.get_by_text("Generation options").click()
+    slider.focus()
+    if count == MAX_IMAGES:
+        slider.press("End")
+    else:
+        slider.press("Home")
+        for _ in range(count - 1):
+            slider.press("ArrowRight")
+    expect(slider).to_have_value(str(count))

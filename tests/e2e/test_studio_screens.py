@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import app_environment, launched_browser, running_streamlit
+from tests.e2e.conftest import IDLE, app_environment, choose_number_of_images, launched_browser, running_streamlit
 from tests.e2e.test_studio_layout import assert_touch_target
 from tests.fixtures.replicate_server import start_fake_replicate
 
@@ -27,7 +27,6 @@ PASSWORD = "studio screens password"
 STEP_MS = 60_000
 TOUCH_PX = 44
 MAIN = "[data-testid=stMain]"
-IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 STUDIO_IMAGE = ".st-key-studio [data-testid=stImage] img"
 SETTLED_MS = 1500  # a new run's results are kept in view until a second after its first image (ui/create/studio.py)
 
@@ -192,12 +191,8 @@ def test_on_a_phone_record_and_generate_are_in_the_first_two_screens_and_big_eno
         assert_within_two_screens_and_tappable(page, f"with a result above ({scheme})")
 
         # Four results: a row of cards to swipe through, as tall as one card, so the prompt area stays close.
-        page.get_by_text("Generation options").click()
-        slider = page.get_by_role("slider", name="Number of images")
-        slider.focus()
-        slider.press("End")
-        expect(slider).to_have_value("4")
-        page.get_by_text("Generation options").click()
+        choose_number_of_images(page, 4)
+        page.get_by_text("Generation options").click()  # folded again
         page.locator(IDLE).wait_for()
         page.get_by_role("button", name="Generate", exact=True).evaluate("button => button.click()")
         images = page.locator(STUDIO_IMAGE)

@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from core.config.settings import SpacesSettings
-from tests.e2e.conftest import AUDIO_DIR, app_environment, launched_browser, running_streamlit
+from tests.e2e.conftest import AUDIO_DIR, app_environment, choose_number_of_images, launched_browser, running_streamlit
 from tests.e2e.test_browser import MODEL_STEP_MS, STEP_MS, Steps, assert_no_tracebacks, wait_until_idle
 from tests.fixtures.replicate_server import FakeReplicate
 from tests.fixtures.s3 import spaces_env
@@ -148,7 +148,7 @@ def test_the_third_of_four_images_redrawn_from_its_seed_is_the_same_picture(
             prompt.fill("a red kite over the sea")
             prompt.press("Control+Enter")
             wait_until_idle(page)
-            _set_options(page, images="End", seed=FIRST_SEED)
+            _set_options(page, images=4, seed=FIRST_SEED)
             page.get_by_role("button", name="Generate", exact=True).click()
             cards = _newest_cards(page, 4)
             assert [_seed_in_details(page, card) for card in cards] == [100, 101, 102, 103]
@@ -162,7 +162,7 @@ def test_the_third_of_four_images_redrawn_from_its_seed_is_the_same_picture(
             popover.get_by_text("Same seed (102)").click()
             popover.get_by_role("button", name="Use these settings").click()
             wait_until_idle(page)
-            _set_options(page, images="Home", seed=None)
+            _set_options(page, images=1, seed=None)
             seed_box = page.get_by_role("spinbutton", name=re.compile("^Seed"))
             expect(seed_box).to_have_value("102")
             page.get_by_role("button", name="Generate", exact=True).click()
@@ -196,16 +196,9 @@ def _generate_and_save(page: Any) -> int:
     return int(re.search(r"#(\d+)", note.inner_text()).group(1))  # type: ignore[union-attr]
 
 
-def _set_options(page: Any, *, images: str, seed: int | None) -> None:
-    """Number of images by its slider's keys ("End" is 4, "Home" is 1), and the seed when given."""
-    from playwright.sync_api import expect
-
-    slider = page.get_by_role("slider", name="Number of images")
-    if not slider.is_visible():
-        page.get_by_text("Generation options").click()
-    slider.focus()
-    slider.press(images)
-    expect(slider).to_have_value("4" if images == "End" else "1")
+def _set_options(page: Any, *, images: int, seed: int | None) -> None:
+    """Number of images, and the seed when given."""
+    choose_number_of_images(page, images)
     if seed is not None:
         seed_box = page.get_by_role("spinbutton", name=re.compile("^Seed"))
         seed_box.fill(str(seed))
