@@ -7,12 +7,13 @@ from collections.abc import Iterator
 
 import numpy as np
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, insert
 
 from core.app import meaning
 from core.db.embeddings import SqlRecordVectors
 from core.db.engine import create_engine_for, migrate
 from core.db.repository import RecordRepository
+from core.db.schema import ImageRecord, utc_now
 from core.domain.errors import InputError
 from core.domain.meaning import VectorCoverage
 from core.domain.ports import Embedder
@@ -158,13 +159,14 @@ def random_gallery(engine: Engine, count: int, dimension: int = 384) -> tuple[li
     centres = generator.normal(size=(count // 20, dimension))
     points = centres[generator.integers(0, len(centres), count)] + 0.6 * generator.normal(size=(count, dimension))
     points /= np.linalg.norm(points, axis=1, keepdims=True)
-    repository = RecordRepository(engine)
-    ids = [
-        repository.add(
-            record=NewRecord(prompt=f"p{n}", image_filename=f"images/{n}.webp", description="", idempotency_key=f"r{n}")
-        )[0].id
+    # The rows in one statement: the recall is the point here, and 3,000 adds one by one took 8.5 s.
+    rows = [
+        {"prompt": f"p{n}", "image_filename": f"images/{n}.webp", "description": "", "idempotency_key": f"r{n}"}
         for n in range(count)
     ]
+    with engine.begin() as connection:
+        inserted = insert(ImageRecord).returning(ImageRecord.id, sort_by_parameter_order=True)
+        ids = list(connection.scalars(inserted, [{**row, "created_at": utc_now(), "tags": []} for row in rows]))
     SqlRecordVectors(engine).save(model="clustered", vectors=dict(zip(ids, points.tolist(), strict=True)))
     return ids, points
 

@@ -68,6 +68,7 @@ def test_stop_in_mid_sentence_decodes_the_tail(tiny_en) -> None:
     assert word_error_rate(clip["text"], final.text) <= 0.2, final.text
 
 
+@pytest.mark.slow  # whisper-base, the default size: a decode costs about a second on 2 cores
 def test_whisper_base_fixes_german_once_and_keeps_the_german_words(whisper_base_ct2_dir: Path) -> None:
     base = load_transcriber(engine="faster-whisper", model=str(whisper_base_ct2_dir), device="cpu", threads=2)
     clip = next(c for c in multilingual_clips() if c["language"] == "de")

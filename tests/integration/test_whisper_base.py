@@ -16,6 +16,10 @@ from core.speech.audio import decode_audio
 from core.speech.whisper import load_transcriber
 from tests.fixtures.models import multilingual_clips
 
+# Every test here decodes with the default-size model (about a second a clip on 2 cores): `make test` runs them,
+# `make test-fast` does not. The fast loop keeps the translation flow on the same weights (test_create_prompt_tools).
+pytestmark = pytest.mark.slow
+
 HEARD_RIGHT = ("de", "es")
 
 
