@@ -223,10 +223,19 @@ def _edited(current: Services, key: str, run: EditRun, next_step: NextStep | Non
         outside_text.error(problem[1])
     if run.saved_id is not None:
         st.success(f"Saved as #{run.saved_id}, edited from #{run.input.record_id}")
-    else:
-        save, discard = st.columns(2)
-        save.button("Save the edit", key=f"{key}_save", type="primary", on_click=_save, args=(current, key, run))
-        discard.button("Discard", key=f"{key}_discard", on_click=_discard, args=(current, key))
+    actions = st.container(horizontal=True, gap="small")
+    if run.saved_id is None:
+        actions.button("Save the edit", key=f"{key}_save", type="primary", on_click=_save, args=(current, key, run))
+        actions.button("Discard", key=f"{key}_discard", on_click=_discard, args=(current, key))
+    name = f"image-{run.saved_id}" if run.saved_id else f"edit-of-{run.input.record_id}-{run.id[:8]}"
+    actions.download_button(
+        "Download",
+        data=draft.image.data,
+        file_name=f"{name}.{draft.image.output_format}",  # named by the app, never from the instruction
+        mime=draft.image.content_type,
+        key=f"{key}_download",
+        on_click="ignore",
+    )
     if next_step is not None:
         next_step(run)
 

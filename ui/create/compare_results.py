@@ -43,6 +43,40 @@ def show_compare(current: Services) -> None:
         st.caption(f"Not saved, so not in a share link: {', '.join(unsaved)}.")
 
 
+def compare_box(image_key: str, *, key: str) -> None:
+    """A card's "Compare" box, ticked while its image is among compare's picks; it adds or removes it there.
+
+    Drawn inside Results' fragment, so a change reruns the whole page: compare sits outside the fragment.
+    """
+    if len(session_images()) < MIN_COMPARED:
+        return
+    picks = _picks()
+    st.session_state[key] = image_key in picks  # before the box is drawn: it shows what the picker holds
+    full = image_key not in picks and len(picks) >= MAX_COMPARED
+    st.checkbox(
+        "Compare",
+        key=key,
+        on_change=_pick,
+        args=(image_key, key),
+        disabled=full,
+        help=f"Compare shows {MAX_COMPARED} images at most: untick one first." if full else None,
+    )
+    if st.session_state.pop(f"{key}_changed", False):
+        st.rerun(scope="app")
+
+
+def _picks() -> list[str]:
+    picks: list[str] = list(st.session_state.get(PICK_KEY) or [])
+    return picks
+
+
+def _pick(image_key: str, key: str) -> None:
+    """The box changed (a callback: before the page is drawn, so the picker shows it at once)."""
+    others = [pick for pick in _picks() if pick != image_key]
+    st.session_state[PICK_KEY] = [*others, image_key] if st.session_state.get(key) else others
+    st.session_state[f"{key}_changed"] = True
+
+
 def _compared(image: SessionImage, saved: dict[int, ImageRecordView]) -> ComparedImage:
     """A saved image's facts come from its record (its date among them); a draft has none yet."""
     record = saved.get(image.record_id) if image.record_id is not None else None

@@ -18,6 +18,7 @@ from core.domain.progress import StageLog
 from ui import outside_text
 from ui.access.page_access import current_creator
 from ui.create import edits, flow, spoken_input
+from ui.create.compare_results import compare_box
 from ui.create.handover import hand_over, request_settings
 from ui.create.state import CREATE
 from ui.create.studio import RESULT_CARD, RESULT_CARDS, RESULT_RUN, bring_into_view
@@ -170,11 +171,24 @@ def _card(pipeline: Pipeline, settings: Settings, run: CreateRun, index: int) ->
             on_click=_discard,
             args=action,
         )
+    saved_as = run.saved_ids.get(index)
+    actions.download_button(
+        "Download",
+        data=draft.image.data,
+        # Named by the app, never from the prompt; a saved one as History names it.
+        file_name=(f"image-{saved_as}" if saved_as else f"result-{run.id[:8]}-{index + 1}")
+        + f".{draft.image.output_format}",
+        mime=draft.image.content_type,
+        key=f"download_{key}",
+        on_click="ignore",  # the bytes are in the page already: no rerun
+    )
     with actions.popover("Reuse settings"):
         with_seed = st.checkbox(f"Same seed ({draft.request.seed})", key=f"reuse_seed_{key}")
         if st.button("Use these settings", key=f"reuse_{key}"):
             hand_over(request_settings(draft.request, with_seed=with_seed))
             st.rerun(scope="app")  # the prompt box and options sit outside this fragment
+    with actions:
+        compare_box(f"{run.id}:{index}", key=f"compare_{key}")
     edits.pick_button(run, index, disabled=not run.captions_done)
 
 
