@@ -156,6 +156,23 @@ def test_the_third_of_four_images_redrawn_from_its_seed_is_the_same_picture(
             assert len(set(pictures)) == 4, "each seed draws its own picture"
             steps.shot("four-from-seed-100")
 
+            # Each card's own actions: Download saves its bytes under a name the app chose (never the prompt), and
+            # Compare puts it beside another card under Compare.
+            with page.expect_download() as download:
+                cards[2].get_by_role("button", name="Download").click()
+            assert re.fullmatch(r"result-[0-9a-f]{8}-3\.webp", download.value.suggested_filename)
+            # The paid WebP itself; the page shows it re-encoded, so the pictures are compared, not the bytes.
+            downloaded = Path(download.value.path()).read_bytes()
+            assert downloaded[:4] == b"RIFF" and downloaded[8:12] == b"WEBP"
+            assert _pixel_distance(downloaded, pictures[2]) < 8 < _pixel_distance(downloaded, pictures[0])
+            for card in (cards[0], cards[2]):
+                card.get_by_text("Compare", exact=True).click()  # Streamlit's label takes the click, not its <input>
+                expect(card.get_by_role("checkbox", name="Compare")).to_be_checked()
+                wait_until_idle(page)
+            titles = page.locator('[data-testid="stMarkdown"] strong').filter(has_text=re.compile(r"^Result \d$"))
+            expect(titles).to_have_text(["Result 1", "Result 3"])
+            steps.shot("compare-from-the-cards")
+
             third = cards[2]
             third.get_by_role("button", name="Reuse settings").click()
             popover = page.get_by_test_id("stPopoverBody")
@@ -225,6 +242,18 @@ def _seed_in_details(page: Any, card: Any) -> int:
     seed = int(re.search(r"seed (\d+)", line.inner_text()).group(1))  # type: ignore[union-attr]
     page.keyboard.press("Escape")
     return seed
+
+
+def _pixel_distance(one: bytes, other: bytes) -> float:
+    """Mean absolute difference of two pictures' RGB values (0-255), at the first one's size."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    first = Image.open(io.BytesIO(one)).convert("RGB")
+    second = Image.open(io.BytesIO(other)).convert("RGB").resize(first.size)
+    return float(np.mean(np.abs(np.asarray(first, dtype=np.int16) - np.asarray(second, dtype=np.int16))))
 
 
 def _image_bytes(page: Any, card: Any) -> bytes:
