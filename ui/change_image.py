@@ -19,6 +19,7 @@ from core.domain.drafts import TimedTranscript
 from ui import outside_text
 from ui.access.page_access import current_creator
 from ui.feedback import user_message
+from ui.record_display import image_download_name
 from ui.recorder import live_recorder, live_words_available
 
 RUNS = "_edit_runs"  # panel key -> its newest EditRun
@@ -227,11 +228,11 @@ def _edited(current: Services, key: str, run: EditRun, next_step: NextStep | Non
     if run.saved_id is None:
         actions.button("Save the edit", key=f"{key}_save", type="primary", on_click=_save, args=(current, key, run))
         actions.button("Discard", key=f"{key}_discard", on_click=_discard, args=(current, key))
-    name = f"image-{run.saved_id}" if run.saved_id else f"edit-of-{run.input.record_id}-{run.id[:8]}"
+    unsaved_name = f"edit-of-{run.input.record_id}-{run.id[:8]}"
     actions.download_button(
         "Download",
         data=draft.image.data,
-        file_name=f"{name}.{draft.image.output_format}",  # named by the app, never from the instruction
+        file_name=image_download_name(run.saved_id, unsaved_name, draft.image.output_format),
         mime=draft.image.content_type,
         key=f"{key}_download",
         on_click="ignore",

@@ -87,7 +87,17 @@ def history_frame(records: Sequence[ImageRecordView], thumbnail_url: Callable[[s
 def download_name(record: ImageRecordView) -> tuple[str, str]:
     """(file name, media type) for the download button, from the stored key, never from user text."""
     suffix = PurePosixPath(record.image_filename).suffix.lower() or f".{record.output_format or 'webp'}"
-    return f"image-{record.id}{suffix}", record.content_type or content_type_for(record.image_filename)
+    return f"{_saved_stem(record.id)}{suffix}", record.content_type or content_type_for(record.image_filename)
+
+
+def image_download_name(saved_id: int | None, unsaved: str, output_format: str) -> str:
+    """A paid image's file name: a saved one's as History names it, else `unsaved` (chosen by the app, never
+    user text), with the image's own format."""
+    return f"{_saved_stem(saved_id) if saved_id else unsaved}.{output_format}"
+
+
+def _saved_stem(record_id: int) -> str:
+    return f"image-{record_id}"
 
 
 def record_facts(record: ImageRecordView) -> list[tuple[str, str]]:

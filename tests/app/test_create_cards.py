@@ -17,10 +17,6 @@ def generated(at: AppTest, prompt: str, images: int) -> AppTest:
     return finish_runs(at)
 
 
-def downloads(at: AppTest) -> dict[str, object]:
-    return {element.proto.id: element for element in at.get("download_button")}
-
-
 def box(at: AppTest, run_index: int, image: int):
     run_id = at.session_state[RUNS][run_index].id[:8]
     return at.checkbox(key=f"compare_{run_id}_{image}")

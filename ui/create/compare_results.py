@@ -22,7 +22,7 @@ SHARE_KEY = "create_compare_share"
 def show_compare(current: Services) -> None:
     """Nothing until there are two images; then a picker, and the picked ones side by side."""
     images = {image.key: image for image in session_images()}
-    if len(images) < MIN_COMPARED:
+    if len(images) < MIN_COMPARED:  # as can_compare(), from the list it needs anyway
         return
     st.subheader("Compare")
     picked = st.multiselect(
@@ -43,13 +43,16 @@ def show_compare(current: Services) -> None:
         st.caption(f"Not saved, so not in a share link: {', '.join(unsaved)}.")
 
 
+def can_compare() -> bool:
+    """Whether the session has images enough for compare (and so for a card's Compare box)."""
+    return len(session_images()) >= MIN_COMPARED
+
+
 def compare_box(image_key: str, *, key: str) -> None:
     """A card's "Compare" box, ticked while its image is among compare's picks; it adds or removes it there.
 
     Drawn inside Results' fragment, so a change reruns the whole page: compare sits outside the fragment.
     """
-    if len(session_images()) < MIN_COMPARED:
-        return
     picks = _picks()
     st.session_state[key] = image_key in picks  # before the box is drawn: it shows what the picker holds
     full = image_key not in picks and len(picks) >= MAX_COMPARED

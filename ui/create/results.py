@@ -18,14 +18,15 @@ from core.domain.progress import StageLog
 from ui import outside_text
 from ui.access.page_access import current_creator
 from ui.create import edits, flow, spoken_input
-from ui.create.compare_results import compare_box
+from ui.create.compare_results import can_compare, compare_box
 from ui.create.handover import hand_over, request_settings
+from ui.create.session_images import result_key
 from ui.create.state import CREATE
 from ui.create.studio import RESULT_CARD, RESULT_CARDS, RESULT_RUN, bring_into_view
 from ui.feedback import user_message
 from ui.navigation import HISTORY_PAGE, link_to_page
 from ui.outside_text import escape_markdown
-from ui.record_display import model_name
+from ui.record_display import image_download_name, model_name
 
 POLL_S = 0.5
 STATE_ICONS = {
@@ -129,13 +130,14 @@ def _run_status(run: CreateRun, settings: Settings) -> None:
 def _drafts(pipeline: Pipeline, settings: Settings, run: CreateRun) -> None:
     """The run's cards in one wrapping row (two abreast on a desktop; one swipeable row on a phone: studio.py)."""
     shown = [i for i in range(len(run.drafts)) if (run.id, i) not in flow.discarded_drafts()]
+    comparable = can_compare()
     with st.container(horizontal=True, gap="small", key=f"{RESULT_CARDS}{run.id[:8]}"):
         for index in shown:
             with st.container(border=True, key=f"{RESULT_CARD}{run.id[:8]}_{index}"):
-                _card(pipeline, settings, run, index)
+                _card(pipeline, settings, run, index, comparable=comparable)
 
 
-def _card(pipeline: Pipeline, settings: Settings, run: CreateRun, index: int) -> None:
+def _card(pipeline: Pipeline, settings: Settings, run: CreateRun, index: int, *, comparable: bool) -> None:
     draft = run.drafts[index]
     key = f"{run.id[:8]}_{index}"
     st.image(draft.image.data, width="stretch")
@@ -171,13 +173,11 @@ def _card(pipeline: Pipeline, settings: Settings, run: CreateRun, index: int) ->
             on_click=_discard,
             args=action,
         )
-    saved_as = run.saved_ids.get(index)
+    unsaved_name = f"result-{run.id[:8]}-{index + 1}"
     actions.download_button(
         "Download",
         data=draft.image.data,
-        # Named by the app, never from the prompt; a saved one as History names it.
-        file_name=(f"image-{saved_as}" if saved_as else f"result-{run.id[:8]}-{index + 1}")
-        + f".{draft.image.output_format}",
+        file_name=image_download_name(run.saved_ids.get(index), unsaved_name, draft.image.output_format),
         mime=draft.image.content_type,
         key=f"download_{key}",
         on_click="ignore",  # the bytes are in the page already: no rerun
@@ -187,8 +187,9 @@ def _card(pipeline: Pipeline, settings: Settings, run: CreateRun, index: int) ->
         if st.button("Use these settings", key=f"reuse_{key}"):
             hand_over(request_settings(draft.request, with_seed=with_seed))
             st.rerun(scope="app")  # the prompt box and options sit outside this fragment
-    with actions:
-        compare_box(f"{run.id}:{index}", key=f"compare_{key}")
+    if comparable:
+        with actions:
+            compare_box(result_key(run.id, index), key=f"compare_{key}")
     edits.pick_button(run, index, disabled=not run.captions_done)
 
 

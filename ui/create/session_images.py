@@ -21,6 +21,11 @@ class SessionImage:
     record_id: int | None  # once saved
 
 
+def result_key(run_id: str, index: int) -> str:
+    """The key of a run's index-th result, here and in compare's picker (a card's Compare box sets it)."""
+    return f"{run_id}:{index}"
+
+
 def session_images() -> list[SessionImage]:
     """Results first, then edits, each oldest first; discarded ones left out."""
     found: list[SessionImage] = []
@@ -30,7 +35,7 @@ def session_images() -> list[SessionImage]:
             if (run.id, index) not in discarded:
                 saved = run.saved_ids.get(index)
                 title = f"Result {len(found) + 1}" + (f" (#{saved})" if saved else "")
-                found.append(SessionImage(f"{run.id}:{index}", title, draft, saved))
+                found.append(SessionImage(result_key(run.id, index), title, draft, saved))
     edits_of: dict[int, int] = {}  # source record id -> edits of it so far, to number them
     for panel, edit in edits_made():
         if edit.draft is None:
@@ -44,7 +49,7 @@ def session_images() -> list[SessionImage]:
 
 
 def result_name(run_id: str, index: int) -> str | None:
-    return next((image.title for image in session_images() if image.key == f"{run_id}:{index}"), None)
+    return next((image.title for image in session_images() if image.key == result_key(run_id, index)), None)
 
 
 def record_name(record_id: int) -> str:
