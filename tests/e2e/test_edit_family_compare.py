@@ -228,6 +228,12 @@ def _edit_loop(page: Any, url: str, screen: str, artifacts: Path) -> None:
     result_id = int(source_note.inner_text().split("#")[1])
     page.screenshot(path=str(artifacts / f"edit-loop-{screen}-2-edited.png"), full_page=True)
 
+    # The edit downloads itself beside Save the edit: the picture Kontext made, named after its source by the app.
+    with page.expect_download() as download:
+        page.locator(".st-key-create_edit_download").get_by_role("button", name="Download").click()
+    assert re.fullmatch(rf"edit-of-{result_id}-[0-9a-f]{{8}}\.(jpg|png)", download.value.suggested_filename)
+    assert Path(download.value.path()).stat().st_size > 0
+
     # Compare: the saved result with its date, both edits (not saved yet), and a share link for the saved one.
     picker = page.get_by_test_id("stMultiSelect").locator("input")
     for title in (f"Result 1 (#{result_id})", f"Edit 1 of #{result_id}", f"Edit 2 of #{result_id}"):
