@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, create_engine, event, inspect, make_url, text
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, make_url, text
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from core.db.error_messages import database_errors, host_port
 from core.domain.errors import DatabaseError
+
+if TYPE_CHECKING:
+    from alembic.config import Config as AlembicConfig
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 5000
@@ -85,12 +89,7 @@ def _unicode_lower(value: object) -> object:
 
 def migrate(engine_or_url: Engine | str) -> None:
     """Bring the schema to the newest revision (`alembic upgrade head`), from any working folder."""
-    from alembic import command
-    from alembic.config import Config
-
     engine = create_engine_for(engine_or_url) if isinstance(engine_or_url, str) else engine_or_url
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS_DIR))
     # Alembic's module loading is not thread-safe; a process migrates one engine at a time.
     with (
         _migrate_lock,
@@ -98,10 +97,44 @@ def migrate(engine_or_url: Engine | str) -> None:
         database_errors(engine, "updating the database schema"),
         engine.begin() as connection,
     ):
-        config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+        if not _at_newest_revision(connection):
+            _upgrade_to_newest(connection)
     if isinstance(engine_or_url, str):
         engine.dispose()
+
+
+def _at_newest_revision(connection: Connection) -> bool:
+    """A database already migrated needs one small query, not Alembic's environment and every revision file."""
+    from alembic.runtime.migration import MigrationContext
+
+    current = MigrationContext.configure(connection).get_current_heads()
+    return bool(current) and frozenset(current) == _newest_revisions()
+
+
+def _upgrade_to_newest(connection: Connection) -> None:
+    """`alembic upgrade head` on this connection; migrations/env.py takes PostgreSQL's advisory lock and reads
+    the revision again under it, so two processes that both found an old schema still migrate it once."""
+    from alembic import command
+
+    config = _alembic_config()
+    config.attributes["connection"] = connection
+    command.upgrade(config, "head")
+
+
+@functools.cache
+def _newest_revisions() -> frozenset[str]:
+    """The head revision(s), read from the revision files once per process."""
+    from alembic.script import ScriptDirectory
+
+    return frozenset(ScriptDirectory.from_config(_alembic_config()).get_heads())
+
+
+def _alembic_config() -> AlembicConfig:
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return config
 
 
 @contextmanager

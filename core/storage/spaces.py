@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from typing import Any
 
@@ -25,6 +26,25 @@ _DENIED_CODES = {
     "ExpiredToken",
 }
 _WRONG_REGION_CODES = {"301", "PermanentRedirect", "AuthorizationHeaderMalformed", "IllegalLocationConstraintException"}
+
+
+def _botocore_session() -> Any:
+    """A new botocore session that reads botocore's service descriptions through one loader per process.
+
+    Each fresh session would read and parse S3's description again: 0.1-0.3 s of CPU a client, against 0.03 s.
+    """
+    import botocore.session
+
+    session = botocore.session.get_session()
+    session.register_component("data_loader", _service_descriptions())
+    return session
+
+
+@functools.cache
+def _service_descriptions() -> Any:
+    from botocore.loaders import create_loader
+
+    return create_loader()
 
 
 class SpacesStore:
@@ -51,7 +71,7 @@ class SpacesStore:
         )
         try:
             # A session of our own: boto3's default session is shared and not thread-safe to create.
-            return boto3.session.Session().client(
+            return boto3.session.Session(botocore_session=_botocore_session()).client(
                 "s3",
                 endpoint_url=settings.endpoint,
                 region_name=settings.region,
