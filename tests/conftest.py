@@ -23,6 +23,7 @@ pytest_plugins = [
     "tests.fixtures.embedding",
     "tests.fixtures.pgvector",
     "tests.fixtures.scheduling",
+    "tests.fixtures.component_scan",
 ]
 
 
