@@ -93,6 +93,33 @@ def test_upgrading_twice_changes_nothing(engine: Engine) -> None:
     assert RecordRepository(engine).search(query=HistoryQuery()).total == 1
 
 
+def test_a_database_at_the_newest_revision_is_left_alone_and_an_older_one_is_upgraded(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    migrate(engine)
+    upgrades: list[str] = []
+    real_upgrade = command.upgrade
+
+    def recorded_upgrade(config: Config, target: str) -> None:
+        upgrades.append(target)
+        real_upgrade(config, target)
+
+    monkeypatch.setattr(command, "upgrade", recorded_upgrade)
+
+    migrate(engine)  # every process start does this: one query, no Alembic environment
+    assert upgrades == []
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0014")
+    migrate(engine)
+
+    assert upgrades == ["head"]
+    assert revision_of(engine) == HEAD_REVISION
+
+
 def test_the_orm_model_matches_the_migrated_schema(engine: Engine) -> None:
     migrate(engine)
 
