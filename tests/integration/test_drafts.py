@@ -153,21 +153,15 @@ def test_a_child_whose_parent_is_gone_is_saved_as_a_first_image_and_deleting_a_p
 
 
 def test_the_drafts_table_and_the_parent_key_survive_a_downgrade_and_upgrade(database_url):
-    from alembic import command
-    from alembic.config import Config
-
-    from core.db.engine import MIGRATIONS_DIR, create_engine_for, migrate
+    from core.db.engine import create_engine_for, migrate
+    from tests.integration.test_ids_never_reused import downgrade
 
     engine = create_engine_for(database_url)
     migrate(engine)
     repository = RecordRepository(engine)
     parent, _ = repository.add(record=new_record())
     child, _ = repository.add(record=new_record(parent_id=parent.id))
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.downgrade(config, "0008")
+    downgrade(engine, "0008")
     migrate(engine)
     try:
         assert repository.get(record_id=child.id).parent_id == parent.id  # the rebuild kept the parent

@@ -18,6 +18,7 @@ from core.db.repository import RecordRepository
 from core.db.schema import Base
 from core.domain.errors import DatabaseError
 from core.domain.records import HistoryQuery, NewRecord
+from tests.integration.test_ids_never_reused import downgrade
 
 SEED_COLUMNS = ["id", "prompt", "image_filename", "description", "created_at"]
 TRIGRAM_INDEX = "ix_image_records_search_trgm"
@@ -109,11 +110,7 @@ def test_a_database_at_the_newest_revision_is_left_alone_and_an_older_one_is_upg
     migrate(engine)  # every process start does this: one query, no Alembic environment
     assert upgrades == []
 
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.downgrade(config, "0014")
+    downgrade(engine, "0014")
     migrate(engine)
 
     assert upgrades == ["head"]
