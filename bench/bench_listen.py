@@ -79,6 +79,8 @@ def play(session: Any, samples: np.ndarray, speech_end_s: float) -> Played:
             if stopping.is_set() or not session.has_new_audio():
                 continue
             partial = session.step()
+            if partial is None:
+                continue
             words = f"{partial.confirmed} {partial.tentative}".strip()
             played.partials.append((time.perf_counter() - started, partial.heard_s, words))
             if partial.settled:

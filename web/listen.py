@@ -203,6 +203,8 @@ class _Stream:
             if self.stopping or not self.session.has_new_audio():
                 continue
             partial = await asyncio.to_thread(self.session.step)
+            if partial is None:  # held back for a likely pause: the next frame wakes this loop
+                continue
             message = {"type": "partial", "confirmed": partial.confirmed, "tentative": partial.tentative}
             with contextlib.suppress(Exception):  # the browser may have gone; the receiver notices
                 heard = {"heard_s": round(partial.heard_s, 2), "settled": partial.settled}

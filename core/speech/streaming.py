@@ -38,6 +38,12 @@ QUIET_PEAK = 0.003
 # counts as a pause: the full decode starts, in case Stop comes next. With 300 ms and 0.25 s it started about
 # 0.6 s after the last word, after a typical Stop: Stop to final 0.78 s, against 0.53-0.63 s now (bench listen).
 SETTLED_S = 0.1
+# When the newest audio has been quiet this long but the VAD has not yet heard a pause, the voice is probably
+# stopping: a quick look started now would hold both cores for 0.3-0.5 s just when the pause's full decode should
+# start, and Stop would wait for both. So the session waits for the next frame instead, for at most QUIET_WAIT_S
+# of audio, then looks anyway (a breath mid-sentence costs the words on screen that much lag).
+QUIET_TAIL_S = 0.1
+QUIET_WAIT_S = 0.3
 _BYTES_PER_SAMPLE = 2
 
 
@@ -105,6 +111,8 @@ class StreamingSession:
         self._quick_language: str | None = None  # fixed by the first confident quick look
         self._full: _FullDecode | None = None  # the prompt as of the last pause
         self._past_window = False
+        self._waiting_since: int | None = None  # the buffer's length when a quick look was first held back
+        self._waiting_until = 0  # no step before the buffer grows past this
 
     @property
     def heard_s(self) -> float:
@@ -124,15 +132,19 @@ class StreamingSession:
 
     def has_new_audio(self) -> bool:
         """Whether a `step` now would decode something new (never past the first window: see `step`)."""
-        return not self._past_window and (self._length - self._decoded_until) / SAMPLE_RATE >= MIN_NEW_AUDIO_S
+        if self._past_window or self._length <= self._waiting_until:
+            return False
+        return (self._length - self._decoded_until) / SAMPLE_RATE >= MIN_NEW_AUDIO_S
 
     def set_language(self, language: str | None) -> None:
         if (language or None) != self.language:
             self._full = None  # decoded in another language: Stop must not reuse it
         self.language = language or None
 
-    def step(self) -> Partial:
-        """Decode everything heard so far (blocking: run it in a worker thread) and return the words."""
+    def step(self) -> Partial | None:
+        """Decode everything heard so far (blocking: run it in a worker thread) and return the words.
+
+        None when it held back a quick look for the pause (see QUIET_TAIL_S): nothing new to show yet."""
         samples, end = self._snapshot()
         if end / SAMPLE_RATE > WINDOW_S:
             # One window is what a re-decode can cover; past it the words stay as they were until Stop.
@@ -147,8 +159,12 @@ class StreamingSession:
         if (end - speech_end) / SAMPLE_RATE >= SETTLED_S:
             heard = self._full_decode(samples)
             self._full = _FullDecode(words=heard.text.split(), language=heard.language, until=end)
+        elif self._may_wait_for_the_pause(samples, end):
+            self._waiting_until = end
+            return None
         else:
             heard = self._quick_look(samples)
+        self._waiting_since = None
         paused = self._full is not None and self._full.until == end
         self._agree(heard.text.split(), paused=paused)
         self._decoded_until = end
@@ -178,6 +194,16 @@ class StreamingSession:
         )
 
     # ---- inside --------------------------------------------------------------------------------------
+
+    def _may_wait_for_the_pause(self, samples: np.ndarray, end: int) -> bool:
+        """Whether the newest audio is quiet enough, and not yet waited on too long, to skip this quick look."""
+        loud_until = EnergyDetector().speech_ends_at(_as_float(samples))
+        if loud_until is None or (end - loud_until) / SAMPLE_RATE < QUIET_TAIL_S:
+            self._waiting_since = None
+            return False
+        if self._waiting_since is None:
+            self._waiting_since = end
+        return (end - self._waiting_since) / SAMPLE_RATE < QUIET_WAIT_S
 
     def _snapshot(self) -> tuple[np.ndarray, int]:
         with self._lock:

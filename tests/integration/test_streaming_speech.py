@@ -30,8 +30,7 @@ def stream(session: StreamingSession, pcm: bytes) -> list[str]:
     step = int(CHUNK_S * 16_000) * 2
     for start in range(0, len(pcm), step):
         session.feed(pcm[start : start + step])
-        if session.has_new_audio():
-            partial = session.step()
+        if session.has_new_audio() and (partial := session.step()) is not None:
             seen.append(f"{partial.confirmed} | {partial.tentative}")
     return seen
 

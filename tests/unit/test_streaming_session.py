@@ -143,6 +143,52 @@ def test_the_full_decode_detects_the_language_itself_unless_the_person_chose_one
     assert told.finish().language == "de"
 
 
+class LateVad:
+    """A VAD that, like Silero, hears a pause only some time after the voice went quiet."""
+
+    def __init__(self, *, hears_the_pause_after_s: float) -> None:
+        self.lag = int(hears_the_pause_after_s * SAMPLE_RATE)
+
+    def speech_ends_at(self, samples: np.ndarray) -> int | None:
+        loud_until = EnergyDetector().speech_ends_at(samples)
+        if loud_until is None:
+            return None
+        return loud_until if len(samples) - loud_until >= self.lag else len(samples)
+
+
+def test_a_voice_going_quiet_holds_back_the_quick_look_so_the_pause_full_decode_starts_at_once() -> None:
+    decoder = ScriptedDecoder(("a red", "en", 0.9), ("a red house", "en", 0.9))
+    session = StreamingSession(decoder, max_seconds=10, detector=LateVad(hears_the_pause_after_s=0.2))
+    session.feed(tone(1))
+    session.step()
+    session.feed(silence(0.15))  # quiet, but the VAD is not sure yet
+    held_back = session.step()
+    waiting = session.has_new_audio()
+    session.feed(silence(0.1))
+    paused = session.step()
+
+    assert held_back is None  # nothing new to show
+    assert not waiting  # and nothing to do until the next frame
+    assert decoder.looks == [Look.QUICK, Look.FULL]
+    assert paused.settled and paused.confirmed == "a red house"
+
+
+def test_a_quiet_stretch_the_vad_still_calls_speech_gets_its_quick_look_after_a_short_wait() -> None:
+    decoder = ScriptedDecoder(("a red", "en", 0.9), ("a red house", "en", 0.9))
+    session = StreamingSession(decoder, max_seconds=10, detector=LateVad(hears_the_pause_after_s=5))
+    session.feed(tone(1))
+    session.step()
+    looks_during_the_wait = []
+    for _ in range(8):  # 0.3 s until a step is due, then at most QUIET_WAIT_S (0.3 s) of waiting
+        session.feed(silence(0.1))
+        if session.has_new_audio():
+            session.step()
+        looks_during_the_wait.append(len(decoder.looks))
+
+    assert looks_during_the_wait == [1, 1, 1, 1, 1, 2, 2, 2]
+    assert decoder.looks == [Look.QUICK, Look.QUICK]
+
+
 def test_stop_after_a_pause_reuses_its_full_decode_without_decoding_again() -> None:
     decoder = ScriptedDecoder(("a red hous", "en", 0.9), ("a red house", "en", 0.9))
     session = StreamingSession(decoder, max_seconds=10, detector=EnergyDetector())
