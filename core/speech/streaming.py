@@ -9,7 +9,8 @@ quick looks is fixed after the first confident detection, so they cannot flip be
 The prompt comes from a full decode (30 s window, the configured beam), the text a whole-clip transcription
 gives. It is made as soon as the person pauses (SETTLED_S of silence after speech, by Silero VAD, shipped with
 faster-whisper) rather than at Stop: when everything heard since that decode is silence, `finish` returns it
-without a new one. Thread-safe: `feed` may run on the event loop while `step` runs in a worker thread.
+without a new one. So that decode can start the moment the pause is heard, no quick look starts while the voice
+is going quiet (QUIET_TAIL_S). Thread-safe: `feed` may run on the event loop while `step` runs in a worker thread.
 """
 
 from __future__ import annotations
