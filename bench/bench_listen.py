@@ -127,7 +127,8 @@ def _spoken(clip: dict[str, str]) -> np.ndarray:
 
 
 def _measure(transcriber: Any, clip: dict[str, str], *, today: bool = True) -> dict[str, Any]:
-    from core.speech.streaming import StreamingSession, default_detector
+    from core.speech.streaming import StreamingSession
+    from core.speech.voice_activity import default_detector
     from tests.fixtures.models import word_error_rate
 
     samples = _spoken(clip)

@@ -122,7 +122,8 @@ def server_against_process(transcriber: Any, clips: list[dict[str, str]], scratc
         _timings,
         play,
     )
-    from core.speech.streaming import StreamingSession, default_detector
+    from core.speech.streaming import StreamingSession
+    from core.speech.voice_activity import default_detector
     from tests.fixtures.whisper_base import faster_whisper_base_dir
 
     rows: list[dict[str, Any]] = []

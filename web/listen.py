@@ -32,7 +32,8 @@ from core.app import process
 from core.config.settings import Settings
 from core.domain.errors import AppError, AudioError, ConfigError
 from core.domain.ports import Transcriber
-from core.speech.streaming import Final, StreamDecoder, StreamingSession, default_detector
+from core.speech.streaming import Final, StreamDecoder, StreamingSession
+from core.speech.voice_activity import default_detector
 from web.gate import current_mode, current_settings, has_login_cookie, parse_cookies
 
 log = logging.getLogger(__name__)

@@ -28,13 +28,12 @@ from core.domain.ports import SAMPLE_RATE, AudioClip, Transcriber
 from core.speech.audio import too_long
 from core.speech.decoding import WINDOW_S
 from core.speech.one_window import Heard, Look
+from core.speech.voice_activity import QUIET_PEAK, EnergyDetector, SpeechDetector
 
 # A language Whisper names with this probability or more is kept for the rest of the stream.
 CONFIDENT_LANGUAGE = 0.8
 # Too little new audio is not worth a decode (a decode costs about a second whatever the length).
 MIN_NEW_AUDIO_S = 0.3
-# Below this peak (about -50 dBFS) the new audio is silence without asking the VAD.
-QUIET_PEAK = 0.003
 # This much silence after the last speech the VAD found (it needs 150 ms to end a segment, and pads it by 100 ms)
 # counts as a pause: the full decode starts, in case Stop comes next. With 300 ms and 0.25 s it started about
 # 0.6 s after the last word, after a typical Stop: Stop to final 0.78 s, against 0.53-0.63 s now (bench listen).
@@ -56,12 +55,6 @@ class StreamDecoder(Protocol):
 
     def decode(self, samples: np.ndarray, *, language: str | None, look: Look = ...) -> Heard:
         """The text, the language and the probability of that language, from a quick or a full look."""
-        ...
-
-
-class SpeechDetector(Protocol):
-    def speech_ends_at(self, samples: np.ndarray) -> int | None:
-        """The sample index where the last speech in `samples` ends; None when there is none."""
         ...
 
 
@@ -260,39 +253,6 @@ class _FullDecode:
     words: list[str]
     language: str | None
     until: int  # the buffer's length when it was decoded
-
-
-class EnergyDetector:
-    """Speech is where 30 ms frames rise well above the quietest ones: enough for clean recordings and tests."""
-
-    def speech_ends_at(self, samples: np.ndarray) -> int | None:
-        frame = int(0.03 * SAMPLE_RATE)
-        count = len(samples) // frame
-        if count == 0:
-            return None
-        levels = np.sqrt(np.mean(samples[: count * frame].reshape(count, frame) ** 2, axis=1))
-        floor = float(np.percentile(levels, 10))
-        # Well above the noise floor, but never above a plainly audible level (a steady voice is its own floor).
-        loud = np.nonzero(levels > max(min(4 * floor, 0.02), QUIET_PEAK))[0]
-        return None if len(loud) == 0 else int((loud[-1] + 1) * frame)
-
-
-class SileroDetector:
-    """faster-whisper's Silero VAD (an ONNX model in its wheel)."""
-
-    def speech_ends_at(self, samples: np.ndarray) -> int | None:
-        from faster_whisper.vad import VadOptions, get_speech_timestamps
-
-        spans = get_speech_timestamps(samples, VadOptions(min_silence_duration_ms=150, speech_pad_ms=100))
-        return int(spans[-1]["end"]) if spans else None
-
-
-def default_detector() -> SpeechDetector:
-    try:
-        import faster_whisper.vad  # noqa: F401
-    except ImportError:
-        return EnergyDetector()
-    return SileroDetector()
 
 
 def _as_float(samples: np.ndarray) -> np.ndarray:

@@ -10,7 +10,8 @@ import pytest
 from core.domain.ports import AudioClip
 from core.speech.audio import decode_audio
 from core.speech.one_window import Look
-from core.speech.streaming import StreamingSession, default_detector
+from core.speech.streaming import StreamingSession
+from core.speech.voice_activity import default_detector
 from core.speech.whisper import load_transcriber
 from tests.fixtures.models import multilingual_clips, speech_clips, word_error_rate
 

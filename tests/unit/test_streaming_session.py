@@ -15,7 +15,8 @@ import pytest
 from core.domain.errors import AudioError
 from core.domain.ports import SAMPLE_RATE
 from core.speech.one_window import Heard, Look
-from core.speech.streaming import EnergyDetector, StreamingSession
+from core.speech.streaming import StreamingSession
+from core.speech.voice_activity import EnergyDetector
 
 
 class ScriptedDecoder:
