@@ -21,6 +21,7 @@ import pytest
 
 from core.config.specs import SETTINGS
 from tests.fixtures.embedding import minilm_folder
+from tests.fixtures.ports import free_port
 from tests.fixtures.services import service_missing
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -47,12 +48,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if here in item.path.parents:
             item.add_marker(pytest.mark.e2e)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import free_port
+from tests.fixtures.ports import free_port
 from tests.fixtures.services import service_missing
 
 ROOT = Path(__file__).resolve().parents[2]

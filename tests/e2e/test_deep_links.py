@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import app_environment, free_port, running_streamlit
+from tests.e2e.conftest import app_environment, running_streamlit
 from tests.e2e.test_browser import PASSWORD, STEP_MS, assert_no_tracebacks, wait_until_idle
+from tests.fixtures.ports import free_port
 
 pytestmark = pytest.mark.e2e
 

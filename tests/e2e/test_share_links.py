@@ -27,8 +27,9 @@ from core.app.services import Services, build_services
 from core.config.settings import load_settings
 from core.config.specs import SETTINGS
 from core.domain.records import NewRecord
-from tests.e2e.conftest import StreamlitServer, free_port, running_streamlit
+from tests.e2e.conftest import StreamlitServer, running_streamlit
 from tests.e2e.test_browser import PASSWORD, STEP_MS, assert_no_tracebacks
+from tests.fixtures.ports import free_port
 
 pytestmark = pytest.mark.e2e
 

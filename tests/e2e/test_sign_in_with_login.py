@@ -17,9 +17,10 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import ARTIFACTS, StreamlitServer, app_environment, free_port, running_streamlit
+from tests.e2e.conftest import ARTIFACTS, StreamlitServer, app_environment, running_streamlit
 from tests.e2e.test_browser import STEP_MS, assert_no_tracebacks, wait_until_idle
 from tests.fixtures.oidc import FakeOidcProvider
+from tests.fixtures.ports import free_port
 
 pytestmark = pytest.mark.e2e
 
