@@ -144,7 +144,8 @@ class StreamingSession:
             # One window is what a re-decode can cover; past it the words stay as they were until Stop.
             self._past_window = True
             return self._partial(end)
-        speech_end = self._detector.speech_ends_at(_as_float(samples))
+        audio = _as_float(samples)
+        speech_end = self._detector.speech_ends_at(audio)
         if speech_end is None or (self._full is not None and speech_end <= self._full.until):
             # Whisper invents words in silence ("you", "Thank you."); two such decodes would confirm them. And
             # silence after a full decode changes nothing it said.
@@ -153,7 +154,7 @@ class StreamingSession:
         if (end - speech_end) / SAMPLE_RATE >= SETTLED_S:
             heard = self._full_decode(samples)
             self._full = _FullDecode(words=heard.text.split(), language=heard.language, until=end)
-        elif self._may_wait_for_the_pause(samples, end):
+        elif self._may_wait_for_the_pause(audio, end):
             self._waiting_until = end
             return None
         else:
@@ -189,9 +190,9 @@ class StreamingSession:
 
     # ---- inside --------------------------------------------------------------------------------------
 
-    def _may_wait_for_the_pause(self, samples: np.ndarray, end: int) -> bool:
+    def _may_wait_for_the_pause(self, audio: np.ndarray, end: int) -> bool:
         """Whether the newest audio is quiet enough, and not yet waited on too long, to skip this quick look."""
-        loud_until = EnergyDetector().speech_ends_at(_as_float(samples))
+        loud_until = EnergyDetector().speech_ends_at(audio)
         if loud_until is None or (end - loud_until) / SAMPLE_RATE < QUIET_TAIL_S:
             self._waiting_since = None
             return False
