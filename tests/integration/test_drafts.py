@@ -154,7 +154,7 @@ def test_a_child_whose_parent_is_gone_is_saved_as_a_first_image_and_deleting_a_p
 
 def test_the_drafts_table_and_the_parent_key_survive_a_downgrade_and_upgrade(database_url):
     from core.db.engine import create_engine_for, migrate
-    from tests.integration.test_ids_never_reused import downgrade
+    from tests.fixtures.migration_steps import downgrade
 
     engine = create_engine_for(database_url)
     migrate(engine)

@@ -6,9 +6,10 @@ import uuid
 
 from sqlalchemy import text
 
-from core.db.engine import MIGRATIONS_DIR, migrate
+from core.db.engine import migrate
 from core.db.repository import RecordRepository
 from core.domain.records import HistoryQuery, NewRecord
+from tests.fixtures.migration_steps import upgrade
 
 
 def save(repository: RecordRepository, parent: int | None = None, instruction: str | None = None) -> int:
@@ -71,18 +72,12 @@ def test_deleting_a_parent_keeps_its_children_as_first_images(repository: Record
 
 
 def test_old_rows_are_adopted_as_first_images(database_url: str) -> None:
-    from alembic import command
-    from alembic.config import Config
-
     from core.db.engine import create_engine_for
 
     engine = create_engine_for(database_url)
     try:
-        config = Config()
-        config.set_main_option("script_location", str(MIGRATIONS_DIR))
+        upgrade(engine, "0004")
         with engine.begin() as connection:
-            config.attributes["connection"] = connection
-            command.upgrade(config, "0004")
             connection.execute(
                 text(
                     "INSERT INTO image_records (prompt, image_filename, description, created_at) "

@@ -5,30 +5,21 @@ Otherwise an old edit's parent_id, a share link, a bookmark or a tab's draft cou
 
 from __future__ import annotations
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Engine, text
 
 from core.db.drafts import SqlDrafts
-from core.db.engine import MIGRATIONS_DIR, create_engine_for, migrate
+from core.db.engine import create_engine_for, migrate
 from core.db.repository import RecordRepository
 from core.domain.drafts import Draft
 from core.domain.ports import GeneratedImage, GenerationRequest
 from tests.fakes import png_bytes
+from tests.fixtures.migration_steps import downgrade
 from tests.integration.test_repository import new_record
 
 
 def a_draft(parent_id: int | None = None) -> Draft:
     image = GeneratedImage(png_bytes(), "png", prediction_id="p1")
     return Draft(image=image, request=GenerationRequest(prompt="a kite"), image_model="x", parent_id=parent_id)
-
-
-def downgrade(engine: Engine, revision: str) -> None:
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.downgrade(config, revision)
 
 
 def test_deleting_the_newest_record_does_not_give_its_id_to_the_next_one(repository: RecordRepository) -> None:

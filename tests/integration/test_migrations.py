@@ -13,12 +13,12 @@ from alembic.config import Config
 from alembic.migration import MigrationContext
 from sqlalchemy import Column, DateTime, Engine, Integer, MetaData, String, Table, event, insert, inspect, text
 
-from core.db.engine import MIGRATIONS_DIR, create_engine_for, migrate
+from core.db.engine import create_engine_for, migrate
 from core.db.repository import RecordRepository
 from core.db.schema import Base
 from core.domain.errors import DatabaseError
 from core.domain.records import HistoryQuery, NewRecord
-from tests.integration.test_ids_never_reused import downgrade
+from tests.fixtures.migration_steps import downgrade, upgrade
 
 SEED_COLUMNS = ["id", "prompt", "image_filename", "description", "created_at"]
 TRIGRAM_INDEX = "ix_image_records_search_trgm"
@@ -174,12 +174,7 @@ def test_migrate_adopts_the_gradio_table_and_keeps_its_rows(engine: Engine) -> N
 def test_downgrading_to_base_returns_to_the_gradio_shape_and_keeps_rows(engine: Engine) -> None:
     migrate(engine)
     RecordRepository(engine).add(record=NewRecord("a kite", "k.webp", "a kite", "key-1"))
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS_DIR))
-
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.downgrade(config, "base")
+    downgrade(engine, "base")
 
     assert schema_of(engine)[0] == SEED_COLUMNS
     with engine.connect() as connection:
@@ -237,11 +232,8 @@ def test_postgresql_gets_a_trigram_index_that_search_queries_use(postgres_url: s
 
 
 def test_upgrading_a_saved_history_adopts_its_rows_unstarred_untagged_and_without_an_author(engine: Engine) -> None:
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    upgrade(engine, "0002")
     with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, "0002")
         connection.execute(
             text(
                 "INSERT INTO image_records (prompt, image_filename, description, created_at) "
@@ -260,11 +252,8 @@ def test_upgrading_a_saved_history_adopts_its_rows_unstarred_untagged_and_withou
 
 
 def test_upgrading_a_saved_history_adopts_its_rows_without_quality_or_megapixels(engine: Engine) -> None:
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    upgrade(engine, "0003")
     with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, "0003")
         connection.execute(
             text(
                 "INSERT INTO image_records (prompt, image_filename, description, created_at, aspect_ratio, seed) "

@@ -8,15 +8,14 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from alembic.config import Config
-from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, update
 
-from core.db.engine import MIGRATIONS_DIR, check_database, create_engine_for
+from core.db.engine import check_database, create_engine_for
 from core.db.repository import RecordRepository
 from core.db.schema import ImageRecord
 from core.domain.errors import DatabaseError, InputError
 from core.domain.records import HistoryQuery, ImageRecordView, NewRecord
+from tests.fixtures.migration_steps import newest_revision
 from tests.fixtures.postgres import postgres_database_url
 
 
@@ -285,13 +284,6 @@ def test_stats_of_an_empty_history_are_zeros(repository: RecordRepository) -> No
     assert (stats.total, [count for _, count in stats.images_per_day], stats.average_stage_ms) == (0, [0, 0], {})
 
 
-def head_revision() -> str:
-    """The newest migration in the scripts, so the check follows new migrations without editing this test."""
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    return str(ScriptDirectory.from_config(config).get_current_head())
-
-
 def test_check_database_describes_the_schema_and_the_image_count(
     repository: RecordRepository, migrated_engine: Engine
 ) -> None:
@@ -299,7 +291,7 @@ def test_check_database_describes_the_schema_and_the_image_count(
 
     description = check_database(migrated_engine)
 
-    assert f"revision {head_revision()}" in description
+    assert f"revision {newest_revision()}" in description
     assert "1 images" in description
 
 
