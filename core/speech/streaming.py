@@ -34,9 +34,10 @@ from core.speech.voice_activity import QUIET_PEAK, EnergyDetector, SpeechDetecto
 CONFIDENT_LANGUAGE = 0.8
 # Too little new audio is not worth a decode (a decode costs about a second whatever the length).
 MIN_NEW_AUDIO_S = 0.3
-# This much silence after the last speech the VAD found (it needs 150 ms to end a segment, and pads it by 100 ms)
-# counts as a pause: the full decode starts, in case Stop comes next. With 300 ms and 0.25 s it started about
-# 0.6 s after the last word, after a typical Stop: Stop to final 0.78 s, against 0.53-0.63 s now (bench listen).
+# This much silence after the last speech the VAD found counts as a pause: the full decode starts, in case Stop
+# comes next. Silero ends a segment only after 150 ms of silence, so with it the pause is heard then, about 0.2 s
+# after the last loud sound; the energy rule (tests) needs this alone. With 300 ms and 0.25 s it started about
+# 0.6 s after the last word, after a typical Stop: Stop to final 0.78 s, against 0.53-0.63 s then (bench listen).
 SETTLED_S = 0.1
 # When the newest audio has been quiet this long but the VAD has not yet heard a pause, the voice is probably
 # stopping: a quick look started now would hold both cores for 0.3-0.5 s just when the pause's full decode should

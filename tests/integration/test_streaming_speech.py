@@ -13,7 +13,7 @@ from core.speech.one_window import Look
 from core.speech.streaming import StreamingSession
 from core.speech.voice_activity import default_detector
 from core.speech.whisper import load_transcriber
-from tests.fixtures.models import multilingual_clips, speech_clips, word_error_rate
+from tests.fixtures.models import AUDIO_DIR, multilingual_clips, speech_clips, word_error_rate
 
 CLIPS = {clip["file"]: clip for clip in speech_clips()}
 CHUNK_S = 0.5
@@ -114,3 +114,17 @@ def test_detecting_the_language_costs_no_second_encoder_pass_and_agrees_with_the
     assert passes == [3000, 1000]  # one 30 s pass for the prompt, one 10 s pass for a glimpse
     assert (streamed.text, streamed.language) == (whole.text, whole.language) == (streamed.text, "de")
     assert glimpse.language == "de"
+
+
+def test_silero_places_the_end_of_speech_where_the_silence_begins_so_the_pause_is_heard_without_delay() -> None:
+    from core.speech.voice_activity import SileroDetector
+
+    for name in ("house_16k_mono.wav", "es_cat_16k.wav", "fr_forest_16k.wav"):
+        samples = decode_audio((AUDIO_DIR / name).read_bytes(), filename=name).samples
+        last_loud = int(np.nonzero(np.abs(samples) > 0.02)[0][-1])
+        with_silence = np.concatenate([samples, np.zeros(int(0.3 * 16_000), np.float32)])
+
+        ends_at = SileroDetector().speech_ends_at(with_silence)
+
+        # The word's quiet tail is 30-60 ms; a padded end (100 ms more) delayed every pause's decode by as much.
+        assert ends_at is not None and 0 <= (ends_at - last_loud) / 16_000 < 0.09, (name, ends_at - last_loud)
