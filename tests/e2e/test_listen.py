@@ -84,6 +84,9 @@ def test_words_show_while_speaking_the_prompt_is_ready_at_stop_and_the_transcrip
         try:
             open_create(page, server.url)
             record = page.get_by_role("button", name="Record", exact=True)
+            # In the page's font: a button takes the system's unless its style says to inherit.
+            font_of = "element => getComputedStyle(element).fontFamily"
+            assert record.evaluate(font_of) == page.get_by_text("Speech model: ready").evaluate(font_of)
             record.click()
             stop = page.get_by_role("button", name="Stop recording")
             expect(stop).to_be_visible()
