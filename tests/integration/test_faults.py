@@ -24,7 +24,7 @@ from core.domain.records import HistoryQuery, ImageRecordView, NewRecord
 from tests.app.conftest import finish_runs, page
 from tests.app.shown_text import as_read
 from tests.fakes import FakeCaptioner, FakeGenerator, FakeTranscriber
-from tests.fixtures.postgres import postgres_port
+from tests.fixtures.postgres_databases import postgres_port
 from tests.fixtures.replicate_server import FakeReplicate
 from tests.fixtures.s3 import moto_auth, s3_client, spaces_env
 from ui.navigation import CREATE_PAGE

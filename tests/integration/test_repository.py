@@ -16,7 +16,7 @@ from core.db.schema import ImageRecord
 from core.domain.errors import DatabaseError, InputError
 from core.domain.records import HistoryQuery, ImageRecordView, NewRecord
 from tests.fixtures.migration_steps import newest_revision
-from tests.fixtures.postgres import postgres_database_url
+from tests.fixtures.postgres_databases import postgres_database_url
 
 
 def new_record(**fields: object) -> NewRecord:

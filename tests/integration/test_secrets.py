@@ -20,7 +20,13 @@ from streamlit.testing.v1 import AppTest
 from core.config.settings import SpacesSettings
 from tests.app.conftest import ROOT, finish_runs, page, signed_in
 from tests.fixtures.embedding import required_minilm_folder
-from tests.fixtures.postgres import admin_conninfo, create_database, drop_database, postgres_database_url, postgres_port
+from tests.fixtures.postgres_databases import (
+    admin_conninfo,
+    create_database,
+    drop_database,
+    postgres_database_url,
+    postgres_port,
+)
 from tests.fixtures.replicate_server import FakeReplicate
 from tests.fixtures.s3 import spaces_env
 from ui.navigation import CREATE_PAGE, HISTORY_PAGE, HOME_PAGE, STATUS_PAGE
