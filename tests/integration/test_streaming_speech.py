@@ -11,7 +11,7 @@ from core.domain.ports import AudioClip
 from core.speech.audio import decode_audio
 from core.speech.one_window import Look
 from core.speech.streaming import StreamingSession
-from core.speech.voice_activity import default_detector
+from core.speech.voice_activity import SileroDetector, default_detector
 from core.speech.whisper import load_transcriber
 from tests.fixtures.models import AUDIO_DIR, multilingual_clips, speech_clips, word_error_rate
 
@@ -117,8 +117,6 @@ def test_detecting_the_language_costs_no_second_encoder_pass_and_agrees_with_the
 
 
 def test_silero_places_the_end_of_speech_where_the_silence_begins_so_the_pause_is_heard_without_delay() -> None:
-    from core.speech.voice_activity import SileroDetector
-
     for name in ("house_16k_mono.wav", "es_cat_16k.wav", "fr_forest_16k.wav"):
         samples = decode_audio((AUDIO_DIR / name).read_bytes(), filename=name).samples
         last_loud = int(np.nonzero(np.abs(samples) > 0.02)[0][-1])
