@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import re
 import time
 import urllib.error
@@ -279,6 +280,18 @@ def test_a_stranger_cannot_open_a_page_by_its_address_before_the_password(
 def wait_until_idle(page: Any) -> None:
     """Until the page's script run has finished, so a screenshot shows its whole outcome."""
     page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(timeout=STEP_MS)
+
+
+def wait_for_script_cookie(page: Any, name: str, *, held: bool) -> None:
+    """Until the page's script has written (or deleted) cookie `name`: a moment after the run that asked for it.
+
+    The app writes its cookies from a script in an st.html element, which React runs after drawing the element (an
+    effect): the run can end, and the page read as idle, before it has. With the page's CPU slowed 30 times the
+    pass was missing at idle in 3 of 6 sign-ins, and came 9-11 s later. A script-written cookie is not HttpOnly,
+    so the page itself can see it.
+    """
+    has_it = f"document.cookie.split('; ').some(cookie => cookie.startsWith({json.dumps(name + '=')}))"
+    page.wait_for_function(f"() => {has_it} === {'true' if held else 'false'}", timeout=STEP_MS)
 
 
 def wait_until_loaded(page: Any, image: Any) -> None:

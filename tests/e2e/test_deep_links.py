@@ -8,7 +8,13 @@ from typing import Any
 import pytest
 
 from tests.e2e.conftest import app_environment, running_streamlit
-from tests.e2e.test_browser import PASSWORD, STEP_MS, assert_no_tracebacks, wait_until_idle
+from tests.e2e.test_browser import (
+    PASSWORD,
+    STEP_MS,
+    assert_no_tracebacks,
+    wait_for_script_cookie,
+    wait_until_idle,
+)
 from tests.fixtures.ports import free_port
 
 pytestmark = pytest.mark.e2e
@@ -116,6 +122,7 @@ def test_in_development_mode_signing_in_on_a_shared_link_lands_on_that_page_and_
             wait_until_idle(page)
             page.screenshot(path=str(artifacts / "deep-link-2-after-sign-in.png"), full_page=True)
             assert "/history" in page.url and "q=lighthouse" in page.url
+            wait_for_script_cookie(page, "speak_access", held=True)
             held = {cookie["name"]: cookie for cookie in context.cookies(server.url)}
             assert PASSWORD not in held["speak_access"]["value"], "a signed pass, never the password"
 
@@ -135,7 +142,7 @@ def test_in_development_mode_signing_in_on_a_shared_link_lands_on_that_page_and_
             main.get_by_role("button", name="Sign out").click()
             expect(main.get_by_role("heading", name="This app is private")).to_be_visible()
             expect(page.get_by_test_id("stTopNav")).to_have_count(0)
-            wait_until_idle(page)
+            wait_for_script_cookie(page, "speak_access", held=False)
             assert "speak_access" not in {cookie["name"] for cookie in context.cookies(server.url)}
             again = context.new_page()
             again.goto(f"{server.url}/history")

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from tests.e2e.conftest import ARTIFACTS, StreamlitServer, app_environment, running_streamlit
-from tests.e2e.test_browser import STEP_MS, assert_no_tracebacks, wait_until_idle
+from tests.e2e.test_browser import STEP_MS, assert_no_tracebacks, wait_for_script_cookie, wait_until_idle
 from tests.fixtures.oidc import FakeOidcProvider
 from tests.fixtures.ports import free_port
 
@@ -180,6 +180,7 @@ def test_signing_in_on_a_shared_link_lands_on_that_page_with_its_query(
         assert any(url.startswith(f"{app.redirect_uri}?code=") for url in app.navigations), trail
 
         # Used once: the return address is gone, so opening the root later stays on Home.
+        wait_for_script_cookie(app.page, "speak_return_to", held=False)
         assert "speak_return_to" not in {cookie["name"] for cookie in app.context.cookies(app.server.url)}
         app.page.goto(f"{app.server.url}/")
         expect(main.get_by_role("heading", name="Speak an idea, get an image")).to_be_visible()
