@@ -80,6 +80,15 @@ def test_generate_is_in_view_on_an_empty_page_and_the_first_result_after_it(
                     if screen == "phone":  # touch targets of at least 44 px
                         for target in (generate, page.get_by_role("button", name="Record", exact=True)):
                             assert_touch_target(target, name)
+                        # Stacked, the empty results area above Record takes a small gap, not the columns' large
+                        # one: 64 px of nothing under the status line before, 16 px now.
+                        status = (
+                            page.get_by_test_id("stCaptionContainer").filter(has_text="Speech model:").bounding_box()
+                        )
+                        tabs = page.get_by_role("tablist").bounding_box()
+                        assert status is not None and tabs is not None, name
+                        gap = tabs["y"] - (status["y"] + status["height"])
+                        assert gap <= 32, f"{name}: {gap:.0f} px between the model status line and Record"
 
                     prompt = page.get_by_role("textbox", name="Prompt")
                     prompt.fill(f"a red kite over the sea, {name}")

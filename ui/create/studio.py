@@ -36,8 +36,10 @@ _STYLE = f"""<style>
      height of one and Record and Generate stay within the first two screens below them. */
   {_CARDS} {{ flex-wrap: nowrap; overflow-x: auto; scroll-snap-type: x mandatory; }}
   {_CARDS} > * {{ flex: 0 0 88%; scroll-snap-align: start; }}
+  /* Stacked, the columns' large gap is no longer between them but above Record: before any result it left 64 px
+     of nothing under the model status line. */
   .st-key-{STUDIO} > div > [data-testid="stHorizontalBlock"],
-  .st-key-{STUDIO} > [data-testid="stHorizontalBlock"] {{ flex-direction: column-reverse; }}
+  .st-key-{STUDIO} > [data-testid="stHorizontalBlock"] {{ flex-direction: column-reverse; row-gap: 1rem; }}
   /* Stacked, a column keeps Streamlit's calc(100% - 1.5rem): the studio stood 24 px short of the right edge. */
   .st-key-{STUDIO} [data-testid="stColumn"] {{ min-width: 100%; }}
   [data-testid="stMain"] button, [data-testid="stAudioInput"] button {{ min-height: 44px; min-width: 44px; }}
