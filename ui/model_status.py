@@ -15,20 +15,15 @@ from ui.resources import model_preloader
 
 REFRESH_S = 1.0
 SPEECH_MODEL = "Speech model"  # core.app.process names the preloaded models
-# Said with every failed model: offline (a fresh clone without the model hub) is the usual cause.
-WAY_OUT = (
-    "To fix it: download the models where the model hub is reachable (`python -m core check --load-models` "
-    "puts them under ~/.cache/huggingface/hub, one snapshots/<revision> folder each), copy those folders here "
-    "and set WHISPER_MODEL, CAPTION_MODEL and EMBEDDING_MODEL to them, then restart; or run `make run-remote`, which "
-    "transcribes, captions and embeds on Replicate instead (REPLICATE_API_TOKEN only, no model downloads)."
-)
-# The same way out as markdown, for the error box the app writes itself: commands and paths as code.
+# Said with every failed model: offline (a fresh clone without the model hub) is the usual cause. Markdown for the
+# error box the app writes itself (commands and paths as code); WAY_OUT, without the code marks, joins outside text.
 WAY_OUT_MARKDOWN = (
     "To fix it: download the models where the model hub is reachable (`python -m core check --load-models` puts "
     "them under `~/.cache/huggingface/hub`, one `snapshots/<revision>` folder each), copy those folders here and "
     "set `WHISPER_MODEL`, `CAPTION_MODEL` and `EMBEDDING_MODEL` to them, then restart; or run `make run-remote`, "
     "which transcribes, captions and embeds on Replicate instead (`REPLICATE_API_TOKEN` only, no model downloads)."
 )
+WAY_OUT = WAY_OUT_MARKDOWN.replace("`", "")
 WORDS = {
     WAITING: "loading…",
     LOADING: "loading…",
