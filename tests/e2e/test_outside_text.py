@@ -1,7 +1,8 @@
 """Other services' words are shown as text on a fresh `app.py` server: Replicate's error texts (a failed image, a
 failed improvement, a failed edit), the prompt model's answer, the previous prompt under the prompt box ("Before:"),
-an uploaded file's name and a saved image's author. Every URL in them points at a loopback tracking host, which must
-get no request, and the page must hold no link to it and no image from it (ui/outside_text.py is the one path).
+an uploaded file's name, a saved image's author and why a model could not load. Every URL in them points at a
+loopback tracking host, which must get no request, and the page must hold no link to it and no image from it
+(ui/outside_text.py is the one path).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from tests.app.test_history_page import seed_records
 from tests.e2e.conftest import app_environment, launched_browser, running_streamlit
 from tests.e2e.test_browser import MODEL_STEP_MS, STEP_MS, assert_no_tracebacks, wait_until_idle
 from tests.e2e.test_user_text_as_text import assert_shown_as_text, hostile, tracking_host
+from tests.fixtures.embedding import required_minilm_folder
 from tests.fixtures.replicate_server import FakeReplicate, Scenario
 
 __all__ = ["tracking_host"]  # the fixture, shared with test_user_text_as_text
@@ -118,6 +120,52 @@ def test_replicate_errors_model_answers_previous_prompts_and_names_render_as_tex
             wait_until_idle(page)
             assert_shown_as_text(page, base, "edit")
             page.screenshot(path=str(artifacts / "outside-text-edit.png"), full_page=True)
+        finally:
+            page.close()
+        assert_no_tracebacks(server)
+    assert fetched == [], f"the browser fetched {fetched} from the tracking host"
+
+
+def test_models_that_cannot_load_share_one_error_box_their_reasons_as_text_and_the_way_out_with_commands_as_code(
+    chromium_executable: str, artifacts: Path, tracking_host: tuple[str, list[str]], tmp_path: Path
+) -> None:
+    """The reasons quote settings, so they are outside text; the way out around them is the app's own markdown."""
+    from playwright.sync_api import expect
+
+    base, fetched = tracking_host
+    env = app_environment(
+        {
+            "WHISPER_MODEL": f"/nowhere/{hostile(base, 'model')}",
+            "CAPTION_MODEL": str(tmp_path / "no-blip-here"),
+            "EMBEDDING_MODEL": str(required_minilm_folder()),  # the real one: it loads
+        },
+        tmp_path / "data",
+    )
+    with (
+        running_streamlit(env, tmp_path / "app", artifacts / "streamlit-models-cannot-load.log") as server,
+        launched_browser(chromium_executable, None) as browser,
+    ):
+        page = browser.new_page(viewport={"width": 1440, "height": 900})
+        page.set_default_timeout(STEP_MS)
+        try:
+            page.goto(f"{server.url}/create")
+            main = page.get_by_test_id("stMain")
+            boxes = main.get_by_test_id("stAlert").filter(has_text="could not load")
+            expect(boxes).to_have_count(1, timeout=MODEL_STEP_MS)  # preloading fails in the background
+            expect(boxes.get_by_role("listitem")).to_have_count(2)  # speech and captions, not the embedding model
+            box = boxes.first
+            speech, caption = box.get_by_role("listitem").all()
+            expect(speech).to_contain_text("Speech model: WHISPER_MODEL=/nowhere/**boldmodel**")
+            expect(caption).to_contain_text("Caption model: CAPTION_MODEL=")
+            assert box.inner_text().count("To fix it") == 1
+            commands = box.locator("code").all_inner_texts()
+            assert "make run-remote" in commands and "WHISPER_MODEL" in commands, commands
+            status = main.get_by_test_id("stCaptionContainer").filter(has_text="Speech model:")
+            expect(status).to_contain_text("Speech model: could not load (why, below)")
+            assert "/nowhere/" not in status.inner_text()
+            assert_shown_as_text(page, base, "model")
+            wait_until_idle(page)
+            page.screenshot(path=str(artifacts / "models-cannot-load.png"))
         finally:
             page.close()
         assert_no_tracebacks(server)
